@@ -1,0 +1,28 @@
+/**
+ * Every socklab benchmark. Each measures socklab beside its peers in the same
+ * run and prints the ratios; absolute numbers vary with the machine.
+ *
+ * Usage: deno task bench [NAME...]   (names: checksum)
+ *
+ * @module
+ */
+import { benchChecksum } from "./checksum.ts";
+
+/** The benchmarks by name; each resolves to a printable report. */
+export const BENCHMARKS: Record<string, () => Promise<string>> = {
+  checksum: () => benchChecksum(),
+};
+
+if (import.meta.main) {
+  const names = Deno.args.length ? Deno.args : Object.keys(BENCHMARKS);
+  for (const name of names) {
+    const bench = BENCHMARKS[name];
+    if (!bench) {
+      console.error(
+        `bench: unknown benchmark "${name}" (known: ${Object.keys(BENCHMARKS).join(", ")})`,
+      );
+      Deno.exit(2);
+    }
+    console.log(`== ${name} ==\n${await bench()}`);
+  }
+}

@@ -1,0 +1,314 @@
+// @ts-self-types="./socklab.d.ts"
+// The one JavaScript file that instantiates the socklab WASM core and owns
+// every pointer into it. Everything above sees `Uint8Array` in, numbers out.
+//
+// Plain ESM with no dependencies: it loads in Node, Deno and browsers. The
+// module-level exports use a core instantiated at import time (SIMD where the
+// runtime validates it, scalar elsewhere); `instantiate()` makes others.
+
+const SCRATCH_BYTES = 64 * 1024;
+const U32_MAX = 0xffffffff;
+
+/** A tiny module whose only function returns a v128: valid iff SIMD works. */
+const SIMD_PROBE = new Uint8Array([
+  0,
+  97,
+  115,
+  109,
+  1,
+  0,
+  0,
+  0, // "\0asm", version 1
+  1,
+  5,
+  1,
+  0x60,
+  0,
+  1,
+  0x7b, // type section: () -> v128
+  3,
+  2,
+  1,
+  0, // function section: one function of type 0
+  10,
+  8,
+  1,
+  6,
+  0,
+  0x41,
+  0,
+  0xfd,
+  0x0f,
+  0x0b, // code: i32.const 0; i8x16.splat
+]);
+
+/** Whether this runtime can run the SIMD build. */
+export const simdSupported = WebAssembly.validate(SIMD_PROBE);
+
+async function readModuleBytes(url) {
+  const deno = globalThis.Deno;
+  if (url.protocol === "file:") {
+    if (deno?.readFile) return await deno.readFile(url);
+    if (globalThis.process?.versions?.node) {
+      const { readFile } = await import("node:fs/promises");
+      return await readFile(url);
+    }
+  }
+  const response = await fetch(url);
+  if (!response.ok) {
+    throw new Error(`Cannot load socklab core from ${url}: HTTP ${response.status}`);
+  }
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+function describe(value) {
+  if (value === null) return "null";
+  if (typeof value !== "object") return typeof value;
+  return value.constructor?.name ?? "object";
+}
+
+function checkSeed(fn, value) {
+  if (value === undefined) return 0;
+  if (typeof value !== "number") {
+    throw new TypeError(`${fn}(): previous must be a number, got ${describe(value)}`);
+  }
+  if (!Number.isInteger(value) || value < 0 || value > U32_MAX) {
+    throw new RangeError(`${fn}(): previous must be an integer from 0 to 0xFFFFFFFF, got ${value}`);
+  }
+  return value;
+}
+
+function check16(fn, name, value) {
+  if (typeof value !== "number") {
+    throw new TypeError(`${fn}(): ${name} must be a number, got ${describe(value)}`);
+  }
+  if (!Number.isInteger(value) || value < 0 || value > 0xffff) {
+    throw new RangeError(`${fn}(): ${name} must be an integer from 0 to 0xFFFF, got ${value}`);
+  }
+  return value;
+}
+
+const swap16 = (x) => ((x & 0xff) << 8) | (x >>> 8);
+const add1c = (a, b) => {
+  const s = a + b;
+  return (s & 0xffff) + (s >>> 16);
+};
+
+/**
+ * RFC 1624 eqn. 3: the checksum after one 16-bit header word changes from
+ * `oldWord` to `newWord`, without touching the rest of the packet.
+ */
+export function inetChecksumAdjust(checksum, oldWord, newWord) {
+  const fn = "inetChecksumAdjust";
+  check16(fn, "checksum", checksum);
+  check16(fn, "oldWord", oldWord);
+  check16(fn, "newWord", newWord);
+  const sum = add1c(add1c(~checksum & 0xffff, ~oldWord & 0xffff), newWord);
+  return ~sum & 0xffff;
+}
+
+function createCore(exports, engine) {
+  const { memory } = exports;
+  let heap = new Uint8Array(memory.buffer);
+  /** The current view of memory; `memory.grow` detaches older ones. */
+  const bytes = () => heap.buffer === memory.buffer ? heap : (heap = new Uint8Array(memory.buffer));
+  const scratch = exports.alloc(SCRATCH_BYTES);
+  const live = new FinalizationRegistry((ptr) => exports.dealloc(ptr));
+
+  class CoreBuffer {
+    #ptr;
+    #length;
+    #view = null;
+    #token = {};
+
+    constructor(ptr, length) {
+      this.#ptr = ptr;
+      this.#length = length;
+      live.register(this, ptr, this.#token);
+    }
+
+    get length() {
+      return this.#length;
+    }
+
+    get bytes() {
+      if (this.#ptr === 0) throw new TypeError("CoreBuffer.bytes: the buffer was freed");
+      if (this.#view === null || this.#view.buffer !== memory.buffer) {
+        this.#view = new Uint8Array(memory.buffer, this.#ptr, this.#length);
+      }
+      return this.#view;
+    }
+
+    free() {
+      if (this.#ptr === 0) return;
+      live.unregister(this.#token);
+      exports.dealloc(this.#ptr);
+      this.#ptr = 0;
+      this.#view = null;
+    }
+
+    [Symbol.dispose]() {
+      this.free();
+    }
+
+    static locate(buffer) {
+      if (buffer.#ptr === 0) throw new TypeError("CoreBuffer: the buffer was freed");
+      return buffer.#ptr;
+    }
+  }
+
+  /**
+   * Calls `step(ptr, len)` over the bytes of `data`: in place when they
+   * already live in core memory, otherwise copied through the scratch area in
+   * pieces, so memory stays bounded whatever the input size.
+   */
+  function forEachPiece(fn, data, step) {
+    if (data instanceof CoreBuffer) return step(CoreBuffer.locate(data), data.length);
+    if (!(data instanceof Uint8Array)) {
+      throw new TypeError(
+        `${fn}(): data must be a Uint8Array or CoreBuffer, got ${describe(data)}`,
+      );
+    }
+    if (data.buffer === memory.buffer) return step(data.byteOffset, data.length);
+    const mem = bytes();
+    const n = data.length;
+    if (n <= SCRATCH_BYTES) {
+      mem.set(data, scratch);
+      return step(scratch, n);
+    }
+    for (let off = 0; off < n; off += SCRATCH_BYTES) {
+      const len = Math.min(SCRATCH_BYTES, n - off);
+      mem.set(data.subarray(off, off + len), scratch);
+      step(scratch, len);
+    }
+  }
+
+  /** A running RFC 1071 sum over any number of pieces of any length. */
+  class InetChecksum {
+    #sum = 0; // folded sum of little-endian words, relative to offset 0
+    #odd = false; // whether the bytes so far have odd length
+
+    update(data) {
+      forEachPiece("InetChecksum.update", data, (ptr, len) => {
+        const s = exports.inet_sum_le(ptr, len);
+        this.#sum = add1c(this.#sum, this.#odd ? swap16(s) : s);
+        if (len & 1) this.#odd = !this.#odd;
+      });
+      return this;
+    }
+
+    get sum() {
+      return swap16(this.#sum);
+    }
+
+    digest() {
+      return swap16(~this.#sum & 0xffff);
+    }
+
+    reset() {
+      this.#sum = 0;
+      this.#odd = false;
+      return this;
+    }
+  }
+
+  function inetChecksum(...parts) {
+    const acc = new InetChecksum();
+    for (const part of parts) acc.update(part);
+    return acc.digest();
+  }
+
+  function crcFunction(name, update) {
+    return function (data, previous) {
+      let crc = checkSeed(name, previous);
+      forEachPiece(name, data, (ptr, len) => {
+        crc = update(ptr, len, crc) >>> 0;
+      });
+      return crc;
+    };
+  }
+
+  function alloc(size) {
+    if (typeof size !== "number") {
+      throw new TypeError(`alloc(): size must be a number, got ${describe(size)}`);
+    }
+    if (!Number.isInteger(size) || size < 0 || size > 0x7fff0000) {
+      throw new RangeError(`alloc(): size must be an integer from 0 to 2147418112, got ${size}`);
+    }
+    const ptr = exports.alloc(size);
+    if (ptr === 0) throw new RangeError(`alloc(): the core could not allocate ${size} bytes`);
+    return new CoreBuffer(ptr, size);
+  }
+
+  return Object.freeze({
+    engine,
+    memory,
+    inetChecksum,
+    InetChecksum,
+    inetChecksumAdjust,
+    crc32: crcFunction("crc32", exports.crc32),
+    crc32c: crcFunction("crc32c", exports.crc32c),
+    alloc,
+    CoreBuffer,
+    loadOnly(data) {
+      forEachPiece("loadOnly", data, (ptr, len) => exports.load_only(ptr, len));
+    },
+  });
+}
+
+/**
+ * Instantiates a separate core. `engine` picks the build ("simd" or "scalar";
+ * by default SIMD where supported); `source` overrides where the module's
+ * bytes come from.
+ */
+export async function instantiate(options = {}) {
+  const engine = options.engine ?? (simdSupported ? "simd" : "scalar");
+  if (engine !== "simd" && engine !== "scalar") {
+    throw new RangeError(
+      `instantiate(): engine must be "simd" or "scalar", got ${JSON.stringify(engine)}`,
+    );
+  }
+  if (engine === "simd" && !simdSupported) {
+    throw new Error("instantiate(): this runtime does not support WebAssembly SIMD");
+  }
+  const source = options.source ??
+    await readModuleBytes(new URL(`./socklab.${engine}.wasm`, import.meta.url));
+  let memory = null;
+  const imports = {
+    env: {
+      abort(message, file, line, column) {
+        throw new Error(
+          `socklab core aborted at ${readString(memory, file)}:${line}:${column}: ${
+            readString(memory, message)
+          }`,
+        );
+      },
+    },
+  };
+  const { instance } = await WebAssembly.instantiate(source, imports);
+  memory = instance.exports.memory;
+  return createCore(instance.exports, engine);
+}
+
+function readString(memory, ptr) {
+  if (!ptr) return "";
+  const length = new Uint32Array(memory.buffer, ptr - 4, 1)[0] >>> 1;
+  return String.fromCharCode(...new Uint16Array(memory.buffer, ptr, length));
+}
+
+const core = await instantiate();
+
+/** Which build the module-level functions use: "simd" or "scalar". */
+export const engine = core.engine;
+/** RFC 1071 Internet checksum of the concatenation of `parts`, ready for a header. */
+export const inetChecksum = core.inetChecksum;
+/** A running RFC 1071 checksum, fed piece by piece. */
+export const InetChecksum = core.InetChecksum;
+/** CRC-32 (IEEE 802.3, zlib), chaining like zlib's `crc32(data, value)`. */
+export const crc32 = core.crc32;
+/** CRC-32C (Castagnoli), chaining like `crc32`. */
+export const crc32c = core.crc32c;
+/** Allocates a buffer inside core memory: checksums of it are zero-copy. */
+export const alloc = core.alloc;
+/** The class of buffers returned by `alloc`. */
+export const CoreBuffer = core.CoreBuffer;

@@ -1,0 +1,63 @@
+// Test helpers shared by the Deno test files. Not part of the public API.
+//
+// A test that needs something this machine may lack (root, /dev/net/tun, a
+// Debian package) declares it with `requires()`: it is skipped with the
+// stated reason elsewhere, and fails with that reason when
+// SOCKLAB_REQUIRE_ALL=1 (as CI sets), so nothing is silently skipped in CI.
+
+/** Why a requirement is unmet, or null when it is met. */
+export type Missing = string | null;
+
+/** Whether this process runs as root (uid 0). */
+export function isRoot(): boolean {
+  return Deno.uid?.() === 0;
+}
+
+/** Null if `command` is on the PATH, else the reason it is missing. */
+export function missingCommand(command: string): Missing {
+  const status = new Deno.Command("sh", {
+    args: ["-c", `command -v ${command}`],
+    stdout: "null",
+    stderr: "null",
+  }).outputSync();
+  return status.success ? null : `${command} is not installed (apt-get install it; .ci/run does)`;
+}
+
+/** Null when running as root, else the reason. */
+export function missingRoot(): Missing {
+  return isRoot() ? null : "needs root";
+}
+
+/** Null when /dev/net/tun can be opened, else the reason. */
+export function missingTun(): Missing {
+  if (!isRoot()) return "needs root for /dev/net/tun";
+  try {
+    Deno.statSync("/dev/net/tun");
+    return null;
+  } catch {
+    return "/dev/net/tun does not exist";
+  }
+}
+
+/**
+ * Wraps a test definition so it is ignored (with the reason printed) when a
+ * requirement is unmet, or fails with the reason under SOCKLAB_REQUIRE_ALL=1.
+ */
+export function requires(
+  missing: Missing | Missing[],
+  definition: Deno.TestDefinition,
+): Deno.TestDefinition {
+  const reasons = [missing].flat().filter((m): m is string => m !== null);
+  if (reasons.length === 0) return definition;
+  const reason = reasons.join("; ");
+  if (Deno.env.get("SOCKLAB_REQUIRE_ALL") === "1") {
+    return {
+      ...definition,
+      fn: () => {
+        throw new Error(`required by SOCKLAB_REQUIRE_ALL=1 but unavailable: ${reason}`);
+      },
+    };
+  }
+  console.warn(`skipping "${definition.name}": ${reason}`);
+  return { ...definition, name: `${definition.name} (skipped: ${reason})`, ignore: true };
+}

@@ -1,0 +1,64 @@
+/**
+ * The socklab command line: `deno task socklab <subcommand> [flags]`.
+ *
+ * Each subcommand lives in `cli/<name>.ts` and is loaded only when used.
+ * Exit codes: 0 success, 1 the command failed (its message says why),
+ * 2 the command line was wrong (unknown subcommand or flag, bad value).
+ *
+ * @module
+ */
+import { type CommandIo, type Subcommand, UsageError, write } from "./cli/_args.ts";
+
+/** Every subcommand, in the order `--help` lists them. */
+const COMMANDS: Record<string, () => Promise<Subcommand>> = {
+  tour: () => import("./cli/tour.ts").then((m) => m.command),
+  checksum: () => import("./cli/checksum.ts").then((m) => m.command),
+  bench: () => import("./cli/bench.ts").then((m) => m.command),
+};
+
+async function topUsage(): Promise<string> {
+  const lines = ["Usage: socklab <command> [flags]", "", "Commands:"];
+  for (const [name, load] of Object.entries(COMMANDS)) {
+    lines.push(`  ${name.padEnd(10)} ${(await load()).summary}`);
+  }
+  lines.push("", "Run 'socklab <command> --help' for a command's flags.", "");
+  return lines.join("\n");
+}
+
+/** Runs one command line and resolves to its exit code; never throws. */
+export async function run(args: string[], io: CommandIo): Promise<number> {
+  const [name, ...rest] = args;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    await write(name === undefined ? io.stderr : io.stdout, await topUsage());
+    return name === undefined ? 2 : 0;
+  }
+  const load = COMMANDS[name];
+  if (!load) {
+    await write(io.stderr, `socklab: unknown command "${name}"\n\n${await topUsage()}`);
+    return 2;
+  }
+  const command = await load();
+  if (rest.includes("--help") || rest.includes("-h")) {
+    await write(io.stdout, command.usage.endsWith("\n") ? command.usage : command.usage + "\n");
+    return 0;
+  }
+  try {
+    return await command.main(rest, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      await write(io.stderr, `socklab ${error.message}\nRun 'socklab ${name} --help' for usage.\n`);
+      return 2;
+    }
+    await write(io.stderr, `socklab ${name}: ${(error as Error).message ?? error}\n`);
+    return 1;
+  }
+}
+
+if (import.meta.main) {
+  const code = await run(Deno.args, {
+    stdin: Deno.stdin.readable,
+    stdout: Deno.stdout.writable,
+    stderr: Deno.stderr.writable,
+  });
+  Deno.exit(code);
+}

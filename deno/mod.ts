@@ -1,0 +1,18 @@
+/**
+ * socklab: a socket and TCP laboratory for Deno with a WebAssembly core.
+ *
+ * This module re-exports the public API of every layer. Layers point one
+ * way: the WASM core (pure computation) is used by the checksum module here;
+ * nothing in this layer prints, reads a clock it was not handed, or touches
+ * I/O except the modules whose purpose is I/O.
+ *
+ * @example Checksums
+ * ```ts
+ * import { crc32, crc32c, inetChecksum } from "./mod.ts";
+ * const data = new TextEncoder().encode("123456789");
+ * console.log(crc32(data).toString(16), crc32c(data).toString(16), inetChecksum(data));
+ * ```
+ *
+ * @module
+ */
+export * from "./checksum.ts";
