@@ -1,7 +1,9 @@
 // The exported surface of the socklab WASM core. Every export takes plain
 // numbers (pointers and lengths into this module's memory) and returns plain
-// numbers; core/js/socklab.js is the only code that calls these and the only
-// owner of pointers. Nothing here performs I/O.
+// numbers; the wrapper in core/js/ is the only code that calls these and the
+// only owner of pointers. Nothing here performs I/O.
+//
+// Each area keeps its exports in its own `exports.ts`, re-exported here.
 
 import { inetSumLE } from "./checksum/inet";
 import { CRC32_TABLES, CRC32C_TABLES, crcUpdate } from "./checksum/crc32";
@@ -56,3 +58,6 @@ export function load_only(ptr: usize, len: usize): u32 {
 export function simd(): bool {
   return ASC_FEATURE_SIMD;
 }
+
+// Packet areas (wire formats, segmentation, reassembly) add their exports here:
+// export * from "./packet/exports";
