@@ -75,8 +75,8 @@ testRequiring(
       const errors = [];
       page.on("pageerror", (e) => errors.push(e.message));
       await page.goto(`${origin}/`);
-      await page.waitForFunction(() => window.result !== undefined, null, { timeout: 20000 });
-      const result = await page.evaluate(() => window.result);
+      await page.waitForFunction(() => globalThis.result !== undefined, null, { timeout: 20000 });
+      const result = await page.evaluate(() => globalThis.result);
       expect(errors).toEqual([]);
       expect(result).toEqual({
         engine: "simd",
