@@ -1,0 +1,176 @@
+/**
+ * What IPv4 and IPv6 share with the transports above them: protocol numbers,
+ * addresses as bytes, and the pseudo-header that TCP, UDP and ICMPv6
+ * checksums cover (RFC 9293 §3.1, RFC 768, RFC 8200 §8.1).
+ *
+ * @module
+ */
+import { InetChecksum } from "../checksum.ts";
+import { checkInt } from "./error.ts";
+
+/** IP protocol numbers (IANA "Assigned Internet Protocol Numbers"). */
+export const IpProtocol = {
+  HopByHop: 0,
+  Icmp: 1,
+  Tcp: 6,
+  Udp: 17,
+  Ipv6Route: 43,
+  Ipv6Frag: 44,
+  Esp: 50,
+  Ah: 51,
+  Icmpv6: 58,
+  Ipv6NoNext: 59,
+  Ipv6Opts: 60,
+} as const;
+
+/**
+ * The addresses of a pseudo-header: both 4 bytes (IPv4) or both 16 bytes
+ * (IPv6). The protocol and length come from the segment being checksummed.
+ */
+export interface PseudoHeader {
+  /** The source address. */
+  readonly src: Uint8Array;
+  /** The destination address. */
+  readonly dst: Uint8Array;
+}
+
+const scratch = new Uint8Array(40);
+
+/**
+ * The RFC 1071 checksum over the pseudo-header and `segment`: the value to
+ * store in the segment's checksum field while that field is zero, or 0 when
+ * verifying a segment whose checksum is right.
+ *
+ * @param pseudo The source and destination addresses.
+ * @param protocol The upper-layer protocol number (6 TCP, 17 UDP, 58 ICMPv6).
+ * @param segment The whole upper-layer segment.
+ * @returns The 16-bit checksum.
+ * @throws {RangeError} If the addresses are not both 4 or both 16 bytes long.
+ *
+ * @example Verifying a segment
+ * ```ts
+ * import { pseudoChecksum } from "./ip.ts";
+ * const pseudo = { src: new Uint8Array([10, 0, 0, 1]), dst: new Uint8Array([10, 0, 0, 2]) };
+ * const segment = new Uint8Array(8); // a UDP header, checksum field zero
+ * const sum = pseudoChecksum(pseudo, 17, segment);
+ * segment[6] = sum >> 8;
+ * segment[7] = sum & 0xff;
+ * console.assert(pseudoChecksum(pseudo, 17, segment) === 0);
+ * ```
+ */
+export function pseudoChecksum(
+  pseudo: PseudoHeader,
+  protocol: number,
+  segment: Uint8Array,
+): number {
+  const { src, dst } = pseudo;
+  const len = segment.length;
+  let header: Uint8Array;
+  if (src.length === 4 && dst.length === 4) {
+    if (len > 0xffff) throw new RangeError(`pseudoChecksum(): ${len} bytes do not fit IPv4`);
+    header = scratch.subarray(0, 12);
+    header.set(src, 0);
+    header.set(dst, 4);
+    header[8] = 0;
+    header[9] = protocol;
+    header[10] = len >> 8;
+    header[11] = len & 0xff;
+  } else if (src.length === 16 && dst.length === 16) {
+    header = scratch;
+    header.set(src, 0);
+    header.set(dst, 16);
+    header[32] = len >>> 24;
+    header[33] = (len >> 16) & 0xff;
+    header[34] = (len >> 8) & 0xff;
+    header[35] = len & 0xff;
+    header[36] = header[37] = header[38] = 0;
+    header[39] = protocol;
+  } else {
+    throw new RangeError(
+      `pseudoChecksum(): addresses must be both 4 or both 16 bytes, got ${src.length} and ${dst.length}`,
+    );
+  }
+  return new InetChecksum().update(header).update(segment).digest();
+}
+
+/**
+ * Formats a 4-byte or 16-byte address as text: dotted quad, or RFC 5952
+ * IPv6 (lower case, the longest run of two or more zero groups as `::`).
+ *
+ * @example
+ * ```ts
+ * import { formatAddress } from "./ip.ts";
+ * console.assert(formatAddress(new Uint8Array([192, 0, 2, 1])) === "192.0.2.1");
+ * ```
+ */
+export function formatAddress(address: Uint8Array): string {
+  if (address.length === 4) return address.join(".");
+  if (address.length !== 16) {
+    throw new RangeError(`formatAddress(): expected 4 or 16 bytes, got ${address.length}`);
+  }
+  const groups: number[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push((address[i] << 8) | address[i + 1]);
+  let bestStart = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8;) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLen) [bestStart, bestLen] = [i, j - i];
+    i = j;
+  }
+  const hex = (g: number[]) => g.map((x) => x.toString(16)).join(":");
+  if (bestStart < 0) return hex(groups);
+  return `${hex(groups.slice(0, bestStart))}::${hex(groups.slice(bestStart + bestLen))}`;
+}
+
+/**
+ * Parses a numeric IPv4 or IPv6 address into 4 or 16 bytes.
+ *
+ * @throws {SyntaxError} If `text` is not a numeric address.
+ *
+ * @example
+ * ```ts
+ * import { parseAddress } from "./ip.ts";
+ * console.assert(parseAddress("::1")[15] === 1);
+ * ```
+ */
+export function parseAddress(text: string): Uint8Array {
+  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text);
+  if (v4) {
+    const bytes = v4.slice(1).map(Number);
+    if (bytes.every((b) => b <= 255)) return new Uint8Array(bytes);
+  } else if (text.includes(":")) {
+    const halves = text.split("::");
+    const words = (part: string) => part === "" ? [] : part.split(":");
+    if (halves.length <= 2) {
+      const head = words(halves[0]);
+      const tail = halves.length === 2 ? words(halves[1]) : [];
+      const missing = 8 - head.length - tail.length;
+      if ((halves.length === 2 && missing >= 1) || (halves.length === 1 && missing === 0)) {
+        const all = [...head, ...Array(missing).fill("0"), ...tail];
+        if (all.every((w) => /^[0-9a-fA-F]{1,4}$/.test(w))) {
+          const out = new Uint8Array(16);
+          all.forEach((w, i) => {
+            const n = parseInt(w, 16);
+            out[2 * i] = n >> 8;
+            out[2 * i + 1] = n & 0xff;
+          });
+          return out;
+        }
+      }
+    }
+  }
+  throw new SyntaxError(`parseAddress(): "${text}" is not a numeric IPv4 or IPv6 address`);
+}
+
+/** Throws a RangeError unless `address` has `length` bytes. @internal */
+export function checkAddress(fn: string, name: string, address: Uint8Array, length: number) {
+  if (!(address instanceof Uint8Array)) {
+    throw new TypeError(`${fn}(): ${name} must be a Uint8Array`);
+  }
+  checkInt(fn, `${name}.length`, address.length, length, length);
+}

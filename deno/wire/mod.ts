@@ -1,0 +1,31 @@
+/**
+ * Wire formats: parse and emit IPv4, IPv6, TCP, UDP, ICMP and ICMPv6 without
+ * copying, plus TCP sequence-number arithmetic.
+ *
+ * Each protocol has a zero-copy view class over a `Uint8Array` whose
+ * accessors are named after the header fields, and a plain Repr record with
+ * `parse(bytes, ...)`, `emit(repr, buffer, ...)` and `bufferLen(repr)`;
+ * import a protocol as a namespace (`tcp.parse`). Parsing throws a
+ * {@link WireError} (a `SyntaxError`) naming the protocol and a readable
+ * reason for anything malformed: callers catch it to count and trace
+ * rejections. Checksums are computed and verified by the WASM core.
+ *
+ * This layer does no I/O, keeps no state between calls and never prints.
+ *
+ * @example Parse a TCP segment
+ * ```ts
+ * import { tcp } from "./mod.ts";
+ * const bytes = new Uint8Array(20);
+ * bytes[12] = 0x50; // data offset 5
+ * bytes[13] = 0x02; // SYN
+ * console.assert(tcp.parse(bytes).control === "syn");
+ * ```
+ *
+ * @module
+ */
+export * from "./error.ts";
+export * from "./seq.ts";
+export * from "./ip.ts";
+export * as tcp from "./tcp.ts";
+export type { SackBlock, TcpControl, TcpRepr, TcpTimestamp } from "./tcp.ts";
+export { TcpPacket } from "./tcp.ts";
