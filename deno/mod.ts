@@ -16,3 +16,4 @@
  * @module
  */
 export * from "./checksum.ts";
+export * from "./net/mod.ts";

@@ -20,6 +20,7 @@ export type SocketType = "stream" | "dgram" | "raw";
 
 /** An IPv4 or IPv6 endpoint. */
 export interface InetAddr {
+  /** "inet" for IPv4, "inet6" for IPv6. */
   readonly family: "inet" | "inet6";
   /** A numeric address ("127.0.0.1", "::1"). */
   readonly hostname: string;
@@ -29,7 +30,9 @@ export interface InetAddr {
 
 /** A unix-domain endpoint; `path` is empty for an unnamed socket. */
 export interface UnixAddr {
+  /** Always "unix". */
   readonly family: "unix";
+  /** The socket file's path, or "" for an unnamed socket. */
   readonly path: string;
 }
 
@@ -54,7 +57,11 @@ export interface Conn extends AsyncDisposable {
   write(p: Uint8Array): Promise<number>;
   /** Writes all of `p`. */
   writeAll(p: Uint8Array): Promise<void>;
-  /** The bytes from the peer as a stream (reading it to the end closes the connection). */
+  /**
+   * The bytes from the peer as a stream. It ends at the peer's FIN; ending
+   * or cancelling it does not close the connection (call `close()`), so a
+   * half-closed connection can still be written to.
+   */
   readonly readable: ReadableStream<Uint8Array>;
   /** A stream of bytes to the peer (closing it half-closes the connection). */
   readonly writable: WritableStream<Uint8Array>;
@@ -79,7 +86,9 @@ export interface Listener extends AsyncIterable<Conn>, AsyncDisposable {
 
 /** One datagram received, with its sender. */
 export interface Datagram {
+  /** The payload, exactly as sent. */
   readonly data: Uint8Array;
+  /** The sender. */
   readonly from: Addr;
 }
 

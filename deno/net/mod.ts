@@ -1,0 +1,32 @@
+/**
+ * Sockets for Deno: the BSD socket vocabulary (stream, datagram and raw
+ * sockets; IPv4, IPv6 and unix addresses) as one small API, and a view of
+ * the kernel's own TCP state.
+ *
+ * What this layer does: the shared interfaces ({@link Conn},
+ * {@link Listener}, {@link DatagramSocket}, {@link Addr}) that the kernel's
+ * sockets here and socklab's user-space TCP both implement; address
+ * parsing; typed errors naming the operation and both endpoints; kernel
+ * stream sockets. What it does not do: it never prints, and it does not
+ * resolve names beyond what the runtime's connect does.
+ *
+ * @example Connect, send, half-close, read the reply
+ * ```ts
+ * import { connect, listen } from "./mod.ts";
+ * await using server = listen({ hostname: "::1", port: 0 });
+ * const reply = (async () => {
+ *   await using conn = await server.accept();
+ *   await conn.writeAll(new TextEncoder().encode("bye"));
+ *   await conn.closeWrite();
+ * })();
+ * await using conn = await connect(server.addr);
+ * console.log(await new Response(conn.readable).text()); // "bye"
+ * await reply;
+ * ```
+ *
+ * @module
+ */
+export * from "./types.ts";
+export * from "./addr.ts";
+export * from "./errors.ts";
+export * from "./stream.ts";

@@ -1,0 +1,485 @@
+/**
+ * Kernel stream sockets: TCP over IPv4 and IPv6 (SOCK_STREAM in AF_INET and
+ * AF_INET6) and unix stream sockets (SOCK_STREAM in AF_UNIX), behind the
+ * transport-neutral {@link Conn} and {@link Listener} of `types.ts`.
+ *
+ * This wraps `Deno.listen` and `Deno.connect`; it adds typed errors that
+ * name both endpoints, timeouts and AbortSignals, a readable stream that
+ * ends at the peer's FIN without closing the socket, a writable stream
+ * whose close is a half-close, and `await using`.
+ *
+ * @example A TCP echo round trip
+ * ```ts
+ * import { connect, listen } from "./stream.ts";
+ * import assert from "node:assert/strict";
+ *
+ * await using server = listen({ hostname: "127.0.0.1", port: 0 });
+ * const echo = (async () => {
+ *   await using conn = await server.accept();
+ *   const buf = new Uint8Array(64);
+ *   for (let n; (n = await conn.read(buf)) !== null;) await conn.writeAll(buf.subarray(0, n));
+ * })();
+ * await using client = await connect(server.addr);
+ * await client.writeAll(new TextEncoder().encode("hi"));
+ * await client.closeWrite(); // FIN: the server's read returns null and it stops
+ * const buf = new Uint8Array(8);
+ * assert.equal(await client.read(buf), 2);
+ * assert.equal(await client.read(buf), null);
+ * await echo;
+ * ```
+ *
+ * @module
+ */
+import { checkPort, formatAddr, fromDenoAddr, inetAddr, unixAddr } from "./addr.ts";
+import { NetError, SocketClosed, TimedOut, toNetError } from "./errors.ts";
+import type { Addr, Conn, Listener } from "./types.ts";
+
+/** Where to listen: an IP address and port, or a unix socket path. */
+export type ListenOptions = InetListenOptions | UnixListenOptions;
+
+/** Listening on TCP. */
+export interface InetListenOptions {
+  /** A numeric address to bind; "0.0.0.0" (every IPv4 address) when omitted. */
+  hostname?: string;
+  /** The port; 0 asks the kernel for a free one. */
+  port: number;
+  /** SO_REUSEPORT: several listeners share the port and the kernel spreads connections. */
+  reusePort?: boolean;
+  /** The accept queue length (listen(2) backlog); the kernel caps it at somaxconn. */
+  backlog?: number;
+}
+
+/** Listening on a unix stream socket. */
+export interface UnixListenOptions {
+  /** The socket file to create; it is removed again by `close()`. */
+  path: string;
+}
+
+/** Where to connect to, and how long to try. */
+export type ConnectOptions = InetConnectOptions | UnixConnectOptions;
+
+/** Options shared by every connect. */
+export interface ConnectCommon {
+  /** Gives up with {@link TimedOut} after this many milliseconds. */
+  timeout?: number;
+  /** Gives up when aborted, rejecting with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+/** Connecting over TCP. */
+export interface InetConnectOptions extends ConnectCommon {
+  /** The host: a numeric address or a name to resolve; "127.0.0.1" when omitted. */
+  hostname?: string;
+  /** The port, 1 to 65535. */
+  port: number;
+  /** TCP_NODELAY: send small writes at once instead of coalescing them (Nagle). Default true. */
+  noDelay?: boolean;
+  /** SO_KEEPALIVE: probe an idle connection so a vanished peer is noticed. */
+  keepAlive?: boolean;
+}
+
+/** Connecting to a unix stream socket. */
+export interface UnixConnectOptions extends ConnectCommon {
+  /** The socket file. */
+  path: string;
+}
+
+/**
+ * Starts listening. Binding happens now; errors are typed
+ * ({@link AddrInUse}, {@link PermissionDenied}, ...).
+ *
+ * @throws {TypeError | RangeError | SyntaxError} For malformed options.
+ */
+export function listen(options: ListenOptions | Addr): KernelListener {
+  const opts = normalizeListen(options);
+  const wanted: Addr = "path" in opts
+    ? unixAddr(opts.path)
+    : isNumeric(opts.hostname ?? "0.0.0.0")
+    ? inetAddr(opts.hostname ?? "0.0.0.0", opts.port)
+    : { family: "inet", hostname: opts.hostname!, port: opts.port };
+  try {
+    if ("path" in opts) {
+      return new KernelListener(Deno.listen({ transport: "unix", path: opts.path }), opts.path);
+    }
+    return new KernelListener(
+      Deno.listen({
+        transport: "tcp",
+        hostname: opts.hostname ?? "0.0.0.0",
+        port: opts.port,
+        reusePort: opts.reusePort,
+        tcpBacklog: opts.backlog,
+      }),
+    );
+  } catch (error) {
+    throw toNetError(error, { op: "listen", local: wanted });
+  }
+}
+
+/**
+ * Connects to a listening stream socket.
+ *
+ * @throws {ConnectionRefused} Nobody listens there.
+ * @throws {TimedOut} `timeout` passed first.
+ * @throws {TypeError | RangeError} For malformed options.
+ */
+export async function connect(options: ConnectOptions | Addr): Promise<KernelConn> {
+  const opts = normalizeConnect(options);
+  const remote: Addr = "path" in opts ? unixAddr(opts.path) : {
+    family: (opts.hostname ?? "").includes(":") ? "inet6" : "inet",
+    hostname: opts.hostname ?? "127.0.0.1",
+    port: opts.port,
+  };
+  if ("path" in opts) {
+    // Connecting a unix socket does not wait on a peer: it succeeds or fails at once.
+    opts.signal?.throwIfAborted();
+    try {
+      return new KernelConn(await Deno.connect({ transport: "unix", path: opts.path }));
+    } catch (error) {
+      throw toNetError(error, { op: "connect", remote });
+    }
+  }
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(opts.signal!.reason);
+  opts.signal?.addEventListener("abort", onAbort, { once: true });
+  let timedOut = false;
+  const timer = opts.timeout === undefined ? undefined : setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, opts.timeout);
+  try {
+    opts.signal?.throwIfAborted();
+    const conn = await Deno.connect({
+      transport: "tcp",
+      hostname: opts.hostname ?? "127.0.0.1",
+      port: opts.port,
+      signal: controller.signal,
+    });
+    conn.setNoDelay(opts.noDelay ?? true);
+    if (opts.keepAlive) conn.setKeepAlive(true);
+    return new KernelConn(conn);
+  } catch (error) {
+    if (timedOut) {
+      throw new TimedOut(`no answer within ${opts.timeout} ms`, {
+        op: "connect",
+        remote,
+        cause: error,
+      });
+    }
+    if (opts.signal?.aborted) throw opts.signal.reason;
+    throw toNetError(error, { op: "connect", remote });
+  } finally {
+    clearTimeout(timer);
+    opts.signal?.removeEventListener("abort", onAbort);
+  }
+}
+
+/** A listener over a kernel socket (TCP or unix stream). */
+export class KernelListener implements Listener {
+  /** The bound address (with the real port when port 0 was asked for). */
+  readonly addr: Addr;
+  #listener: Deno.Listener;
+  #unlinkPath?: string;
+  #closed = false;
+
+  /** Wraps a Deno listener; `unlinkPath` is removed on close. */
+  constructor(listener: Deno.Listener, unlinkPath?: string) {
+    this.#listener = listener;
+    this.addr = fromDenoAddr(listener.addr);
+    this.#unlinkPath = unlinkPath;
+  }
+
+  /**
+   * Waits for the next connection.
+   *
+   * @throws {SocketClosed} If the listener is or gets closed.
+   */
+  async accept(): Promise<KernelConn> {
+    if (this.#closed) {
+      throw new SocketClosed("listener is closed", { op: "accept", local: this.addr });
+    }
+    try {
+      const conn = await this.#listener.accept();
+      if (conn.remoteAddr.transport === "tcp") (conn as Deno.TcpConn).setNoDelay(true);
+      return new KernelConn(conn);
+    } catch (error) {
+      throw toNetError(error, { op: "accept", local: this.addr });
+    }
+  }
+
+  /** Yields connections until the listener is closed. */
+  async *[Symbol.asyncIterator](): AsyncIterator<KernelConn> {
+    while (!this.#closed) {
+      try {
+        yield await this.accept();
+      } catch (error) {
+        if (this.#closed && error instanceof SocketClosed) return;
+        throw error;
+      }
+    }
+  }
+
+  /** Stops listening (and removes a unix socket file). Idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#listener.close();
+    if (this.#unlinkPath !== undefined) {
+      try {
+        Deno.removeSync(this.#unlinkPath);
+      } catch {
+        // Already gone: someone else removed it.
+      }
+    }
+  }
+
+  /** Lets the process exit while this listener still waits. */
+  unref(): void {
+    this.#listener.unref();
+  }
+
+  /** Closes the listener (for `await using`). */
+  [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+    return Promise.resolve();
+  }
+}
+
+const CHUNK = 64 * 1024;
+
+/** A connection over a kernel socket: TCP (IPv4, IPv6) or a unix stream. */
+export class KernelConn implements Conn {
+  /** This end's address. */
+  readonly localAddr: Addr;
+  /** The peer's address. */
+  readonly remoteAddr: Addr;
+  #conn: Deno.Conn;
+  #closed = false;
+  #readable?: ReadableStream<Uint8Array>;
+  #writable?: WritableStream<Uint8Array>;
+
+  /** Wraps a connected Deno socket. */
+  constructor(conn: Deno.Conn) {
+    this.#conn = conn;
+    this.localAddr = fromDenoAddr(conn.localAddr);
+    this.remoteAddr = fromDenoAddr(conn.remoteAddr);
+  }
+
+  /** Whether `close()` has been called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  #error(op: string, error: unknown): unknown {
+    return toNetError(error, { op, local: this.localAddr, remote: this.remoteAddr });
+  }
+
+  #checkOpen(op: string): void {
+    if (this.#closed) {
+      throw new SocketClosed("connection is closed", {
+        op,
+        local: this.localAddr,
+        remote: this.remoteAddr,
+      });
+    }
+  }
+
+  /**
+   * Reads into `p`: the number of bytes read, or null at the peer's FIN.
+   *
+   * @throws {ConnectionReset} If the peer reset the connection.
+   * @throws {SocketClosed} If this end closed it.
+   */
+  async read(p: Uint8Array): Promise<number | null> {
+    this.#checkOpen("read");
+    try {
+      return await this.#conn.read(p);
+    } catch (error) {
+      throw this.#error("read", error);
+    }
+  }
+
+  /**
+   * Writes some of `p`; resolves to how many bytes the kernel took.
+   *
+   * @throws {ConnectionReset} If the peer reset the connection.
+   * @throws {SocketClosed} If this end closed it.
+   */
+  async write(p: Uint8Array): Promise<number> {
+    this.#checkOpen("write");
+    try {
+      return await this.#conn.write(p);
+    } catch (error) {
+      throw this.#error("write", error);
+    }
+  }
+
+  /** Writes all of `p`. */
+  async writeAll(p: Uint8Array): Promise<void> {
+    for (let off = 0; off < p.length;) off += await this.write(p.subarray(off));
+  }
+
+  /**
+   * The bytes from the peer. The stream ends at the peer's FIN without
+   * closing this socket (writing may go on); cancelling it does not close
+   * the socket either: call `close()`.
+   */
+  get readable(): ReadableStream<Uint8Array> {
+    return this.#readable ??= new ReadableStream<Uint8Array>({
+      pull: async (controller) => {
+        const buf = new Uint8Array(CHUNK);
+        const n = await this.read(buf);
+        if (n === null) controller.close();
+        else controller.enqueue(buf.subarray(0, n));
+      },
+    }, { highWaterMark: 0 });
+  }
+
+  /** Bytes to the peer; closing the stream half-closes the connection. */
+  get writable(): WritableStream<Uint8Array> {
+    return this.#writable ??= new WritableStream<Uint8Array>({
+      write: (chunk) => this.writeAll(chunk),
+      close: () => this.closeWrite(),
+    });
+  }
+
+  /**
+   * Half-close: sends FIN (shutdown(SHUT_WR)). The peer reads end of
+   * stream; this end can still read until the peer's FIN.
+   */
+  async closeWrite(): Promise<void> {
+    this.#checkOpen("closeWrite");
+    try {
+      await this.#conn.closeWrite();
+    } catch (error) {
+      throw this.#error("closeWrite", error);
+    }
+  }
+
+  /** Closes both directions and releases the socket. Idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      this.#conn.close();
+    } catch (error) {
+      if (!(error instanceof Deno.errors.BadResource)) throw error;
+    }
+  }
+
+  /**
+   * TCP_NODELAY on or off (on by default here).
+   *
+   * @throws {NetError} On a unix socket, which has no such option.
+   */
+  setNoDelay(on = true): void {
+    this.#tcp("setNoDelay").setNoDelay(on);
+  }
+
+  /**
+   * SO_KEEPALIVE on or off.
+   *
+   * @throws {NetError} On a unix socket, which has no such option.
+   */
+  setKeepAlive(on = true): void {
+    this.#tcp("setKeepAlive").setKeepAlive(on);
+  }
+
+  #tcp(op: string): Deno.TcpConn {
+    this.#checkOpen(op);
+    if (this.localAddr.family === "unix") {
+      throw new NetError("only TCP sockets have this option", {
+        op,
+        local: this.localAddr,
+        remote: this.remoteAddr,
+      });
+    }
+    return this.#conn as Deno.TcpConn;
+  }
+
+  /** Closes the connection (for `await using`). */
+  [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+    return Promise.resolve();
+  }
+
+  /** `local -> remote`, for logs. */
+  toString(): string {
+    return `${formatAddr(this.localAddr)} -> ${formatAddr(this.remoteAddr)}`;
+  }
+}
+
+function isNumeric(hostname: string): boolean {
+  try {
+    inetAddr(hostname, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function checkHostname(hostname: unknown): void {
+  if (hostname === undefined) return;
+  if (typeof hostname !== "string") {
+    throw new TypeError(`Invalid hostname: expected a string, got ${typeof hostname}`);
+  }
+  if (hostname === "" || !/^[A-Za-z0-9.:%_-]+$/.test(hostname)) {
+    throw new SyntaxError(`Invalid hostname "${hostname}": not an address or a host name`);
+  }
+  if (/^[\d.]+$/.test(hostname) && !isNumeric(hostname)) {
+    throw new SyntaxError(`Invalid address "${hostname}": not a numeric IPv4 address`);
+  }
+}
+
+function checkCommon(opts: ConnectCommon): void {
+  if (opts.timeout !== undefined && !(Number.isFinite(opts.timeout) && opts.timeout >= 0)) {
+    throw new RangeError(`Invalid timeout: ${opts.timeout} is not a number of milliseconds >= 0`);
+  }
+  if (opts.signal !== undefined && !(opts.signal instanceof AbortSignal)) {
+    throw new TypeError("Invalid signal: expected an AbortSignal");
+  }
+}
+
+function normalizeListen(options: ListenOptions | Addr): ListenOptions {
+  if (options === null || typeof options !== "object") {
+    throw new TypeError("listen() expects options such as { hostname, port } or { path }");
+  }
+  if ("family" in options) {
+    return options.family === "unix"
+      ? { path: unixAddr(options.path).path }
+      : { ...inetAddr(options.hostname, options.port) };
+  }
+  if ("path" in options) {
+    unixAddr(options.path);
+    return options;
+  }
+  checkPort(options.port);
+  checkHostname(options.hostname);
+  if (options.backlog !== undefined) checkPort(options.backlog, "backlog");
+  return options;
+}
+
+function normalizeConnect(options: ConnectOptions | Addr): ConnectOptions {
+  if (options === null || typeof options !== "object") {
+    throw new TypeError("connect() expects options such as { hostname, port } or { path }");
+  }
+  if ("family" in options) {
+    const extra = options as ConnectCommon;
+    checkCommon(extra);
+    const common = { timeout: extra.timeout, signal: extra.signal };
+    return options.family === "unix" ? { path: unixAddr(options.path).path, ...common } : {
+      hostname: inetAddr(options.hostname, options.port).hostname,
+      port: options.port,
+      ...common,
+    };
+  }
+  checkCommon(options);
+  if ("path" in options) {
+    unixAddr(options.path);
+    if (options.path === "") throw new TypeError("connect() needs a non-empty unix socket path");
+    return options;
+  }
+  checkPort(options.port);
+  if (options.port === 0) throw new RangeError("Invalid port: cannot connect to port 0");
+  checkHostname(options.hostname);
+  return options;
+}
