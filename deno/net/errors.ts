@@ -122,7 +122,7 @@ export function toNetError(error: unknown, init: Omit<NetErrorInit, "cause">): u
   if (error instanceof e.ConnectionRefused) {
     return new ConnectionRefused("connection refused", full);
   }
-  if (error instanceof e.NotFound && init.op === "connect") {
+  if (error instanceof e.NotFound && (init.op === "connect" || init.op === "send")) {
     return new ConnectionRefused("no socket at this path", full);
   }
   if (error instanceof e.AddrInUse) return new AddrInUse("address already in use", full);

@@ -30,3 +30,4 @@ export * from "./types.ts";
 export * from "./addr.ts";
 export * from "./errors.ts";
 export * from "./stream.ts";
+export * from "./datagram.ts";

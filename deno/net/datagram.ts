@@ -1,0 +1,309 @@
+/**
+ * Kernel datagram sockets: UDP over IPv4 and IPv6 (SOCK_DGRAM in AF_INET and
+ * AF_INET6) and unix datagram sockets (SOCK_DGRAM in AF_UNIX), behind the
+ * transport-neutral {@link DatagramSocket} of `types.ts`. Each `send` is one
+ * datagram and each `receive` returns exactly one: boundaries are kept.
+ *
+ * This wraps `Deno.listenDatagram` (its "unixpacket" transport is a unix
+ * SOCK_DGRAM socket despite the name). It adds typed errors, receive
+ * timeouts and AbortSignals that lose no datagram, and multicast
+ * membership.
+ *
+ * @example A UDP round trip
+ * ```ts
+ * import { listenDatagram } from "./datagram.ts";
+ * import assert from "node:assert/strict";
+ * await using a = listenDatagram({ hostname: "127.0.0.1", port: 0 });
+ * await using b = listenDatagram({ hostname: "127.0.0.1", port: 0 });
+ * await a.send(new TextEncoder().encode("ping"), b.addr);
+ * const { data, from } = await b.receive();
+ * assert.equal(new TextDecoder().decode(data), "ping");
+ * assert.deepEqual(from, a.addr);
+ * ```
+ *
+ * @module
+ */
+import { checkPort, formatAddr, fromDenoAddr, inetAddr, isIPv4, isIPv6, unixAddr } from "./addr.ts";
+import { SocketClosed, TimedOut, toNetError } from "./errors.ts";
+import type { Addr, Datagram, DatagramSocket } from "./types.ts";
+
+/** Where to bind a datagram socket: an IP address and port, or a unix path. */
+export type DatagramOptions = UdpOptions | UnixDatagramOptions;
+
+/** A UDP socket. */
+export interface UdpOptions {
+  /** A numeric address to bind; "0.0.0.0" when omitted. */
+  hostname?: string;
+  /** The port; 0 asks the kernel for a free one. */
+  port: number;
+  /** SO_REUSEADDR: bind even when another socket holds the address. */
+  reuseAddress?: boolean;
+  /** IP_MULTICAST_LOOP: deliver our own multicast datagrams back to us. */
+  multicastLoopback?: boolean;
+}
+
+/** A unix datagram socket. */
+export interface UnixDatagramOptions {
+  /**
+   * The socket file to bind (removed again by `close()`); when omitted the
+   * socket is unnamed: it can send but nobody can answer it.
+   */
+  path?: string;
+}
+
+/** How long `receive()` waits. */
+export interface ReceiveOptions {
+  /** Gives up with {@link TimedOut} after this many milliseconds. */
+  timeout?: number;
+  /** Gives up when aborted, rejecting with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+/** Membership of a multicast group; `leave()` drops it. */
+export interface MulticastMembership {
+  /** Leaves the group (IP_DROP_MEMBERSHIP). */
+  leave(): Promise<void>;
+}
+
+/**
+ * Opens a datagram socket bound to `options`.
+ *
+ * @throws {AddrInUse} If the address is taken.
+ * @throws {TypeError | RangeError | SyntaxError} For malformed options.
+ */
+export function listenDatagram(options: DatagramOptions | Addr): KernelDatagramSocket {
+  if (options === null || typeof options !== "object") {
+    throw new TypeError("listenDatagram() expects { hostname, port } or { path }");
+  }
+  let opts: DatagramOptions = options as DatagramOptions;
+  if ("family" in options) {
+    opts = options.family === "unix" ? { path: options.path } : {
+      hostname: options.hostname,
+      port: options.port,
+    };
+  }
+  if ("port" in opts) {
+    const local = inetAddr(opts.hostname ?? "0.0.0.0", checkPort(opts.port));
+    try {
+      return new KernelDatagramSocket(
+        Deno.listenDatagram({
+          transport: "udp",
+          hostname: local.hostname,
+          port: local.port,
+          reuseAddress: opts.reuseAddress,
+          loopback: opts.multicastLoopback,
+        }),
+      );
+    } catch (error) {
+      throw toNetError(error, { op: "listen", local });
+    }
+  }
+  const path = (opts as UnixDatagramOptions).path;
+  const local = unixAddr(path ?? "");
+  try {
+    return new KernelDatagramSocket(
+      Deno.listenDatagram({ transport: "unixpacket", path: path || undefined }),
+      path || undefined,
+    );
+  } catch (error) {
+    throw toNetError(error, { op: "listen", local });
+  }
+}
+
+/** A datagram socket over the kernel: UDP (IPv4, IPv6) or unix SOCK_DGRAM. */
+export class KernelDatagramSocket implements DatagramSocket {
+  /** The bound address. */
+  readonly addr: Addr;
+  #socket: Deno.DatagramConn;
+  #unlinkPath?: string;
+  #closed = false;
+  /** A receive that a timeout or abort gave up on: the next receive takes its datagram. */
+  #pending?: Promise<Datagram>;
+
+  /** Wraps a Deno datagram socket; `unlinkPath` is removed on close. */
+  constructor(socket: Deno.DatagramConn, unlinkPath?: string) {
+    this.#socket = socket;
+    this.#unlinkPath = unlinkPath;
+    this.addr = unlinkPath === undefined && isUnix(socket.addr)
+      ? { family: "unix", path: "" }
+      : fromDenoAddr(socket.addr);
+  }
+
+  #closedError(op: string, remote?: Addr): SocketClosed {
+    return new SocketClosed("socket is closed", { op, local: this.addr, remote });
+  }
+
+  /**
+   * Sends `data` as one datagram to `to`; resolves to the bytes sent.
+   *
+   * @throws {TypeError} If `to` is of another family than this socket.
+   * @throws {SocketClosed} If the socket is closed.
+   * @throws {ConnectionRefused} If nobody is bound at a unix destination.
+   */
+  async send(data: Uint8Array, to: Addr): Promise<number> {
+    if (!(data instanceof Uint8Array)) {
+      throw new TypeError(
+        `send() expects a Uint8Array, got ${Object.prototype.toString.call(data)}`,
+      );
+    }
+    const target = toDenoAddr(to, this.addr);
+    if (this.#closed) throw this.#closedError("send", to);
+    try {
+      return await this.#socket.send(data, target);
+    } catch (error) {
+      throw toNetError(error, { op: "send", local: this.addr, remote: to });
+    }
+  }
+
+  /**
+   * Waits for the next datagram. A datagram that arrives after a timeout or
+   * abort is not lost: the next call returns it.
+   *
+   * @throws {TimedOut} If `timeout` passed first.
+   * @throws {SocketClosed} If the socket is or gets closed.
+   */
+  receive(options: ReceiveOptions = {}): Promise<Datagram> {
+    if (this.#closed) return Promise.reject(this.#closedError("receive"));
+    const { timeout, signal } = options;
+    if (timeout !== undefined && !(Number.isFinite(timeout) && timeout >= 0)) {
+      return Promise.reject(new RangeError(`Invalid timeout: ${timeout} is not milliseconds >= 0`));
+    }
+    signal?.throwIfAborted();
+    const pending = this.#pending ??= this.#receiveOne();
+    const settle = pending.finally(() => {
+      if (this.#pending === pending) this.#pending = undefined;
+    });
+    if (timeout === undefined && signal === undefined) return settle;
+    settle.catch(() => {}); // handled by whoever receives next, or dropped by close()
+    return new Promise<Datagram>((resolve, reject) => {
+      const timer = timeout === undefined ? undefined : setTimeout(() => {
+        done();
+        reject(
+          new TimedOut(`no datagram within ${timeout} ms`, { op: "receive", local: this.addr }),
+        );
+      }, timeout);
+      const onAbort = () => {
+        done();
+        reject(signal!.reason);
+      };
+      const done = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      settle.then((d) => (done(), resolve(d)), (e) => (done(), reject(e)));
+    });
+  }
+
+  async #receiveOne(): Promise<Datagram> {
+    try {
+      const [data, from] = await this.#socket.receive();
+      return {
+        data,
+        from: isUnix(from) ? { family: "unix", path: from.path ?? "" } : fromDenoAddr(from),
+      };
+    } catch (error) {
+      if (this.#closed) throw this.#closedError("receive");
+      throw toNetError(error, { op: "receive", local: this.addr });
+    }
+  }
+
+  /** Yields datagrams until the socket is closed. */
+  async *[Symbol.asyncIterator](): AsyncIterator<Datagram> {
+    while (!this.#closed) {
+      try {
+        yield await this.receive();
+      } catch (error) {
+        if (this.#closed && error instanceof SocketClosed) return;
+        throw error;
+      }
+    }
+  }
+
+  /**
+   * Joins a multicast group on an interface (IP_ADD_MEMBERSHIP,
+   * IPV6_JOIN_GROUP). For IPv4 `iface` is the interface's address
+   * ("0.0.0.0" lets the kernel choose); for IPv6 its index (0: any).
+   *
+   * @throws {SyntaxError} If `group` is not a multicast address.
+   */
+  async joinMulticast(group: string, iface: string | number = 0): Promise<MulticastMembership> {
+    if (this.#closed) throw this.#closedError("joinMulticast");
+    const local = this.addr;
+    try {
+      if (isIPv4(group)) {
+        if (Number(group.split(".")[0]) < 224 || Number(group.split(".")[0]) > 239) {
+          throw new SyntaxError(`Invalid multicast group "${group}": not in 224.0.0.0/4`);
+        }
+        const m = await this.#socket.joinMulticastV4(
+          group,
+          iface === 0 ? "0.0.0.0" : String(iface),
+        );
+        return { leave: () => m.leave() };
+      }
+      if (isIPv6(group)) {
+        if (!/^ff/i.test(group)) {
+          throw new SyntaxError(`Invalid multicast group "${group}": not in ff00::/8`);
+        }
+        const m = await this.#socket.joinMulticastV6(group, Number(iface));
+        return { leave: () => m.leave() };
+      }
+    } catch (error) {
+      if (error instanceof SyntaxError) throw error;
+      throw toNetError(error, { op: "joinMulticast", local });
+    }
+    throw new SyntaxError(`Invalid multicast group "${group}": not an IP address`);
+  }
+
+  /** Closes the socket (and removes its unix socket file). Idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#pending?.catch(() => {});
+    this.#socket.close();
+    if (this.#unlinkPath !== undefined) {
+      try {
+        Deno.removeSync(this.#unlinkPath);
+      } catch {
+        // Already gone.
+      }
+    }
+  }
+
+  /** Closes the socket (for `await using`). */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+    // Let a receive in flight see the close before the caller moves on.
+    await this.#pending?.catch(() => {});
+  }
+
+  /** The bound address, for logs. */
+  toString(): string {
+    return formatAddr(this.addr);
+  }
+}
+
+function isUnix(addr: Deno.Addr): addr is Deno.UnixAddr {
+  return addr.transport === "unix" || addr.transport === "unixpacket";
+}
+
+function toDenoAddr(to: Addr, local: Addr): Deno.Addr {
+  if (to === null || typeof to !== "object" || !("family" in to)) {
+    throw new TypeError("send() expects a destination Addr such as { family, hostname, port }");
+  }
+  if (to.family === "unix") {
+    if (local.family !== "unix") {
+      throw new TypeError(`Cannot send from ${local.family} socket to a unix address`);
+    }
+    unixAddr(to.path);
+    return { transport: "unixpacket", path: to.path };
+  }
+  if (local.family === "unix") {
+    throw new TypeError(`Cannot send from a unix socket to an ${to.family} address`);
+  }
+  const checked = inetAddr(to.hostname, to.port);
+  if (local.family === "inet" && checked.family === "inet6") {
+    throw new TypeError(`Cannot send from an IPv4 socket to IPv6 address ${formatAddr(checked)}`);
+  }
+  return { transport: "udp", hostname: checked.hostname, port: checked.port };
+}
