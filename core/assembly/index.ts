@@ -6,7 +6,7 @@
 // Each area keeps its exports in its own `exports.ts`, re-exported here.
 
 import { inetSumLE } from "./checksum/inet";
-import { CRC32_TABLES, CRC32C_TABLES, crcUpdate } from "./checksum/crc32";
+import { crc32cUpdate, crc32Update } from "./checksum/crc32";
 
 /** Allocates `size` bytes of unmanaged memory (16-byte aligned). */
 export function alloc(size: usize): usize {
@@ -25,12 +25,12 @@ export function inet_sum_le(ptr: usize, len: usize): u32 {
 
 /** CRC-32 (IEEE) of `[ptr, ptr+len)` continuing from the finished value `crc`. */
 export function crc32(ptr: usize, len: usize, crc: u32): u32 {
-  return crcUpdate(CRC32_TABLES, crc, ptr, len);
+  return crc32Update(crc, ptr, len);
 }
 
 /** CRC-32C (Castagnoli) of `[ptr, ptr+len)` continuing from `crc`. */
 export function crc32c(ptr: usize, len: usize, crc: u32): u32 {
-  return crcUpdate(CRC32C_TABLES, crc, ptr, len);
+  return crc32cUpdate(crc, ptr, len);
 }
 
 /** A plain SIMD loop that only loads `len` bytes: the benchmarks' ceiling. */

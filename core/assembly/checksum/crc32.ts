@@ -5,8 +5,11 @@
 //   CRC-32   (IEEE 802.3, zlib, PNG)   reflected 0xEDB88320
 //   CRC-32C  (Castagnoli, iSCSI, SCTP) reflected 0x82F63B78
 //
-// The engine is slicing-by-16: table k holds the CRC of a byte followed by k
-// zero bytes, so sixteen independent lookups fold sixteen bytes at once.
+// Short inputs go through slicing-by-16 tables: table k holds the CRC of a
+// byte followed by k zero bytes, so sixteen independent lookups fold sixteen
+// bytes at once. Longer inputs are first reduced without tables by a sparse
+// multiple of the polynomial (see "Sparse reduction" below), and only the
+// last few hundred bytes go through the tables.
 
 const SLICES: usize = 16;
 const TABLE_BYTES: i32 = <i32>SLICES * 256 * 4;
@@ -36,9 +39,8 @@ fillTables(CRC32C_TABLES, 0x82F63B78);
   return load<u32>(tables + (k << 10) + (<usize>(b & 0xff) << 2));
 }
 
-/** Continues the CRC `crc` (a finished value, 0 to start) over `[ptr, ptr+len)`. */
-export function crcUpdate(tables: usize, crc: u32, ptr: usize, len: usize): u32 {
-  let c = ~crc;
+/** Advances the raw CRC register `c` (not inverted) over `[ptr, ptr+len)`. */
+function tableUpdate(tables: usize, c: u32, ptr: usize, len: usize): u32 {
   let p = ptr;
   const end = ptr + len;
   while (end - p >= 16) {
@@ -56,5 +58,164 @@ export function crcUpdate(tables: usize, crc: u32, ptr: usize, len: usize): u32 
     c = t(tables, 0, c ^ load<u8>(p)) ^ (c >>> 8);
     p++;
   }
-  return ~c;
+  return c;
+}
+
+// Sparse reduction (after S. Russell's "Chorba", arXiv 2412.16398).
+//
+// Read the message as a polynomial whose first byte has the highest degree.
+// If a sparse polynomial S(x) = x^K + x^a + ... + 1 is a multiple of the CRC
+// polynomial G(x), then x^K ≡ x^a + ... + 1 (mod G): a bit K places above
+// the end may be replaced by copies of itself a, ..., 0 places above it,
+// without changing the remainder. Squaring in GF(2) gives S(x^8) = S(x)^8,
+// again a multiple of G, whose exponents are whole bytes: so the byte at
+// offset i may be cleared after XORing it into the bytes at offsets
+// i + (K - a), ..., i + K. Done front to back over all but the last K bytes,
+// that leaves a message of K bytes with the same CRC; only those go through
+// the tables. The byte distances are all at least one vector wide, so whole
+// lanes (16 bytes with SIMD, 8 without) are reduced at once by XOR alone.
+//
+// As a recurrence: with v[i] the reduced value of byte i, and in[i] the input,
+//   v[i] = in[i] ^ v[i - (K - a)] ^ ... ^ v[i - K]
+// over earlier reduced bytes only. v is kept in a buffer that slides by
+// BLOCK bytes; the input is never written, so it may be read-only data.
+//
+// The multiples were found by a meet-in-the-middle search over x^e mod G
+// (the smallest K whose shortest distance K - a is at least 64 bytes):
+//   CRC-32:  x^300 + x^155 + x^117 + x^89 + 1
+//   CRC-32C: x^266 + x^143 + x^121 + x^88 + x^71 + 1 (G has the factor x + 1,
+//            so every multiple has an even number of terms)
+
+const LANE: usize = ASC_FEATURE_SIMD ? 16 : 8;
+const BLOCK: usize = 8192;
+const K_MAX: usize = 320;
+/** v for [start - K, start + BLOCK), then room for the zeroed window reads. */
+const SLIDE: usize = memory.data(<i32>(K_MAX + BLOCK + K_MAX), 16);
+/** The last K..K+LANE bytes, reduced, for the tables. */
+const WINDOW: usize = memory.data(<i32>K_MAX * 2, 16);
+
+const IEEE_K: usize = 300;
+const IEEE_A: usize = 155;
+const IEEE_B: usize = 117;
+const IEEE_C: usize = 89;
+
+const CAST_K: usize = 266;
+const CAST_A: usize = 143;
+const CAST_B: usize = 121;
+const CAST_C: usize = 88;
+const CAST_D: usize = 71;
+
+/** Below this length the tables alone are faster. */
+export const SPARSE_MIN: usize = 2 * K_MAX;
+
+/** XOR of the earlier reduced lanes that lane `q + K` receives (SIMD). */
+@inline function gatherV(castagnoli: bool, q: usize): v128 {
+  if (castagnoli) {
+    return v128.xor(
+      v128.xor(v128.load(q, CAST_A), v128.load(q, CAST_B)),
+      v128.xor(v128.xor(v128.load(q, CAST_C), v128.load(q, CAST_D)), v128.load(q)),
+    );
+  }
+  return v128.xor(
+    v128.xor(v128.load(q, IEEE_A), v128.load(q, IEEE_B)),
+    v128.xor(v128.load(q, IEEE_C), v128.load(q)),
+  );
+}
+
+/** XOR of the earlier reduced lanes that lane `q + K` receives (scalar). */
+@inline function gather64(castagnoli: bool, q: usize): u64 {
+  if (castagnoli) {
+    return load<u64>(q, CAST_A) ^ load<u64>(q, CAST_B) ^ load<u64>(q, CAST_C) ^
+      load<u64>(q, CAST_D) ^ load<u64>(q);
+  }
+  return load<u64>(q, IEEE_A) ^ load<u64>(q, IEEE_B) ^ load<u64>(q, IEEE_C) ^ load<u64>(q);
+}
+
+/** v[i] for the lanes at `src` (input) and `q + K` (slide), with `reg` folded in. */
+@inline function reduceLanes(castagnoli: bool, src: usize, q: usize, stop: usize): void {
+  const K = castagnoli ? CAST_K : IEEE_K;
+  if (ASC_FEATURE_SIMD) {
+    while (q < stop) {
+      v128.store(q + K, v128.xor(v128.load(src), gatherV(castagnoli, q)));
+      v128.store(q + K, v128.xor(v128.load(src, 16), gatherV(castagnoli, q + 16)), 16);
+      src += 32;
+      q += 32;
+    }
+  } else {
+    while (q < stop) {
+      store<u64>(q + K, load<u64>(src) ^ gather64(castagnoli, q));
+      store<u64>(q + K, load<u64>(src, 8) ^ gather64(castagnoli, q + 8), 8);
+      src += 16;
+      q += 16;
+    }
+  }
+}
+
+/**
+ * Advances the raw register `c` over `[ptr, ptr+len)`, `len >= SPARSE_MIN`:
+ * sparse reduction of all but the last K..K+31 bytes, tables for the rest.
+ */
+@inline function sparseUpdate(castagnoli: bool, c: u32, ptr: usize, len: usize): u32 {
+  const K = castagnoli ? CAST_K : IEEE_K;
+  // Reduce whole steps of two lanes; what remains is K to K + 2·LANE - 1 bytes.
+  const reduced = (len - K) & ~(2 * LANE - 1);
+  memory.fill(SLIDE, 0, K); // nothing lies before the message
+  // The register enters as an XOR over the first four message bytes.
+  if (ASC_FEATURE_SIMD) {
+    v128.store(SLIDE + K, v128.xor(
+      v128.xor(v128.load(ptr), i32x4.replace_lane(i32x4.splat(0), 0, c)),
+      gatherV(castagnoli, SLIDE),
+    ));
+  } else {
+    store<u64>(SLIDE + K, (load<u64>(ptr) ^ <u64>c) ^ gather64(castagnoli, SLIDE));
+  }
+  // The first lane is done: the rest of the first step, then whole steps.
+  let start: usize = 0;
+  let first = LANE;
+  while (start < reduced) {
+    const end = min(start + BLOCK, reduced);
+    if (first) {
+      // One lane to finish the first step of two lanes.
+      if (ASC_FEATURE_SIMD) {
+        v128.store(SLIDE + K + LANE, v128.xor(
+          v128.load(ptr + LANE),
+          gatherV(castagnoli, SLIDE + LANE),
+        ));
+      } else {
+        store<u64>(SLIDE + K + LANE, load<u64>(ptr + LANE) ^ gather64(castagnoli, SLIDE + LANE));
+      }
+      reduceLanes(castagnoli, ptr + 2 * LANE, SLIDE + 2 * LANE, SLIDE + (end - start));
+      first = 0;
+    } else {
+      reduceLanes(castagnoli, ptr + start, SLIDE, SLIDE + (end - start));
+    }
+    // Slide: the last K reduced bytes become the ones before the next block.
+    memory.copy(SLIDE, SLIDE + (end - start), K);
+    start = end;
+  }
+  // The window [reduced, len): its input bytes plus what earlier lanes pushed
+  // into it; lanes inside the window are not reduced, so they read as zero.
+  const rest = len - reduced;
+  memory.fill(SLIDE + K, 0, rest + 2 * LANE);
+  memory.copy(WINDOW, ptr + reduced, rest);
+  for (let j: usize = 0; j < rest; j += LANE) {
+    if (ASC_FEATURE_SIMD) {
+      v128.store(WINDOW + j, v128.xor(v128.load(WINDOW + j), gatherV(castagnoli, SLIDE + j)));
+    } else {
+      store<u64>(WINDOW + j, load<u64>(WINDOW + j) ^ gather64(castagnoli, SLIDE + j));
+    }
+  }
+  return tableUpdate(castagnoli ? CRC32C_TABLES : CRC32_TABLES, 0, WINDOW, rest);
+}
+
+/** CRC-32 (IEEE) of `[ptr, ptr+len)` continuing from the finished value `crc`. */
+export function crc32Update(crc: u32, ptr: usize, len: usize): u32 {
+  if (len < SPARSE_MIN) return ~tableUpdate(CRC32_TABLES, ~crc, ptr, len);
+  return ~sparseUpdate(false, ~crc, ptr, len);
+}
+
+/** CRC-32C (Castagnoli) of `[ptr, ptr+len)` continuing from the finished value `crc`. */
+export function crc32cUpdate(crc: u32, ptr: usize, len: usize): u32 {
+  if (len < SPARSE_MIN) return ~tableUpdate(CRC32C_TABLES, ~crc, ptr, len);
+  return ~sparseUpdate(true, ~crc, ptr, len);
 }
