@@ -26,6 +26,20 @@
 export * from "./error.ts";
 export * from "./seq.ts";
 export * from "./ip.ts";
+export * as ipv4 from "./ipv4.ts";
+export * as ipv6 from "./ipv6.ts";
 export * as tcp from "./tcp.ts";
-export type { SackBlock, TcpControl, TcpRepr, TcpTimestamp } from "./tcp.ts";
-export { TcpPacket } from "./tcp.ts";
+export * as udp from "./udp.ts";
+export * as icmp from "./icmp.ts";
+export * as icmpv6 from "./icmpv6.ts";
+export { Ipv4Packet, type Ipv4Repr } from "./ipv4.ts";
+export { type Ipv6Extension, type Ipv6Fragment, Ipv6Packet, type Ipv6Repr } from "./ipv6.ts";
+export {
+  type SackBlock,
+  type TcpControl,
+  TcpPacket,
+  type TcpRepr,
+  type TcpTimestamp,
+} from "./tcp.ts";
+export { UdpPacket, type UdpRepr } from "./udp.ts";
+export { type IcmpEcho, type IcmpError, IcmpPacket, type IcmpRepr } from "./_icmp.ts";
