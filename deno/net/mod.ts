@@ -31,3 +31,4 @@ export * from "./addr.ts";
 export * from "./errors.ts";
 export * from "./stream.ts";
 export * from "./datagram.ts";
+export * from "./procnet.ts";
