@@ -1,0 +1,385 @@
+/**
+ * An in-memory simulated network between any number of {@link TcpStack}s,
+ * with a virtual clock and a seeded random generator: every run is
+ * reproducible from its seed and runs as fast as the CPU allows, jumping
+ * straight from one event to the next.
+ *
+ * Each direction between two hosts has its own {@link Impairments}: loss,
+ * delay and jitter, reordering, duplication, bit corruption (caught by the
+ * IPv4 and TCP checksums, since segments travel as real packets), a rate
+ * limit with a queue of bounded size, and an MTU.
+ *
+ * @module
+ */
+import type { TraceHook } from "../trace/events.ts";
+import type { TcpRepr } from "../wire/tcp.ts";
+import { type IpSegment, TcpStack } from "../tcp/stack.ts";
+import type { TcpConfig } from "../tcp/socket.ts";
+import { decodeSegment, encodeSegment } from "./packet.ts";
+import { Random } from "./random.ts";
+
+/** What a link does to the packets of one direction. */
+export interface Impairments {
+  /** Probability (0 to 1) that a packet is lost. */
+  readonly loss: number;
+  /** One-way delay, ms. */
+  readonly delay: number;
+  /** Uniform jitter added to the delay, ± ms (jitter can reorder packets). */
+  readonly jitter: number;
+  /** Probability that a packet is held back behind later ones. */
+  readonly reorder: number;
+  /** Probability that a packet is delivered twice. */
+  readonly duplicate: number;
+  /** Probability that one bit of a packet is flipped. */
+  readonly corrupt: number;
+  /** Bytes per second; 0 means no limit. */
+  readonly rate: number;
+  /** Bytes that may wait for the rate limit before packets are dropped. */
+  readonly queue: number;
+  /** The largest packet (IP header included) the link carries. */
+  readonly mtu: number;
+}
+
+/** A perfect link: no loss, no delay, no limit, 64 KiB MTU. */
+export const PERFECT_LINK: Impairments = {
+  loss: 0,
+  delay: 0,
+  jitter: 0,
+  reorder: 0,
+  duplicate: 0,
+  corrupt: 0,
+  rate: 0,
+  queue: 1 << 20,
+  mtu: 65535,
+};
+
+/**
+ * Checks impairment settings and fills in defaults.
+ *
+ * @throws {RangeError} For a probability outside [0, 1], a negative time or
+ *   rate, or an MTU too small to carry a TCP segment (41 bytes) or above 65535.
+ * @throws {TypeError} If a field is not a number.
+ */
+export function impairments(given: Partial<Impairments>): Impairments {
+  const out = { ...PERFECT_LINK, ...given };
+  for (const [name, v] of Object.entries(out)) {
+    if (typeof v !== "number" || Number.isNaN(v)) {
+      throw new TypeError(`impairment ${name} must be a number, got ${typeof v}`);
+    }
+    if (v < 0 || !Number.isFinite(v)) {
+      throw new RangeError(`impairment ${name} must be a finite number >= 0, got ${v}`);
+    }
+  }
+  for (const name of ["loss", "reorder", "duplicate", "corrupt"] as const) {
+    if (out[name] > 1) {
+      throw new RangeError(`impairment ${name} is a probability from 0 to 1, got ${out[name]}`);
+    }
+  }
+  if (out.loss === 1) throw new RangeError("impairment loss 100% would never deliver anything");
+  if (out.mtu < 41 || out.mtu > 65535 || !Number.isInteger(out.mtu)) {
+    throw new RangeError(
+      `impairment mtu must be an integer from 41 (IPv4 + TCP headers + 1 byte) to 65535, got ${out.mtu}`,
+    );
+  }
+  if (out.rate > 0 && out.queue < out.mtu) {
+    throw new RangeError(
+      `impairment queue (${out.queue} bytes) must hold at least one MTU (${out.mtu} bytes)`,
+    );
+  }
+  return out;
+}
+
+/** What the links did, summed over all directions. */
+export interface LinkStats {
+  sent: number;
+  delivered: number;
+  lost: number;
+  corrupted: number;
+  duplicated: number;
+  reordered: number;
+  mtuDrops: number;
+  queueDrops: number;
+  /** Packets the receiving host rejected (checksum or malformed). */
+  rejected: number;
+}
+
+interface Pending {
+  time: number;
+  order: number;
+  to: string;
+  packet: Uint8Array;
+}
+
+interface Direction {
+  imp: Impairments;
+  busyUntil: number;
+}
+
+/** Options of a {@link SimNetwork}. */
+export interface SimOptions {
+  /** Seed of the random generator (default 1). */
+  readonly seed?: number;
+  /** Receives the events of the links and of every host's TCP. */
+  readonly trace?: TraceHook | null;
+  /** Impairments of every direction not set with {@link SimNetwork.impair}. */
+  readonly link?: Partial<Impairments>;
+}
+
+/** How {@link SimNetwork.run} ended. */
+export type RunEnd = "done" | "idle" | "timeout";
+
+/**
+ * A simulated network.
+ *
+ * @example Two hosts, a handshake
+ * ```ts
+ * import { SimNetwork } from "./sim.ts";
+ * import assert from "node:assert/strict";
+ * const net = new SimNetwork({ seed: 1, link: { delay: 10 } });
+ * const a = net.addHost("10.0.0.1"), b = net.addHost("10.0.0.2");
+ * b.listen(80);
+ * const c = a.connect({ addr: "10.0.0.2", port: 80 }, net.now);
+ * assert.equal(net.run({ until: () => c.state === "ESTABLISHED", maxTime: 1000 }), "done");
+ * assert.equal(net.now, 20);
+ * ```
+ */
+export class SimNetwork {
+  /** The generator every random choice comes from. */
+  readonly random: Random;
+  /** Counters of what the links did. */
+  readonly stats: LinkStats = {
+    sent: 0,
+    delivered: 0,
+    lost: 0,
+    corrupted: 0,
+    duplicated: 0,
+    reordered: 0,
+    mtuDrops: 0,
+    queueDrops: 0,
+    rejected: 0,
+  };
+  #now = 0;
+  #order = 0;
+  #ident = 0;
+  readonly #hosts = new Map<string, TcpStack>();
+  readonly #directions = new Map<string, Direction>();
+  readonly #default: Impairments;
+  readonly #heap: Pending[] = [];
+  readonly #wakes: number[] = [];
+  readonly #trace: TraceHook | null;
+
+  /** @throws {RangeError} For bad default impairments or seed. */
+  constructor(options: SimOptions = {}) {
+    this.random = new Random(options.seed ?? 1);
+    this.#trace = options.trace ?? null;
+    this.#default = impairments(options.link ?? {});
+  }
+
+  /** The virtual time in ms. */
+  get now(): number {
+    return this.#now;
+  }
+
+  /** The hosts by address. */
+  get hosts(): ReadonlyMap<string, TcpStack> {
+    return this.#hosts;
+  }
+
+  /**
+   * Adds a host with its own TCP stack.
+   *
+   * @throws {TcpError} If the address is taken.
+   */
+  addHost(addr: string, config: Partial<TcpConfig> = {}): TcpStack {
+    if (this.#hosts.has(addr)) throw new RangeError(`sim: host ${addr} exists already`);
+    const stack = new TcpStack(addr, config, this.#trace);
+    this.#hosts.set(addr, stack);
+    return stack;
+  }
+
+  /**
+   * Makes {@link run} stop at virtual time `time` and give the applications a
+   * turn, even if no packet or timer is due then.
+   */
+  wakeAt(time: number): void {
+    this.#wakes.push(time);
+    this.#wakes.sort((a, b) => a - b);
+  }
+
+  /** Sets the impairments of the direction `from` -> `to`. */
+  impair(from: string, to: string, given: Partial<Impairments>): void {
+    this.#directions.set(`${from}>${to}`, { imp: impairments(given), busyUntil: 0 });
+  }
+
+  /**
+   * Runs the network: delivers packets, fires timers, calls `onStep` after each
+   * batch of events (the applications' turn), until `until()` holds, nothing is
+   * left to happen, or the virtual clock would pass `maxTime`.
+   *
+   * @throws {RangeError} If `maxTime` is not a finite number.
+   */
+  run(options: {
+    until?: () => boolean;
+    maxTime: number;
+    onStep?: (now: number) => void;
+  }): RunEnd {
+    const { until, maxTime, onStep } = options;
+    if (!Number.isFinite(maxTime)) {
+      throw new RangeError(`sim: maxTime must be finite, got ${maxTime}`);
+    }
+    for (;;) {
+      // The applications act and the hosts answer until the instant is quiet.
+      for (let i = 0; i < 1000; i++) {
+        onStep?.(this.#now);
+        if (!this.#flush()) break;
+      }
+      if (until?.()) return "done";
+      while (this.#wakes.length && this.#wakes[0] <= this.#now) this.#wakes.shift();
+      let next = this.#heap.length ? this.#heap[0].time : null;
+      if (this.#wakes.length && (next === null || this.#wakes[0] < next)) next = this.#wakes[0];
+      for (const host of this.#hosts.values()) {
+        const at = host.pollAt();
+        if (at !== null && (next === null || at < next)) next = at;
+      }
+      if (next === null) return "idle";
+      if (next > maxTime) return "timeout";
+      if (next > this.#now) this.#now = next;
+      while (this.#heap.length && this.#heap[0].time <= this.#now) {
+        this.#deliver(popHeap(this.#heap)!);
+      }
+    }
+  }
+
+  // Every host sends what it has now; true if anything was sent or delivered.
+  #flush(): boolean {
+    let moved = false;
+    for (let again = true; again;) {
+      again = false;
+      for (const host of this.#hosts.values()) {
+        for (const seg of host.poll(this.#now)) {
+          this.#transmit(seg);
+          again = true;
+        }
+      }
+      // A zero-delay link may have delivered; let hosts answer in the same instant.
+      while (this.#heap.length && this.#heap[0].time <= this.#now) {
+        this.#deliver(popHeap(this.#heap)!);
+        again = true;
+      }
+      moved ||= again;
+    }
+    return moved;
+  }
+
+  #deliver(p: Pending): void {
+    const host = this.#hosts.get(p.to);
+    if (!host) return;
+    let seg: IpSegment;
+    try {
+      seg = decodeSegment(p.packet);
+    } catch (error) {
+      this.stats.rejected++;
+      this.#drop(`${p.to}`, `rejected: ${(error as Error).message}`, null);
+      return;
+    }
+    this.stats.delivered++;
+    host.receive(this.#now, seg);
+  }
+
+  #transmit(seg: IpSegment): void {
+    const key = `${seg.src}>${seg.dst}`;
+    let dir = this.#directions.get(key);
+    if (!dir) {
+      dir = { imp: this.#default, busyUntil: 0 };
+      this.#directions.set(key, dir);
+    }
+    const imp = dir.imp;
+    const packet = encodeSegment(seg, this.#ident++);
+    this.stats.sent++;
+    this.#trace?.({ kind: "link", time: this.#now, link: key, action: "send", packet });
+    const rnd = this.random;
+    if (packet.length > imp.mtu) {
+      this.stats.mtuDrops++;
+      return this.#drop(key, `${packet.length} bytes exceed the MTU of ${imp.mtu}`, seg.repr);
+    }
+    if (rnd.chance(imp.loss)) {
+      this.stats.lost++;
+      return this.#drop(key, "loss", seg.repr);
+    }
+    let depart = this.#now;
+    if (imp.rate > 0) {
+      const start = Math.max(this.#now, dir.busyUntil);
+      const queued = (start - this.#now) * imp.rate / 1000;
+      if (queued + packet.length > imp.queue) {
+        this.stats.queueDrops++;
+        return this.#drop(key, "queue full", seg.repr);
+      }
+      dir.busyUntil = start + packet.length * 1000 / imp.rate;
+      depart = dir.busyUntil;
+    }
+    let arrive = depart + imp.delay;
+    if (imp.jitter > 0) arrive = Math.max(depart, arrive + (rnd.next() * 2 - 1) * imp.jitter);
+    if (rnd.chance(imp.reorder)) {
+      // Held back behind the packets of the next few milliseconds.
+      this.stats.reordered++;
+      arrive += 1 + rnd.next() * (imp.delay + 5);
+      this.#trace?.({ kind: "link", time: this.#now, link: key, action: "reorder", packet });
+    }
+    let wire = packet;
+    if (rnd.chance(imp.corrupt)) {
+      this.stats.corrupted++;
+      wire = packet.slice();
+      const bit = rnd.int(wire.length * 8);
+      wire[bit >> 3] ^= 1 << (bit & 7);
+      this.#trace?.({ kind: "link", time: this.#now, link: key, action: "corrupt", packet: wire });
+    }
+    this.#schedule(arrive, seg.dst, wire);
+    if (rnd.chance(imp.duplicate)) {
+      this.stats.duplicated++;
+      this.#trace?.({ kind: "link", time: this.#now, link: key, action: "duplicate", packet });
+      this.#schedule(arrive + rnd.next() * 2, seg.dst, packet);
+    }
+  }
+
+  #schedule(time: number, to: string, packet: Uint8Array): void {
+    pushHeap(this.#heap, { time, order: this.#order++, to, packet });
+  }
+
+  #drop(where: string, reason: string, repr: TcpRepr | null): void {
+    this.#trace?.({ kind: "drop", time: this.#now, endpoint: where, reason, repr });
+  }
+}
+
+function before(a: Pending, b: Pending): boolean {
+  return a.time < b.time || (a.time === b.time && a.order < b.order);
+}
+
+function pushHeap(heap: Pending[], item: Pending): void {
+  heap.push(item);
+  let i = heap.length - 1;
+  while (i > 0) {
+    const parent = (i - 1) >> 1;
+    if (!before(heap[i], heap[parent])) break;
+    [heap[i], heap[parent]] = [heap[parent], heap[i]];
+    i = parent;
+  }
+}
+
+function popHeap(heap: Pending[]): Pending | undefined {
+  const top = heap[0];
+  const last = heap.pop();
+  if (heap.length && last) {
+    heap[0] = last;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1, r = l + 1;
+      let m = i;
+      if (l < heap.length && before(heap[l], heap[m])) m = l;
+      if (r < heap.length && before(heap[r], heap[m])) m = r;
+      if (m === i) break;
+      [heap[i], heap[m]] = [heap[m], heap[i]];
+      i = m;
+    }
+  }
+  return top;
+}

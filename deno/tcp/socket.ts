@@ -1,0 +1,1194 @@
+/**
+ * One TCP connection as a sans-IO state machine, after RFC 9293 and modelled
+ * on smoltcp's TCP socket. It is handed segments and the current time
+ * ({@link TcpSocket.process}), asked what to send ({@link TcpSocket.poll}),
+ * and reports its next deadline ({@link TcpSocket.pollAt}). It never reads a
+ * clock, sets a timer or touches I/O, so the same code runs under a virtual
+ * clock in simulation and under real time on a link.
+ *
+ * Supported: the eleven RFC states; active, passive and simultaneous open;
+ * active, passive and simultaneous close; half-close; abort with RST; RST
+ * processing in every state with RFC 5961 challenge ACKs (rate-limited);
+ * RFC 6528 initial sequence numbers; the MSS option; cumulative ACKs;
+ * RFC 6298 retransmission timeouts with Karn's rule and backoff (go-back-N);
+ * sliding receive window with silly-window avoidance on both sides; window
+ * updates; zero-window probing with a persist timer; delayed ACK; Nagle;
+ * keep-alive; a user timeout; TIME-WAIT for 2·MSL.
+ *
+ * **Not supported:** window scaling, SACK, timestamps, urgent data, fast
+ * retransmit, congestion control beyond the {@link CongestionController}
+ * seam, data on SYN segments (it is ignored and must be re-sent).
+ *
+ * @module
+ */
+import type { TcpRepr } from "../wire/tcp.ts";
+import type { TcpState, TcpTimer, TraceHook } from "../trace/events.ts";
+import { ByteRing, type ReceiveBuffer, RingReceiveBuffer } from "./buffers.ts";
+import { type CongestionController, FixedWindow } from "./congestion.ts";
+import { type IsnGenerator, rfc6528Isn, type TcpEndpoint } from "./isn.ts";
+import { DEFAULT_RTT_CONFIG, type RttConfig, RttEstimator } from "./rtt.ts";
+import { seqAdd, seqGe, seqGt, seqLe, seqLt, seqSub } from "../wire/seq.ts";
+
+export type { TcpState } from "../trace/events.ts";
+export type { TcpEndpoint } from "./isn.ts";
+
+/** Keep-alive probing (RFC 9293 §3.8.4): off unless configured. */
+export interface KeepAliveConfig {
+  /** Idle time before the first probe, ms. */
+  readonly idle: number;
+  /** Time between unanswered probes, ms. */
+  readonly interval: number;
+  /** Unanswered probes before the connection is aborted. */
+  readonly count: number;
+}
+
+/** The settings of one connection. Every field has a default. */
+export interface TcpConfig {
+  /** The MSS this end advertises and the largest segment it sends (default 1460). */
+  readonly mss: number;
+  /** Receive buffer, the largest window advertised (default 65535; no window scaling). */
+  readonly recvBufferSize: number;
+  /** Send buffer (default 256 KiB). */
+  readonly sendBufferSize: number;
+  /** Maximum segment lifetime, ms; TIME-WAIT lasts 2·MSL (default 30 s). */
+  readonly msl: number;
+  /** RFC 6298 limits. */
+  readonly rtt: RttConfig;
+  /** Delayed-ACK timeout in ms; 0 acknowledges every segment at once (default 40). */
+  readonly delayedAck: number;
+  /** Nagle's algorithm (RFC 9293 §3.7.4; default on). */
+  readonly nagle: boolean;
+  /** Keep-alive probing, or null (default). */
+  readonly keepAlive: KeepAliveConfig | null;
+  /** Abort when sent data stays unacknowledged this long, ms (default 60 s). */
+  readonly userTimeout: number;
+  /** Challenge ACKs allowed per second (RFC 5961 §7; default 10). */
+  readonly challengeAckLimit: number;
+  /** The ISN generator (default: RFC 6528 with a random key). */
+  readonly isn: IsnGenerator;
+  /** Makes the congestion controller (default: {@link FixedWindow}). */
+  readonly congestion: () => CongestionController;
+}
+
+/** Default settings. */
+export const DEFAULT_TCP_CONFIG: TcpConfig = {
+  mss: 1460,
+  recvBufferSize: 65535,
+  sendBufferSize: 256 * 1024,
+  msl: 30_000,
+  rtt: DEFAULT_RTT_CONFIG,
+  delayedAck: 40,
+  nagle: true,
+  keepAlive: null,
+  userTimeout: 60_000,
+  challengeAckLimit: 10,
+  isn: rfc6528Isn(),
+  congestion: () => new FixedWindow(),
+};
+
+/** An operation on a connection in a state that does not allow it. */
+export class TcpError extends Error {
+  override name = "TcpError";
+}
+
+/** Why a connection ended abnormally. */
+export type TcpErrorKind = "reset" | "refused" | "timed out" | "aborted";
+
+const SYNCHRONIZED_ACK_STATES = new Set<TcpState>([
+  "ESTABLISHED",
+  "FIN-WAIT-1",
+  "FIN-WAIT-2",
+  "CLOSE-WAIT",
+  "CLOSING",
+  "LAST-ACK",
+]);
+
+function validate(config: TcpConfig): void {
+  const positive = (name: string, v: number, min = 1) => {
+    if (typeof v !== "number" || !Number.isFinite(v) || v < min) {
+      throw new RangeError(`TCP ${name} must be a number >= ${min}, got ${v}`);
+    }
+  };
+  positive("mss", config.mss, 1);
+  if (config.mss > 65495) throw new RangeError(`TCP mss ${config.mss} exceeds 65495`);
+  positive("recvBufferSize", config.recvBufferSize, 1);
+  if (config.recvBufferSize > 65535) {
+    throw new RangeError(
+      `TCP recvBufferSize ${config.recvBufferSize} exceeds 65535 (window scaling is not supported)`,
+    );
+  }
+  positive("sendBufferSize", config.sendBufferSize, 1);
+  positive("msl", config.msl, 0);
+  positive("delayedAck", config.delayedAck, 0);
+  positive("userTimeout", config.userTimeout, 1);
+  positive("challengeAckLimit", config.challengeAckLimit, 0);
+  if (config.keepAlive) {
+    positive("keepAlive.idle", config.keepAlive.idle);
+    positive("keepAlive.interval", config.keepAlive.interval);
+    positive("keepAlive.count", config.keepAlive.count);
+  }
+  if (typeof config.isn !== "function") throw new TypeError("TCP isn must be a function");
+  if (typeof config.congestion !== "function") {
+    throw new TypeError("TCP congestion must be a function returning a controller");
+  }
+}
+
+/** Builds a segment record with defaults for what is not given. */
+export function segment(fields: Partial<TcpRepr> & { seq: number }): TcpRepr {
+  return {
+    srcPort: 0,
+    dstPort: 0,
+    ack: null,
+    control: null,
+    psh: false,
+    ece: false,
+    cwr: false,
+    urgent: null,
+    window: 0,
+    mss: null,
+    windowScale: null,
+    sackPermitted: false,
+    sack: [],
+    timestamp: null,
+    payload: EMPTY,
+    ...fields,
+  };
+}
+
+const EMPTY = new Uint8Array(0);
+
+/**
+ * The reply RFC 9293 §3.10.7.1 prescribes for a segment arriving where no
+ * connection exists (CLOSED), or null for a RST (which is never answered).
+ *
+ * @param repr The arriving segment.
+ * @returns The RST to send back, with the ports swapped.
+ */
+export function resetFor(repr: TcpRepr): TcpRepr | null {
+  if (repr.control === "rst") return null;
+  const ports = { srcPort: repr.dstPort, dstPort: repr.srcPort };
+  // An ACK is answered <SEQ=SEG.ACK><CTL=RST>, anything else
+  // <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>.
+  if (repr.ack !== null) return segment({ ...ports, seq: repr.ack, control: "rst" });
+  return segment({ ...ports, seq: 0, ack: seqAdd(repr.seq, segLen(repr)), control: "rst" });
+}
+
+/** SEG.LEN: the payload plus one for SYN and one for FIN. */
+export function segLen(repr: TcpRepr): number {
+  return repr.payload.length + (repr.control === "syn" || repr.control === "fin" ? 1 : 0);
+}
+
+/**
+ * One TCP connection (a transmission control block and its state machine).
+ *
+ * @example A socket sends its SYN when connected and polled
+ * ```ts
+ * import { TcpSocket } from "./socket.ts";
+ * import assert from "node:assert/strict";
+ * const s = new TcpSocket();
+ * s.connect({ addr: "10.0.0.1", port: 4000 }, { addr: "10.0.0.2", port: 80 }, 0);
+ * const [syn] = s.poll(0);
+ * assert.equal(syn.control, "syn");
+ * assert.equal(s.state, "SYN-SENT");
+ * ```
+ */
+export class TcpSocket {
+  /** The settings in force. */
+  readonly config: TcpConfig;
+  #state: TcpState = "CLOSED";
+  #local: TcpEndpoint | null = null;
+  #remote: TcpEndpoint | null = null;
+  #passive = false;
+  #trace: TraceHook | null;
+  #error: TcpErrorKind | null = null;
+
+  // Send sequence space (RFC 9293 §3.3.1).
+  #iss = 0;
+  #sndUna = 0;
+  #sndNxt = 0;
+  /** The highest SND.NXT ever reached (go-back-N may pull SND.NXT back). */
+  #sndMax = 0;
+  #sndWnd = 0;
+  #sndWl1 = 0;
+  #sndWl2 = 0;
+  #maxSndWnd = 0;
+  #peerMss = 536;
+  #tx: ByteRing;
+  #finQueued = false;
+  /** The sequence number of our FIN once it has been sent. */
+  #finSeq: number | null = null;
+
+  // Receive sequence space.
+  #irs = 0;
+  #rcvNxt = 0;
+  /** The right edge of the window last advertised (never moves left). */
+  #rcvEdge = 0;
+  #rx: ReceiveBuffer;
+  /** The sequence number of the peer's FIN when it arrived ahead of data. */
+  #rxFinSeq: number | null = null;
+  #rxFinDone = false;
+
+  // Timers and their bookkeeping; null means not armed.
+  #rtxAt: number | null = null;
+  #persistAt: number | null = null;
+  #persistBackoff = 0;
+  #ackAt: number | null = null;
+  #keepAliveAt: number | null = null;
+  #keepAliveProbes = 0;
+  #timeWaitAt: number | null = null;
+  /** When the oldest unacknowledged data last made progress. */
+  #progressAt = 0;
+  #lastRecvAt = 0;
+  #rtt: RttEstimator;
+  #timing: { seq: number; time: number } | null = null;
+  #cc: CongestionController;
+
+  // Pending output.
+  #ackNow = false;
+  #unackedSegments = 0;
+  #replies: TcpRepr[] = [];
+  #retransmitted = new WeakSet<TcpRepr>();
+  #challengeWindowStart = -Infinity;
+  #challengeCount = 0;
+
+  /** Counters, for summaries and tests. */
+  readonly stats = {
+    segmentsSent: 0,
+    segmentsReceived: 0,
+    retransmissions: 0,
+    timeouts: 0,
+    challengeAcks: 0,
+    bytesSent: 0,
+    bytesReceived: 0,
+  };
+
+  /**
+   * @param config Settings; missing fields take {@link DEFAULT_TCP_CONFIG}.
+   * @param trace The hook that receives {@link TraceEvent}s.
+   * @throws {RangeError} For out-of-range settings.
+   * @throws {TypeError} For settings of the wrong type.
+   */
+  constructor(config: Partial<TcpConfig> = {}, trace: TraceHook | null = null) {
+    this.config = { ...DEFAULT_TCP_CONFIG, ...config };
+    validate(this.config);
+    this.#trace = trace;
+    this.#tx = new ByteRing(this.config.sendBufferSize);
+    this.#rx = new RingReceiveBuffer(this.config.recvBufferSize);
+    this.#rtt = new RttEstimator(this.config.rtt);
+    this.#cc = this.config.congestion();
+  }
+
+  /** The RFC 9293 state. */
+  get state(): TcpState {
+    return this.#state;
+  }
+
+  /** Why the connection failed, or null. */
+  get error(): TcpErrorKind | null {
+    return this.#error;
+  }
+
+  /** This end, once bound. */
+  get local(): TcpEndpoint | null {
+    return this.#local;
+  }
+
+  /** The peer, once known. */
+  get remote(): TcpEndpoint | null {
+    return this.#remote;
+  }
+
+  /** The RTT estimator (SRTT, RTTVAR, RTO). */
+  get rtt(): RttEstimator {
+    return this.#rtt;
+  }
+
+  /** Sequence variables, for tests and traces. */
+  get tcb(): {
+    iss: number;
+    irs: number;
+    sndUna: number;
+    sndNxt: number;
+    sndWnd: number;
+    rcvNxt: number;
+    rcvWnd: number;
+    peerMss: number;
+  } {
+    return {
+      iss: this.#iss,
+      irs: this.#irs,
+      sndUna: this.#sndUna,
+      sndNxt: this.#sndNxt,
+      sndWnd: this.#sndWnd,
+      rcvNxt: this.#rcvNxt,
+      rcvWnd: this.#rcvWindow(),
+      peerMss: this.#peerMss,
+    };
+  }
+
+  /** A short name for traces: "addr:port". */
+  get name(): string {
+    return this.#local ? `${this.#local.addr}:${this.#local.port}` : "unbound";
+  }
+
+  /** Bytes the application can read now. */
+  get recvQueue(): number {
+    return this.#rx.readable;
+  }
+
+  /** Bytes written but not yet acknowledged. */
+  get sendQueue(): number {
+    return this.#tx.length;
+  }
+
+  /** Free space in the send buffer. */
+  get sendCapacity(): number {
+    return this.#finQueued ? 0 : this.#tx.free;
+  }
+
+  /** Whether the peer has closed its direction and every byte has been read. */
+  get recvFinished(): boolean {
+    return this.#rxFinDone && this.#rx.readable === 0;
+  }
+
+  /** Whether this end may still queue data ({@link send}). */
+  get canSend(): boolean {
+    return !this.#finQueued &&
+      (this.#state === "ESTABLISHED" || this.#state === "CLOSE-WAIT" ||
+        this.#state === "SYN-SENT" || this.#state === "SYN-RECEIVED");
+  }
+
+  /** Whether the connection is open in both directions or half-open with data possible. */
+  get isOpen(): boolean {
+    return this.#state !== "CLOSED" && this.#state !== "LISTEN" &&
+      this.#state !== "TIME-WAIT";
+  }
+
+  /**
+   * Passive OPEN: waits for a SYN to `local` (RFC 9293 §3.10.1).
+   *
+   * @throws {TcpError} If the socket is not CLOSED.
+   */
+  listen(local: TcpEndpoint): void {
+    if (this.#state !== "CLOSED") {
+      throw new TcpError(`listen ${local.addr}:${local.port}: socket is ${this.#state}`);
+    }
+    checkEndpoint(local, "local");
+    this.#local = local;
+    this.#passive = true;
+    this.#setState(0, "LISTEN", "passive open");
+  }
+
+  /**
+   * Active OPEN: picks the ISS and enters SYN-SENT; the SYN goes out on the
+   * next {@link poll} (RFC 9293 §3.10.1).
+   *
+   * @throws {TcpError} If the socket is not CLOSED.
+   * @throws {RangeError} If a port is out of range or the remote port is 0.
+   */
+  connect(local: TcpEndpoint, remote: TcpEndpoint, now: number): void {
+    if (this.#state !== "CLOSED") {
+      throw new TcpError(
+        `connect ${local.addr}:${local.port} -> ${remote.addr}:${remote.port}: socket is ${this.#state}`,
+      );
+    }
+    checkEndpoint(local, "local");
+    checkEndpoint(remote, "remote");
+    if (remote.port === 0) throw new RangeError("connect: remote port 0 is not allowed");
+    this.#local = local;
+    this.#remote = remote;
+    this.#passive = false;
+    this.#initSend(this.config.isn(local, remote, now) >>> 0);
+    this.#progressAt = now;
+    this.#lastRecvAt = now;
+    this.#setState(now, "SYN-SENT", "active open");
+  }
+
+  /**
+   * Queues bytes for sending (RFC 9293 SEND); returns how many fitted.
+   *
+   * @throws {TcpError} If the connection cannot send (closed, or after {@link close}).
+   */
+  send(data: Uint8Array): number {
+    if (!this.canSend) {
+      throw new TcpError(
+        `send on ${this.name}: connection is ${this.#state}${
+          this.#finQueued ? " and closing" : ""
+        }${this.#error ? ` (${this.#error})` : ""}`,
+      );
+    }
+    return this.#tx.push(data);
+  }
+
+  /**
+   * Takes up to `max` received bytes (RFC 9293 RECEIVE). Opening the window
+   * far enough schedules a window update.
+   */
+  recv(max = Infinity): Uint8Array {
+    const data = this.#rx.read(Math.min(max, this.#rx.readable));
+    const open = this.#state === "ESTABLISHED" || this.#state === "FIN-WAIT-1" ||
+      this.#state === "FIN-WAIT-2";
+    if (data.length > 0 && open && !this.#rxFinDone) {
+      // Window update, with receiver SWS avoidance (RFC 9293 §3.8.6.2.2): only
+      // when a small advertised window can grow by min(buffer/2, MSS).
+      const advertised = seqSub(this.#rcvEdge, this.#rcvNxt);
+      const growth = seqSub(seqAdd(this.#rcvNxt, this.#rcvWindow()), this.#rcvEdge);
+      if (advertised < this.#rx.capacity / 2 && growth >= this.#swsThreshold()) {
+        this.#ackNow = true;
+      }
+    }
+    return data;
+  }
+
+  /**
+   * CLOSE (RFC 9293 §3.10.4): no more data from this end; a FIN follows the
+   * queued bytes. In LISTEN or SYN-SENT the socket simply closes.
+   */
+  close(now = 0): void {
+    switch (this.#state) {
+      case "CLOSED":
+        return;
+      case "SYN-SENT":
+        // With data queued the FIN follows it once ESTABLISHED (as SYN-RECEIVED
+        // does in RFC 9293 §3.10.4); with nothing queued the TCB is deleted.
+        if (this.#tx.length > 0) {
+          this.#finQueued = true;
+          return;
+        }
+        this.#reset();
+        this.#setState(now, "CLOSED", "user close");
+        return;
+      case "LISTEN":
+        // Nothing was promised to a peer yet.
+        this.#reset();
+        this.#setState(now, "CLOSED", "user close");
+        return;
+      case "SYN-RECEIVED":
+      case "ESTABLISHED":
+      case "CLOSE-WAIT":
+        this.#finQueued = true;
+        return;
+      default:
+        // FIN-WAIT-*, CLOSING, LAST-ACK, TIME-WAIT: already closing.
+        return;
+    }
+  }
+
+  /**
+   * ABORT (RFC 9293 §3.10.5): sends a RST in synchronized states and goes to
+   * CLOSED at once; queued data is discarded.
+   */
+  abort(now = 0): void {
+    if (this.#state === "CLOSED") return;
+    if (
+      this.#state !== "LISTEN" && this.#state !== "SYN-SENT" && this.#state !== "TIME-WAIT"
+    ) {
+      this.#replies.push(this.#make({ seq: this.#sndNxt, control: "rst", ack: null }));
+    }
+    this.#error ??= "aborted";
+    this.#reset();
+    this.#setState(now, "CLOSED", "user abort");
+  }
+
+  /**
+   * The earliest time at which {@link poll} has timer work, or null when no
+   * timer is armed. Segments that can go out at once are always returned by
+   * the next `poll`, so a driver polls after every event.
+   */
+  pollAt(): number | null {
+    let at: number | null = null;
+    for (
+      const t of [this.#rtxAt, this.#persistAt, this.#ackAt, this.#keepAliveAt, this.#timeWaitAt]
+    ) {
+      if (t !== null && (at === null || t < at)) at = t;
+    }
+    return at;
+  }
+
+  /**
+   * Fires the timers due at `now` and returns every segment to send now:
+   * replies to arrived segments, the SYN, data, FIN, retransmissions, window
+   * updates, ACKs, probes.
+   */
+  poll(now: number): TcpRepr[] {
+    const out = this.#replies;
+    this.#replies = [];
+    this.#timers(now, out);
+    switch (this.#state) {
+      case "CLOSED":
+      case "LISTEN":
+      case "TIME-WAIT":
+        break;
+      case "SYN-SENT":
+      case "SYN-RECEIVED":
+        if (this.#sndNxt === this.#iss) {
+          // The SYN (or SYN-ACK) goes out first, then again on each RTO.
+          const synAck = this.#state === "SYN-RECEIVED";
+          out.push(this.#emit(now, {
+            seq: this.#iss,
+            control: "syn",
+            ack: synAck ? this.#rcvNxt : null,
+            mss: this.config.mss,
+          }, 1));
+        }
+        break;
+      default:
+        this.#sendData(now, out);
+    }
+    if (this.#ackNow && this.#state !== "CLOSED" && this.#state !== "LISTEN") {
+      out.push(this.#emit(now, { seq: this.#sndNxt }, 0));
+    }
+    for (const repr of out) this.#traceSegment(now, "send", repr);
+    return out;
+  }
+
+  /**
+   * SEGMENT ARRIVES (RFC 9293 §3.10.7): processes one segment addressed to
+   * this connection at time `now`. Replies are returned by the next
+   * {@link poll}.
+   */
+  process(now: number, repr: TcpRepr): void {
+    this.stats.segmentsReceived++;
+    this.#traceSegment(now, "recv", repr);
+    switch (this.#state) {
+      case "CLOSED": {
+        // §3.10.7.1: everything but a RST is answered with a RST.
+        const rst = resetFor(repr);
+        if (rst) this.#replies.push(rst);
+        return;
+      }
+      case "LISTEN":
+        return this.#processListen(now, repr);
+      case "SYN-SENT":
+        return this.#processSynSent(now, repr);
+      default:
+        return this.#processSynchronized(now, repr);
+    }
+  }
+
+  // §3.10.7.2: LISTEN.
+  #processListen(now: number, repr: TcpRepr): void {
+    // LISTEN + RST: ignored.
+    if (repr.control === "rst") return;
+    // LISTEN + ACK: nothing was sent to acknowledge; <SEQ=SEG.ACK><CTL=RST>.
+    if (repr.ack !== null) return this.#replyRst(repr.ack, null);
+    // LISTEN + SYN: a passive open meets its peer; -> SYN-RECEIVED.
+    if (repr.control === "syn") {
+      this.#remote ??= { addr: "0.0.0.0", port: repr.srcPort };
+      if (this.#remote.port !== repr.srcPort) {
+        this.#remote = { ...this.#remote, port: repr.srcPort };
+      }
+      this.#acceptSynOptions(repr);
+      this.#irs = repr.seq;
+      this.#rcvNxt = seqAdd(repr.seq, 1);
+      this.#rcvEdge = seqAdd(this.#rcvNxt, this.#rcvWindow());
+      this.#initSend(this.config.isn(this.#local!, this.#remote, now) >>> 0);
+      this.#sndWnd = repr.window;
+      this.#sndWl1 = repr.seq;
+      this.#sndWl2 = this.#iss;
+      this.#maxSndWnd = repr.window;
+      this.#progressAt = now;
+      this.#lastRecvAt = now;
+      this.#setState(now, "SYN-RECEIVED", "SYN received");
+    }
+    // Anything else in LISTEN is dropped.
+  }
+
+  /** Sets where a listening socket's peer is (the stack knows the IP address). */
+  setRemote(remote: TcpEndpoint): void {
+    checkEndpoint(remote, "remote");
+    this.#remote = remote;
+  }
+
+  // §3.10.7.3: SYN-SENT.
+  #processSynSent(now: number, repr: TcpRepr): void {
+    let ackOk = false;
+    if (repr.ack !== null) {
+      // SYN-SENT + unacceptable ACK: <SEQ=SEG.ACK><CTL=RST> (unless it is a RST).
+      if (seqLe(repr.ack, this.#iss) || seqGt(repr.ack, this.#sndNxt)) {
+        if (repr.control !== "rst") this.#replyRst(repr.ack, null);
+        return;
+      }
+      ackOk = true;
+    }
+    if (repr.control === "rst") {
+      // SYN-SENT + RST with an acceptable ACK: the peer refused; -> CLOSED.
+      // Without an ACK it is dropped (RFC 5961 §3.2 hardening).
+      if (ackOk) {
+        this.#error = "refused";
+        this.#reset();
+        this.#setState(now, "CLOSED", "connection refused (RST)");
+      }
+      return;
+    }
+    if (repr.control !== "syn") return; // neither SYN nor RST: dropped
+    this.#acceptSynOptions(repr);
+    this.#irs = repr.seq;
+    this.#rcvNxt = seqAdd(repr.seq, 1);
+    this.#rcvEdge = seqAdd(this.#rcvNxt, this.#rcvWindow());
+    this.#lastRecvAt = now;
+    if (ackOk) {
+      // SYN-SENT + SYN,ACK: our SYN is acknowledged; -> ESTABLISHED.
+      this.#ackAdvance(now, repr.ack!);
+      this.#sndWnd = repr.window;
+      this.#sndWl1 = repr.seq;
+      this.#sndWl2 = repr.ack!;
+      this.#maxSndWnd = repr.window;
+      this.#ackNow = true;
+      this.#setState(now, "ESTABLISHED", "SYN-ACK received");
+    } else {
+      // SYN-SENT + SYN: simultaneous open; send SYN,ACK; -> SYN-RECEIVED.
+      this.#sndWnd = repr.window;
+      this.#sndWl1 = repr.seq;
+      this.#sndWl2 = this.#iss;
+      this.#maxSndWnd = repr.window;
+      this.#sndNxt = this.#iss; // re-send our SYN, now with an ACK
+      this.#timing = null;
+      this.#setState(now, "SYN-RECEIVED", "simultaneous open (SYN received)");
+    }
+  }
+
+  // §3.10.7.4: SYN-RECEIVED and the synchronized states.
+  #processSynchronized(now: number, repr: TcpRepr): void {
+    const state = this.#state;
+    // Retransmitted SYN in SYN-RECEIVED (our SYN-ACK was lost): send it again.
+    if (
+      state === "SYN-RECEIVED" && repr.control === "syn" && repr.ack === null &&
+      repr.seq === this.#irs
+    ) {
+      this.#sndNxt = this.#iss;
+      return;
+    }
+    const wnd = this.#rcvWindow();
+    if (repr.control === "rst") return this.#processRst(now, repr, wnd);
+    if (repr.control === "syn" && state !== "SYN-RECEIVED") {
+      // Synchronized + SYN, any sequence number: challenge ACK (RFC 5961 §4).
+      return this.#challengeAck(now);
+    }
+
+    // First: the sequence number check (the four cases of §3.10.7.4).
+    let seq = repr.seq;
+    let payload = repr.payload;
+    let syn = repr.control === "syn";
+    let fin = repr.control === "fin";
+    const len = segLen(repr);
+    let acceptable: boolean;
+    if (len === 0) {
+      acceptable = wnd === 0
+        ? seq === this.#rcvNxt
+        : seqLe(this.#rcvNxt, seq) && seqLt(seq, seqAdd(this.#rcvNxt, wnd));
+    } else {
+      const last = seqAdd(seq, len - 1);
+      acceptable = wnd > 0 &&
+        ((seqLe(this.#rcvNxt, seq) && seqLt(seq, seqAdd(this.#rcvNxt, wnd))) ||
+          (seqLe(this.#rcvNxt, last) && seqLt(last, seqAdd(this.#rcvNxt, wnd))));
+    }
+    if (!acceptable) {
+      // A zero window still takes ACKs at RCV.NXT (§3.10.7.4 "special allowance").
+      if (wnd === 0 && seq === this.#rcvNxt && repr.ack !== null) {
+        payload = EMPTY;
+        fin = false;
+        this.#ackNow = true;
+      } else {
+        // Unacceptable: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>, then drop.
+        if (state === "TIME-WAIT" && fin) this.#armTimeWait(now); // retransmitted FIN
+        this.#ackNow = true;
+        this.#drop(now, "outside the receive window", repr);
+        return;
+      }
+    }
+    // Trim to the window: what lies before RCV.NXT was received already.
+    if (syn) {
+      seq = seqAdd(seq, 1);
+      syn = false;
+    }
+    const early = seqSub(this.#rcvNxt, seq);
+    if (early > 0) {
+      payload = payload.subarray(Math.min(early, payload.length));
+      seq = this.#rcvNxt;
+    }
+    const room = seqSub(seqAdd(this.#rcvNxt, wnd), seq);
+    if (payload.length > room) {
+      payload = payload.subarray(0, Math.max(room, 0));
+      fin = false; // the FIN lies beyond the window
+    }
+    this.#lastRecvAt = now;
+    this.#keepAliveProbes = 0;
+
+    // Fifth: the ACK field. Without ACK the segment is dropped.
+    if (repr.ack === null) return this.#drop(now, "no ACK", repr);
+    if (state === "SYN-RECEIVED") {
+      // SYN-RECEIVED + acceptable ACK: -> ESTABLISHED; else <SEQ=SEG.ACK><CTL=RST>.
+      if (seqLt(this.#sndUna, repr.ack) && seqLe(repr.ack, this.#sndNxt)) {
+        this.#ackAdvance(now, repr.ack);
+        this.#sndWnd = repr.window;
+        this.#sndWl1 = repr.seq;
+        this.#sndWl2 = repr.ack;
+        this.#maxSndWnd = Math.max(this.#maxSndWnd, repr.window);
+        this.#setState(now, "ESTABLISHED", "ACK of SYN received");
+      } else {
+        return this.#replyRst(repr.ack, null);
+      }
+    } else if (SYNCHRONIZED_ACK_STATES.has(state)) {
+      if (seqGt(repr.ack, this.#sndMax)) {
+        // ACK of something not yet sent: ACK and drop.
+        this.#ackNow = true;
+        return this.#drop(now, "ACK of unsent data", repr);
+      }
+      if (seqLt(repr.ack, seqAdd(this.#sndUna, -this.#maxSndWnd))) {
+        // Too old an ACK (RFC 5961 §5.2): challenge it and drop.
+        this.#challengeAck(now);
+        return this.#drop(now, "ACK too old", repr);
+      }
+      if (seqGt(repr.ack, this.#sndUna)) this.#ackAdvance(now, repr.ack);
+      else if (
+        repr.ack === this.#sndUna && payload.length === 0 && !fin &&
+        this.#sndNxt !== this.#sndUna && repr.window === this.#sndWnd
+      ) this.#cc.onDuplicateAck(now);
+      this.#updateWindow(repr);
+      const finAcked = this.#finSeq !== null && seqGt(this.#sndUna, this.#finSeq);
+      if (state === "FIN-WAIT-1" && finAcked) {
+        // FIN-WAIT-1 + ACK of FIN: -> FIN-WAIT-2.
+        this.#setState(now, "FIN-WAIT-2", "ACK of FIN received");
+      } else if (state === "CLOSING" && finAcked) {
+        // CLOSING + ACK of FIN: -> TIME-WAIT.
+        this.#enterTimeWait(now, "ACK of FIN received");
+        return;
+      } else if (state === "LAST-ACK" && finAcked) {
+        // LAST-ACK + ACK of FIN: -> CLOSED.
+        this.#reset();
+        this.#setState(now, "CLOSED", "ACK of FIN received");
+        return;
+      }
+    } else if (state === "TIME-WAIT") {
+      // TIME-WAIT: only a retransmitted FIN is expected; ACK it, restart 2MSL.
+      if (fin) {
+        this.#ackNow = true;
+        this.#armTimeWait(now);
+      }
+      return;
+    }
+
+    // Seventh: segment text, in ESTABLISHED, FIN-WAIT-1 and FIN-WAIT-2.
+    const cur = this.#state;
+    const takesData = cur === "ESTABLISHED" || cur === "FIN-WAIT-1" || cur === "FIN-WAIT-2";
+    if (takesData && (payload.length > 0 || fin)) {
+      const offset = seqSub(seq, this.#rcvNxt);
+      if (payload.length > 0) {
+        const advance = this.#rx.insert(offset, payload);
+        this.#rcvNxt = seqAdd(this.#rcvNxt, advance);
+        this.stats.bytesReceived += advance;
+        if (offset > 0 || this.#rx.hasGaps || advance < payload.length) {
+          this.#ackNow = true; // out of order, or a gap filled: ACK at once
+        } else {
+          this.#unackedSegments++;
+          if (this.config.delayedAck === 0 || this.#unackedSegments >= 2) this.#ackNow = true;
+          else this.#ackAt ??= now + this.config.delayedAck;
+        }
+      }
+      if (fin) {
+        this.#rxFinSeq = seqAdd(seq, payload.length);
+        this.#ackNow = true;
+      }
+    }
+    // Eighth: the FIN, once every byte before it has arrived.
+    if (this.#rxFinSeq !== null && !this.#rxFinDone && this.#rxFinSeq === this.#rcvNxt) {
+      this.#rxFinDone = true;
+      this.#rcvNxt = seqAdd(this.#rcvNxt, 1);
+      this.#ackNow = true;
+      this.#ackAt = null;
+      const finAcked = this.#finSeq !== null && seqGt(this.#sndUna, this.#finSeq);
+      switch (this.#state) {
+        case "ESTABLISHED":
+          // ESTABLISHED + FIN: passive close; -> CLOSE-WAIT.
+          this.#setState(now, "CLOSE-WAIT", "FIN received");
+          break;
+        case "FIN-WAIT-1":
+          // FIN-WAIT-1 + FIN: -> TIME-WAIT if our FIN is acked, else simultaneous close -> CLOSING.
+          if (finAcked) this.#enterTimeWait(now, "FIN received");
+          else this.#setState(now, "CLOSING", "simultaneous close (FIN received)");
+          break;
+        case "FIN-WAIT-2":
+          // FIN-WAIT-2 + FIN: -> TIME-WAIT.
+          this.#enterTimeWait(now, "FIN received");
+          break;
+      }
+    }
+  }
+
+  // RST in SYN-RECEIVED and the synchronized states (§3.10.7.4 second, RFC 5961 §3.2).
+  #processRst(now: number, repr: TcpRepr, wnd: number): void {
+    if (repr.seq !== this.#rcvNxt) {
+      const inWindow = seqLe(this.#rcvNxt, repr.seq) &&
+        seqLt(repr.seq, seqAdd(this.#rcvNxt, Math.max(wnd, 1)));
+      // In the window but not exact: challenge ACK (RFC 5961 §3.2); outside: drop.
+      if (inWindow) this.#challengeAck(now);
+      else this.#drop(now, "RST outside the window", repr);
+      return;
+    }
+    const state = this.#state;
+    if (state === "SYN-RECEIVED" && this.#passive) {
+      // SYN-RECEIVED (from LISTEN) + RST: back to LISTEN.
+      const local = this.#local!;
+      this.#reset();
+      this.#state = "CLOSED";
+      this.#trace?.({
+        kind: "state",
+        time: now,
+        endpoint: this.name,
+        from: "SYN-RECEIVED",
+        to: "LISTEN",
+        reason: "RST received",
+      });
+      this.#local = local;
+      this.#state = "LISTEN";
+      return;
+    }
+    if (state === "SYN-RECEIVED") this.#error = "refused";
+    else if (state !== "CLOSING" && state !== "LAST-ACK" && state !== "TIME-WAIT") {
+      this.#error = "reset";
+    }
+    this.#reset();
+    this.#setState(now, "CLOSED", "RST received");
+  }
+
+  #challengeAck(now: number): void {
+    if (now - this.#challengeWindowStart >= 1000) {
+      this.#challengeWindowStart = now;
+      this.#challengeCount = 0;
+    }
+    if (this.#challengeCount >= this.config.challengeAckLimit) return;
+    this.#challengeCount++;
+    this.stats.challengeAcks++;
+    this.#ackNow = true;
+  }
+
+  #acceptSynOptions(repr: TcpRepr): void {
+    // MSS option (RFC 9293 §3.7.1): 536 when absent.
+    this.#peerMss = Math.max(1, Math.min(repr.mss ?? 536, this.config.mss));
+  }
+
+  #initSend(iss: number): void {
+    this.#iss = iss;
+    this.#sndUna = iss;
+    this.#sndNxt = iss;
+    this.#sndMax = iss;
+  }
+
+  // SND.UNA advances to `ack` (already checked: SND.UNA < ack <= the highest sent).
+  #ackAdvance(now: number, ack: number): void {
+    let acked = seqSub(ack, this.#sndUna);
+    if (this.#sndUna === this.#iss) acked -= 1; // the SYN
+    const data = Math.min(Math.max(acked, 0), this.#tx.length);
+    this.#tx.drop(data);
+    this.stats.bytesSent += data;
+    this.#sndUna = ack;
+    if (seqLt(this.#sndNxt, ack)) this.#sndNxt = ack;
+    if (this.#timing && seqGe(ack, this.#timing.seq)) {
+      // Karn's rule holds because timing is cleared on every retransmission.
+      const sample = now - this.#timing.time;
+      this.#rtt.sample(sample);
+      this.#timing = null;
+      this.#trace?.({
+        kind: "rtt",
+        time: now,
+        endpoint: this.name,
+        sample,
+        srtt: this.#rtt.srtt!,
+        rttvar: this.#rtt.rttvar!,
+        rto: this.#rtt.rto,
+      });
+    }
+    this.#rtt.resetBackoff();
+    this.#cc.onAck(Math.max(acked, 0), now);
+    this.#progressAt = now;
+    // RFC 6298 §5.2/5.3: stop the timer when all is acked, else restart it.
+    this.#rtxAt = this.#sndNxt === this.#sndUna && this.#sndMax === this.#sndUna
+      ? null
+      : now + this.#rtt.rto;
+  }
+
+  // Window update rule (§3.10.7.4 fifth): only from a newer segment.
+  #updateWindow(repr: TcpRepr): void {
+    const ack = repr.ack!;
+    if (
+      seqLt(this.#sndWl1, repr.seq) ||
+      (this.#sndWl1 === repr.seq && seqLe(this.#sndWl2, ack))
+    ) {
+      this.#sndWnd = repr.window;
+      this.#sndWl1 = repr.seq;
+      this.#sndWl2 = ack;
+      this.#maxSndWnd = Math.max(this.#maxSndWnd, repr.window);
+      if (repr.window > 0) {
+        this.#persistAt = null;
+        this.#persistBackoff = 0;
+      }
+    }
+  }
+
+  // What may go out in ESTABLISHED and the closing states: data, FIN, probes.
+  #sendData(now: number, out: TcpRepr[]): void {
+    const state = this.#state;
+    const mayFin = this.#finQueued &&
+      (state === "ESTABLISHED" || state === "CLOSE-WAIT" || state === "FIN-WAIT-1" ||
+        state === "CLOSING" || state === "LAST-ACK");
+    const sendsData = state === "ESTABLISHED" || state === "CLOSE-WAIT" ||
+      ((state === "FIN-WAIT-1" || state === "CLOSING" || state === "LAST-ACK") &&
+        this.#tx.length > 0);
+    const mss = this.#peerMss;
+    while (sendsData || mayFin) {
+      const offset = seqSub(this.#sndNxt, this.#sndUna);
+      const remaining = this.#tx.length - offset; // -1 once the FIN is in flight
+      const finInFlight = remaining < 0;
+      if (finInFlight) break;
+      const limit = Math.min(this.#sndWnd, this.#cc.window());
+      const usable = seqSub(seqAdd(this.#sndUna, Math.min(limit, 0x7fffffff)), this.#sndNxt);
+      const len = Math.max(0, Math.min(mss, remaining, usable));
+      const fin = mayFin && len === remaining;
+      if (len === 0 && !fin) {
+        if (remaining > 0 && this.#sndWnd === 0 && offset === 0) this.#armPersist(now);
+        break;
+      }
+      const inFlight = offset > 0;
+      if (len < mss && len < remaining) {
+        // Sender SWS avoidance (§3.8.6.2.1): a window-limited sliver waits
+        // unless it is at least half the largest window seen.
+        if (len < this.#maxSndWnd / 2 && inFlight) break;
+      }
+      if (this.config.nagle && len < mss && len === remaining && !fin && inFlight) {
+        break; // Nagle: a small segment waits for the ACK of what is in flight
+      }
+      const payload = len > 0 ? this.#tx.copy(offset, len) : EMPTY;
+      const repr = this.#emit(now, {
+        seq: this.#sndNxt,
+        control: fin ? "fin" : null,
+        psh: len > 0 && len === remaining,
+        payload,
+      }, len + (fin ? 1 : 0));
+      out.push(repr);
+      if (fin) {
+        this.#finSeq = seqAdd(this.#sndUna, this.#tx.length);
+        if (state === "ESTABLISHED") this.#setState(now, "FIN-WAIT-1", "close (FIN sent)");
+        else if (state === "CLOSE-WAIT") this.#setState(now, "LAST-ACK", "close (FIN sent)");
+        break;
+      }
+    }
+  }
+
+  // Builds a segment from this connection and advances SND.NXT by `consumes`.
+  #emit(now: number, fields: Partial<TcpRepr> & { seq: number }, consumes: number): TcpRepr {
+    const synchronized = this.#state !== "SYN-SENT";
+    const repr = this.#make({ ack: synchronized ? this.#rcvNxt : null, ...fields });
+    if (consumes > 0) {
+      const isNew = seqGe(this.#sndNxt, this.#sndMax);
+      if (!isNew) {
+        this.#retransmitted.add(repr);
+        this.stats.retransmissions++;
+      }
+      this.#sndNxt = seqAdd(this.#sndNxt, consumes);
+      if (seqGt(this.#sndNxt, this.#sndMax)) {
+        if (isNew && this.#timing === null) this.#timing = { seq: this.#sndNxt, time: now };
+        this.#sndMax = this.#sndNxt;
+      }
+      if (this.#rtxAt === null) {
+        this.#rtxAt = now + this.#rtt.rto;
+        if (seqSub(this.#sndNxt, this.#sndUna) === consumes) this.#progressAt = now;
+      }
+      this.#persistAt = null;
+    }
+    if (repr.ack !== null) {
+      // Every segment with an ACK carries the current window and settles pending ACKs.
+      this.#ackNow = false;
+      this.#ackAt = null;
+      this.#unackedSegments = 0;
+    }
+    this.stats.segmentsSent++;
+    if (this.config.keepAlive && this.#state !== "SYN-SENT" && this.#state !== "SYN-RECEIVED") {
+      this.#keepAliveAt ??= now + this.config.keepAlive.idle;
+    }
+    return repr;
+  }
+
+  // A segment with this connection's ports and current window.
+  #make(fields: Partial<TcpRepr> & { seq: number }): TcpRepr {
+    return segment({
+      srcPort: this.#local?.port ?? 0,
+      dstPort: this.#remote?.port ?? 0,
+      window: this.#advertise(),
+      ...fields,
+    });
+  }
+
+  // The window to advertise, with receiver SWS avoidance: the right edge moves
+  // only in steps of min(buffer/2, MSS) and never moves left.
+  #advertise(): number {
+    const edge = seqAdd(this.#rcvNxt, this.#rcvWindow());
+    if (seqSub(edge, this.#rcvEdge) >= this.#swsThreshold() || seqLt(this.#rcvEdge, this.#rcvNxt)) {
+      this.#rcvEdge = edge;
+    }
+    return Math.max(0, Math.min(seqSub(this.#rcvEdge, this.#rcvNxt), 65535));
+  }
+
+  #swsThreshold(): number {
+    return Math.min(Math.floor(this.#rx.capacity / 2), this.config.mss);
+  }
+
+  #rcvWindow(): number {
+    return this.#rx.capacity - this.#rx.readable;
+  }
+
+  #replyRst(seq: number, ack: number | null): void {
+    this.#replies.push(this.#make({ seq, ack, control: "rst", window: 0 }));
+  }
+
+  #timers(now: number, out: TcpRepr[]): void {
+    if (this.#timeWaitAt !== null && now >= this.#timeWaitAt) {
+      // TIME-WAIT + 2·MSL elapsed: -> CLOSED.
+      this.#timerEvent(now, "time-wait");
+      this.#reset();
+      this.#setState(now, "CLOSED", "2MSL expired");
+      return;
+    }
+    if (this.#rtxAt !== null && now >= this.#rtxAt) {
+      if (now - this.#progressAt >= this.config.userTimeout) {
+        this.#timerEvent(now, "user-timeout");
+        this.#error = "timed out";
+        this.abort(now);
+        out.push(...this.#replies.splice(0));
+        return;
+      }
+      // Retransmission timeout (RFC 6298 §5.4-5.6): back off, go back to SND.UNA.
+      this.#rtt.backoff();
+      this.#cc.onTimeout(now);
+      this.#timing = null;
+      this.#sndNxt = this.#sndUna;
+      this.#rtxAt = now + this.#rtt.rto;
+      this.stats.timeouts++;
+      this.#timerEvent(now, "retransmit");
+    }
+    if (this.#persistAt !== null && now >= this.#persistAt) {
+      if (now - this.#lastRecvAt >= this.config.userTimeout) {
+        this.#timerEvent(now, "user-timeout");
+        this.#error = "timed out";
+        this.abort(now);
+        out.push(...this.#replies.splice(0));
+        return;
+      }
+      // Zero-window probe (§3.8.6.1): an old sequence number forces the peer's ACK.
+      this.#timerEvent(now, "persist");
+      out.push(this.#emit(now, { seq: seqAdd(this.#sndUna, -1 >>> 0) }, 0));
+      this.#persistBackoff++;
+      this.#persistAt = null;
+      this.#armPersist(now);
+    }
+    if (this.#ackAt !== null && now >= this.#ackAt) {
+      this.#timerEvent(now, "delayed-ack");
+      this.#ackAt = null;
+      this.#ackNow = true;
+    }
+    if (this.#keepAliveAt !== null && now >= this.#keepAliveAt) {
+      const ka = this.config.keepAlive!;
+      this.#keepAliveAt = null;
+      if (now - this.#lastRecvAt >= ka.idle && this.#sndNxt === this.#sndUna) {
+        if (this.#keepAliveProbes >= ka.count) {
+          this.#timerEvent(now, "keep-alive");
+          this.#error = "timed out";
+          this.abort(now);
+          out.push(...this.#replies.splice(0));
+          return;
+        }
+        // Keep-alive probe: <SEQ=SND.UNA-1>, no data (§3.8.4).
+        this.#timerEvent(now, "keep-alive");
+        this.#keepAliveProbes++;
+        out.push(this.#emit(now, { seq: seqAdd(this.#sndUna, -1 >>> 0) }, 0));
+        this.#keepAliveAt = now + ka.interval;
+      } else {
+        this.#keepAliveAt = Math.max(now, this.#lastRecvAt) + ka.idle;
+      }
+    }
+  }
+
+  #armPersist(now: number): void {
+    if (this.#persistAt !== null) return;
+    const base = this.#rtt.rto * 2 ** this.#persistBackoff;
+    this.#persistAt = now + Math.min(base, this.config.rtt.maxRto);
+  }
+
+  #armTimeWait(now: number): void {
+    this.#timeWaitAt = now + 2 * this.config.msl;
+  }
+
+  #enterTimeWait(now: number, reason: string): void {
+    this.#rtxAt = null;
+    this.#persistAt = null;
+    this.#keepAliveAt = null;
+    this.#armTimeWait(now);
+    this.#setState(now, "TIME-WAIT", reason);
+  }
+
+  // Drops every timer and pending output of a connection leaving for CLOSED.
+  #reset(): void {
+    this.#rtxAt = null;
+    this.#persistAt = null;
+    this.#ackAt = null;
+    this.#keepAliveAt = null;
+    this.#timeWaitAt = null;
+    this.#ackNow = false;
+    this.#timing = null;
+    this.#finQueued = false;
+  }
+
+  #drop(now: number, reason: string, repr: TcpRepr): void {
+    this.#trace?.({ kind: "drop", time: now, endpoint: this.name, reason, repr });
+  }
+
+  #setState(now: number, to: TcpState, reason: string): void {
+    const from = this.#state;
+    this.#state = to;
+    if (to === "ESTABLISHED" && this.config.keepAlive) {
+      this.#keepAliveAt = now + this.config.keepAlive.idle;
+    }
+    if (from !== to) {
+      this.#trace?.({ kind: "state", time: now, endpoint: this.name, from, to, reason });
+    }
+  }
+
+  #timerEvent(now: number, timer: TcpTimer): void {
+    this.#trace?.({
+      kind: "timer",
+      time: now,
+      endpoint: this.name,
+      timer,
+      rto: this.#rtt.rto,
+      srtt: this.#rtt.srtt,
+      backoffs: this.#rtt.backoffs,
+    });
+  }
+
+  #traceSegment(now: number, direction: "send" | "recv", repr: TcpRepr): void {
+    if (!this.#trace) return;
+    const mine = direction === "send";
+    const seqBase = mine ? this.#iss : this.#irs;
+    const ackBase = mine ? this.#irs : this.#iss;
+    this.#trace({
+      kind: "segment",
+      time: now,
+      endpoint: this.name,
+      direction,
+      repr,
+      relSeq: seqSub(repr.seq, seqBase) >>> 0,
+      relAck: repr.ack === null ? null : seqSub(repr.ack, ackBase) >>> 0,
+      state: this.#state,
+      retransmission: mine && this.#retransmitted.has(repr),
+    });
+  }
+}
+
+function checkEndpoint(ep: TcpEndpoint, which: string): void {
+  if (typeof ep !== "object" || ep === null || typeof ep.addr !== "string") {
+    throw new TypeError(`${which} endpoint must be { addr: string, port: number }`);
+  }
+  if (!Number.isInteger(ep.port) || ep.port < 0 || ep.port > 65535) {
+    throw new RangeError(`${which} port must be an integer from 0 to 65535, got ${ep.port}`);
+  }
+}

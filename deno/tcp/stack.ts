@@ -1,0 +1,232 @@
+/**
+ * A host's TCP: demultiplexes arriving segments to connections by 4-tuple,
+ * creates connections for SYNs to listening ports (bounded by a listen
+ * backlog), answers segments for no connection with a RST (RFC 9293
+ * §3.10.7.1), and collects what every connection wants to send. Like the
+ * connections it owns, it is sans-IO: time and segments are arguments.
+ *
+ * @module
+ */
+import type { TcpRepr } from "../wire/tcp.ts";
+import type { TraceHook } from "../trace/events.ts";
+import { resetFor, type TcpConfig, TcpError, TcpSocket } from "./socket.ts";
+import type { TcpEndpoint } from "./isn.ts";
+
+/** A TCP segment with the IP addresses it travels between. */
+export interface IpSegment {
+  readonly src: string;
+  readonly dst: string;
+  readonly repr: TcpRepr;
+}
+
+interface ListenEntry {
+  readonly backlog: number;
+  /** Connections past the handshake, waiting for accept(). */
+  readonly ready: TcpSocket[];
+  /** Connections in SYN-RECEIVED. */
+  readonly pending: Set<TcpSocket>;
+}
+
+const EPHEMERAL_FIRST = 49152;
+
+/**
+ * The TCP of one host with one IP address.
+ *
+ * @example Two stacks handshake by passing segments by hand
+ * ```ts
+ * import { TcpStack } from "./stack.ts";
+ * import assert from "node:assert/strict";
+ * const a = new TcpStack("10.0.0.1"), b = new TcpStack("10.0.0.2");
+ * b.listen(80);
+ * const client = a.connect({ addr: "10.0.0.2", port: 80 }, 0);
+ * for (let i = 0; i < 3; i++) {
+ *   for (const s of a.poll(0)) b.receive(0, s);
+ *   for (const s of b.poll(0)) a.receive(0, s);
+ * }
+ * assert.equal(client.state, "ESTABLISHED");
+ * assert.equal(b.accept(80)?.state, "ESTABLISHED");
+ * ```
+ */
+export class TcpStack {
+  /** This host's address. */
+  readonly addr: string;
+  readonly #config: Partial<TcpConfig>;
+  readonly #trace: TraceHook | null;
+  readonly #conns = new Map<string, TcpSocket>();
+  readonly #listeners = new Map<number, ListenEntry>();
+  #nextPort = EPHEMERAL_FIRST;
+  /** Segments answered with a RST because no connection matched. */
+  resets = 0;
+  /** SYNs dropped because a backlog was full. */
+  backlogDrops = 0;
+
+  /**
+   * @param addr The host's IP address.
+   * @param config Settings for every connection of this stack.
+   * @param trace The trace hook for every connection.
+   */
+  constructor(addr: string, config: Partial<TcpConfig> = {}, trace: TraceHook | null = null) {
+    if (typeof addr !== "string" || addr === "") {
+      throw new TypeError(`stack address must be a non-empty string, got ${addr}`);
+    }
+    this.addr = addr;
+    this.#config = config;
+    this.#trace = trace;
+    new TcpSocket(config); // validates the settings now rather than on the first SYN
+  }
+
+  /** Every connection the stack currently demultiplexes to. */
+  get connections(): TcpSocket[] {
+    return [...this.#conns.values()];
+  }
+
+  /**
+   * Opens a connection to `remote` from an ephemeral (or the given) port.
+   *
+   * @throws {TcpError} If the local port is in use for that peer.
+   */
+  connect(remote: TcpEndpoint, now: number, localPort?: number): TcpSocket {
+    const port = localPort ?? this.#ephemeral(remote);
+    const key = connKey(port, remote.addr, remote.port);
+    if (this.#conns.has(key)) {
+      throw new TcpError(
+        `connect ${this.addr}:${port} -> ${remote.addr}:${remote.port}: address in use`,
+      );
+    }
+    const socket = new TcpSocket(this.#config, this.#trace);
+    socket.connect({ addr: this.addr, port }, remote, now);
+    this.#conns.set(key, socket);
+    return socket;
+  }
+
+  /**
+   * Listens on `port` with room for `backlog` connections not yet accepted.
+   *
+   * @throws {TcpError} If the port is already listening.
+   * @throws {RangeError} If the port or backlog is out of range.
+   */
+  listen(port: number, backlog = 128): void {
+    if (!Number.isInteger(port) || port < 1 || port > 65535) {
+      throw new RangeError(`listen: port must be 1 to 65535, got ${port}`);
+    }
+    if (!Number.isInteger(backlog) || backlog < 1) {
+      throw new RangeError(`listen: backlog must be a positive integer, got ${backlog}`);
+    }
+    if (this.#listeners.has(port)) {
+      throw new TcpError(`listen ${this.addr}:${port}: already listening`);
+    }
+    this.#listeners.set(port, { backlog, ready: [], pending: new Set() });
+  }
+
+  /** Stops listening on `port`; connections not yet accepted are aborted. */
+  unlisten(port: number, now = 0): void {
+    const entry = this.#listeners.get(port);
+    if (!entry) return;
+    this.#listeners.delete(port);
+    for (const s of [...entry.ready, ...entry.pending]) s.abort(now);
+  }
+
+  /** The next connection past its handshake on `port`, or null. */
+  accept(port: number): TcpSocket | null {
+    return this.#listeners.get(port)?.ready.shift() ?? null;
+  }
+
+  /** How many connections wait for {@link accept} on `port`. */
+  acceptQueue(port: number): number {
+    return this.#listeners.get(port)?.ready.length ?? 0;
+  }
+
+  /** Hands an arriving segment to its connection (or a listener, or answers RST). */
+  receive(now: number, segment: IpSegment): void {
+    const { repr } = segment;
+    if (segment.dst !== this.addr) return;
+    const key = connKey(repr.dstPort, segment.src, repr.srcPort);
+    const conn = this.#conns.get(key);
+    if (conn) {
+      conn.process(now, repr);
+      this.#settle(repr.dstPort, conn);
+      return;
+    }
+    const entry = this.#listeners.get(repr.dstPort);
+    if (entry && repr.control === "syn" && repr.ack === null) {
+      if (entry.pending.size + entry.ready.length >= entry.backlog) {
+        this.backlogDrops++;
+        this.#trace?.({
+          kind: "drop",
+          time: now,
+          endpoint: `${this.addr}:${repr.dstPort}`,
+          reason: "listen backlog full",
+          repr,
+        });
+        return;
+      }
+      const socket = new TcpSocket(this.#config, this.#trace);
+      socket.listen({ addr: this.addr, port: repr.dstPort });
+      socket.setRemote({ addr: segment.src, port: repr.srcPort });
+      socket.process(now, repr);
+      this.#conns.set(key, socket);
+      entry.pending.add(socket);
+      return;
+    }
+    if (entry && repr.control !== "rst") {
+      // A listening port's answer to a stray ACK (RFC 9293 §3.10.7.2).
+      const rst = resetFor(repr);
+      if (rst) this.#pendingResets.push({ src: this.addr, dst: segment.src, repr: rst });
+      return;
+    }
+    // No connection: CLOSED answers with RST.
+    const rst = resetFor(repr);
+    if (rst) {
+      this.resets++;
+      this.#pendingResets.push({ src: this.addr, dst: segment.src, repr: rst });
+    }
+  }
+
+  #pendingResets: IpSegment[] = [];
+
+  /** Fires due timers and returns every segment every connection sends now. */
+  poll(now: number): IpSegment[] {
+    const out = this.#pendingResets;
+    this.#pendingResets = [];
+    for (const [key, socket] of this.#conns) {
+      const remote = socket.remote!;
+      for (const repr of socket.poll(now)) out.push({ src: this.addr, dst: remote.addr, repr });
+      this.#settle(socket.local!.port, socket);
+      if (socket.state === "CLOSED" || socket.state === "LISTEN") this.#conns.delete(key);
+    }
+    return out;
+  }
+
+  /** The earliest timer deadline of any connection, or null. */
+  pollAt(): number | null {
+    let at: number | null = this.#pendingResets.length ? -Infinity : null;
+    for (const socket of this.#conns.values()) {
+      const t = socket.pollAt();
+      if (t !== null && (at === null || t < at)) at = t;
+    }
+    return at;
+  }
+
+  // Moves a passively opened connection from pending to ready once it is past
+  // the handshake, or forgets it if it went back to LISTEN or CLOSED.
+  #settle(port: number, socket: TcpSocket): void {
+    const entry = this.#listeners.get(port);
+    if (!entry || !entry.pending.has(socket)) return;
+    if (socket.state === "SYN-RECEIVED") return;
+    entry.pending.delete(socket);
+    if (socket.state !== "CLOSED" && socket.state !== "LISTEN") entry.ready.push(socket);
+  }
+
+  #ephemeral(remote: TcpEndpoint): number {
+    for (let i = 0; i < 16384; i++) {
+      const port = this.#nextPort;
+      this.#nextPort = port === 65535 ? EPHEMERAL_FIRST : port + 1;
+      if (!this.#conns.has(connKey(port, remote.addr, remote.port))) return port;
+    }
+    throw new TcpError(`connect ${this.addr} -> ${remote.addr}:${remote.port}: no free port`);
+  }
+}
+
+function connKey(localPort: number, remoteAddr: string, remotePort: number): string {
+  return `${localPort}|${remoteAddr}|${remotePort}`;
+}
