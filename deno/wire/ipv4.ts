@@ -12,7 +12,7 @@
  *   protocol: 17, ttl: 64, dscp: 0, ecn: 0, ident: 1, dontFrag: true,
  *   moreFrags: false, fragOffset: 0, options: new Uint8Array(), payloadLen: 8,
  * };
- * const bytes = new Uint8Array(bufferLen(repr));
+ * const bytes = new Uint8Array(bufferLen(repr) + 8); // header, then the payload
  * emit(repr, bytes);
  * console.assert(parse(bytes).payloadLen === 8);
  * ```
