@@ -14,6 +14,7 @@ const COMMANDS: Record<string, () => Promise<Subcommand>> = {
   tour: () => import("./cli/tour.ts").then((m) => m.command),
   checksum: () => import("./cli/checksum.ts").then((m) => m.command),
   bench: () => import("./cli/bench.ts").then((m) => m.command),
+  ss: () => import("./cli/ss.ts").then((m) => m.command),
 };
 
 async function topUsage(): Promise<string> {
