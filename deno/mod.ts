@@ -17,3 +17,4 @@
  */
 export * from "./checksum.ts";
 export * from "./net/mod.ts";
+export * from "./core_packet.ts";

@@ -60,4 +60,4 @@ export function simd(): bool {
 }
 
 // Packet areas (wire formats, segmentation, reassembly) add their exports here:
-// export * from "./packet/exports";
+export * from "./packet/exports";

@@ -18,6 +18,20 @@
  * @module
  */
 
+import type { PacketApi } from "./packet.d.ts";
+export { FragmentReassembler, segmentTcp, TcpReassembler, tcpSegmentedLength } from "./packet.d.ts";
+export type {
+  FragmentReassemblerOptions,
+  FragmentResult,
+  FragmentStatus,
+  IpAddress,
+  PacketBytes,
+  Segmented,
+  SegmentOptions,
+  TcpInsertResult,
+  TcpReassemblerOptions,
+} from "./packet.d.ts";
+
 /** Bytes the core can read: a JS byte array or a buffer in core memory. */
 export type CoreBytes = Uint8Array | CoreBuffer;
 
@@ -50,8 +64,8 @@ export declare class InetChecksum {
   reset(): this;
 }
 
-/** One instantiated core. */
-export interface SocklabCore {
+/** One instantiated core, with the packet functions bound to it. */
+export interface SocklabCore extends PacketApi {
   /** Which build runs: "simd" or "scalar". */
   readonly engine: "simd" | "scalar";
   /** The core's WebAssembly memory. */

@@ -6,6 +6,8 @@
 // module-level exports use a core instantiated at import time (SIMD where the
 // runtime validates it, scalar elsewhere); `instantiate()` makes others.
 
+import { createPacketApi } from "./packet.js";
+
 const SCRATCH_BYTES = 64 * 1024;
 const U32_MAX = 0xffffffff;
 
@@ -240,7 +242,10 @@ function createCore(exports, engine) {
     return new CoreBuffer(ptr, size);
   }
 
+  const packet = createPacketApi(exports, { bytes, locate: CoreBuffer.locate, CoreBuffer });
+
   return Object.freeze({
+    ...packet,
     engine,
     memory,
     inetChecksum,
@@ -312,3 +317,11 @@ export const crc32c = core.crc32c;
 export const alloc = core.alloc;
 /** The class of buffers returned by `alloc`. */
 export const CoreBuffer = core.CoreBuffer;
+/** TCP segmentation offload in software: a stream into whole IP + TCP packets. */
+export const segmentTcp = core.segmentTcp;
+/** The bytes {@link segmentTcp} will write for a payload of a given length. */
+export const tcpSegmentedLength = core.tcpSegmentedLength;
+/** TCP receive reassembly bounded by the window, with SACK blocks. */
+export const TcpReassembler = core.TcpReassembler;
+/** IPv4 and IPv6 fragment reassembly with memory and time limits. */
+export const FragmentReassembler = core.FragmentReassembler;

@@ -1,0 +1,251 @@
+// TCP receive-side reassembly: an out-of-order buffer bounded by the receive
+// window (RFC 9293 §3.10.7.4 "segment text"), with the SACK blocks a receiver
+// advertises (RFC 2018 §4).
+//
+// The bytes live in one ring buffer of `cap` bytes, the largest window this
+// receiver will ever offer. A byte with sequence number `s` always sits at
+// ring index `(head + readable + (s - nextSeq)) % cap`, so in-order bytes,
+// out-of-order bytes and the free space between them never move: reading
+// advances `head`, absorbing an out-of-order range advances `nextSeq`.
+//
+//   head           nextSeq
+//    |  readable     |   hole   | range |  hole  | range |      |
+//    [---in order----)----------[-------)--------[-------)------)
+//                    <------------- window = cap - readable ---->
+//
+// Out-of-order data is kept as a sorted list of disjoint, non-adjacent
+// ranges (sequence numbers of their first byte and of the byte after their
+// last), at most `maxRanges` of them, each stamped with the insert that last
+// grew it so SACK blocks can be reported most recent first.
+//
+// Overlap policy: first copy wins. Bytes already held are never overwritten;
+// a segment only fills the gaps it covers. Bytes before `nextSeq` have been
+// (or may have been) delivered and cannot change, so keeping the first copy
+// for out-of-order bytes too makes one rule hold for every byte: once
+// received, a byte's value is final. A retransmission with different content
+// (an IDS-evasion trick, Ptacek & Newsham 1998) cannot alter what the
+// application reads.
+
+import { seqDiff } from "./seq";
+
+/** Some new bytes were stored (parts may also have been duplicate or beyond the window). */
+export const INSERT_STORED: i32 = 0;
+/** Nothing new: every byte was already held or already delivered. */
+export const INSERT_DUPLICATE: i32 = 1;
+/** Nothing new: the segment starts at or beyond the right edge of the window. */
+export const INSERT_OUT_OF_WINDOW: i32 = 2;
+/** Refused: it would open one more out-of-order range than allowed. */
+export const INSERT_TOO_MANY_RANGES: i32 = 3;
+/** The segment carried no data. */
+export const INSERT_EMPTY: i32 = 4;
+
+export class TcpReassembler {
+  /** Ring index of the first unread in-order byte. */
+  head: u32 = 0;
+  /** In-order bytes not yet read. */
+  readable: u32 = 0;
+  /** Bytes held out of order. */
+  held: u32 = 0;
+  /** Out-of-order ranges in use. */
+  count: i32 = 0;
+  /** Counter of inserts, for SACK recency (64-bit: never wraps). */
+  clock: u64 = 0;
+  /** Outcome of the last insert: new bytes, duplicate bytes, bytes beyond the window. */
+  lastNew: u32 = 0;
+  lastDup: u32 = 0;
+  lastBeyond: u32 = 0;
+  starts: StaticArray<u32>;
+  ends: StaticArray<u32>;
+  stamps: StaticArray<u64>;
+
+  constructor(
+    /** Sequence number of the next in-order byte (RCV.NXT). */
+    public nextSeq: u32,
+    /** Ring buffer (unmanaged, `cap` bytes). */
+    public buf: usize,
+    public cap: u32,
+    public maxRanges: i32,
+  ) {
+    this.starts = new StaticArray<u32>(maxRanges);
+    this.ends = new StaticArray<u32>(maxRanges);
+    this.stamps = new StaticArray<u64>(maxRanges);
+  }
+
+  /** The receive window: free space after the in-order bytes. */
+  @inline get window(): u32 {
+    return this.cap - this.readable;
+  }
+
+  /** Offset of a stored range boundary from `nextSeq`. */
+  @inline rel(seq: u32): u32 {
+    return seq - this.nextSeq;
+  }
+
+  /** Copies `n` bytes from `src` to the ring at offset `rel` from `nextSeq`. */
+  private copyIn(rel: u32, src: usize, n: u32): void {
+    const cap = this.cap;
+    const pos = (this.head + this.readable + rel) % cap;
+    const first = min<u32>(n, cap - pos);
+    memory.copy(this.buf + pos, src, first);
+    if (n > first) memory.copy(this.buf, src + first, n - first);
+  }
+
+  /**
+   * Offers the segment text `[src, src + len)` starting at sequence number
+   * `seq`. Returns an INSERT_* status; `lastNew`, `lastDup` and `lastBeyond`
+   * count its bytes by fate.
+   */
+  insert(seq: u32, src: usize, len: u32): i32 {
+    this.lastNew = 0;
+    this.lastDup = 0;
+    this.lastBeyond = 0;
+    if (len == 0) return INSERT_EMPTY;
+    let start: u32 = 0;
+    let skip: u32 = 0;
+    const off = seqDiff(seq, this.nextSeq);
+    if (off < 0) {
+      // It begins before RCV.NXT: that part was delivered already.
+      const old = this.nextSeq - seq;
+      if (old >= len) {
+        this.lastDup = len;
+        return INSERT_DUPLICATE;
+      }
+      skip = old;
+    } else {
+      start = <u32>off;
+    }
+    let n = len - skip;
+    const win = this.window;
+    if (start >= win) {
+      this.lastDup = skip;
+      this.lastBeyond = n;
+      return INSERT_OUT_OF_WINDOW;
+    }
+    if (<u64>start + <u64>n > <u64>win) {
+      this.lastBeyond = start + n - win;
+      n = win - start;
+    }
+    const end = start + n;
+    src += skip;
+
+    // Ranges [i, j) touch or overlap [start, end); ranges are sorted.
+    const starts = this.starts, ends = this.ends;
+    const count = this.count;
+    let i = 0;
+    while (i < count && this.rel(unchecked(ends[i])) < start) i++;
+    let j = i;
+    while (j < count && this.rel(unchecked(starts[j])) <= end) j++;
+    const touched = j - i;
+    const mergedStart = touched > 0 ? min<u32>(start, this.rel(unchecked(starts[i]))) : start;
+    const mergedEnd = touched > 0 ? max<u32>(end, this.rel(unchecked(ends[j - 1]))) : end;
+    if (mergedStart > 0 && count - touched + 1 > this.maxRanges) {
+      this.lastBeyond = 0;
+      return INSERT_TOO_MANY_RANGES;
+    }
+
+    // Fill only the gaps: first copy wins.
+    let fresh: u32 = 0;
+    let cursor = start;
+    for (let k = i; k < j && cursor < end; k++) {
+      const rs = this.rel(unchecked(starts[k]));
+      const re = this.rel(unchecked(ends[k]));
+      if (rs > cursor) {
+        const stop = min<u32>(rs, end);
+        this.copyIn(cursor, src + (cursor - start), stop - cursor);
+        fresh += stop - cursor;
+      }
+      if (re > cursor) cursor = re;
+    }
+    if (cursor < end) {
+      this.copyIn(cursor, src + (cursor - start), end - cursor);
+      fresh += end - cursor;
+    }
+    this.lastNew = fresh;
+    this.lastDup = skip + (n - fresh);
+    if (fresh == 0) return INSERT_DUPLICATE;
+
+    // Replace ranges [i, j) by the merged one (or absorb it when in order).
+    let removed: u32 = 0;
+    for (let k = i; k < j; k++) {
+      removed += unchecked(ends[k]) - unchecked(starts[k]);
+    }
+    const keep = mergedStart > 0 ? 1 : 0;
+    const shift = touched - keep; // ranges after j move left by this much
+    if (shift > 0) {
+      const stamps = this.stamps;
+      for (let k = j; k < count; k++) {
+        unchecked(starts[k - shift] = starts[k]);
+        unchecked(ends[k - shift] = ends[k]);
+        unchecked(stamps[k - shift] = stamps[k]);
+      }
+      this.count = count - shift;
+    }
+    if (keep) {
+      const stamps = this.stamps;
+      if (shift < 0) {
+        // A new range: make room at i.
+        for (let k = count; k > i; k--) {
+          unchecked(starts[k] = starts[k - 1]);
+          unchecked(ends[k] = ends[k - 1]);
+          unchecked(stamps[k] = stamps[k - 1]);
+        }
+        this.count = count + 1;
+      }
+      unchecked(starts[i] = this.nextSeq + mergedStart);
+      unchecked(ends[i] = this.nextSeq + mergedEnd);
+      unchecked(stamps[i] = ++this.clock);
+      this.held = this.held - removed + (mergedEnd - mergedStart);
+    } else {
+      this.held -= removed;
+      this.readable += mergedEnd;
+      this.nextSeq += mergedEnd;
+    }
+    return INSERT_STORED;
+  }
+
+  /** Pointer to the first contiguous run of readable bytes. */
+  @inline peekPtr(): usize {
+    return this.buf + this.head;
+  }
+
+  /** Length of that run (the ring may split the readable bytes in two). */
+  @inline peekLen(): u32 {
+    return min<u32>(this.readable, this.cap - this.head);
+  }
+
+  /** Marks `n` in-order bytes read (at most `readable`); returns how many. */
+  consume(n: u32): u32 {
+    n = min<u32>(n, this.readable);
+    this.head = (this.head + n) % this.cap;
+    this.readable -= n;
+    return n;
+  }
+
+  /**
+   * Writes up to `max` SACK blocks (left, right sequence numbers as u32
+   * pairs) to `out`, most recently grown range first (RFC 2018 §4).
+   */
+  sack(out: usize, max: i32): i32 {
+    const count = this.count;
+    const stamps = this.stamps;
+    let written = 0;
+    let bound: u64 = U64.MAX_VALUE; // stamps are unique: take them in decreasing order
+    while (written < max) {
+      let best = -1;
+      let bestStamp: u64 = 0;
+      for (let k = 0; k < count; k++) {
+        const s = unchecked(stamps[k]);
+        if (s < bound && (best < 0 || s > bestStamp)) {
+          best = k;
+          bestStamp = s;
+        }
+      }
+      if (best < 0) break;
+      store<u32>(out + (<usize>written << 3), unchecked(this.starts[best]));
+      store<u32>(out + (<usize>written << 3), unchecked(this.ends[best]), 4);
+      bound = bestStamp;
+      written++;
+    }
+    return written;
+  }
+}
