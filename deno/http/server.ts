@@ -1,0 +1,898 @@
+/**
+ * An HTTP/1.1 server (RFC 9110, RFC 9112) written on socklab's stream
+ * interfaces rather than on `Deno.serve`, so the same code serves kernel
+ * TCP, unix sockets, TLS and socklab's user-space TCP, and every byte it
+ * reads or writes can be followed in this file.
+ *
+ * `serve(options, handler)` takes the handler `Deno.serve` takes: a Web
+ * `Request` in, a `Response` (or a promise of one) out. It speaks persistent
+ * connections, pipelining, chunked request and response bodies,
+ * `Expect: 100-continue`, HEAD, `Connection: close` and HTTP/1.0 clients,
+ * streams response bodies with backpressure, and shuts down gracefully:
+ * requests in flight are finished, idle connections are closed.
+ *
+ * It answers bad input with the status RFC 9112 asks for (400, 408, 413,
+ * 417, 431, 501, 505) and closes the connection; a request head must arrive
+ * within `headerTimeout` and an idle keep-alive connection is closed after
+ * `idleTimeout`, so slow clients cannot hold it. A handler that throws gets
+ * the client a 500 and the server keeps running.
+ *
+ * @module
+ */
+import type { Addr, Listener } from "../net/types.ts";
+import {
+  ChunkedDecoder,
+  ERROR,
+  type Framing,
+  latin1,
+  ParsedHead,
+  parseRequest,
+  PARTIAL,
+  requestFraming,
+} from "./parser.ts";
+import { lazyRequest } from "./_lazy_request.ts";
+import {
+  type ByteListener,
+  type ByteStream,
+  fromDenoListener,
+  toAddr,
+  writeAll,
+} from "./_stream.ts";
+
+/** What the handler is told besides the request. */
+export interface ServeHandlerInfo {
+  /** The client's address. */
+  remoteAddr: Addr;
+  /** The server's address on this connection. */
+  localAddr: Addr;
+}
+
+/** The request handler: the same shape `Deno.serve` takes. */
+export type ServeHandler = (
+  request: Request,
+  info: ServeHandlerInfo,
+) => Response | Promise<Response>;
+
+/** What the server reports through its trace hook. Library code never prints. */
+export type HttpTraceEvent =
+  | { type: "listen"; addr: Addr }
+  | { type: "connection"; remoteAddr: Addr; open: number }
+  | { type: "request"; method: string; target: string; status: number }
+  | { type: "reject"; status: number; reason: string; remoteAddr: Addr }
+  | { type: "timeout"; phase: "head" | "idle"; remoteAddr: Addr }
+  | { type: "error"; error: unknown }
+  | { type: "close"; remoteAddr: Addr; requests: number };
+
+/** Options of {@link serve}; the names follow `Deno.serve` where they apply. */
+export interface ServeOptions {
+  /** TCP port; 0 picks a free one. Default 8000. */
+  port?: number;
+  /** Address to bind. Default "127.0.0.1" (Deno.serve binds 0.0.0.0). */
+  hostname?: string;
+  /** Stream transport: "tcp" (default) or "unix" (with {@link path}). */
+  transport?: "tcp" | "unix";
+  /** The unix socket path, for `transport: "unix"`. */
+  path?: string;
+  /** PEM certificate chain: with {@link key}, serves HTTPS over TLS. */
+  cert?: string;
+  /** PEM private key, with {@link cert}. */
+  key?: string;
+  /** Serve connections accepted from this listener instead of opening one. */
+  listener?: Listener;
+  /** Aborting it shuts the server down gracefully. */
+  signal?: AbortSignal;
+  /** Called once listening, with the bound address. */
+  onListen?: (addr: Addr) => void;
+  /** Turns a handler's exception into a response. Default: a plain 500. */
+  onError?: (error: unknown) => Response | Promise<Response>;
+  /** Largest request head in bytes (431 beyond). Default 8192. */
+  maxHeadSize?: number;
+  /** Most header fields in a request (431 beyond). Default 100. */
+  maxHeaders?: number;
+  /** Largest request body in bytes (413 beyond). Default 16 MiB. */
+  maxBodySize?: number;
+  /** Most open connections; more are answered 503 and closed. Default 10000. */
+  maxConnections?: number;
+  /** Milliseconds a client has to send a complete request head. Default 10000. */
+  headerTimeout?: number;
+  /** Milliseconds an idle keep-alive connection is kept. Default 5000. */
+  idleTimeout?: number;
+  /** Receives what happens, for tracing and tests. */
+  trace?: (event: HttpTraceEvent) => void;
+}
+
+/** A running server. */
+export interface HttpServer extends AsyncDisposable {
+  /** The bound address. */
+  readonly addr: Addr;
+  /** Resolves once the server has shut down and every connection is closed. */
+  readonly finished: Promise<void>;
+  /** Stops accepting, finishes requests in flight, closes idle connections. */
+  shutdown(): Promise<void>;
+}
+
+const REASONS: Record<number, string> = {
+  100: "Continue",
+  200: "OK",
+  201: "Created",
+  202: "Accepted",
+  204: "No Content",
+  206: "Partial Content",
+  301: "Moved Permanently",
+  302: "Found",
+  303: "See Other",
+  304: "Not Modified",
+  307: "Temporary Redirect",
+  308: "Permanent Redirect",
+  400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not Found",
+  405: "Method Not Allowed",
+  408: "Request Timeout",
+  409: "Conflict",
+  411: "Length Required",
+  412: "Precondition Failed",
+  413: "Content Too Large",
+  414: "URI Too Long",
+  415: "Unsupported Media Type",
+  416: "Range Not Satisfiable",
+  417: "Expectation Failed",
+  429: "Too Many Requests",
+  431: "Request Header Fields Too Large",
+  500: "Internal Server Error",
+  501: "Not Implemented",
+  502: "Bad Gateway",
+  503: "Service Unavailable",
+  505: "HTTP Version Not Supported",
+};
+
+/** The reason phrase for a status code, or "" when it has no registered one here. */
+export function reasonPhrase(status: number): string {
+  return REASONS[status] ?? "";
+}
+
+const statusLines = new Map<number, string>();
+function statusLine(status: number, text: string): string {
+  if (text && text !== REASONS[status]) return `HTTP/1.1 ${status} ${text}\r\n`;
+  let line = statusLines.get(status);
+  if (line === undefined) {
+    line = `HTTP/1.1 ${status} ${REASONS[status] ?? ""}\r\n`;
+    statusLines.set(status, line);
+  }
+  return line;
+}
+
+const encoder = new TextEncoder();
+const CONTINUE = encoder.encode("HTTP/1.1 100 Continue\r\n\r\n");
+const CRLF = encoder.encode("\r\n");
+const LAST_CHUNK = encoder.encode("0\r\n\r\n");
+const READ_SIZE = 16384;
+const OUT_SIZE = 16384;
+const DRAIN_LIMIT = 65536;
+
+// Methods, interned by their bytes so the common ones cost no decoding.
+const METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "CONNECT", "TRACE"];
+function methodOf(buf: Uint8Array, s: number, e: number): string {
+  const n = e - s;
+  for (const m of METHODS) {
+    if (m.length !== n) continue;
+    let i = 0;
+    while (i < n && buf[s + i] === m.charCodeAt(i)) i++;
+    if (i === n) return m;
+  }
+  return latin1(buf, s, e);
+}
+
+/** An error in a request body, carrying the status it should be answered with. */
+class BodyError extends Error {
+  override name = "BodyError";
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+/** The shared state of a server: options, open connections, the clock. */
+class ServerState {
+  readonly handler: ServeHandler;
+  readonly maxHeadSize: number;
+  readonly maxHeaders: number;
+  readonly maxBodySize: number;
+  readonly maxConnections: number;
+  readonly headerTimeout: number;
+  readonly idleTimeout: number;
+  readonly onError?: (error: unknown) => Response | Promise<Response>;
+  readonly trace?: (event: HttpTraceEvent) => void;
+  readonly connections = new Set<Connection>();
+  closing = false;
+  now = Date.now();
+  date = new Date(this.now).toUTCString();
+  #idle?: () => void;
+
+  constructor(options: ServeOptions, handler: ServeHandler) {
+    this.handler = handler;
+    this.maxHeadSize = positive("maxHeadSize", options.maxHeadSize, 8192);
+    this.maxHeaders = positive("maxHeaders", options.maxHeaders, 100);
+    this.maxBodySize = positive("maxBodySize", options.maxBodySize, 16 * 1024 * 1024);
+    this.maxConnections = positive("maxConnections", options.maxConnections, 10000);
+    this.headerTimeout = positive("headerTimeout", options.headerTimeout, 10000);
+    this.idleTimeout = positive("idleTimeout", options.idleTimeout, 5000);
+    this.onError = options.onError;
+    this.trace = options.trace;
+  }
+
+  /** Advances the clock and closes connections whose deadline passed. */
+  tick(): void {
+    const now = Date.now();
+    if (Math.floor(now / 1000) !== Math.floor(this.now / 1000)) {
+      this.date = new Date(now).toUTCString();
+    }
+    this.now = now;
+    for (const c of this.connections) {
+      if (c.deadline !== 0 && c.deadline <= now) c.timeout();
+    }
+  }
+
+  /** Resolves once every connection has closed. */
+  allClosed(): Promise<void> {
+    if (this.connections.size === 0) return Promise.resolve();
+    return new Promise((resolve) => (this.#idle = resolve));
+  }
+
+  removed(): void {
+    if (this.connections.size === 0 && this.#idle) this.#idle();
+  }
+}
+
+function positive(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || Number.isNaN(value)) {
+    throw new TypeError(`Invalid ${name}: expected a number, got ${typeof value}`);
+  }
+  if (!(value > 0)) throw new RangeError(`Invalid ${name}: ${value} is not a positive number`);
+  return value;
+}
+
+/** One client connection: its buffers, its parse state, its loop. */
+class Connection {
+  readonly server: ServerState;
+  readonly conn: ByteStream;
+  readonly remoteAddr: Addr;
+  readonly info: ServeHandlerInfo;
+  readonly scheme: string;
+  buf: Uint8Array;
+  start = 0;
+  end = 0;
+  out = new Uint8Array(OUT_SIZE);
+  outLen = 0;
+  /** When the current wait must end (ms since the epoch), 0 for none. */
+  deadline = 0;
+  /** "head" while a request head is awaited with some bytes in, "idle" between requests. */
+  phase: "head" | "idle" | "busy" = "idle";
+  closed = false;
+  requests = 0;
+  readonly head: ParsedHead;
+  readonly framing: Framing = {
+    kind: "none",
+    length: 0,
+    keepAlive: true,
+    expectContinue: false,
+    error: "",
+    errorStatus: 0,
+  };
+
+  constructor(server: ServerState, conn: ByteStream) {
+    this.server = server;
+    this.conn = conn;
+    this.remoteAddr = toAddr(conn.remoteAddr);
+    this.info = { remoteAddr: this.remoteAddr, localAddr: toAddr(conn.localAddr) };
+    this.buf = new Uint8Array(Math.max(READ_SIZE, server.maxHeadSize + 1024));
+    this.head = new ParsedHead(server.maxHeaders);
+    this.scheme = (conn as { tls?: boolean }).tls ? "https" : "http";
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      this.conn.close();
+    } catch {
+      // Already closed by the peer or the runtime.
+    }
+  }
+
+  timeout(): void {
+    const phase = this.phase === "head" ? "head" : "idle";
+    this.server.trace?.({ type: "timeout", phase, remoteAddr: this.remoteAddr });
+    this.deadline = 0;
+    if (phase === "head") {
+      // Best effort: tell the client why, then close whatever happens.
+      const bytes = errorResponse(408, "the request head did not arrive in time");
+      this.conn.write(bytes).catch(() => {}).finally(() => this.close());
+    } else {
+      this.close();
+    }
+  }
+
+  /** Writes out the buffered output. */
+  async flush(): Promise<void> {
+    if (this.outLen === 0) return;
+    const n = this.outLen;
+    this.outLen = 0;
+    await writeAll(this.conn, this.out.subarray(0, n));
+  }
+
+  /** Buffers `bytes` for output, flushing first if they do not fit. */
+  async put(bytes: Uint8Array): Promise<void> {
+    if (this.outLen + bytes.length > this.out.length) {
+      await this.flush();
+      if (bytes.length > this.out.length) return writeAll(this.conn, bytes);
+    }
+    this.out.set(bytes, this.outLen);
+    this.outLen += bytes.length;
+  }
+
+  /** Buffers ASCII/Latin-1 text for output. */
+  async putText(text: string): Promise<void> {
+    if (this.outLen + text.length * 3 > this.out.length) {
+      await this.flush();
+      if (text.length * 3 > this.out.length) return writeAll(this.conn, encoder.encode(text));
+    }
+    this.outLen += encoder.encodeInto(text, this.out.subarray(this.outLen)).written;
+  }
+
+  /**
+   * Reads more bytes after `end`, compacting the buffer first. Resolves to
+   * false at the end of the stream.
+   */
+  async fill(): Promise<boolean> {
+    await this.flush();
+    if (this.start === this.end) this.start = this.end = 0;
+    else if (this.end === this.buf.length) {
+      this.buf.copyWithin(0, this.start, this.end);
+      this.end -= this.start;
+      this.start = 0;
+    }
+    let n: number | null;
+    try {
+      n = await this.conn.read(this.buf.subarray(this.end));
+    } catch (error) {
+      if (this.closed) return false;
+      throw error;
+    }
+    if (n === null || this.closed) return false;
+    this.end += n;
+    return true;
+  }
+
+  /** Serves requests until the client or the server ends the connection. */
+  async run(): Promise<void> {
+    const server = this.server;
+    const head = this.head;
+    const limits = { maxHeadSize: server.maxHeadSize, maxHeaders: server.maxHeaders };
+    let lastEnd = 0;
+    while (!this.closed) {
+      // Wait for a complete request head.
+      let used = this.start < this.end
+        ? parseRequest(this.buf, this.start, this.end, head, limits, lastEnd)
+        : PARTIAL;
+      while (used === PARTIAL) {
+        if (server.closing && this.start === this.end) return;
+        // The head timeout runs from the first byte of a head, not from each read,
+        // so a client trickling bytes (slowloris) cannot hold the connection.
+        const phase = this.start === this.end ? "idle" : "head";
+        if (phase !== this.phase || this.deadline === 0) {
+          this.deadline = server.now +
+            (phase === "idle" && this.requests > 0 ? server.idleTimeout : server.headerTimeout);
+        }
+        this.phase = phase;
+        const before = this.start;
+        lastEnd = this.end;
+        if (!await this.fill()) return;
+        lastEnd -= before - this.start;
+        used = parseRequest(this.buf, this.start, this.end, head, limits, lastEnd);
+      }
+      this.deadline = 0;
+      this.phase = "busy";
+      lastEnd = 0;
+      if (used === ERROR) return this.reject(head.errorStatus, head.error);
+      const framing = requestFraming(this.buf, head, server.maxBodySize, this.framing);
+      this.start += used;
+      if (framing.error) return this.reject(framing.errorStatus, framing.error);
+      this.requests++;
+      const keepAlive = await this.respond(head, framing);
+      if (!keepAlive || server.closing) {
+        await this.flush();
+        return;
+      }
+    }
+  }
+
+  async reject(status: number, reason: string): Promise<void> {
+    this.server.trace?.({ type: "reject", status, reason, remoteAddr: this.remoteAddr });
+    await this.put(errorResponse(status, reason));
+    await this.flush();
+  }
+
+  /** Builds the Request, calls the handler, writes the Response. Resolves to keep-alive. */
+  async respond(head: ParsedHead, framing: Framing): Promise<boolean> {
+    const server = this.server;
+    const buf = this.buf;
+    const method = methodOf(buf, head.methodStart, head.methodEnd);
+    const target = latin1(buf, head.targetStart, head.targetEnd);
+    const headers = new Headers();
+    let host = "";
+    const h = head.headers;
+    for (let i = 0, k = 0; i < head.headerCount; i++, k += 4) {
+      const name = latin1(buf, h[k], h[k + 1]);
+      const value = latin1(buf, h[k + 2], h[k + 3]);
+      if (host === "" && h[k + 1] - h[k] === 4 && (buf[h[k]] | 0x20) === 0x68) {
+        if (name.toLowerCase() === "host") host = value;
+      }
+      headers.append(name, value);
+    }
+    let url: string;
+    if (target.charCodeAt(0) === 47) url = `${this.scheme}://${host || "localhost"}${target}`;
+    else if (/^https?:\/\//i.test(target)) url = target;
+    else if (target === "*" || method === "CONNECT") url = `${this.scheme}://${host || target}/`;
+    else return this.badTarget();
+    let keepAlive = framing.keepAlive;
+    const minor = head.minorVersion;
+    let body: BodyReader | null = null;
+    let stream: ReadableStream<Uint8Array> | null = null;
+    if (framing.kind !== "none") {
+      body = new BodyReader(this, framing);
+      const reader = body;
+      stream = new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          const chunk = await reader.next();
+          if (chunk === null) controller.close();
+          else controller.enqueue(chunk);
+        },
+      }, { highWaterMark: 0 });
+    }
+    const request = lazyRequest({ method, url, headers, body: stream });
+
+    let response: Response;
+    try {
+      response = await server.handler(request, this.info);
+      if (!(response instanceof Response)) {
+        throw new TypeError("the handler did not return a Response");
+      }
+    } catch (error) {
+      if (body?.error) {
+        await this.reject(body.error.status, body.error.message);
+        return false;
+      }
+      server.trace?.({ type: "error", error });
+      response = await this.errorToResponse(error);
+    }
+    server.trace?.({ type: "request", method, target, status: response.status });
+
+    if (body && !body.done) {
+      // An unread body must be read past before the next request, or the
+      // connection closed. Without the 100 the client may not send it at all.
+      if (framing.expectContinue && !body.continued) keepAlive = false;
+      else if (framing.kind === "length" && body.remaining > DRAIN_LIMIT) keepAlive = false;
+    }
+    if (server.closing) keepAlive = false;
+    const ok = await this.writeResponse(response, method === "HEAD", minor, keepAlive);
+    if (!ok) return false;
+    if (body && !body.done && keepAlive) {
+      try {
+        let drained = 0;
+        while (!body.done) {
+          const chunk = await body.next();
+          if (chunk === null) break;
+          drained += chunk.length;
+          if (drained > DRAIN_LIMIT) return false;
+        }
+      } catch {
+        return false;
+      }
+    }
+    return keepAlive;
+  }
+
+  async badTarget(): Promise<boolean> {
+    await this.reject(400, "the request target is not in origin, absolute or asterisk form");
+    return false;
+  }
+
+  async errorToResponse(error: unknown): Promise<Response> {
+    if (this.server.onError) {
+      try {
+        const r = await this.server.onError(error);
+        if (r instanceof Response) return r;
+      } catch (again) {
+        this.server.trace?.({ type: "error", error: again });
+      }
+    }
+    return new Response("Internal Server Error\n", {
+      status: 500,
+      headers: { "content-type": "text/plain; charset=utf-8" },
+    });
+  }
+
+  /**
+   * Writes the status line, the headers and the body. A body that is
+   * already complete (the usual `new Response("...")`) goes out with a
+   * Content-Length in one write; a stream goes out chunked (or, to HTTP/1.0
+   * clients, until the connection closes), one chunk at a time so a slow
+   * reader slows the producer. Resolves to false if the connection must close.
+   */
+  async writeResponse(
+    response: Response,
+    isHead: boolean,
+    minor: number,
+    keepAlive: boolean,
+  ): Promise<boolean> {
+    const status = response.status;
+    const noBody = isHead || status === 204 || status === 304 || status < 200;
+    let head = statusLine(status, response.statusText);
+    let declared = -1;
+    for (const [name, value] of response.headers) {
+      if (name === "content-length") {
+        declared = /^\d{1,15}$/.test(value) ? Number(value) : -1;
+        continue;
+      }
+      if (name === "transfer-encoding" || name === "connection" || name === "keep-alive") continue;
+      head += name + ": " + value + "\r\n";
+    }
+    head += "date: " + this.server.date + "\r\n";
+
+    const stream = response.body;
+    if (noBody || stream === null) {
+      if (stream !== null) stream.cancel().catch(() => {});
+      if (isHead && declared >= 0) head += "content-length: " + declared + "\r\n";
+      else if (status !== 204 && status !== 304 && status >= 200) {
+        head += "content-length: 0\r\n";
+      }
+      head += keepAlive
+        ? (minor === 0 ? "connection: keep-alive\r\n\r\n" : "\r\n")
+        : "connection: close\r\n\r\n";
+      await this.putText(head);
+      if (!keepAlive || this.start === this.end) await this.flush();
+      return true;
+    }
+
+    const reader = stream.getReader();
+    try {
+      let first = await reader.read();
+      let second: ReadableStreamReadResult<Uint8Array> | undefined;
+      if (!first.done) {
+        // A body that is already complete answers its second read at once.
+        const next = reader.read();
+        next.then((r) => (second = r), () => {});
+        await null;
+        await null;
+        await null;
+        if (second === undefined && declared < 0) {
+          return await this.writeStreamed(head, reader, first.value, next, minor, keepAlive);
+        }
+        if (second === undefined) second = await next;
+        if (!second.done) {
+          return await this.writeStreamed(head, reader, first.value, next, minor, keepAlive, {
+            declared,
+            second,
+          });
+        }
+      } else {
+        first = { done: false, value: new Uint8Array(0) };
+      }
+      const bytes = first.value!;
+      head += "content-length: " + bytes.length + "\r\n";
+      head += keepAlive
+        ? (minor === 0 ? "connection: keep-alive\r\n\r\n" : "\r\n")
+        : "connection: close\r\n\r\n";
+      await this.putText(head);
+      await this.put(bytes);
+      if (!keepAlive || this.start === this.end) await this.flush();
+      return true;
+    } finally {
+      reader.releaseLock();
+    }
+  }
+
+  /** Writes a body whose end is not yet known. */
+  async writeStreamed(
+    head: string,
+    reader: ReadableStreamDefaultReader<Uint8Array>,
+    first: Uint8Array,
+    next: Promise<ReadableStreamReadResult<Uint8Array>>,
+    minor: number,
+    keepAlive: boolean,
+    known?: { declared: number; second: ReadableStreamReadResult<Uint8Array> },
+  ): Promise<boolean> {
+    const declared = known?.declared ?? -1;
+    const chunked = declared < 0 && minor === 1;
+    if (declared >= 0) head += "content-length: " + declared + "\r\n";
+    else if (chunked) head += "transfer-encoding: chunked\r\n";
+    else keepAlive = false; // HTTP/1.0 without a length: the close ends the body.
+    head += keepAlive
+      ? (minor === 0 ? "connection: keep-alive\r\n\r\n" : "\r\n")
+      : "connection: close\r\n\r\n";
+    await this.putText(head);
+    let sent = 0;
+    const send = async (chunk: Uint8Array) => {
+      if (chunk.length === 0) return;
+      sent += chunk.length;
+      if (chunked) await this.putText(chunk.length.toString(16) + "\r\n");
+      await this.put(chunk);
+      if (chunked) await this.put(CRLF);
+      await this.flush();
+    };
+    try {
+      await send(first);
+      let result = known?.second ?? await next;
+      while (!result.done) {
+        if (declared >= 0 && sent + result.value.length > declared) {
+          throw new RangeError(`the body is longer than its content-length of ${declared}`);
+        }
+        await send(result.value);
+        result = await reader.read();
+      }
+    } catch (error) {
+      // The head is out: all we can do is end the connection mid-body.
+      this.server.trace?.({ type: "error", error });
+      reader.cancel(error).catch(() => {});
+      await this.flush().catch(() => {});
+      return false;
+    }
+    if (chunked) await this.put(LAST_CHUNK);
+    if (!keepAlive || this.start === this.end) await this.flush();
+    if (declared >= 0 && sent !== declared) return false;
+    return keepAlive;
+  }
+}
+
+/** Reads one request body from the connection's buffer and socket. */
+class BodyReader {
+  readonly #c: Connection;
+  readonly #framing: Framing;
+  readonly #decoder: ChunkedDecoder | null;
+  remaining: number;
+  done = false;
+  continued = false;
+  error: BodyError | null = null;
+
+  constructor(c: Connection, framing: Framing) {
+    this.#c = c;
+    this.#framing = { ...framing };
+    this.remaining = framing.length;
+    this.#decoder = framing.kind === "chunked" ? new ChunkedDecoder(c.server.maxBodySize) : null;
+  }
+
+  async #more(): Promise<void> {
+    const c = this.#c;
+    if (this.#framing.expectContinue && !this.continued) {
+      this.continued = true;
+      await c.put(CONTINUE);
+    }
+    c.phase = "busy";
+    if (!await c.fill()) {
+      throw this.error = new BodyError(400, "the connection closed before the body ended");
+    }
+  }
+
+  /** The next piece of the body (a copy), or null at its end. */
+  async next(): Promise<Uint8Array | null> {
+    if (this.done) return null;
+    if (this.error) throw this.error;
+    const c = this.#c;
+    if (this.#decoder === null) {
+      if (c.start === c.end) await this.#more();
+      const take = Math.min(this.remaining, c.end - c.start);
+      const chunk = c.buf.slice(c.start, c.start + take);
+      c.start += take;
+      this.remaining -= take;
+      if (this.remaining === 0) this.done = true;
+      return chunk;
+    }
+    const decoder = this.#decoder;
+    const parts: Uint8Array[] = [];
+    while (true) {
+      if (c.start === c.end) await this.#more();
+      const buf = c.buf;
+      const used = decoder.decode(buf, c.start, c.end, (s, e) => parts.push(buf.slice(s, e)));
+      if (used < 0) {
+        throw this.error = new BodyError(decoder.errorStatus, decoder.error);
+      }
+      c.start += used;
+      if (decoder.done) this.done = true;
+      if (parts.length > 0 || this.done) break;
+    }
+    if (parts.length === 0) return null;
+    if (parts.length === 1) return parts[0];
+    let n = 0;
+    for (const p of parts) n += p.length;
+    const joined = new Uint8Array(n);
+    n = 0;
+    for (const p of parts) {
+      joined.set(p, n);
+      n += p.length;
+    }
+    return joined;
+  }
+}
+
+/** A complete error response that closes the connection. */
+function errorResponse(status: number, reason: string): Uint8Array {
+  const body = `${status} ${REASONS[status] ?? ""}: ${reason}\n`;
+  return encoder.encode(
+    statusLine(status, "") +
+      "content-type: text/plain; charset=utf-8\r\n" +
+      `content-length: ${encoder.encode(body).length}\r\nconnection: close\r\n\r\n${body}`,
+  );
+}
+
+/**
+ * Serves HTTP/1.1 with `handler` until `options.signal` aborts or
+ * `shutdown()` is called.
+ *
+ * Where it listens: a TCP port (`port`, `hostname`), a unix socket
+ * (`transport: "unix"`, `path`), HTTPS (`cert` and `key` in PEM), or any
+ * socklab {@link Listener} (`listener`: kernel sockets or socklab's own TCP).
+ *
+ * @throws {TypeError} If `handler` is not a function or an option has the wrong type.
+ * @throws {RangeError} If a limit is not a positive number.
+ *
+ * @example Hello, world
+ * ```ts
+ * import { serve } from "./server.ts";
+ * const server = serve({ port: 0 }, () => new Response("hello world\n"));
+ * const addr = server.addr as { hostname: string; port: number };
+ * const res = await fetch(`http://${addr.hostname}:${addr.port}/`);
+ * console.log(await res.text());
+ * await server.shutdown();
+ * ```
+ */
+export function serve(options: ServeOptions, handler: ServeHandler): HttpServer {
+  if (typeof handler !== "function") {
+    throw new TypeError(`Invalid handler: expected a function, got ${typeof handler}`);
+  }
+  if (options === null || typeof options !== "object") {
+    throw new TypeError(`Invalid options: expected an object, got ${typeof options}`);
+  }
+  const state = new ServerState(options, handler);
+  const listener = openListener(options);
+  const addr = toAddr(listener.addr);
+  state.trace?.({ type: "listen", addr });
+  options.onListen?.(addr);
+
+  const tickMs = Math.max(20, Math.min(1000, Math.min(state.headerTimeout, state.idleTimeout) / 4));
+  const ticker = setInterval(() => state.tick(), tickMs);
+
+  let stopped: Promise<void> | null = null;
+  const shutdown = (): Promise<void> => {
+    if (stopped) return stopped;
+    state.closing = true;
+    try {
+      listener.close();
+    } catch {
+      // Closed already.
+    }
+    for (const c of state.connections) {
+      if (c.phase !== "busy") c.close();
+    }
+    stopped = accepting.then(() => state.allClosed()).finally(() => clearInterval(ticker));
+    return stopped;
+  };
+
+  const onAbort = () => shutdown();
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+
+  const accepting = (async () => {
+    while (!state.closing) {
+      let conn: ByteStream;
+      try {
+        conn = await listener.accept();
+      } catch (error) {
+        if (state.closing) break;
+        if (error instanceof Deno.errors.BadResource) break;
+        state.trace?.({ type: "error", error });
+        continue;
+      }
+      if (state.closing) {
+        try {
+          conn.close();
+        } catch { /* gone */ }
+        break;
+      }
+      if (state.connections.size >= state.maxConnections) {
+        const bytes = errorResponse(503, "too many connections");
+        conn.write(bytes).catch(() => {}).finally(() => {
+          try {
+            conn.close();
+          } catch { /* gone */ }
+        });
+        continue;
+      }
+      const c = new Connection(state, conn);
+      state.connections.add(c);
+      state.trace?.({
+        type: "connection",
+        remoteAddr: c.remoteAddr,
+        open: state.connections.size,
+      });
+      c.run().catch((error) => {
+        if (!c.closed) state.trace?.({ type: "error", error });
+      }).finally(() => {
+        c.close();
+        state.connections.delete(c);
+        state.trace?.({ type: "close", remoteAddr: c.remoteAddr, requests: c.requests });
+        state.removed();
+      });
+    }
+  })();
+
+  if (options.signal?.aborted) shutdown();
+  const finished = (async () => {
+    await accepting;
+    await shutdown();
+    options.signal?.removeEventListener("abort", onAbort);
+  })();
+
+  return {
+    addr,
+    finished,
+    shutdown: async () => {
+      await shutdown();
+      await finished;
+    },
+    async [Symbol.asyncDispose]() {
+      await shutdown();
+      await finished;
+    },
+  };
+}
+
+function openListener(options: ServeOptions): ByteListener {
+  if (options.listener) return options.listener;
+  if (options.transport === "unix") {
+    if (typeof options.path !== "string") {
+      throw new TypeError('Invalid path: transport "unix" needs a socket path');
+    }
+    return fromDenoListener(Deno.listen({ transport: "unix", path: options.path }));
+  }
+  if (options.transport !== undefined && options.transport !== "tcp") {
+    throw new TypeError(`Invalid transport "${options.transport}": expected "tcp" or "unix"`);
+  }
+  const port = options.port ?? 8000;
+  const hostname = options.hostname ?? "127.0.0.1";
+  if (typeof port !== "number" || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new RangeError(`Invalid port: ${port} is not a whole number from 0 to 65535`);
+  }
+  if (options.cert !== undefined || options.key !== undefined) {
+    if (typeof options.cert !== "string" || typeof options.key !== "string") {
+      throw new TypeError("Invalid TLS options: cert and key must both be PEM strings");
+    }
+    const tls = Deno.listenTls({ port, hostname, cert: options.cert, key: options.key });
+    return tlsListener(tls);
+  }
+  // The server only reads, writes and closes: Deno's connections fit as they are.
+  const l = Deno.listen({ port, hostname });
+  return {
+    addr: l.addr,
+    accept: () => l.accept(),
+    close: () => l.close(),
+  };
+}
+
+function tlsListener(l: Deno.TlsListener): ByteListener {
+  return {
+    addr: l.addr,
+    async accept() {
+      const c = await l.accept();
+      return {
+        tls: true,
+        localAddr: c.localAddr,
+        remoteAddr: c.remoteAddr,
+        read: (p: Uint8Array) => c.read(p),
+        write: (p: Uint8Array) => c.write(p),
+        close: () => c.close(),
+      } as ByteStream;
+    },
+    close: () => l.close(),
+  };
+}

@@ -1,0 +1,243 @@
+import assert from "node:assert/strict";
+import { serve } from "./server.ts";
+import { exchange, statuses, withServer } from "./_test_util.ts";
+import type { InetAddr } from "../net/types.ts";
+
+const hello = () => new Response("hello world\n");
+
+Deno.test("serve() answers pipelined requests in order on one connection", async () => {
+  await withServer({}, (req) => new Response(new URL(req.url).pathname), async (port) => {
+    const raw = ["/a", "/b", "/c"].map((p) => `GET ${p} HTTP/1.1\r\nHost: x\r\n\r\n`).join("");
+    const answer = await exchange(port, raw);
+    assert.deepEqual(statuses(answer), [200, 200, 200]);
+    assert.deepEqual([...answer.matchAll(/\r\n\r\n(\/\w)/g)].map((m) => m[1]), ["/a", "/b", "/c"]);
+  });
+});
+
+Deno.test("serve() closes after Connection: close and after HTTP/1.0 requests", async () => {
+  await withServer({}, hello, async (port) => {
+    const closing = await exchange(
+      port,
+      "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n",
+    );
+    assert.deepEqual(statuses(closing), [200]);
+    assert.match(closing, /connection: close/);
+    const old = await exchange(port, "GET / HTTP/1.0\r\n\r\nGET / HTTP/1.0\r\n\r\n");
+    assert.deepEqual(statuses(old), [200]);
+    const kept = await exchange(
+      port,
+      "GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET / HTTP/1.0\r\n\r\n",
+    );
+    assert.deepEqual(statuses(kept), [200, 200]);
+    assert.match(kept, /connection: keep-alive/);
+  });
+});
+
+Deno.test("serve() sends HEAD responses without a body", async () => {
+  await withServer({}, hello, async (port) => {
+    const answer = await exchange(
+      port,
+      "HEAD / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n",
+    );
+    assert.deepEqual(statuses(answer), [200, 200]);
+    assert.equal(answer.split("hello world").length, 2);
+  });
+});
+
+Deno.test("serve() streams a ReadableStream body chunked, and to HTTP/1.0 until close", async () => {
+  const handler = () => {
+    let i = 0;
+    return new Response(
+      new ReadableStream({
+        async pull(c) {
+          await new Promise((r) => setTimeout(r, 1));
+          if (i === 3) c.close();
+          else c.enqueue(new TextEncoder().encode(`part${i++};`));
+        },
+      }),
+    );
+  };
+  await withServer({}, handler, async (port) => {
+    const answer = await exchange(port, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert.match(answer, /transfer-encoding: chunked/);
+    assert.match(answer, /\r\n\r\n6\r\npart0;\r\n6\r\npart1;\r\n6\r\npart2;\r\n0\r\n\r\n$/);
+    const old = await exchange(port, "GET / HTTP/1.0\r\n\r\n");
+    assert.doesNotMatch(old, /chunked|content-length/);
+    assert.match(old, /connection: close\r\n\r\npart0;part1;part2;$/);
+  });
+});
+
+Deno.test("serve() reads chunked request bodies and echoes them as a stream", async () => {
+  await withServer({}, (req) => new Response(req.body), async (port) => {
+    const answer = await exchange(
+      port,
+      "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n" +
+        "GET / HTTP/1.1\r\nHost: x\r\n\r\n",
+    );
+    assert.deepEqual(statuses(answer), [200, 200]);
+    assert.match(answer, /abc[^]*de/);
+  });
+});
+
+Deno.test("serve() sends 100 Continue only when the handler reads the body", async () => {
+  await withServer({}, async (req) => new Response(await req.text()), async (port) => {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    const buf = new Uint8Array(4096);
+    await conn.write(new TextEncoder().encode(
+      "POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n",
+    ));
+    const n = await conn.read(buf);
+    assert.equal(new TextDecoder().decode(buf.subarray(0, n!)), "HTTP/1.1 100 Continue\r\n\r\n");
+    await conn.write(new TextEncoder().encode("hello"));
+    const m = await conn.read(buf);
+    assert.match(new TextDecoder().decode(buf.subarray(0, m!)), /^HTTP\/1\.1 200 OK[^]*hello$/);
+    conn.close();
+  });
+  await withServer({}, () => new Response("no thanks", { status: 403 }), async (port) => {
+    const answer = await exchange(
+      port,
+      "POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n",
+    );
+    assert.deepEqual(statuses(answer), [403]);
+    assert.match(answer, /connection: close/);
+  });
+});
+
+Deno.test("serve() answers a throwing handler with 500 and keeps serving", async () => {
+  const errors: unknown[] = [];
+  const handler = (req: Request) => {
+    if (req.url.endsWith("/boom")) throw new Error("boom");
+    return new Response("fine");
+  };
+  await withServer(
+    { trace: (e) => e.type === "error" && errors.push(e.error) },
+    handler,
+    async (port) => {
+      const answer = await exchange(
+        port,
+        "GET /boom HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n",
+      );
+      assert.deepEqual(statuses(answer), [500, 200]);
+      assert.equal((errors[0] as Error).message, "boom");
+    },
+  );
+  await withServer(
+    { onError: (e) => new Response(`sorry: ${(e as Error).message}`, { status: 503 }) },
+    () => Promise.reject(new Error("later")),
+    async (port) => {
+      assert.match(
+        await exchange(port, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"),
+        /^HTTP\/1\.1 503 [^]*sorry: later$/,
+      );
+    },
+  );
+});
+
+Deno.test("serve() closes a connection that trickles its head past headerTimeout (slowloris)", async () => {
+  const timeouts: string[] = [];
+  await withServer(
+    {
+      headerTimeout: 150,
+      trace: (e) => e.type === "timeout" && timeouts.push(e.phase),
+    },
+    hello,
+    async (port) => {
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+      const buf = new Uint8Array(1024);
+      const reading = conn.read(buf);
+      const line = "GET / HTTP/1.1\r\nX-Slow: ";
+      let closed = false;
+      reading.then(() => (closed = true), () => (closed = true));
+      for (let i = 0; i < 40 && !closed; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        await conn.write(new TextEncoder().encode(line[i % line.length])).catch(() => {});
+      }
+      const n = await reading;
+      assert.match(new TextDecoder().decode(buf.subarray(0, n ?? 0)), /^HTTP\/1\.1 408 /);
+      conn.close();
+    },
+  );
+  assert.deepEqual(timeouts, ["head"]);
+});
+
+Deno.test("serve() closes idle keep-alive connections after idleTimeout", async () => {
+  await withServer({ idleTimeout: 100 }, hello, async (port) => {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    await conn.write(new TextEncoder().encode("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+    const buf = new Uint8Array(1024);
+    assert.ok((await conn.read(buf))! > 0);
+    assert.equal(await conn.read(buf), null);
+    conn.close();
+  });
+});
+
+Deno.test("serve() answers connections beyond maxConnections with 503", async () => {
+  await withServer({ maxConnections: 1 }, hello, async (port) => {
+    const first = await Deno.connect({ hostname: "127.0.0.1", port });
+    await first.write(new TextEncoder().encode("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+    await first.read(new Uint8Array(1024));
+    assert.match(await exchange(port, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"), /^HTTP\/1\.1 503 /);
+    first.close();
+  });
+});
+
+Deno.test("shutdown() finishes the request in flight and closes idle connections", async () => {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  let entered!: () => void;
+  const inHandler = new Promise<void>((r) => (entered = r));
+  const server = serve({ port: 0, hostname: "127.0.0.1" }, async () => {
+    entered();
+    await gate;
+    return new Response("done");
+  });
+  const port = (server.addr as InetAddr).port;
+  const idle = await Deno.connect({ hostname: "127.0.0.1", port });
+  const busy = exchange(port, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  await inHandler;
+  const stopping = server.shutdown();
+  release();
+  const answer = await busy;
+  assert.match(answer, /^HTTP\/1\.1 200 [^]*connection: close[^]*done$/);
+  assert.equal(await idle.read(new Uint8Array(16)), null);
+  idle.close();
+  await stopping;
+  await assert.rejects(Deno.connect({ hostname: "127.0.0.1", port }));
+});
+
+Deno.test("serve() stops when its signal aborts", async () => {
+  const controller = new AbortController();
+  let listened = false;
+  const server = serve({
+    port: 0,
+    hostname: "127.0.0.1",
+    signal: controller.signal,
+    onListen: () => (listened = true),
+  }, hello);
+  assert.ok(listened);
+  controller.abort();
+  await server.finished;
+});
+
+Deno.test("serve() rejects bad options with TypeError and RangeError", () => {
+  assert.throws(() => serve({}, "nope" as unknown as () => Response), TypeError);
+  assert.throws(() => serve({ port: 70000 }, hello), RangeError);
+  assert.throws(() => serve({ headerTimeout: -1 }, hello), RangeError);
+  assert.throws(() => serve({ transport: "unix" }, hello), TypeError);
+});
+
+Deno.test("serve() serves a unix socket", async () => {
+  const path = `/tmp/socklab-http-${Deno.pid}.sock`;
+  const server = serve({ transport: "unix", path }, (req) => new Response(req.url));
+  try {
+    const conn = await Deno.connect({ transport: "unix", path });
+    await conn.write(
+      new TextEncoder().encode("GET /u HTTP/1.1\r\nHost: local\r\nConnection: close\r\n\r\n"),
+    );
+    const text = new TextDecoder().decode(await new Response(conn.readable).bytes());
+    assert.match(text, /^HTTP\/1\.1 200 [^]*http:\/\/local\/u$/);
+  } finally {
+    await server.shutdown();
+    await Deno.remove(path).catch(() => {});
+  }
+});
