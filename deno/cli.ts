@@ -15,6 +15,7 @@ const COMMANDS: Record<string, () => Promise<Subcommand>> = {
   checksum: () => import("./cli/checksum.ts").then((m) => m.command),
   bench: () => import("./cli/bench.ts").then((m) => m.command),
   ss: () => import("./cli/ss.ts").then((m) => m.command),
+  nc: () => import("./cli/nc.ts").then((m) => m.command),
 };
 
 async function topUsage(): Promise<string> {

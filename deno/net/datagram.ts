@@ -170,28 +170,45 @@ export class KernelDatagramSocket implements DatagramSocket {
     }
     signal?.throwIfAborted();
     const pending = this.#pending ??= this.#receiveOne();
-    const settle = pending.finally(() => {
+    // Whoever gets the outcome takes it; a caller that gives up leaves it
+    // in #pending for the next receive().
+    const take = () => {
       if (this.#pending === pending) this.#pending = undefined;
-    });
-    if (timeout === undefined && signal === undefined) return settle;
-    settle.catch(() => {}); // handled by whoever receives next, or dropped by close()
+    };
+    if (timeout === undefined && signal === undefined) return pending.finally(take);
+    pending.catch(() => {}); // settled by a later receive(), or dropped by close()
     return new Promise<Datagram>((resolve, reject) => {
-      const timer = timeout === undefined ? undefined : setTimeout(() => {
-        done();
-        reject(
-          new TimedOut(`no datagram within ${timeout} ms`, { op: "receive", local: this.addr }),
-        );
-      }, timeout);
-      const onAbort = () => {
-        done();
-        reject(signal!.reason);
-      };
-      const done = () => {
+      let waiting = true;
+      const giveUp = (error: unknown) => {
+        if (!waiting) return;
+        waiting = false;
         clearTimeout(timer);
         signal?.removeEventListener("abort", onAbort);
+        reject(error);
       };
+      const timer = timeout === undefined ? undefined : setTimeout(
+        () =>
+          giveUp(
+            new TimedOut(`no datagram within ${timeout} ms`, { op: "receive", local: this.addr }),
+          ),
+        timeout,
+      );
+      const onAbort = () => giveUp(signal!.reason);
       signal?.addEventListener("abort", onAbort, { once: true });
-      settle.then((d) => (done(), resolve(d)), (e) => (done(), reject(e)));
+      pending.then(
+        (d) => {
+          if (!waiting) return;
+          waiting = false;
+          clearTimeout(timer);
+          signal?.removeEventListener("abort", onAbort);
+          take();
+          resolve(d);
+        },
+        (e) => {
+          take();
+          giveUp(e);
+        },
+      );
     });
   }
 

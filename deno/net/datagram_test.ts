@@ -124,3 +124,15 @@ Deno.test("send() refuses destinations of another family and malformed data", as
   assert.throws(() => listenDatagram({ path: "/tmp/" + "z".repeat(150) }), RangeError);
   assert.throws(() => listenDatagram({ hostname: "::1::", port: 0 }), SyntaxError);
 });
+
+Deno.test("a datagram that arrives after receive() gave up goes to the next receive()", async () => {
+  await using a = listenDatagram({ hostname: "127.0.0.1", port: 0 });
+  await using b = listenDatagram({ hostname: "127.0.0.1", port: 0 });
+  const controller = new AbortController();
+  const gaveUp = b.receive({ signal: controller.signal });
+  controller.abort(new Error("gave up"));
+  await assert.rejects(gaveUp, /gave up/);
+  await a.send(enc.encode("kept"), b.addr);
+  await new Promise((r) => setTimeout(r, 10)); // let it land with nobody waiting
+  assert.equal(dec.decode((await b.receive()).data), "kept");
+});
