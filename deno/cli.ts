@@ -16,6 +16,7 @@ const COMMANDS: Record<string, () => Promise<Subcommand>> = {
   bench: () => import("./cli/bench.ts").then((m) => m.command),
   ss: () => import("./cli/ss.ts").then((m) => m.command),
   nc: () => import("./cli/nc.ts").then((m) => m.command),
+  serve: () => import("./cli/serve.ts").then((m) => m.command),
 };
 
 async function topUsage(): Promise<string> {

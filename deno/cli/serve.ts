@@ -1,0 +1,184 @@
+// `socklab serve`: socklab's own HTTP/1.1 server (deno/http/) with a demo
+// page, an echo endpoint and the static file handler, on TCP, a unix socket
+// or HTTPS. Ctrl-C shuts it down gracefully.
+import { formatAddr } from "../net/addr.ts";
+import { serve } from "../http/server.ts";
+import { serveDir } from "../http/static.ts";
+import {
+  bytesValue,
+  durationValue,
+  intValue,
+  parseFlags,
+  portValue,
+  type Subcommand,
+  UsageError,
+  write,
+} from "./_args.ts";
+
+const usage = `Usage: socklab serve [flags]
+
+Serves HTTP/1.1 with socklab's own server (not Deno.serve):
+
+  /          a demo page
+  /echo      answers with the request it received (method, target, headers, body)
+  /files/    the files under --root, with listings, ranges and validators
+
+Flags:
+  -p, --port N            TCP port (default 8000; 0 picks a free one)
+      --hostname ADDR     address to bind (default 127.0.0.1)
+      --unix PATH         listen on a unix socket instead of TCP
+      --cert FILE         PEM certificate: serve HTTPS (with --key)
+      --key FILE          PEM private key
+      --root DIR          folder served under /files/ (default .)
+      --max-connections N most open connections (default 10000)
+      --header-timeout T  time to send a request head (default 10s)
+      --idle-timeout T    keep-alive idle time (default 5s)
+      --max-body SIZE     largest request body (default 16MiB)
+  -q, --quiet             no access log
+  -h, --help              this help
+
+Example:
+  $ socklab serve --port 8080 --root ./examples
+  listening on http://127.0.0.1:8080/
+`;
+
+function demoPage(root: string): string {
+  return `<!doctype html>
+<html><head><meta charset="utf-8"><title>socklab serve</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:42em;margin:2em auto;padding:0 1em}
+code{background:#f3f3f3;padding:0 .2em}</style></head>
+<body><h1>socklab serve</h1>
+<p>This page came from socklab's own HTTP/1.1 server: a parser in the style of
+picohttpparser and a connection loop written on socklab's stream sockets, not on
+<code>Deno.serve</code>. Every byte of it can be read in <code>deno/http/</code>.</p>
+<ul>
+<li><a href="/echo">/echo</a> shows the request exactly as the server parsed it.</li>
+<li><a href="/files/">/files/</a> lists <code>${root.replace(/[&<>"]/g, "")}</code>
+(ranges, ETag, If-None-Match all work: try <code>curl -r 0-99</code>).</li>
+</ul>
+<p>Try it with <code>curl -v</code>, <code>ab</code>, <code>wrk</code> or
+<code>h2load --h1</code>.</p>
+</body></html>
+`;
+}
+
+export const command: Subcommand = {
+  summary: "HTTP/1.1 server on socklab's sockets: demo page, echo, static files",
+  usage,
+  async main(args, io) {
+    const { values } = parseFlags("serve", args, {
+      port: { type: "string", short: "p" },
+      hostname: { type: "string" },
+      unix: { type: "string" },
+      cert: { type: "string" },
+      key: { type: "string" },
+      root: { type: "string" },
+      "max-connections": { type: "string" },
+      "header-timeout": { type: "string" },
+      "idle-timeout": { type: "string" },
+      "max-body": { type: "string" },
+      quiet: { type: "boolean", short: "q" },
+    }, 0);
+    if ((values.cert === undefined) !== (values.key === undefined)) {
+      throw new UsageError("serve: --cert and --key go together");
+    }
+    if (values.unix !== undefined && values.cert !== undefined) {
+      throw new UsageError("serve: HTTPS is served on TCP only; drop --unix or --cert");
+    }
+    const port = values.port === undefined ? 8000 : portValue("port", values.port as string);
+    const root = (values.root as string | undefined) ?? ".";
+    try {
+      if (!(await Deno.stat(root)).isDirectory) throw new Error();
+    } catch {
+      throw new UsageError(`serve: --root ${root} is not a folder`);
+    }
+    const [cert, key] = values.cert === undefined ? [undefined, undefined] : await Promise.all([
+      Deno.readTextFile(values.cert as string),
+      Deno.readTextFile(values.key as string),
+    ]);
+    const quiet = values.quiet === true;
+    const encoder = new TextEncoder();
+    const log = io.stdout.getWriter();
+    const say = (line: string) => log.write(encoder.encode(line + "\n")).catch(() => {});
+
+    const controller = new AbortController();
+    const stop = () => controller.abort();
+    Deno.addSignalListener("SIGINT", stop);
+    Deno.addSignalListener("SIGTERM", stop);
+    const scheme = cert ? "https" : "http";
+    try {
+      const server = serve({
+        port,
+        hostname: (values.hostname as string | undefined) ?? "127.0.0.1",
+        ...(values.unix !== undefined
+          ? { transport: "unix" as const, path: values.unix as string }
+          : {}),
+        cert,
+        key,
+        signal: controller.signal,
+        maxConnections: values["max-connections"] === undefined
+          ? undefined
+          : intValue("max-connections", values["max-connections"] as string, 1, 1e6),
+        headerTimeout: values["header-timeout"] === undefined
+          ? undefined
+          : durationValue("header-timeout", values["header-timeout"] as string),
+        idleTimeout: values["idle-timeout"] === undefined
+          ? undefined
+          : durationValue("idle-timeout", values["idle-timeout"] as string),
+        maxBodySize: values["max-body"] === undefined
+          ? undefined
+          : bytesValue("max-body", values["max-body"] as string),
+        onListen: (addr) => {
+          const where = addr.family === "unix"
+            ? `unix:${addr.path}`
+            : `${scheme}://${formatAddr(addr)}/`;
+          say(`listening on ${where}`);
+        },
+        trace: quiet ? undefined : (e) => {
+          if (e.type === "request") say(`${e.status} ${e.method} ${e.target}`);
+          else if (e.type === "reject") say(`${e.status} rejected: ${e.reason}`);
+          else if (e.type === "error") say(`error: ${(e.error as Error)?.message ?? e.error}`);
+        },
+      }, async (request, info) => {
+        const url = new URL(request.url);
+        if (url.pathname === "/") {
+          return new Response(demoPage(root), {
+            headers: { "content-type": "text/html; charset=utf-8" },
+          });
+        }
+        if (url.pathname === "/echo") {
+          const lines = [`${request.method} ${url.pathname}${url.search}`];
+          for (const [name, value] of request.headers) lines.push(`${name}: ${value}`);
+          const from = info.remoteAddr;
+          lines.push(`(from ${from.family === "unix" ? "unix socket" : formatAddr(from)})`);
+          const body = request.body ? await request.text() : "";
+          return new Response(lines.join("\n") + "\n\n" + body);
+        }
+        if (url.pathname === "/files") return Response.redirect(new URL("/files/", url), 301);
+        if (url.pathname.startsWith("/files/")) {
+          const inner = new Request(new URL(url.pathname.slice(6) + url.search, url), {
+            method: request.method,
+            headers: request.headers,
+          });
+          const res = await serveDir(inner, { root });
+          const location = res.headers.get("location");
+          if (location?.startsWith("/")) {
+            return new Response(null, {
+              status: res.status,
+              headers: { location: "/files" + location },
+            });
+          }
+          return res;
+        }
+        return new Response("Not Found\n", { status: 404 });
+      });
+      await server.finished;
+      await say("stopped");
+      return 0;
+    } finally {
+      Deno.removeSignalListener("SIGINT", stop);
+      Deno.removeSignalListener("SIGTERM", stop);
+      log.releaseLock();
+    }
+  },
+};
