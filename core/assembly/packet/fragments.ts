@@ -418,7 +418,7 @@ export class FragmentReassembler {
       store<u16>(out + 2, bswap<u16>(<u16>(d.headerLen + total)));
       store<u16>(out + 6, load<u16>(out + 6) & bswap<u16>(0x4000)); // keep DF only
       store<u16>(out + 10, 0);
-      store<u16>(out + 10, <u16>(~inetSum(out, d.headerLen) & 0xffff));
+      store<u16>(out + 10, bswap<u16>(<u16>(~inetSum(out, d.headerLen) & 0xffff)));
     } else {
       this.finish6(out, d.headerLen, d.nextHeaderAt, d.nextHeader, total);
     }
