@@ -12,7 +12,6 @@ import {
   portValue,
   type Subcommand,
   UsageError,
-  write,
 } from "./_args.ts";
 
 const usage = `Usage: socklab serve [flags]
