@@ -9,6 +9,15 @@
 import { createPacketApi } from "./packet.js";
 
 const SCRATCH_BYTES = 64 * 1024;
+/** Pieces copied in for the Internet checksum. Measured on a 2-core EPYC:
+ *  smaller pieces (16 and 32 KiB, to stay L1-hot) lose to fewer, larger
+ *  copies, which bound the speed for inputs that are not cache-resident. */
+const INET_PIECE = SCRATCH_BYTES;
+/** Pieces copied in for CRCs, which run slower than the copy. */
+const CRC_PIECE = SCRATCH_BYTES;
+/** Byte arrays up to this length are copied in without asking where they
+ *  live: reading `.buffer` to find out costs more than the copy. */
+const SMALL_INPUT = 256;
 const U32_MAX = 0xffffffff;
 
 /** A tiny module whose only function returns a v128: valid iff SIMD works. */
@@ -112,8 +121,12 @@ export function inetChecksumAdjust(checksum, oldWord, newWord) {
 function createCore(exports, engine) {
   const { memory } = exports;
   let heap = new Uint8Array(memory.buffer);
-  /** The current view of memory; `memory.grow` detaches older ones. */
-  const bytes = () => heap.buffer === memory.buffer ? heap : (heap = new Uint8Array(memory.buffer));
+  /**
+   * The current view of memory. `memory.grow` detaches older buffers, which
+   * leaves their views empty: testing that is much cheaper than reading
+   * `memory.buffer`, a call into the engine.
+   */
+  const bytes = () => heap.length !== 0 ? heap : (heap = new Uint8Array(memory.buffer));
   const scratch = exports.alloc(SCRATCH_BYTES);
   const live = new FinalizationRegistry((ptr) => exports.dealloc(ptr));
 
@@ -160,29 +173,41 @@ function createCore(exports, engine) {
   }
 
   /**
-   * Calls `step(ptr, len)` over the bytes of `data`: in place when they
-   * already live in core memory, otherwise copied through the scratch area in
-   * pieces, so memory stays bounded whatever the input size.
+   * Where the bytes of `data` start in core memory, or -1 when `data` is a
+   * byte array outside it that must be copied in through the scratch area.
    */
-  function forEachPiece(fn, data, step) {
-    if (data instanceof CoreBuffer) return step(CoreBuffer.locate(data), data.length);
-    if (!(data instanceof Uint8Array)) {
-      throw new TypeError(
-        `${fn}(): data must be a Uint8Array or CoreBuffer, got ${describe(data)}`,
-      );
+  function locate(fn, data) {
+    if (data instanceof Uint8Array) return data.buffer === bytes().buffer ? data.byteOffset : -1;
+    if (data instanceof CoreBuffer) return CoreBuffer.locate(data);
+    throw new TypeError(`${fn}(): data must be a Uint8Array or CoreBuffer, got ${describe(data)}`);
+  }
+
+  /** Copies `data[off, end)` to the scratch area. */
+  function stage(data, off, end) {
+    bytes().set(off === 0 && end === data.length ? data : data.subarray(off, end), scratch);
+  }
+
+  /**
+   * The RFC 1071 sum of `data`: bits 0-15 hold the folded sum of its
+   * little-endian words, bit 16 is set when its length is odd. Copies go
+   * through the scratch area in even-sized pieces small enough to stay in
+   * the first-level cache between the copy and the sum.
+   */
+  function partialSum(fn, data) {
+    const n = data?.length;
+    if (n <= SMALL_INPUT && data instanceof Uint8Array) {
+      bytes().set(data, scratch);
+      return exports.inet_sum_le(scratch, n) | (n & 1) << 16;
     }
-    if (data.buffer === memory.buffer) return step(data.byteOffset, data.length);
-    const mem = bytes();
-    const n = data.length;
-    if (n <= SCRATCH_BYTES) {
-      mem.set(data, scratch);
-      return step(scratch, n);
+    const ptr = locate(fn, data);
+    if (ptr >= 0) return exports.inet_sum_le(ptr, n) | (n & 1) << 16;
+    let sum = 0;
+    for (let off = 0; off < n; off += INET_PIECE) {
+      const end = Math.min(n, off + INET_PIECE);
+      stage(data, off, end);
+      sum = add1c(sum, exports.inet_sum_le(scratch, end - off));
     }
-    for (let off = 0; off < n; off += SCRATCH_BYTES) {
-      const len = Math.min(SCRATCH_BYTES, n - off);
-      mem.set(data.subarray(off, off + len), scratch);
-      step(scratch, len);
-    }
+    return sum | (n & 1) << 16;
   }
 
   /** A running RFC 1071 sum over any number of pieces of any length. */
@@ -191,11 +216,10 @@ function createCore(exports, engine) {
     #odd = false; // whether the bytes so far have odd length
 
     update(data) {
-      forEachPiece("InetChecksum.update", data, (ptr, len) => {
-        const s = exports.inet_sum_le(ptr, len);
-        this.#sum = add1c(this.#sum, this.#odd ? swap16(s) : s);
-        if (len & 1) this.#odd = !this.#odd;
-      });
+      const r = partialSum("InetChecksum.update", data);
+      const s = r & 0xffff;
+      this.#sum = add1c(this.#sum, this.#odd ? swap16(s) : s);
+      if (r > 0xffff) this.#odd = !this.#odd;
       return this;
     }
 
@@ -215,6 +239,9 @@ function createCore(exports, engine) {
   }
 
   function inetChecksum(...parts) {
+    if (parts.length === 1) {
+      return swap16(~partialSum("InetChecksum.update", parts[0]) & 0xffff);
+    }
     const acc = new InetChecksum();
     for (const part of parts) acc.update(part);
     return acc.digest();
@@ -223,9 +250,18 @@ function createCore(exports, engine) {
   function crcFunction(name, update) {
     return function (data, previous) {
       let crc = checkSeed(name, previous);
-      forEachPiece(name, data, (ptr, len) => {
-        crc = update(ptr, len, crc) >>> 0;
-      });
+      const n = data?.length;
+      if (n <= SMALL_INPUT && data instanceof Uint8Array) {
+        bytes().set(data, scratch);
+        return update(scratch, n, crc) >>> 0;
+      }
+      const ptr = locate(name, data);
+      if (ptr >= 0) return update(ptr, n, crc) >>> 0;
+      for (let off = 0; off < n; off += CRC_PIECE) {
+        const end = Math.min(n, off + CRC_PIECE);
+        stage(data, off, end);
+        crc = update(scratch, end - off, crc) >>> 0;
+      }
       return crc;
     };
   }
@@ -256,7 +292,15 @@ function createCore(exports, engine) {
     alloc,
     CoreBuffer,
     loadOnly(data) {
-      forEachPiece("loadOnly", data, (ptr, len) => exports.load_only(ptr, len));
+      const ptr = locate("loadOnly", data);
+      if (ptr >= 0) return exports.load_only(ptr, data.length);
+      let x = 0;
+      for (let off = 0; off < data.length; off += INET_PIECE) {
+        const end = Math.min(data.length, off + INET_PIECE);
+        stage(data, off, end);
+        x |= exports.load_only(scratch, end - off);
+      }
+      return x;
     },
   });
 }

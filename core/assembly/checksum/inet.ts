@@ -5,13 +5,36 @@
 // native (little-endian) words and let the caller swap once at the end.
 
 /** Lanes are drained into the 64-bit total every 256 KiB (4096 rounds of 64
- *  bytes). One round adds at most 2·0xFFFF to each 32-bit lane, so a lane
- *  stays below 2^29 and the sum of the four accumulators below 2^31. */
+ *  bytes). One round adds to each 32-bit lane a value in [-2^16, 2^16), so a
+ *  lane stays within ±2^28 and the sum of the four accumulators within ±2^30. */
 const SIMD_BLOCK: usize = 4096 * 64;
+
+/**
+ * Pairwise sums of the eight unsigned 16-bit words of `v`, each pair less
+ * 2^16: flipping the top bit (`flip`, 0x8000 in every word) turns word u
+ * into the signed word u - 2^15, and `i32x4.dot_i16x8_s` with `ones` (one
+ * pmaddwd on x86) adds adjacent signed words. The caller adds the bias back
+ * once per block: 2^16 per 4 bytes.
+ */
+@inline function pairsBiased(v: v128, flip: v128, ones: v128): v128 {
+  return i32x4.dot_i16x8_s(v128.xor(v, flip), ones);
+}
+
+/** 0x8000 then 1 in every 16-bit word. The loop loads these from memory
+ *  once: V8 rebuilds a v128 constant at every use inside a loop. */
+const CONSTANTS: usize = memory.data<u16>([
+  0x8000, 0x8000, 0x8000, 0x8000, 0x8000, 0x8000, 0x8000, 0x8000,
+  1, 1, 1, 1, 1, 1, 1, 1,
+], 16);
 
 @inline function sumLanes(v: v128): u64 {
   return <u64>i32x4.extract_lane(v, 0) + <u64>i32x4.extract_lane(v, 1) +
     <u64>i32x4.extract_lane(v, 2) + <u64>i32x4.extract_lane(v, 3);
+}
+
+@inline function sumSignedLanes(v: v128): i64 {
+  return <i64>i32x4.extract_lane(v, 0) + <i64>i32x4.extract_lane(v, 1) +
+    <i64>i32x4.extract_lane(v, 2) + <i64>i32x4.extract_lane(v, 3);
 }
 
 /** Folds a 64-bit sum of 16-bit words to 16 bits with end-around carry. */
@@ -36,16 +59,19 @@ export function inetSumLE(ptr: usize, len: usize): u32 {
   if (ASC_FEATURE_SIMD) {
     while (end - p >= 64) {
       const stop = p + min<usize>((end - p) & ~(<usize>63), SIMD_BLOCK);
+      const bias = <i64>(stop - p) << 14; // 2^16 for every 4 bytes
+      const flip = v128.load(CONSTANTS);
+      const ones = v128.load(CONSTANTS, 16);
       let a = i32x4.splat(0);
       let b = a, c = a, d = a;
       do {
-        a = i32x4.add(a, i32x4.extadd_pairwise_i16x8_u(v128.load(p)));
-        b = i32x4.add(b, i32x4.extadd_pairwise_i16x8_u(v128.load(p, 16)));
-        c = i32x4.add(c, i32x4.extadd_pairwise_i16x8_u(v128.load(p, 32)));
-        d = i32x4.add(d, i32x4.extadd_pairwise_i16x8_u(v128.load(p, 48)));
+        a = i32x4.add(a, pairsBiased(v128.load(p), flip, ones));
+        b = i32x4.add(b, pairsBiased(v128.load(p, 16), flip, ones));
+        c = i32x4.add(c, pairsBiased(v128.load(p, 32), flip, ones));
+        d = i32x4.add(d, pairsBiased(v128.load(p, 48), flip, ones));
         p += 64;
       } while (p < stop);
-      acc += sumLanes(i32x4.add(i32x4.add(a, b), i32x4.add(c, d)));
+      acc += <u64>(sumSignedLanes(i32x4.add(i32x4.add(a, b), i32x4.add(c, d))) + bias);
     }
     while (end - p >= 16) {
       acc += sumLanes(i32x4.extadd_pairwise_i16x8_u(v128.load(p)));
@@ -74,3 +100,4 @@ export function inetSumLE(ptr: usize, len: usize): u32 {
   if (p < end) acc += <u64>load<u8>(p);
   return fold64(acc);
 }
+
