@@ -900,7 +900,7 @@ export class TcpSocket {
       });
     }
     this.#rtt.resetBackoff();
-    this.#cc.onAck(Math.max(acked, 0), now);
+    if (acked > 0) this.#cc.onAck(acked, now);
     this.#progressAt = now;
     // RFC 6298 §5.2/5.3: stop the timer when all is acked, else restart it.
     this.#rtxAt = this.#sndNxt === this.#sndUna && this.#sndMax === this.#sndUna
@@ -1103,7 +1103,8 @@ export class TcpSocket {
         out.push(this.#emit(now, { seq: seqAdd(this.#sndUna, -1 >>> 0) }, 0));
         this.#keepAliveAt = now + ka.interval;
       } else {
-        this.#keepAliveAt = Math.max(now, this.#lastRecvAt) + ka.idle;
+        const due = this.#lastRecvAt + ka.idle;
+        this.#keepAliveAt = due > now ? due : now + ka.idle;
       }
     }
   }

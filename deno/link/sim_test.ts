@@ -1,0 +1,164 @@
+import assert from "node:assert/strict";
+import { impairments, SimNetwork } from "./sim.ts";
+import { Random } from "./random.ts";
+import { decodeSegment, encodeSegment } from "./packet.ts";
+import { runTransfer } from "./transfer.ts";
+import { segment } from "../tcp/socket.ts";
+import type { TraceEvent } from "../trace/events.ts";
+
+Deno.test("Random: the same seed gives the same sequence, another seed another", () => {
+  const a = new Random(42), b = new Random(42), c = new Random(43);
+  const xs = [a.u32(), a.u32(), a.u32()];
+  assert.deepEqual(xs, [b.u32(), b.u32(), b.u32()]);
+  assert.notDeepEqual(xs, [c.u32(), c.u32(), c.u32()]);
+  assert.throws(() => new Random(1.5), RangeError);
+});
+
+Deno.test("Random: next() stays in [0, 1) and int(n) in [0, n)", () => {
+  const r = new Random(1);
+  for (let i = 0; i < 1000; i++) {
+    const x = r.next(), k = r.int(7);
+    assert.ok(x >= 0 && x < 1 && k >= 0 && k < 7);
+  }
+});
+
+Deno.test("encodeSegment()/decodeSegment(): a segment round-trips as an IPv4 packet", () => {
+  const seg = {
+    src: "10.0.0.1",
+    dst: "10.0.0.2",
+    repr: segment({
+      srcPort: 1,
+      dstPort: 2,
+      seq: 7,
+      ack: 9,
+      window: 100,
+      payload: new Uint8Array([1, 2]),
+    }),
+  };
+  const back = decodeSegment(encodeSegment(seg));
+  assert.equal(back.src, seg.src);
+  assert.deepEqual({ ...back.repr, payload: [...back.repr.payload] }, {
+    ...seg.repr,
+    payload: [1, 2],
+  });
+});
+
+Deno.test("decodeSegment(): every single flipped bit is rejected by a checksum", () => {
+  const packet = encodeSegment({
+    src: "10.0.0.1",
+    dst: "10.0.0.2",
+    repr: segment({
+      srcPort: 1,
+      dstPort: 2,
+      seq: 7,
+      ack: 9,
+      window: 100,
+      payload: new Uint8Array(8),
+    }),
+  });
+  for (let bit = 0; bit < packet.length * 8; bit++) {
+    const bad = packet.slice();
+    bad[bit >> 3] ^= 1 << (bit & 7);
+    assert.throws(() => decodeSegment(bad), SyntaxError, `bit ${bit} went unnoticed`);
+  }
+});
+
+Deno.test("impairments(): impossible settings are RangeErrors that name the setting", () => {
+  assert.throws(() => impairments({ loss: 1.5 }), /loss/);
+  assert.throws(() => impairments({ loss: 1 }), /never deliver/);
+  assert.throws(() => impairments({ delay: -1 }), /delay/);
+  assert.throws(() => impairments({ mtu: 40 }), /mtu/);
+  assert.throws(() => impairments({ rate: 1000, queue: 10, mtu: 1500 }), /queue/);
+  assert.throws(() => impairments({ jitter: "5" as never }), TypeError);
+});
+
+Deno.test("SimNetwork: virtual time advances by the link delay only", () => {
+  const net = new SimNetwork({ link: { delay: 25 } });
+  const a = net.addHost("10.0.0.1"), b = net.addHost("10.0.0.2");
+  b.listen(80);
+  const c = a.connect({ addr: "10.0.0.2", port: 80 }, 0);
+  assert.equal(net.run({ until: () => c.state === "ESTABLISHED", maxTime: 10_000 }), "done");
+  assert.equal(net.now, 50);
+  assert.throws(() => net.addHost("10.0.0.1"), RangeError);
+});
+
+Deno.test("SimNetwork: a packet larger than the MTU is dropped with a trace event", () => {
+  const events: TraceEvent[] = [];
+  const r = runTransfer({
+    seed: 3,
+    bytes: 3000,
+    forward: { mtu: 576 },
+    config: { mss: 1460 }, // ignoring the MTU: every data segment is too big
+    maxTime: 5_000,
+    trace: (e) => events.push(e),
+  });
+  assert.equal(r.ok, false);
+  assert.ok(r.link.mtuDrops > 0);
+  assert.ok(events.some((e) => e.kind === "drop" && /exceed the MTU/.test(e.reason)));
+});
+
+Deno.test("SimNetwork: the rate limit paces packets and a full queue drops them", () => {
+  const r = runTransfer({
+    seed: 4,
+    bytes: 200_000,
+    forward: { rate: 1_000_000, queue: 3000, mtu: 1500 },
+  });
+  assert.ok(r.ok, r.problems.join("; "));
+  assert.ok(r.link.queueDrops > 0);
+  assert.ok(r.dataDoneTime >= 200, `200 kB at 1 MB/s cannot finish in ${r.dataDoneTime} ms`);
+});
+
+Deno.test("runTransfer(): the same seed replays the same run exactly", () => {
+  const opts = {
+    seed: 77,
+    bytes: 50_000,
+    replyBytes: 999,
+    forward: { loss: 0.2, delay: 7, jitter: 3 },
+  };
+  const a = runTransfer(opts), b = runTransfer(opts);
+  assert.deepEqual(a, b);
+  assert.ok(a.ok, a.problems.join("; "));
+  assert.ok(a.client.retransmissions > 0);
+});
+
+Deno.test("runTransfer(): corrupted packets are rejected and the data still arrives intact", () => {
+  const r = runTransfer({ seed: 5, bytes: 100_000, forward: { corrupt: 0.2, delay: 3 } });
+  assert.ok(r.ok, r.problems.join("; "));
+  assert.ok(r.link.corrupted > 0);
+  assert.equal(r.link.rejected, r.link.corrupted);
+});
+
+Deno.test("runTransfer(): a receiver that does not read stalls the sender, then it recovers", () => {
+  const events: TraceEvent[] = [];
+  const r = runTransfer({
+    seed: 6,
+    bytes: 100_000,
+    forward: { delay: 5 },
+    serverReadsFrom: 3000,
+    config: { recvBufferSize: 10_000 },
+    trace: (e) => events.push(e),
+  });
+  assert.ok(r.ok, r.problems.join("; "));
+  assert.ok(events.some((e) => e.kind === "timer" && e.timer === "persist"));
+  assert.ok(
+    events.some((e) => e.kind === "segment" && e.direction === "send" && e.repr.window === 0),
+  );
+});
+
+Deno.test("runTransfer(): simultaneous open and every close order end CLOSED", () => {
+  for (const closeOrder of ["client-first", "server-first", "simultaneous"] as const) {
+    const r = runTransfer({
+      seed: 8,
+      bytes: 5000,
+      replyBytes: 5000,
+      closeOrder,
+      simultaneousOpen: true,
+      forward: { delay: 10 },
+    });
+    assert.ok(r.ok, `${closeOrder}: ${r.problems.join("; ")}`);
+  }
+});
+
+Deno.test("runTransfer(): negative sizes are rejected", () => {
+  assert.throws(() => runTransfer({ seed: 1, bytes: -1 }), RangeError);
+});

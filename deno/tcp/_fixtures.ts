@@ -1,0 +1,183 @@
+// Fixtures for the segment-level tests, in the style of smoltcp's TCP tests:
+// sockets built into each state, and helpers that send a segment written with
+// sequence numbers relative to each side's ISS and read back what the socket
+// sends as short text. Not part of the public API.
+import type { TcpRepr } from "../wire/tcp.ts";
+import type { TraceEvent } from "../trace/events.ts";
+import { segment, type TcpConfig, TcpSocket } from "./socket.ts";
+import { seqAdd, seqSub } from "../wire/seq.ts";
+
+/** Our initial send sequence number. */
+export const L_ISS = 10_000;
+/** The peer's initial sequence number, close to the wrap so arithmetic wraps. */
+export const R_ISS = 0xffff_ffd0;
+/** Our endpoint. */
+export const LOCAL = { addr: "192.168.1.1", port: 80 };
+/** The peer. */
+export const REMOTE = { addr: "192.168.1.2", port: 49500 };
+
+/** Settings that make replies immediate and numbers predictable. */
+export const TEST_CONFIG: Partial<TcpConfig> = {
+  isn: () => L_ISS,
+  delayedAck: 0,
+  nagle: false,
+  msl: 1000,
+  userTimeout: 60_000,
+};
+
+/** What a test sends: numbers relative to R_ISS (seq) and L_ISS (ack). */
+export interface Incoming {
+  seq: number;
+  ack?: number | null;
+  control?: TcpRepr["control"];
+  data?: string;
+  window?: number;
+  mss?: number | null;
+}
+
+/** Delivers a segment to `s` at `now`. */
+export function send(s: TcpSocket, seg: Incoming, now = 0): void {
+  s.process(now, incoming(seg));
+}
+
+/** The TcpRepr of an incoming test segment. */
+export function incoming(seg: Incoming): TcpRepr {
+  return segment({
+    srcPort: REMOTE.port,
+    dstPort: LOCAL.port,
+    seq: seqAdd(R_ISS, seg.seq),
+    ack: seg.ack === undefined || seg.ack === null ? null : seqAdd(L_ISS, seg.ack),
+    control: seg.control ?? null,
+    payload: new TextEncoder().encode(seg.data ?? ""),
+    window: seg.window ?? 65535,
+    mss: seg.mss ?? null,
+  });
+}
+
+/**
+ * Polls `s` at `now` and describes each segment sent, e.g.
+ * "SYN,ACK seq=0 ack=1 mss=1460" or "PSH,ACK seq=1 ack=1 len=5".
+ */
+export function recv(s: TcpSocket, now = 0): string[] {
+  return s.poll(now).map(describe);
+}
+
+/** Describes one outgoing segment (seq relative to L_ISS, ack to R_ISS). */
+export function describe(r: TcpRepr): string {
+  const flags = [
+    r.control === "syn" && "SYN",
+    r.control === "fin" && "FIN",
+    r.control === "rst" && "RST",
+    r.psh && "PSH",
+    r.ack !== null && "ACK",
+  ].filter(Boolean).join(",") || "none";
+  let text = `${flags} seq=${seqSub(r.seq, L_ISS)}`;
+  if (r.ack !== null) text += ` ack=${seqSub(r.ack, R_ISS)}`;
+  if (r.payload.length) text += ` len=${r.payload.length}`;
+  if (r.mss !== null) text += ` mss=${r.mss}`;
+  return text;
+}
+
+/** The window field of the only segment `s` sends now. */
+export function windowOf(s: TcpSocket, now = 0): number {
+  const out = s.poll(now);
+  if (out.length !== 1) throw new Error(`expected one segment, got ${out.length}`);
+  return out[0].window;
+}
+
+/** A new socket with the test settings (plus `config`). */
+export function socket(config: Partial<TcpConfig> = {}, events?: TraceEvent[]): TcpSocket {
+  return new TcpSocket(
+    { ...TEST_CONFIG, ...config },
+    events ? (e) => events.push(e) : null,
+  );
+}
+
+/** A socket in LISTEN. */
+export function socketListen(config: Partial<TcpConfig> = {}): TcpSocket {
+  const s = socket(config);
+  s.listen(LOCAL);
+  s.setRemote(REMOTE);
+  return s;
+}
+
+/** A socket in SYN-RECEIVED whose SYN-ACK has gone out. */
+export function socketSynReceived(config: Partial<TcpConfig> = {}): TcpSocket {
+  const s = socketListen(config);
+  send(s, { seq: 0, control: "syn", mss: 1460 });
+  s.poll(0);
+  return s;
+}
+
+/** A socket in SYN-SENT whose SYN has gone out at time 0. */
+export function socketSynSent(config: Partial<TcpConfig> = {}): TcpSocket {
+  const s = socket(config);
+  s.connect(LOCAL, REMOTE, 0);
+  s.poll(0);
+  return s;
+}
+
+/** An ESTABLISHED connection, from an active open, with nothing in flight. */
+export function socketEstablished(config: Partial<TcpConfig> = {}): TcpSocket {
+  const s = socketSynSent(config);
+  send(s, { seq: 0, ack: 1, control: "syn", mss: 1460 });
+  s.poll(0);
+  return s;
+}
+
+/** FIN-WAIT-1: we closed, our FIN (seq 1) is in flight. */
+export function socketFinWait1(config: Partial<TcpConfig> = {}): TcpSocket {
+  const s = socketEstablished(config);
+  s.close();
+  s.poll(0);
+  return s;
+}
+
+/** FIN-WAIT-2: our FIN is acknowledged. */
+export function socketFinWait2(config: Partial<TcpConfig> = {}): TcpSocket {
+  const s = socketFinWait1(config);
+  send(s, { seq: 1, ack: 2 });
+  return s;
+}
+
+/** CLOSING: we and the peer closed at once; our FIN is not yet acknowledged. */
+export function socketClosing(config: Partial<TcpConfig> = {}): TcpSocket {
+  const s = socketFinWait1(config);
+  send(s, { seq: 1, ack: 1, control: "fin" });
+  s.poll(0);
+  return s;
+}
+
+/** TIME-WAIT, entered at time 0. */
+export function socketTimeWait(config: Partial<TcpConfig> = {}): TcpSocket {
+  const s = socketFinWait2(config);
+  send(s, { seq: 1, ack: 2, control: "fin" });
+  s.poll(0);
+  return s;
+}
+
+/** CLOSE-WAIT: the peer's FIN (seq 1) arrived and was acknowledged. */
+export function socketCloseWait(config: Partial<TcpConfig> = {}): TcpSocket {
+  const s = socketEstablished(config);
+  send(s, { seq: 1, ack: 1, control: "fin" });
+  s.poll(0);
+  return s;
+}
+
+/** LAST-ACK: after CLOSE-WAIT we closed; our FIN (seq 1) is in flight. */
+export function socketLastAck(config: Partial<TcpConfig> = {}): TcpSocket {
+  const s = socketCloseWait(config);
+  s.close();
+  s.poll(0);
+  return s;
+}
+
+/** Bytes from text. */
+export function bytes(text: string): Uint8Array {
+  return new TextEncoder().encode(text);
+}
+
+/** Text from bytes. */
+export function text(data: Uint8Array): string {
+  return new TextDecoder().decode(data);
+}

@@ -1,0 +1,131 @@
+import assert from "node:assert/strict";
+import { type IpSegment, TcpStack } from "./stack.ts";
+import { segment, TcpError } from "./socket.ts";
+
+const A = "10.1.0.1";
+const B = "10.1.0.2";
+
+function exchange(a: TcpStack, b: TcpStack, now = 0, rounds = 4): void {
+  for (let i = 0; i < rounds; i++) {
+    for (const s of a.poll(now)) b.receive(now, s);
+    for (const s of b.poll(now)) a.receive(now, s);
+  }
+}
+
+function syn(srcPort: number, dstPort = 80): IpSegment {
+  return {
+    src: A,
+    dst: B,
+    repr: segment({ srcPort, dstPort, seq: 1000, control: "syn", window: 1000 }),
+  };
+}
+
+Deno.test("TcpStack: a SYN to a closed port is answered with RST,ACK", () => {
+  const b = new TcpStack(B);
+  b.receive(0, syn(5000, 81));
+  const [rst] = b.poll(0);
+  assert.deepEqual([rst.dst, rst.repr.control, rst.repr.ack, rst.repr.dstPort], [
+    A,
+    "rst",
+    1001,
+    5000,
+  ]);
+  assert.equal(b.resets, 1);
+});
+
+Deno.test("TcpStack: an ACK to a listening port without a connection is answered with RST", () => {
+  const b = new TcpStack(B);
+  b.listen(80);
+  b.receive(0, { src: A, dst: B, repr: segment({ srcPort: 7, dstPort: 80, seq: 1, ack: 99 }) });
+  const [rst] = b.poll(0);
+  assert.deepEqual([rst.repr.control, rst.repr.seq, rst.repr.ack], ["rst", 99, null]);
+});
+
+Deno.test("TcpStack: a SYN to a listening port creates a connection in SYN-RECEIVED", () => {
+  const b = new TcpStack(B);
+  b.listen(80);
+  b.receive(0, syn(5000));
+  assert.equal(b.connections.length, 1);
+  assert.equal(b.connections[0].state, "SYN-RECEIVED");
+  assert.deepEqual(b.connections[0].remote, { addr: A, port: 5000 });
+  assert.equal(b.accept(80), null); // not yet past the handshake
+});
+
+Deno.test("TcpStack: the listen backlog bounds connections not yet accepted", () => {
+  const b = new TcpStack(B);
+  b.listen(80, 2);
+  for (const port of [5000, 5001, 5002]) b.receive(0, syn(port));
+  assert.equal(b.connections.length, 2);
+  assert.equal(b.backlogDrops, 1);
+});
+
+Deno.test("TcpStack: connect(), listen() and accept() complete a handshake between stacks", () => {
+  const a = new TcpStack(A), b = new TcpStack(B);
+  b.listen(80);
+  const c1 = a.connect({ addr: B, port: 80 }, 0);
+  const c2 = a.connect({ addr: B, port: 80 }, 0);
+  assert.notEqual(c1.local!.port, c2.local!.port);
+  exchange(a, b);
+  assert.equal(b.acceptQueue(80), 2);
+  const s1 = b.accept(80)!, s2 = b.accept(80)!;
+  assert.equal(s1.state, "ESTABLISHED");
+  assert.deepEqual([s1.remote!.port, s2.remote!.port], [c1.local!.port, c2.local!.port]);
+});
+
+Deno.test("TcpStack: segments reach the right one of two connections", () => {
+  const a = new TcpStack(A), b = new TcpStack(B);
+  b.listen(80);
+  const c1 = a.connect({ addr: B, port: 80 }, 0);
+  const c2 = a.connect({ addr: B, port: 80 }, 0);
+  exchange(a, b);
+  const s1 = b.accept(80)!, s2 = b.accept(80)!;
+  c1.send(new TextEncoder().encode("one"));
+  c2.send(new TextEncoder().encode("two"));
+  exchange(a, b);
+  assert.equal(new TextDecoder().decode(s1.recv()), "one");
+  assert.equal(new TextDecoder().decode(s2.recv()), "two");
+});
+
+Deno.test("TcpStack: closed connections are forgotten; their port answers RST again", () => {
+  const a = new TcpStack(A), b = new TcpStack(B);
+  b.listen(80);
+  const c = a.connect({ addr: B, port: 80 }, 0);
+  exchange(a, b);
+  c.abort();
+  exchange(a, b);
+  assert.equal(a.connections.length, 0);
+  assert.equal(b.connections.length, 0);
+  assert.equal(b.accept(80)?.state, "CLOSED");
+});
+
+Deno.test("TcpStack: listen() rejects bad ports and backlogs, and a second listen", () => {
+  const b = new TcpStack(B);
+  assert.throws(() => b.listen(0), RangeError);
+  assert.throws(() => b.listen(80, 0), RangeError);
+  b.listen(80);
+  assert.throws(() => b.listen(80), TcpError);
+  assert.throws(() => new TcpStack(""), TypeError);
+});
+
+Deno.test("TcpStack: connect() from a port in use for that peer throws", () => {
+  const a = new TcpStack(A);
+  a.connect({ addr: B, port: 80 }, 0, 4000);
+  assert.throws(() => a.connect({ addr: B, port: 80 }, 0, 4000), /address in use/);
+});
+
+Deno.test("TcpStack: segments for another address are ignored", () => {
+  const b = new TcpStack(B);
+  b.receive(0, { ...syn(1), dst: "10.9.9.9" });
+  assert.deepEqual(b.poll(0), []);
+});
+
+Deno.test("TcpStack: unlisten() aborts connections waiting to be accepted", () => {
+  const a = new TcpStack(A), b = new TcpStack(B);
+  b.listen(80);
+  const c = a.connect({ addr: B, port: 80 }, 0);
+  exchange(a, b);
+  b.unlisten(80);
+  exchange(a, b);
+  assert.equal(c.state, "CLOSED");
+  assert.equal(c.error, "reset");
+});

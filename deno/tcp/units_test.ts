@@ -1,0 +1,106 @@
+// RFC 6298 estimator, RFC 6528 ISNs, the buffers and the fixed window.
+import assert from "node:assert/strict";
+import { RttEstimator } from "./rtt.ts";
+import { rfc6528Isn } from "./isn.ts";
+import { ByteRing, RingReceiveBuffer } from "./buffers.ts";
+import { FixedWindow } from "./congestion.ts";
+
+Deno.test("RttEstimator: the first sample sets SRTT = R, RTTVAR = R/2 (RFC 6298 §2.2)", () => {
+  const r = new RttEstimator({ initialRto: 1000, minRto: 1, maxRto: 60_000 });
+  assert.equal(r.rto, 1000);
+  r.sample(400);
+  assert.deepEqual([r.srtt, r.rttvar, r.rto], [400, 200, 1200]);
+});
+
+Deno.test("RttEstimator: later samples use alpha 1/8 and beta 1/4 (RFC 6298 §2.3)", () => {
+  const r = new RttEstimator({ initialRto: 1000, minRto: 1, maxRto: 60_000 });
+  r.sample(400);
+  r.sample(200);
+  assert.equal(r.rttvar, 0.75 * 200 + 0.25 * 200);
+  assert.equal(r.srtt, 0.875 * 400 + 0.125 * 200);
+  assert.equal(r.rto, r.srtt! + 4 * r.rttvar!);
+});
+
+Deno.test("RttEstimator: the RTO is clamped to the minimum and the maximum", () => {
+  const r = new RttEstimator({ initialRto: 1000, minRto: 200, maxRto: 3000 });
+  r.sample(1);
+  assert.equal(r.rto, 200);
+  r.sample(5000);
+  assert.equal(r.rto, 3000);
+});
+
+Deno.test("RttEstimator: backoff() doubles up to the maximum; a sample clears it", () => {
+  const r = new RttEstimator({ initialRto: 1000, minRto: 200, maxRto: 5000 });
+  r.backoff();
+  r.backoff();
+  assert.equal(r.rto, 4000);
+  r.backoff();
+  assert.equal(r.rto, 5000);
+  r.sample(100);
+  assert.equal(r.backoffs, 0);
+});
+
+Deno.test("RttEstimator: bad samples and limits are RangeErrors", () => {
+  assert.throws(() => new RttEstimator().sample(-1), RangeError);
+  assert.throws(() => new RttEstimator().sample(NaN), RangeError);
+  assert.throws(() => new RttEstimator({ initialRto: 0, minRto: 1, maxRto: 2 }), RangeError);
+});
+
+Deno.test("rfc6528Isn(): the key changes the ISN, the 4-tuple changes the ISN", () => {
+  const a = { addr: "10.0.0.1", port: 1 }, b = { addr: "10.0.0.2", port: 2 };
+  const k1 = rfc6528Isn(new Uint8Array(16).fill(1)), k2 = rfc6528Isn(new Uint8Array(16).fill(2));
+  assert.notEqual(k1(a, b, 0), k2(a, b, 0));
+  assert.notEqual(k1(a, b, 0), k1(a, { ...b, port: 3 }, 0));
+  assert.equal(k1(a, b, 0), k1(a, b, 0));
+});
+
+Deno.test("rfc6528Isn(): the clock ticks every 4 microseconds and wraps", () => {
+  const isn = rfc6528Isn(new Uint8Array(16));
+  const a = { addr: "1.1.1.1", port: 1 }, b = { addr: "2.2.2.2", port: 2 };
+  assert.equal((isn(a, b, 4) - isn(a, b, 0)) >>> 0, 1000);
+  assert.ok(isn(a, b, 2 ** 40) <= 0xffffffff);
+});
+
+Deno.test("rfc6528Isn(): a short or non-byte key is rejected", () => {
+  assert.throws(() => rfc6528Isn(new Uint8Array(8)), RangeError);
+  assert.throws(() => rfc6528Isn("secret" as never), TypeError);
+});
+
+Deno.test("ByteRing: push, copy across the wrap, drop", () => {
+  const r = new ByteRing(5);
+  assert.equal(r.push(new Uint8Array([1, 2, 3, 4])), 4);
+  r.drop(3);
+  assert.equal(r.push(new Uint8Array([5, 6, 7, 8])), 4);
+  assert.deepEqual(r.copy(0, 5), new Uint8Array([4, 5, 6, 7, 8]));
+  assert.equal(r.push(new Uint8Array([9])), 0);
+  assert.throws(() => new ByteRing(0), RangeError);
+});
+
+Deno.test("RingReceiveBuffer: overlapping and duplicate out-of-order pieces merge", () => {
+  const rx = new RingReceiveBuffer(10);
+  assert.equal(rx.insert(5, new Uint8Array([6, 7])), 0);
+  assert.equal(rx.insert(3, new Uint8Array([4, 5, 6])), 0);
+  assert.equal(rx.insert(5, new Uint8Array([6, 7])), 0);
+  assert.ok(rx.hasGaps);
+  assert.equal(rx.insert(0, new Uint8Array([1, 2, 3])), 7);
+  assert.ok(!rx.hasGaps);
+  assert.deepEqual(rx.read(100), new Uint8Array([1, 2, 3, 4, 5, 6, 7]));
+});
+
+Deno.test("RingReceiveBuffer: bytes beyond the capacity are cut off", () => {
+  const rx = new RingReceiveBuffer(4);
+  assert.equal(rx.insert(0, new Uint8Array([1, 2, 3, 4, 5, 6])), 4);
+  assert.equal(rx.insert(0, new Uint8Array([9])), 0);
+  assert.deepEqual(rx.read(2), new Uint8Array([1, 2]));
+  assert.equal(rx.insert(0, new Uint8Array([5, 6, 7])), 2);
+  assert.deepEqual(rx.read(9), new Uint8Array([3, 4, 5, 6]));
+});
+
+Deno.test("FixedWindow: a constant window, rejecting non-positive sizes", () => {
+  const w = new FixedWindow(1000);
+  w.onTimeout(0);
+  w.onAck(500, 0);
+  assert.equal(w.window(), 1000);
+  assert.equal(new FixedWindow().window(), Infinity);
+  assert.throws(() => new FixedWindow(0), RangeError);
+});
