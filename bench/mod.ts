@@ -11,6 +11,7 @@ import { benchChecksum } from "./checksum.ts";
 /** The benchmarks by name; each resolves to a printable report. */
 export const BENCHMARKS: Record<string, () => Promise<string>> = {
   checksum: () => benchChecksum(),
+  http: () => import("./http.ts").then((m) => m.benchHttp()),
 };
 
 if (import.meta.main) {
