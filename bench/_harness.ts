@@ -1,6 +1,7 @@
 // A small throughput harness: run a function over a buffer until a time
 // budget passes, several rounds, keep the best. Peers are always measured in
-// the same run as socklab, so only ratios are compared.
+// the same run as socklab, with their rounds interleaved so that load from
+// other processes falls on all of them alike; only ratios are compared.
 
 /** One measured implementation. */
 export interface Contender {
@@ -38,6 +39,57 @@ export function throughput(
   return best;
 }
 
+/** Options for {@link measureAll}. */
+export interface MeasureOptions {
+  /** Time per round and contender, in milliseconds (tripled from 1 MiB up). */
+  budgetMs?: number;
+  /** Rounds per size; each round runs every contender once, in turn. */
+  rounds?: number;
+  /** Deterministic test data of a given length. */
+  data?: (size: number) => Uint8Array;
+}
+
+/** Deterministic bytes that no checksum shortcut can exploit. */
+export function testData(size: number): Uint8Array {
+  const data = new Uint8Array(size);
+  for (let i = 0; i < size; i++) data[i] = Math.imul(i, 2654435761) >>> 24;
+  return data;
+}
+
+/**
+ * Best GB/s of every contender at every size, by contender name. Rounds
+ * alternate between contenders, so a burst of load elsewhere on the machine
+ * cannot favour one of them.
+ */
+export function measureAll(
+  contenders: Contender[],
+  sizes: number[],
+  options: MeasureOptions = {},
+): Map<string, number[]> {
+  const { budgetMs = 60, rounds = 3, data: make = testData } = options;
+  const results = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
+  for (const size of sizes) {
+    const data = make(size);
+    const inputs = contenders.map((c) => (c.prepare ? c.prepare(data) : data));
+    const best = contenders.map(() => 0);
+    const budget = size >= 1 << 20 ? budgetMs * 3 : budgetMs;
+    for (let r = 0; r < rounds; r++) {
+      contenders.forEach((c, i) => {
+        // Growing core memory (another contender's prepare) detaches views.
+        if (inputs[i].length !== size) inputs[i] = c.prepare!(data);
+        best[i] = Math.max(best[i], throughput(c.run, inputs[i], budget, 1));
+      });
+    }
+    contenders.forEach((c, i) => results.get(c.name)!.push(best[i]));
+  }
+  return results;
+}
+
+/** `ours[i] / max(peers[*][i])` at every size, formatted as "1.23x". */
+export function ratios(ours: number[], ...peers: number[][]): string[] {
+  return ours.map((x, i) => `${(x / Math.max(...peers.map((p) => p[i]))).toFixed(2)}x`);
+}
+
 /** Keeps results observable. */
 export function keep(): unknown {
   return sink;
@@ -51,8 +103,9 @@ export function table(header: string[], rows: string[][]): string {
   return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
 }
 
-/** Human size label. */
+/** Human size label; 1500 bytes, the Ethernet MTU, says so. */
 export function sizeLabel(n: number): string {
+  if (n === 1500) return "1500 B (MTU)";
   if (n >= 1 << 20 && n % (1 << 20) === 0) return `${n / (1 << 20)} MiB`;
   if (n >= 1 << 10 && n % (1 << 10) === 0) return `${n / (1 << 10)} KiB`;
   return `${n} B`;
