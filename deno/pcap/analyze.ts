@@ -1,0 +1,517 @@
+/**
+ * The capture analyzer behind `socklab pcap`: finds every TCP connection in
+ * a capture, the handshake it saw and the options negotiated, who closed
+ * first and how, data bytes each way, retransmissions, out-of-order segments
+ * and bad checksums, and reassembles each direction's byte stream.
+ *
+ * Connections are numbered as tshark's `tcp.stream`: from 0, in the order of
+ * each connection's first packet; a new SYN on a 4-tuple whose connection
+ * has closed starts a new one. Reassembly follows tshark's
+ * `-z follow,tcp,raw`: bytes are delivered in sequence order from the first
+ * sequence number seen (the SYN's plus one), the first copy of any byte wins
+ * over later retransmissions, segments past a gap wait until it fills, and
+ * data the capture never shows (a gap never filled) ends the stream there.
+ * Checksums are verified (IPv4 header and TCP) but, like tshark's follow,
+ * a segment with a bad checksum still contributes its data.
+ *
+ * **Not supported:** IP fragments (counted, not reassembled), TCP Fast Open
+ * data on a SYN, and sequence numbers beyond 2^31 bytes of one direction's
+ * stream.
+ *
+ * @example
+ * ```ts
+ * import { analyze } from "./analyze.ts";
+ * import { readCapture } from "./reader.ts";
+ * import { PcapWriter } from "./writer.ts";
+ * const analysis = analyze(readCapture(new PcapWriter().bytes()));
+ * console.assert(analysis.connections.length === 0);
+ * ```
+ *
+ * @module
+ */
+import { WireError } from "../wire/error.ts";
+import { formatAddress, IpProtocol, type PseudoHeader } from "../wire/ip.ts";
+import { Ipv4Packet } from "../wire/ipv4.ts";
+import { parsePacket as parseIpv6 } from "../wire/ipv6.ts";
+import { seqAdd, seqGt, seqLe, seqLt, seqSub } from "../wire/seq.ts";
+import { parse as parseTcp, TcpPacket, type TcpRepr } from "../wire/tcp.ts";
+import { ipOfFrame } from "./link.ts";
+import type { Capture, CapturedPacket } from "./reader.ts";
+
+/** An IP address and port. */
+export interface Endpoint {
+  /** The address as text ("10.0.0.1", "fd00::1"). */
+  readonly address: string;
+  /** The port. */
+  readonly port: number;
+}
+
+/** A TCP segment found in a frame, with its checksum verdicts. */
+export interface TcpFrame {
+  /** The frame's index in the capture. */
+  readonly frame: number;
+  /** Seconds since the epoch. */
+  readonly time: number;
+  /** The sender. */
+  readonly src: Endpoint;
+  /** The receiver. */
+  readonly dst: Endpoint;
+  /** The segment. */
+  readonly tcp: TcpRepr;
+  /** Whether the TCP checksum is right; null when the frame was cut short and it cannot be checked. */
+  readonly checksumOk: boolean | null;
+  /** Whether the IPv4 header checksum is right (null for IPv6, which has none). */
+  readonly ipChecksumOk: boolean | null;
+}
+
+/** What a frame turned out to be. */
+export type DecodedFrame =
+  | { readonly kind: "tcp"; readonly segment: TcpFrame }
+  | { readonly kind: "other"; readonly what: string }
+  | { readonly kind: "malformed"; readonly reason: string };
+
+/** The options one side put on its SYN. */
+export interface SynOptions {
+  /** The MSS option, or null. */
+  readonly mss: number | null;
+  /** The window scale shift, or null when not offered. */
+  readonly windowScale: number | null;
+  /** Whether SACK-permitted was offered. */
+  readonly sackPermitted: boolean;
+  /** Whether timestamps were offered. */
+  readonly timestamps: boolean;
+}
+
+/** The three-way handshake as the capture shows it. */
+export interface Handshake {
+  /** The client's SYN, or null if not captured. */
+  readonly syn: SynOptions | null;
+  /** The server's SYN-ACK, or null if not captured. */
+  readonly synAck: SynOptions | null;
+  /** Whether the client's ACK of the SYN-ACK was captured. */
+  readonly ack: boolean;
+  /** What both sides agreed on (null unless both SYNs were captured). */
+  readonly negotiated: {
+    readonly mss: number | null;
+    readonly windowScale: { readonly client: number; readonly server: number } | null;
+    readonly sack: boolean;
+    readonly timestamps: boolean;
+  } | null;
+}
+
+/** How the connection ended. */
+export interface Close {
+  /** Which side sent the first FIN or RST, or null when neither did. */
+  first: "client" | "server" | null;
+  /** "fin/fin": both sent FIN and no RST; "rst": an RST was sent; "fin": one FIN only; "open": neither. */
+  how: "fin/fin" | "rst" | "fin" | "open";
+  /** Which sides sent a FIN. */
+  fin: { client: boolean; server: boolean };
+  /** Which sides sent an RST. */
+  rst: { client: boolean; server: boolean };
+}
+
+/** One direction of a connection. */
+export interface Direction {
+  /** Segments sent this way. */
+  packets: number;
+  /** Segments carrying data. */
+  dataSegments: number;
+  /** Bytes of the reassembled stream (each byte once). */
+  bytes: number;
+  /** Data segments repeating bytes already seen. */
+  retransmissions: number;
+  /** Data segments with only new bytes, below bytes already seen (they filled a gap late). */
+  outOfOrder: number;
+  /** Segments whose TCP or IPv4 header checksum is wrong. */
+  badChecksums: number;
+  /** Bytes seen past a gap the capture never filled (not in the stream). */
+  unfilledBytes: number;
+}
+
+/** One TCP connection (tshark's `tcp.stream`). */
+export interface TcpConnection {
+  /** The stream number: from 0, in order of first packet. */
+  readonly stream: number;
+  /** The side that sent the SYN (or, without one, the first packet). */
+  readonly client: Endpoint;
+  /** The other side. */
+  readonly server: Endpoint;
+  /** Index of the first and last frame. */
+  readonly frames: { first: number; last: number };
+  /** Time of the first packet and seconds until the last. */
+  readonly start: number;
+  /** Seconds from the first packet to the last. */
+  duration: number;
+  /** The handshake seen. */
+  handshake: Handshake;
+  /** How it closed. */
+  close: Close;
+  /** Client to server. */
+  readonly toServer: Direction;
+  /** Server to client. */
+  readonly toClient: Direction;
+}
+
+/** Everything {@link analyze} found. */
+export interface Analysis {
+  /** "pcap" or "pcapng". */
+  readonly format: "pcap" | "pcapng";
+  /** Frames in the capture. */
+  readonly frames: number;
+  /** Frames with a TCP segment. */
+  readonly tcpFrames: number;
+  /** Frames with something other than TCP (ARP, UDP, ICMP...). */
+  readonly otherFrames: number;
+  /** Frames that could not be decoded, with why. */
+  readonly malformed: { readonly frame: number; readonly reason: string }[];
+  /** Why the file ended early, or null. */
+  readonly truncated: string | null;
+  /** The connections, by stream number. */
+  readonly connections: TcpConnection[];
+}
+
+/** The analysis plus each connection's reassembled streams. */
+export interface AnalysisWithStreams extends Analysis {
+  /**
+   * The bytes of stream `stream` in one direction: what the client sent
+   * ("toServer") or what the server sent ("toClient").
+   */
+  streamBytes(stream: number, direction: "toServer" | "toClient"): Uint8Array;
+}
+
+function endpoint(address: Uint8Array, port: number): Endpoint {
+  return { address: formatAddress(address), port };
+}
+
+/**
+ * Decodes one captured frame down to TCP, verifying checksums.
+ * Never throws for bad bytes: a frame that cannot be decoded comes back as
+ * `{ kind: "malformed", reason }`.
+ */
+export function decodeFrame(packet: CapturedPacket): DecodedFrame {
+  try {
+    const ip = ipOfFrame(packet.linkType, packet.data);
+    if (ip === null) return { kind: "other", what: `not IP (link type ${packet.linkType})` };
+    const complete = packet.data.length >= packet.originalLength;
+    let payload: Uint8Array;
+    let protocol: number;
+    let pseudo: PseudoHeader;
+    let ipChecksumOk: boolean | null = null;
+    if (ip.version === 4) {
+      const p = Ipv4Packet.checked(ip.packet);
+      ipChecksumOk = p.verifyChecksum();
+      if (p.moreFrags || p.fragOffset > 0) return { kind: "other", what: "IPv4 fragment" };
+      protocol = p.protocol;
+      payload = p.payload;
+      pseudo = { src: p.src, dst: p.dst };
+    } else {
+      const { repr, payload: body } = parseIpv6(ip.packet);
+      if (repr.fragment) return { kind: "other", what: "IPv6 fragment" };
+      protocol = repr.nextHeader;
+      payload = body;
+      pseudo = { src: repr.src, dst: repr.dst };
+    }
+    if (protocol !== IpProtocol.Tcp) return { kind: "other", what: `IP protocol ${protocol}` };
+    const tcp = parseTcp(payload);
+    const checksumOk = complete ? new TcpPacket(payload).verifyChecksum(pseudo) : null;
+    return {
+      kind: "tcp",
+      segment: {
+        frame: packet.index,
+        time: packet.time,
+        src: endpoint(pseudo.src, tcp.srcPort),
+        dst: endpoint(pseudo.dst, tcp.dstPort),
+        tcp,
+        checksumOk,
+        ipChecksumOk,
+      },
+    };
+  } catch (error) {
+    if (error instanceof WireError) return { kind: "malformed", reason: error.message };
+    throw error;
+  }
+}
+
+/** Reassembles one direction the way tshark's follow does. */
+class StreamAssembler {
+  /** The next sequence number the stream expects; null until known. */
+  next: number | null = null;
+  /** The highest sequence number seen (end of data), null until known. */
+  highest: number | null = null;
+  chunks: Uint8Array[] = [];
+  length = 0;
+  pending: { seq: number; data: Uint8Array }[] = [];
+
+  syn(seq: number) {
+    if (this.next === null) this.next = this.highest = seqAdd(seq, 1);
+  }
+
+  /** Adds data; returns how the segment relates to what was seen before. */
+  data(seq: number, data: Uint8Array): "new" | "retransmission" | "out-of-order" {
+    if (this.next === null) this.next = this.highest = seq;
+    const end = seqAdd(seq, data.length);
+    const next = this.next;
+    const highest = this.highest!;
+    let kind: "new" | "retransmission" | "out-of-order" = "new";
+    if (
+      seqLt(seq, next) || this.pending.some((p) => overlaps(p.seq, p.data.length, seq, data.length))
+    ) {
+      kind = "retransmission";
+    } else if (seqLt(seq, highest)) {
+      kind = "out-of-order";
+    }
+    if (seqGt(end, highest)) this.highest = end;
+    if (seqLe(end, next)) return kind;
+    if (seqGt(seq, next)) {
+      this.pending.push({ seq, data });
+      return kind;
+    }
+    this.append(data.subarray(seqSub(next, seq)));
+    this.drain();
+    return kind;
+  }
+
+  append(bytes: Uint8Array) {
+    if (bytes.length === 0) return;
+    this.chunks.push(bytes);
+    this.length += bytes.length;
+    this.next = seqAdd(this.next!, bytes.length);
+  }
+
+  drain() {
+    for (let progress = true; progress;) {
+      progress = false;
+      for (let i = 0; i < this.pending.length; i++) {
+        const p = this.pending[i];
+        if (seqGt(p.seq, this.next!)) continue;
+        this.pending.splice(i, 1);
+        const end = seqAdd(p.seq, p.data.length);
+        if (seqGt(end, this.next!)) this.append(p.data.subarray(seqSub(this.next!, p.seq)));
+        progress = true;
+        break;
+      }
+    }
+  }
+
+  bytes(): Uint8Array {
+    const out = new Uint8Array(this.length);
+    let at = 0;
+    for (const chunk of this.chunks) {
+      out.set(chunk, at);
+      at += chunk.length;
+    }
+    return out;
+  }
+
+  unfilled(): number {
+    // Bytes waiting past a gap, each counted once.
+    const ranges = this.pending.map((
+      p,
+    ) => [seqSub(p.seq, this.next!), seqSub(p.seq, this.next!) + p.data.length])
+      .sort((a, b) => a[0] - b[0]);
+    let total = 0;
+    let reach = 0;
+    for (const [start, end] of ranges) {
+      const from = Math.max(start, reach);
+      if (end > from) total += end - from;
+      reach = Math.max(reach, end);
+    }
+    return total;
+  }
+}
+
+function overlaps(aSeq: number, aLen: number, bSeq: number, bLen: number): boolean {
+  return seqLt(aSeq, seqAdd(bSeq, bLen)) && seqLt(bSeq, seqAdd(aSeq, aLen));
+}
+
+function synOptions(tcp: TcpRepr): SynOptions {
+  return {
+    mss: tcp.mss,
+    windowScale: tcp.windowScale,
+    sackPermitted: tcp.sackPermitted,
+    timestamps: tcp.timestamp !== null,
+  };
+}
+
+interface Tracked {
+  conn: TcpConnection;
+  clientKey: string;
+  isn: number | null;
+  assemblers: { toServer: StreamAssembler; toClient: StreamAssembler };
+  handshake: { syn: SynOptions | null; synAck: SynOptions | null; ack: boolean };
+}
+
+const key = (e: Endpoint) => `${e.address}|${e.port}`;
+
+function newDirection(): Direction {
+  return {
+    packets: 0,
+    dataSegments: 0,
+    bytes: 0,
+    retransmissions: 0,
+    outOfOrder: 0,
+    badChecksums: 0,
+    unfilledBytes: 0,
+  };
+}
+
+/**
+ * Analyzes every TCP connection in a capture.
+ *
+ * @param capture What {@link readCapture} returned.
+ * @returns The connections, counts of other and malformed frames, and a
+ * way to get each direction's reassembled bytes.
+ */
+export function analyze(capture: Capture): AnalysisWithStreams {
+  const byTuple = new Map<string, Tracked>();
+  const all: Tracked[] = [];
+  const malformed: { frame: number; reason: string }[] = [];
+  let tcpFrames = 0;
+  let otherFrames = 0;
+  for (const packet of capture.packets) {
+    const decoded = decodeFrame(packet);
+    if (decoded.kind === "other") {
+      otherFrames++;
+      continue;
+    }
+    if (decoded.kind === "malformed") {
+      malformed.push({ frame: packet.index, reason: decoded.reason });
+      continue;
+    }
+    tcpFrames++;
+    const seg = decoded.segment;
+    const a = key(seg.src), b = key(seg.dst);
+    const tuple = a < b ? `${a}-${b}` : `${b}-${a}`;
+    let tracked = byTuple.get(tuple);
+    const { tcp } = seg;
+    const freshSyn = tcp.control === "syn" && tcp.ack === null;
+    if (
+      tracked && freshSyn && tracked.isn !== tcp.seq &&
+      (tracked.conn.close.how !== "open")
+    ) {
+      tracked = undefined; // port reuse: a new connection on the same 4-tuple
+    }
+    if (!tracked) {
+      // Without a SYN, the sender of the first packet is taken as the client,
+      // except that a SYN-ACK's sender is the server.
+      const fromServer = tcp.control === "syn" && tcp.ack !== null;
+      const conn: TcpConnection = {
+        stream: all.length,
+        client: fromServer ? seg.dst : seg.src,
+        server: fromServer ? seg.src : seg.dst,
+        frames: { first: seg.frame, last: seg.frame },
+        start: seg.time,
+        duration: 0,
+        handshake: { syn: null, synAck: null, ack: false, negotiated: null },
+        close: {
+          first: null,
+          how: "open",
+          fin: { client: false, server: false },
+          rst: { client: false, server: false },
+        },
+        toServer: newDirection(),
+        toClient: newDirection(),
+      };
+      tracked = {
+        conn,
+        clientKey: key(conn.client),
+        isn: null,
+        assemblers: { toServer: new StreamAssembler(), toClient: new StreamAssembler() },
+        handshake: { syn: null, synAck: null, ack: false },
+      };
+      byTuple.set(tuple, tracked);
+      all.push(tracked);
+    }
+    track(tracked, seg);
+  }
+  const connections = all.map(finish);
+  return {
+    format: capture.format,
+    frames: capture.packets.length,
+    tcpFrames,
+    otherFrames,
+    malformed,
+    truncated: capture.truncated,
+    connections,
+    streamBytes(stream, direction) {
+      const tracked = all[stream];
+      if (!tracked) {
+        throw new RangeError(`streamBytes(): no stream ${stream} (the capture has ${all.length})`);
+      }
+      return tracked.assemblers[direction].bytes();
+    },
+  };
+}
+
+function track(t: Tracked, seg: TcpFrame) {
+  const { conn, handshake } = t;
+  const { tcp } = seg;
+  const fromClient = key(seg.src) === t.clientKey;
+  const side = fromClient ? "client" : "server";
+  const dir = fromClient ? conn.toServer : conn.toClient;
+  const asm = fromClient ? t.assemblers.toServer : t.assemblers.toClient;
+  conn.frames.last = seg.frame;
+  conn.duration = seg.time - conn.start;
+  dir.packets++;
+  if (seg.checksumOk === false || seg.ipChecksumOk === false) dir.badChecksums++;
+  if (tcp.control === "syn") {
+    asm.syn(tcp.seq);
+    if (fromClient && tcp.ack === null) {
+      handshake.syn = synOptions(tcp);
+      t.isn = tcp.seq;
+    } else if (!fromClient && tcp.ack !== null) {
+      handshake.synAck = synOptions(tcp);
+    }
+  } else if (
+    fromClient && handshake.synAck && !handshake.ack && tcp.ack !== null && tcp.control === null
+  ) {
+    handshake.ack = true;
+  }
+  if (tcp.payload.length > 0 && tcp.control !== "syn") {
+    dir.dataSegments++;
+    const kind = asm.data(tcp.seq, tcp.payload);
+    if (kind === "retransmission") dir.retransmissions++;
+    else if (kind === "out-of-order") dir.outOfOrder++;
+  }
+  if (tcp.control === "fin" || tcp.control === "rst") {
+    const close = conn.close;
+    close[tcp.control][side] = true;
+    close.first ??= side;
+    close.how = close.rst.client || close.rst.server
+      ? "rst"
+      : close.fin.client && close.fin.server
+      ? "fin/fin"
+      : "fin";
+  }
+}
+
+function finish(t: Tracked): TcpConnection {
+  const { conn, handshake } = t;
+  const { syn, synAck } = handshake;
+  conn.handshake = {
+    ...handshake,
+    negotiated: syn && synAck
+      ? {
+        mss: syn.mss === null && synAck.mss === null
+          ? null
+          : Math.min(syn.mss ?? 536, synAck.mss ?? 536),
+        windowScale: syn.windowScale !== null && synAck.windowScale !== null
+          ? { client: syn.windowScale, server: synAck.windowScale }
+          : null,
+        sack: syn.sackPermitted && synAck.sackPermitted,
+        timestamps: syn.timestamps && synAck.timestamps,
+      }
+      : null,
+  };
+  for (
+    const [dir, asm] of [[conn.toServer, t.assemblers.toServer], [
+      conn.toClient,
+      t.assemblers.toClient,
+    ]] as const
+  ) {
+    dir.bytes = asm.length;
+    dir.unfilledBytes = asm.unfilled();
+  }
+  return conn;
+}
