@@ -1,0 +1,215 @@
+// `socklab pcap`: the capture analyzer. Lists each TCP connection in a pcap
+// or pcapng file, and writes reassembled streams to files.
+import { join } from "node:path";
+import {
+  type AnalysisWithStreams,
+  analyze,
+  type Direction,
+  type SynOptions,
+  type TcpConnection,
+} from "../pcap/analyze.ts";
+import { readCapture } from "../pcap/reader.ts";
+import { WireError } from "../wire/error.ts";
+import {
+  type CommandIo,
+  intValue,
+  parseFlags,
+  type Subcommand,
+  UsageError,
+  write,
+} from "./_args.ts";
+
+const usage = `Usage: socklab pcap [flags] FILE
+
+Lists each TCP connection in a capture (pcap or pcapng; Ethernet, raw IP,
+Linux cooked v1/v2 and loopback links): its endpoints, the handshake seen
+and the options negotiated, who closed first and how (FIN/FIN or RST), data
+bytes each way, retransmissions, out-of-order segments and bad checksums.
+Connections are numbered as tshark's tcp.stream; frames as Wireshark's.
+
+Flags:
+      --json        the whole analysis as one JSON document
+      --follow N    write stream N's reassembled bytes, one file per direction,
+                    as tshark -z follow,tcp,raw,N has them (repeatable; "all")
+      --out DIR     where --follow writes: DIR/stream-N-client.bin (what the
+                    client sent) and DIR/stream-N-server.bin
+  -h, --help        this help
+
+Example:
+  $ socklab pcap tests/testdata/rst.pcap
+  rst.pcap: pcap, 29 frames: 28 TCP in 1 connection, 1 other, 0 malformed
+  ...
+`;
+
+const side = (o: SynOptions | null) =>
+  o === null ? "not captured" : [
+    o.mss === null ? "no MSS" : `MSS ${o.mss}`,
+    o.windowScale === null ? "no window scale" : `window scale ${o.windowScale}`,
+    o.sackPermitted ? "SACK" : "no SACK",
+    o.timestamps ? "timestamps" : "no timestamps",
+  ].join(", ");
+
+const addr = (e: { address: string; port: number }) =>
+  e.address.includes(":") ? `[${e.address}]:${e.port}` : `${e.address}:${e.port}`;
+
+function direction(d: Direction): string {
+  const parts = [
+    `${d.bytes} bytes in ${d.dataSegments} data segment${d.dataSegments === 1 ? "" : "s"}`,
+    `${d.retransmissions} retransmitted`,
+    `${d.outOfOrder} out of order`,
+    `${d.badChecksums} bad checksum${d.badChecksums === 1 ? "" : "s"}`,
+  ];
+  if (d.unfilledBytes) parts.push(`${d.unfilledBytes} bytes past a gap never filled`);
+  return parts.join(", ");
+}
+
+function describe(c: TcpConnection): string {
+  const h = c.handshake;
+  const seen = [h.syn && "SYN", h.synAck && "SYN-ACK", h.ack && "ACK"].filter(Boolean);
+  const lines = [
+    `tcp.stream ${c.stream}  ${addr(c.client)} -> ${addr(c.server)}  ` +
+    `frames ${c.frames.first + 1}-${c.frames.last + 1}, ${c.duration.toFixed(3)} s`,
+    `  handshake       ${seen.length ? seen.join(", ") : "not captured"}`,
+  ];
+  if (h.negotiated) {
+    const n = h.negotiated;
+    lines.push(
+      `  negotiated      ${
+        [
+          n.mss === null ? "no MSS" : `MSS ${n.mss}`,
+          n.windowScale
+            ? `window scale ${n.windowScale.client}/${n.windowScale.server}`
+            : "no window scaling",
+          n.sack ? "SACK" : "no SACK",
+          n.timestamps ? "timestamps" : "no timestamps",
+        ].join(", ")
+      }`,
+    );
+  } else {
+    lines.push(`  client offered  ${side(h.syn)}`, `  server offered  ${side(h.synAck)}`);
+  }
+  const close = c.close;
+  const who = (s: { client: boolean; server: boolean }) =>
+    s.client && s.server ? "both" : s.client ? "client" : "server";
+  lines.push(
+    `  close           ${
+      close.how === "open"
+        ? "not seen (still open at the end of the capture)"
+        : close.how === "rst"
+        ? close.firstFlag === "rst"
+          ? `RST from ${who(close.rst)}`
+          : `${close.first} FIN first, then RST from ${who(close.rst)}`
+        : close.how === "fin/fin"
+        ? `${close.first} FIN first, FIN/FIN`
+        : `${close.first} FIN only (half-closed)`
+    }`,
+    `  client->server  ${direction(c.toServer)}`,
+    `  server->client  ${direction(c.toClient)}`,
+  );
+  return lines.join("\n");
+}
+
+function summary(name: string, a: AnalysisWithStreams): string {
+  const n = a.connections.length;
+  const lines = [
+    `${name}: ${a.format}, ${a.frames} frames: ${a.tcpFrames} TCP in ${n} connection${
+      n === 1 ? "" : "s"
+    }, ` +
+    `${a.otherFrames} other, ${a.malformed.length} malformed`,
+  ];
+  if (a.truncated) lines.push(`warning: the file is cut short: ${a.truncated}`);
+  for (const m of a.malformed.slice(0, 5)) {
+    lines.push(`malformed frame ${m.frame + 1}: ${m.reason}`);
+  }
+  if (a.malformed.length > 5) lines.push(`... and ${a.malformed.length - 5} more malformed frames`);
+  for (const c of a.connections) lines.push("", describe(c));
+  return lines.join("\n") + "\n";
+}
+
+/** The analysis as JSON, with Wireshark's 1-based frame numbers. */
+function toJson(file: string, a: AnalysisWithStreams): string {
+  return JSON.stringify(
+    {
+      file,
+      format: a.format,
+      frames: a.frames,
+      tcpFrames: a.tcpFrames,
+      otherFrames: a.otherFrames,
+      truncated: a.truncated,
+      malformed: a.malformed.map((m) => ({ frame: m.frame + 1, reason: m.reason })),
+      connections: a.connections.map((c) => ({
+        ...c,
+        frames: { first: c.frames.first + 1, last: c.frames.last + 1 },
+      })),
+    },
+    null,
+    2,
+  ) + "\n";
+}
+
+async function readFile(name: string): Promise<Uint8Array> {
+  try {
+    return await Deno.readFile(name);
+  } catch (error) {
+    const reason = error instanceof Deno.errors.NotFound
+      ? "no such file"
+      : error instanceof Deno.errors.PermissionDenied
+      ? "permission denied"
+      : (error as Error).message;
+    throw new Error(`cannot read ${name}: ${reason}`);
+  }
+}
+
+export const command: Subcommand = {
+  summary: "TCP connections in a pcap/pcapng capture; reassembled streams",
+  usage,
+  async main(args: string[], io: CommandIo) {
+    const { values, positionals } = parseFlags("pcap", args, {
+      json: { type: "boolean" },
+      follow: { type: "string", multiple: true },
+      out: { type: "string" },
+    }, 1);
+    const [file] = positionals;
+    if (file === undefined) throw new UsageError("pcap: a capture FILE is required");
+    const follow = (values.follow as string[] | undefined) ?? [];
+    const out = values.out as string | undefined;
+    if (follow.length && out === undefined) throw new UsageError("pcap: --follow needs --out DIR");
+    if (out !== undefined && !follow.length) {
+      throw new UsageError("pcap: --out is only used with --follow");
+    }
+    let analysis: AnalysisWithStreams;
+    try {
+      analysis = analyze(readCapture(await readFile(file)));
+    } catch (error) {
+      if (error instanceof WireError) throw new Error(`${file}: ${error.message}`);
+      throw error;
+    }
+    const streams = new Set<number>();
+    for (const f of follow) {
+      if (f === "all") analysis.connections.forEach((c) => streams.add(c.stream));
+      else {
+        const n = intValue("follow", f, 0, Number.MAX_SAFE_INTEGER);
+        if (n >= analysis.connections.length) {
+          throw new UsageError(
+            `pcap: --follow ${n}: the capture has ${analysis.connections.length} TCP stream(s), numbered from 0`,
+          );
+        }
+        streams.add(n);
+      }
+    }
+    const name = file.split("/").pop()!;
+    await write(io.stdout, values.json ? toJson(file, analysis) : summary(name, analysis));
+    if (streams.size) {
+      await Deno.mkdir(out!, { recursive: true });
+      for (const n of [...streams].sort((a, b) => a - b)) {
+        for (const [dir, who] of [["toServer", "client"], ["toClient", "server"]] as const) {
+          const path = join(out!, `stream-${n}-${who}.bin`);
+          const bytes = analysis.streamBytes(n, dir);
+          await Deno.writeFile(path, bytes);
+          if (!values.json) await write(io.stderr, `wrote ${path} (${bytes.length} bytes)\n`);
+        }
+      }
+    }
+    return 0;
+  },
+};
