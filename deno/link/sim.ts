@@ -296,7 +296,14 @@ export class SimNetwork {
     const imp = dir.imp;
     const packet = encodeSegment(seg, this.#ident++);
     this.stats.sent++;
-    this.#trace?.({ kind: "link", time: this.#now, link: key, action: "send", packet });
+    this.#trace?.({
+      kind: "link",
+      time: this.#now,
+      link: key,
+      action: "send",
+      packet,
+      repr: seg.repr,
+    });
     const rnd = this.random;
     if (packet.length > imp.mtu) {
       this.stats.mtuDrops++;
@@ -323,7 +330,14 @@ export class SimNetwork {
       // Held back behind the packets of the next few milliseconds.
       this.stats.reordered++;
       arrive += 1 + rnd.next() * (imp.delay + 5);
-      this.#trace?.({ kind: "link", time: this.#now, link: key, action: "reorder", packet });
+      this.#trace?.({
+        kind: "link",
+        time: this.#now,
+        link: key,
+        action: "reorder",
+        packet,
+        repr: seg.repr,
+      });
     }
     let wire = packet;
     if (rnd.chance(imp.corrupt)) {
@@ -331,12 +345,26 @@ export class SimNetwork {
       wire = packet.slice();
       const bit = rnd.int(wire.length * 8);
       wire[bit >> 3] ^= 1 << (bit & 7);
-      this.#trace?.({ kind: "link", time: this.#now, link: key, action: "corrupt", packet: wire });
+      this.#trace?.({
+        kind: "link",
+        time: this.#now,
+        link: key,
+        action: "corrupt",
+        packet: wire,
+        repr: seg.repr,
+      });
     }
     this.#schedule(arrive, seg.dst, wire);
     if (rnd.chance(imp.duplicate)) {
       this.stats.duplicated++;
-      this.#trace?.({ kind: "link", time: this.#now, link: key, action: "duplicate", packet });
+      this.#trace?.({
+        kind: "link",
+        time: this.#now,
+        link: key,
+        action: "duplicate",
+        packet,
+        repr: seg.repr,
+      });
       this.#schedule(arrive + rnd.next() * 2, seg.dst, packet);
     }
   }

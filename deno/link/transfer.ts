@@ -116,7 +116,9 @@ class End {
   }
 
   close(now: number): void {
-    if (!this.closed && this.socket) {
+    // An application closes once connected (closing in SYN-SENT would abandon the open).
+    const opening = this.socket?.state === "SYN-SENT" || this.socket?.state === "SYN-RECEIVED";
+    if (!this.closed && this.socket && !opening) {
       this.closed = true;
       this.socket.close(now);
     }

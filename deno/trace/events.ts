@@ -105,6 +105,8 @@ export interface LinkEvent {
   readonly action: "send" | "duplicate" | "corrupt" | "reorder";
   /** The packet (IP header included); for "send", as the sender emitted it. */
   readonly packet: Uint8Array;
+  /** The segment the packet carries (the same object the sender traced). */
+  readonly repr: TcpRepr;
 }
 
 /** Every kind of trace event. */

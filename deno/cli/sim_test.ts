@@ -1,0 +1,180 @@
+import assert from "node:assert/strict";
+import { run } from "../cli.ts";
+import { missingCommand, requires } from "../_testing.ts";
+
+async function cli(args: string[]) {
+  const out: Uint8Array[] = [];
+  const err: Uint8Array[] = [];
+  const sink = (chunks: Uint8Array[]) =>
+    new WritableStream<Uint8Array>({ write: (c) => void chunks.push(c) });
+  const code = await run(args, {
+    stdin: new Response("").body!,
+    stdout: sink(out),
+    stderr: sink(err),
+  });
+  const text = (chunks: Uint8Array[]) =>
+    new TextDecoder().decode(new Uint8Array(chunks.flatMap((c) => [...c])));
+  return { code, stdout: text(out), stderr: text(err) };
+}
+
+Deno.test("socklab sim --bytes 0 draws the handshake and the teardown with both ends' states", async () => {
+  const { code, stdout } = await cli(["sim", "--bytes", "0"]);
+  assert.equal(code, 0);
+  assert.match(stdout, /CLOSED -> SYN-SENT/);
+  assert.match(stdout, /\|-+ SYN seq=0 win=65535 mss=1460 -+>\|/);
+  assert.match(stdout, /\|<-+ SYN,ACK seq=0 ack=1 /);
+  assert.match(stdout, /LISTEN -> SYN-RECEIVED/);
+  assert.match(stdout, /FIN-WAIT-2 -> TIME-WAIT/);
+  assert.match(stdout, /LAST-ACK -> CLOSED/);
+  assert.match(stdout, /TIME-WAIT -> CLOSED/);
+  assert.match(stdout, /seed 1: OK/);
+});
+
+Deno.test("socklab sim --json reports SHA-256 both ways, retransmissions and final states", async () => {
+  const args = [
+    "sim",
+    "--json",
+    "--bytes",
+    "30KB",
+    "--reply-bytes",
+    "2KB",
+    "--loss",
+    "20",
+    "--seed",
+    "9",
+  ];
+  const { code, stdout } = await cli(args);
+  assert.equal(code, 0);
+  const r = JSON.parse(stdout);
+  assert.equal(r.ok, true);
+  assert.equal(r.server.receivedSha256, r.client.sentSha256);
+  assert.equal(r.client.receivedSha256, r.server.sentSha256);
+  assert.equal(r.server.bytesReceived, 30_000);
+  assert.ok(r.client.retransmissions > 0);
+  assert.deepEqual([r.client.state, r.server.state], ["CLOSED", "CLOSED"]);
+  assert.equal(
+    (await cli(args)).stdout.replace(/"wallMs":\d+/, ""),
+    stdout.replace(/"wallMs":\d+/, ""),
+  );
+});
+
+Deno.test("socklab sim shows retransmissions and RTO backoff on a lossy link", async () => {
+  const { stdout } = await cli([
+    "sim",
+    "--loss",
+    "30",
+    "--bytes",
+    "20KB",
+    "--seed",
+    "3",
+    "--lines",
+    "100000",
+  ]);
+  assert.match(stdout, /RTX /);
+  assert.match(stdout, /RTO fired, now \d+ ms \(x2\)/);
+  assert.match(stdout, /\| loss/);
+});
+
+Deno.test("socklab sim --stall shows a zero window and the persist timer", async () => {
+  const { code, stdout } = await cli([
+    "sim",
+    "--stall",
+    "2s",
+    "--recv-buffer",
+    "4096",
+    "--bytes",
+    "20KB",
+    "--lines",
+    "100000",
+  ]);
+  assert.equal(code, 0);
+  assert.match(stdout, /win=0 /);
+  assert.match(stdout, /persist timer/);
+});
+
+Deno.test("socklab sim --simultaneous-open goes SYN-SENT -> SYN-RECEIVED on both ends", async () => {
+  const { code, stdout } = await cli(["sim", "--simultaneous-open", "--bytes", "0"]);
+  assert.equal(code, 0);
+  assert.equal(stdout.match(/SYN-SENT -> SYN-RECEIVED/g)?.length, 2);
+});
+
+Deno.test("socklab sim rejects bad flags and impossible settings with exit 2", async () => {
+  for (
+    const [args, message] of [
+      [["--loss", "150"]],
+      [["--loss", "100"], /never deliver/],
+      [["--mtu", "30"], /mtu/],
+      [["--close", "sideways"], /--close must be one of/],
+      [["--recv-buffer", "100000"], /window scaling/],
+      [["--delay", "soon"], /--delay/],
+      [["--rate", "1Mbit", "--queue", "100"], /cannot hold/],
+      [["--bytes", "1TB"], /--bytes/],
+      [["--frobnicate"], /frobnicate/],
+    ] as [string[], RegExp?][]
+  ) {
+    const { code, stderr } = await cli(["sim", ...args]);
+    assert.equal(code, 2, `${args.join(" ")}: ${stderr}`);
+    if (message) assert.match(stderr, message);
+  }
+});
+
+Deno.test(
+  requires(missingCommand("tshark"), {
+    name:
+      "socklab sim --pcap writes a capture tshark reads with every checksum Good, nothing malformed",
+    async fn() {
+      const path = await Deno.makeTempFile({ suffix: ".pcap" });
+      try {
+        const { code } = await cli([
+          "sim",
+          "--pcap",
+          path,
+          "--bytes",
+          "40KB",
+          "--reply-bytes",
+          "3KB",
+          "--loss",
+          "10",
+          "--corrupt",
+          "5",
+          "--duplicate",
+          "5",
+          "--reorder",
+          "5",
+          "--seed",
+          "4",
+          "--lines",
+          "0",
+        ]);
+        assert.equal(code, 0);
+        const out = new Deno.Command("tshark", {
+          args: [
+            "-r",
+            path,
+            "-o",
+            "tcp.check_checksum:TRUE",
+            "-o",
+            "ip.check_checksum:TRUE",
+            "-T",
+            "fields",
+            "-e",
+            "ip.checksum.status",
+            "-e",
+            "tcp.checksum.status",
+            "-e",
+            "_ws.malformed",
+          ],
+          stdout: "piped",
+          stderr: "null",
+        }).outputSync();
+        assert.ok(out.success);
+        const rows = new TextDecoder().decode(out.stdout).split("\n").filter((r) => r !== "");
+        assert.ok(rows.length > 40);
+        // 1 is "Good" for both checksums; a third field would be a malformed mark.
+        for (const row of rows) assert.equal(row.replace(/\t+$/, ""), "1\t1", row);
+      } finally {
+        await Deno.remove(path);
+      }
+    },
+  }),
+);
