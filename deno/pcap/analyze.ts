@@ -103,6 +103,8 @@ export interface Handshake {
 export interface Close {
   /** Which side sent the first FIN or RST, or null when neither did. */
   first: "client" | "server" | null;
+  /** Whether that first closing segment was a FIN or an RST (null when neither was sent). */
+  firstFlag: "fin" | "rst" | null;
   /** "fin/fin": both sent FIN and no RST; "rst": an RST was sent; "fin": one FIN only; "open": neither. */
   how: "fin/fin" | "rst" | "fin" | "open";
   /** Which sides sent a FIN. */
@@ -406,6 +408,7 @@ export function analyze(capture: Capture): AnalysisWithStreams {
         handshake: { syn: null, synAck: null, ack: false, negotiated: null },
         close: {
           first: null,
+          firstFlag: null,
           how: "open",
           fin: { client: false, server: false },
           rst: { client: false, server: false },
@@ -477,7 +480,7 @@ function track(t: Tracked, seg: TcpFrame) {
   if (tcp.control === "fin" || tcp.control === "rst") {
     const close = conn.close;
     close[tcp.control][side] = true;
-    close.first ??= side;
+    if (close.first === null) [close.first, close.firstFlag] = [side, tcp.control];
     close.how = close.rst.client || close.rst.server
       ? "rst"
       : close.fin.client && close.fin.server
