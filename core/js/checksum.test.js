@@ -89,13 +89,46 @@ describe.each(engines.map((core) => [core.engine, core]))("%s core", (_name, cor
     }
   });
 
-  test("crc32c() agrees with a bitwise reference for lengths 0..1100 at random offsets", () => {
+  test("crc32c() agrees with a bitwise reference for every length 0..4096 at random offsets", () => {
     const next = rng(2);
-    const pool = randomBytes(1100 + 64);
-    for (let len = 0; len <= 1100; len++) {
+    const pool = randomBytes(4096 + 64);
+    for (let len = 0; len <= 4096; len++) {
       const off = Math.floor(next() * 64);
       const data = pool.subarray(off, off + len);
-      expect(core.crc32c(data)).toBe(referenceCrc32c(data));
+      const seed = len % 7 === 0 ? Math.floor(next() * 2 ** 32) : 0;
+      expect(core.crc32c(data, seed)).toBe(referenceCrc32c(data, seed));
+    }
+  });
+
+  test("CRCs agree with their references across the sparse reduction's block edges", () => {
+    // The core reduces in 8 KiB blocks after a 266..331-byte window, and the
+    // wrapper copies Uint8Arrays in in 64 KiB pieces: cross both edges.
+    const next = rng(6);
+    const pool = randomBytes(3 * 65536 + 64);
+    const edges = [8192, 16384, 65536, 131072];
+    const lengths = [];
+    for (const edge of edges) {
+      for (const delta of [-333, -301, -300, -267, -266, -33, -1, 0, 1, 31, 32, 300, 331]) {
+        lengths.push(edge + delta);
+      }
+    }
+    for (const len of lengths) {
+      const off = Math.floor(next() * 64);
+      const data = pool.subarray(off, off + len);
+      const seed = Math.floor(next() * 2 ** 32);
+      expect(core.crc32(data, seed)).toBe(zlibCrc32(data, seed));
+      if (len < 20000) expect(core.crc32c(data, seed)).toBe(referenceCrc32c(data, seed));
+    }
+  });
+
+  test("CRCs of runs of 0x00 and 0xFF take the sparse path and match their references", () => {
+    for (const fill of [0x00, 0xff]) {
+      for (const len of [639, 640, 641, 5000]) {
+        const data = new Uint8Array(len).fill(fill);
+        expect(core.crc32(data)).toBe(zlibCrc32(data));
+        expect(core.crc32(data, 0xffffffff)).toBe(zlibCrc32(data, 0xffffffff));
+        expect(core.crc32c(data)).toBe(referenceCrc32c(data));
+      }
     }
   });
 
@@ -106,6 +139,66 @@ describe.each(engines.map((core) => [core.engine, core]))("%s core", (_name, cor
       const off = Math.floor(next() * 64);
       const data = pool.subarray(off, off + len);
       expect(core.inetChecksum(data)).toBe(referenceInet(data));
+    }
+  });
+
+  test("inetChecksum() of extreme words across the 256 KiB lane-drain edge matches the reference", () => {
+    // Words 0x0000 and 0xFFFF are the ends of the biased pmaddwd range; 0x8000
+    // and 0x7FFF sit at its sign flip. Lanes drain every 256 KiB.
+    const patterns = [[0x00, 0x00], [0xff, 0xff], [0x00, 0x80], [0xff, 0x7f], [0x80, 0x00]];
+    const drain = 256 * 1024;
+    for (const [lo, hi] of patterns) {
+      const data = new Uint8Array(drain + 200);
+      for (let i = 0; i < data.length; i += 2) {
+        data[i] = lo;
+        data[i + 1] = hi;
+      }
+      for (const len of [drain - 64, drain - 1, drain, drain + 1, drain + 63, drain + 200]) {
+        const part = data.subarray(0, len);
+        expect(core.inetChecksum(part)).toBe(referenceInet(part));
+        const odd = data.subarray(1, len);
+        expect(core.inetChecksum(odd)).toBe(referenceInet(odd));
+      }
+    }
+  });
+
+  test("inetChecksum() of byte arrays copied in across 64 KiB pieces matches in-place sums", () => {
+    const next = rng(7);
+    const pool = randomBytes(3 * 65536 + 64);
+    const buf = core.alloc(pool.length);
+    try {
+      for (const len of [65535, 65536, 65537, 131071, 131072 + 3, 3 * 65536]) {
+        const off = Math.floor(next() * 64);
+        const data = pool.subarray(off, off + len);
+        buf.bytes.set(data);
+        const inPlace = buf.bytes.subarray(0, len);
+        expect(core.inetChecksum(data)).toBe(referenceInet(data));
+        expect(core.inetChecksum(inPlace)).toBe(referenceInet(data));
+        expect(new core.InetChecksum().update(data).sum).toBe(
+          new core.InetChecksum().update(inPlace).sum,
+        );
+      }
+    } finally {
+      buf.free();
+    }
+  });
+
+  test("short inputs in core memory and in plain arrays give the same results", () => {
+    // Up to 256 bytes the wrapper copies without asking where the bytes live.
+    const next = rng(8);
+    const buf = core.alloc(600);
+    try {
+      buf.bytes.set(randomBytes(600));
+      for (const len of [0, 1, 2, 3, 15, 16, 17, 63, 64, 255, 256, 257, 300]) {
+        const off = Math.floor(next() * 64);
+        const view = buf.bytes.subarray(off, off + len);
+        const copy = view.slice();
+        expect(core.crc32(view, 7)).toBe(zlibCrc32(copy, 7));
+        expect(core.crc32c(view)).toBe(core.crc32c(copy));
+        expect(core.inetChecksum(view)).toBe(referenceInet(copy));
+      }
+    } finally {
+      buf.free();
     }
   });
 
@@ -130,6 +223,19 @@ describe.each(engines.map((core) => [core.engine, core]))("%s core", (_name, cor
       expect(core.inetChecksum(...parts)).toBe(core.inetChecksum(data));
       expect(parts.reduce((c, p) => core.crc32(p, c), 0)).toBe(core.crc32(data));
       expect(parts.reduce((c, p) => core.crc32c(p, c), 0)).toBe(core.crc32c(data));
+    }
+  });
+
+  test("checksums over pieces long enough for the sparse path chain to the one-pass value", () => {
+    const next = rng(9);
+    for (let round = 0; round < 20; round++) {
+      const data = randomBytes(2000 + Math.floor(next() * 150000));
+      const cuts = [0, ...Array.from({ length: 3 }, () => Math.floor(next() * data.length)), data.length]
+        .sort((a, b) => a - b);
+      const parts = cuts.slice(1).map((end, i) => data.subarray(cuts[i], end));
+      expect(parts.reduce((c, p) => core.crc32(p, c), 0)).toBe(zlibCrc32(data));
+      expect(parts.reduce((c, p) => core.crc32c(p, c), 0)).toBe(core.crc32c(data));
+      expect(core.inetChecksum(...parts)).toBe(referenceInet(data));
     }
   });
 
@@ -184,6 +290,13 @@ describe.each(engines.map((core) => [core.engine, core]))("%s core", (_name, cor
     expect(() => core.crc32(new Uint8Array(1), 2 ** 32)).toThrow(/0 to 0xFFFFFFFF, got 4294967296/);
     expect(() => core.crc32c(new Uint8Array(1), 1.5)).toThrow(RangeError);
     expect(() => core.crc32(new Uint8Array(1), "1")).toThrow(TypeError);
+    expect(() => core.crc32(null)).toThrow(
+      new TypeError("crc32(): data must be a Uint8Array or CoreBuffer, got null"),
+    );
+    expect(() => core.crc32c(undefined)).toThrow(/got undefined/);
+    expect(() => core.inetChecksum("ab")).toThrow(
+      new TypeError("InetChecksum.update(): data must be a Uint8Array or CoreBuffer, got string"),
+    );
     expect(() => core.alloc(-1)).toThrow(RangeError);
     expect(() => core.alloc("8")).toThrow(TypeError);
   });
