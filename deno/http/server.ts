@@ -31,6 +31,7 @@ import {
   requestFraming,
 } from "./parser.ts";
 import { lazyRequest } from "./_lazy_request.ts";
+import { staticBody } from "./_static_body.ts";
 import {
   type ByteListener,
   type ByteStream,
@@ -265,6 +266,7 @@ class Connection {
   end = 0;
   out = new Uint8Array(OUT_SIZE);
   outLen = 0;
+  scratch = new Uint8Array(OUT_SIZE);
   /** When the current wait must end (ms since the epoch), 0 for none. */
   deadline = 0;
   /** "head" while a request head is awaited with some bytes in, "idle" between requests. */
@@ -330,6 +332,12 @@ class Connection {
     }
     this.out.set(bytes, this.outLen);
     this.outLen += bytes.length;
+  }
+
+  /** UTF-8 bytes of a body string, in a scratch buffer when it is small. */
+  encodeBody(text: string): Uint8Array {
+    if (text.length * 3 > this.scratch.length) return encoder.encode(text);
+    return this.scratch.subarray(0, encoder.encodeInto(text, this.scratch).written);
   }
 
   /** Buffers ASCII/Latin-1 text for output. */
@@ -529,17 +537,34 @@ class Connection {
   ): Promise<boolean> {
     const status = response.status;
     const noBody = isHead || status === 204 || status === 304 || status < 200;
+    // The usual `new Response("text")`: no stream needed (see _static_body.ts).
+    // Read before the headers: listing them makes Deno turn the body into a stream.
+    const text = staticBody(response);
     let head = statusLine(status, response.statusText);
     let declared = -1;
-    for (const [name, value] of response.headers) {
+    // forEach, not for-of: Deno's header iterator costs several times more.
+    response.headers.forEach((value, name) => {
       if (name === "content-length") {
         declared = /^\d{1,15}$/.test(value) ? Number(value) : -1;
-        continue;
+      } else if (name !== "transfer-encoding" && name !== "connection" && name !== "keep-alive") {
+        head += name + ": " + value + "\r\n";
       }
-      if (name === "transfer-encoding" || name === "connection" || name === "keep-alive") continue;
-      head += name + ": " + value + "\r\n";
-    }
+    });
     head += "date: " + this.server.date + "\r\n";
+
+    if (text !== undefined) {
+      const bytes = this.encodeBody(text);
+      if (status !== 204 && status !== 304 && status >= 200) {
+        head += "content-length: " + bytes.length + "\r\n";
+      }
+      head += keepAlive
+        ? (minor === 0 ? "connection: keep-alive\r\n\r\n" : "\r\n")
+        : "connection: close\r\n\r\n";
+      await this.putText(head);
+      if (!noBody) await this.put(bytes);
+      if (!keepAlive || this.start === this.end) await this.flush();
+      return true;
+    }
 
     const stream = response.body;
     if (noBody || stream === null) {
