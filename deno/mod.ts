@@ -18,3 +18,4 @@
 export * from "./checksum.ts";
 export * from "./net/mod.ts";
 export * from "./core_packet.ts";
+export * from "./http/mod.ts";

@@ -3,13 +3,22 @@
 // connections both fit without a wrapper on the hot path.
 import type { Addr, Conn, Listener } from "../net/types.ts";
 
-/** What the HTTP code reads and writes through. */
+/**
+ * What the HTTP code reads and writes through: the part of a socklab
+ * {@link Conn} (or a `Deno.Conn`) it uses.
+ */
 export interface ByteStream {
+  /** Reads into `p`; the count, or null at the end of the stream. */
   read(p: Uint8Array): Promise<number | null>;
+  /** Writes some of `p`; how many bytes were taken. */
   write(p: Uint8Array): Promise<number>;
+  /** Closes both directions. */
   close(): void;
+  /** Half-closes (sends FIN), when the transport can. */
   closeWrite?(): Promise<void>;
+  /** The peer's address, in socklab's or Deno's shape. */
   readonly remoteAddr?: unknown;
+  /** This end's address, in socklab's or Deno's shape. */
   readonly localAddr?: unknown;
 }
 

@@ -27,6 +27,7 @@ import { type ByteStream, writeAll } from "./_stream.ts";
 
 /** A response the client could not make sense of, or a connection that ended too soon. */
 export class HttpClientError extends Error {
+  /** Always "HttpClientError". */
   override name = "HttpClientError";
 }
 
@@ -69,7 +70,13 @@ export class HttpClient {
   #closed = false;
   #reusable = true;
 
-  /** @param conn the connection to speak over; the client closes it in {@link close}. */
+  /**
+   * Makes a client for one connection.
+   *
+   * @param conn the connection to speak over; the client closes it in {@link close}.
+   * @param options limits on what the server may send.
+   * @throws {TypeError} If `conn` cannot read and write.
+   */
   constructor(conn: Conn | ByteStream, options: HttpClientOptions = {}) {
     if (!conn || typeof conn.read !== "function" || typeof conn.write !== "function") {
       throw new TypeError("Invalid connection: expected an object with read() and write()");

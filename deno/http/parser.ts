@@ -77,7 +77,11 @@ export class ParsedHead {
   /** The status a server answers a failed parse with: 400, 431 or 505. */
   errorStatus = 0;
 
-  /** @param maxHeaders the capacity of {@link headers}, in fields. */
+  /**
+   * Makes an empty record.
+   *
+   * @param maxHeaders the capacity of {@link headers}, in fields.
+   */
   constructor(maxHeaders = 100) {
     this.headers = new Uint32Array(maxHeaders * 4);
   }
@@ -578,7 +582,11 @@ export class ChunkedDecoder {
   /** 400 for malformed chunking, 413 when the body exceeds the limit. */
   errorStatus = 0;
 
-  /** @param maxBody the largest decoded body accepted. */
+  /**
+   * Makes a decoder for one body.
+   *
+   * @param maxBody the largest decoded body accepted (413 beyond).
+   */
   constructor(maxBody = Number.MAX_SAFE_INTEGER) {
     this.maxBody = maxBody;
   }
