@@ -23,7 +23,8 @@
  */
 import type { TcpRepr } from "../wire/tcp.ts";
 import type { TcpState, TcpTimer, TraceHook } from "../trace/events.ts";
-import { ByteRing, type ReceiveBuffer, RingReceiveBuffer } from "./buffers.ts";
+import { ByteRing, type ReceiveBuffer } from "./buffers.ts";
+import { CoreReceiveBuffer } from "./core_buffer.ts";
 import { type CongestionController, FixedWindow } from "./congestion.ts";
 import { type IsnGenerator, rfc6528Isn, type TcpEndpoint } from "./isn.ts";
 import { DEFAULT_RTT_CONFIG, type RttConfig, RttEstimator } from "./rtt.ts";
@@ -68,6 +69,11 @@ export interface TcpConfig {
   readonly isn: IsnGenerator;
   /** Makes the congestion controller (default: {@link FixedWindow}). */
   readonly congestion: () => CongestionController;
+  /**
+   * Makes the receive buffer of `capacity` bytes (default: the WASM core's
+   * reassembler, {@link CoreReceiveBuffer}).
+   */
+  readonly receiveBuffer: (capacity: number) => ReceiveBuffer;
 }
 
 /** Default settings. */
@@ -84,6 +90,7 @@ export const DEFAULT_TCP_CONFIG: TcpConfig = {
   challengeAckLimit: 10,
   isn: rfc6528Isn(),
   congestion: () => new FixedWindow(),
+  receiveBuffer: (capacity) => new CoreReceiveBuffer(capacity),
 };
 
 /** An operation on a connection in a state that does not allow it. */
@@ -102,6 +109,16 @@ const SYNCHRONIZED_ACK_STATES = new Set<TcpState>([
   "CLOSING",
   "LAST-ACK",
 ]);
+
+/**
+ * Checks settings (missing fields take the defaults) without making a socket.
+ *
+ * @throws {RangeError} For out-of-range settings.
+ * @throws {TypeError} For settings of the wrong type.
+ */
+export function checkTcpConfig(config: Partial<TcpConfig>): void {
+  validate({ ...DEFAULT_TCP_CONFIG, ...config });
+}
 
 function validate(config: TcpConfig): void {
   const positive = (name: string, v: number, min = 1) => {
@@ -128,6 +145,9 @@ function validate(config: TcpConfig): void {
     positive("keepAlive.count", config.keepAlive.count);
   }
   if (typeof config.isn !== "function") throw new TypeError("TCP isn must be a function");
+  if (typeof config.receiveBuffer !== "function") {
+    throw new TypeError("TCP receiveBuffer must be a function returning a buffer");
+  }
   if (typeof config.congestion !== "function") {
     throw new TypeError("TCP congestion must be a function returning a controller");
   }
@@ -156,6 +176,15 @@ export function segment(fields: Partial<TcpRepr> & { seq: number }): TcpRepr {
 }
 
 const EMPTY = new Uint8Array(0);
+
+/** The receive buffer of a closed connection after its data was read. */
+const RELEASED: ReceiveBuffer = {
+  capacity: 0,
+  readable: 0,
+  hasGaps: false,
+  insert: () => 0,
+  read: () => EMPTY,
+};
 
 /**
  * The reply RFC 9293 §3.10.7.1 prescribes for a segment arriving where no
@@ -199,6 +228,8 @@ export class TcpSocket {
   #local: TcpEndpoint | null = null;
   #remote: TcpEndpoint | null = null;
   #passive = false;
+  /** A socket is opened once; a closed one is not reused. */
+  #opened = false;
   #trace: TraceHook | null;
   #error: TcpErrorKind | null = null;
 
@@ -273,7 +304,7 @@ export class TcpSocket {
     validate(this.config);
     this.#trace = trace;
     this.#tx = new ByteRing(this.config.sendBufferSize);
-    this.#rx = new RingReceiveBuffer(this.config.recvBufferSize);
+    this.#rx = this.config.receiveBuffer(this.config.recvBufferSize);
     this.#rtt = new RttEstimator(this.config.rtt);
     this.#cc = this.config.congestion();
   }
@@ -370,12 +401,17 @@ export class TcpSocket {
    * @throws {TcpError} If the socket is not CLOSED.
    */
   listen(local: TcpEndpoint): void {
-    if (this.#state !== "CLOSED") {
-      throw new TcpError(`listen ${local.addr}:${local.port}: socket is ${this.#state}`);
+    if (this.#state !== "CLOSED" || this.#opened) {
+      throw new TcpError(
+        `listen ${local.addr}:${local.port}: socket is ${this.#state}${
+          this.#opened ? " (a socket opens only once)" : ""
+        }`,
+      );
     }
     checkEndpoint(local, "local");
     this.#local = local;
     this.#passive = true;
+    this.#opened = true;
     this.#setState(0, "LISTEN", "passive open");
   }
 
@@ -387,9 +423,11 @@ export class TcpSocket {
    * @throws {RangeError} If a port is out of range or the remote port is 0.
    */
   connect(local: TcpEndpoint, remote: TcpEndpoint, now: number): void {
-    if (this.#state !== "CLOSED") {
+    if (this.#state !== "CLOSED" || this.#opened) {
       throw new TcpError(
-        `connect ${local.addr}:${local.port} -> ${remote.addr}:${remote.port}: socket is ${this.#state}`,
+        `connect ${local.addr}:${local.port} -> ${remote.addr}:${remote.port}: socket is ${this.#state}${
+          this.#opened ? " (a socket opens only once)" : ""
+        }`,
       );
     }
     checkEndpoint(local, "local");
@@ -398,6 +436,7 @@ export class TcpSocket {
     this.#local = local;
     this.#remote = remote;
     this.#passive = false;
+    this.#opened = true;
     this.#initSend(this.config.isn(local, remote, now) >>> 0);
     this.#progressAt = now;
     this.#lastRecvAt = now;
@@ -426,6 +465,7 @@ export class TcpSocket {
    */
   recv(max = Infinity): Uint8Array {
     const data = this.#rx.read(Math.min(max, this.#rx.readable));
+    this.#releaseReceiveBuffer();
     const open = this.#state === "ESTABLISHED" || this.#state === "FIN-WAIT-1" ||
       this.#state === "FIN-WAIT-2";
     if (data.length > 0 && open && !this.#rxFinDone) {
@@ -1139,6 +1179,14 @@ export class TcpSocket {
     this.#finQueued = false;
   }
 
+  // A CLOSED connection whose data has all been read gives its buffer back
+  // (the core's memory) at once rather than when it is garbage-collected.
+  #releaseReceiveBuffer(): void {
+    if (this.#state !== "CLOSED" || this.#rx.readable > 0 || this.#rx === RELEASED) return;
+    (this.#rx as Partial<Disposable>)[Symbol.dispose]?.();
+    this.#rx = RELEASED;
+  }
+
   #drop(now: number, reason: string, repr: TcpRepr): void {
     this.#trace?.({ kind: "drop", time: now, endpoint: this.name, reason, repr });
   }
@@ -1146,6 +1194,7 @@ export class TcpSocket {
   #setState(now: number, to: TcpState, reason: string): void {
     const from = this.#state;
     this.#state = to;
+    if (to === "CLOSED") this.#releaseReceiveBuffer();
     if (to === "ESTABLISHED" && this.config.keepAlive) {
       this.#keepAliveAt = now + this.config.keepAlive.idle;
     }

@@ -70,6 +70,13 @@ Deno.test("CLOSED: send() throws a TcpError naming the state", () => {
   });
 });
 
+Deno.test("CLOSED: a socket that was open and closed cannot be opened again", () => {
+  const s = socketSynSent();
+  s.close();
+  assert.throws(() => s.connect(LOCAL, REMOTE, 0), /opens only once/);
+  assert.throws(() => s.listen(LOCAL), /opens only once/);
+});
+
 Deno.test("CLOSED: close() and abort() do nothing and send nothing", () => {
   const s = socket();
   s.close();

@@ -9,7 +9,7 @@
  */
 import type { TcpRepr } from "../wire/tcp.ts";
 import type { TraceHook } from "../trace/events.ts";
-import { resetFor, type TcpConfig, TcpError, TcpSocket } from "./socket.ts";
+import { checkTcpConfig, resetFor, type TcpConfig, TcpError, TcpSocket } from "./socket.ts";
 import type { TcpEndpoint } from "./isn.ts";
 
 /** A TCP segment with the IP addresses it travels between. */
@@ -72,7 +72,7 @@ export class TcpStack {
     this.addr = addr;
     this.#config = config;
     this.#trace = trace;
-    new TcpSocket(config); // validates the settings now rather than on the first SYN
+    checkTcpConfig(config); // now, rather than on the first SYN
   }
 
   /** Every connection the stack currently demultiplexes to. */

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { RttEstimator } from "./rtt.ts";
 import { rfc6528Isn } from "./isn.ts";
 import { ByteRing, RingReceiveBuffer } from "./buffers.ts";
+import { CoreReceiveBuffer } from "./core_buffer.ts";
 import { FixedWindow } from "./congestion.ts";
 
 Deno.test("RttEstimator: the first sample sets SRTT = R, RTTVAR = R/2 (RFC 6298 §2.2)", () => {
@@ -76,25 +77,48 @@ Deno.test("ByteRing: push, copy across the wrap, drop", () => {
   assert.throws(() => new ByteRing(0), RangeError);
 });
 
-Deno.test("RingReceiveBuffer: overlapping and duplicate out-of-order pieces merge", () => {
-  const rx = new RingReceiveBuffer(10);
-  assert.equal(rx.insert(5, new Uint8Array([6, 7])), 0);
-  assert.equal(rx.insert(3, new Uint8Array([4, 5, 6])), 0);
-  assert.equal(rx.insert(5, new Uint8Array([6, 7])), 0);
-  assert.ok(rx.hasGaps);
-  assert.equal(rx.insert(0, new Uint8Array([1, 2, 3])), 7);
-  assert.ok(!rx.hasGaps);
-  assert.deepEqual(rx.read(100), new Uint8Array([1, 2, 3, 4, 5, 6, 7]));
-});
+const buffers = [
+  ["RingReceiveBuffer", (n: number) => new RingReceiveBuffer(n)],
+  ["CoreReceiveBuffer", (n: number) => new CoreReceiveBuffer(n)],
+] as const;
 
-Deno.test("RingReceiveBuffer: bytes beyond the capacity are cut off", () => {
-  const rx = new RingReceiveBuffer(4);
-  assert.equal(rx.insert(0, new Uint8Array([1, 2, 3, 4, 5, 6])), 4);
-  assert.equal(rx.insert(0, new Uint8Array([9])), 0);
-  assert.deepEqual(rx.read(2), new Uint8Array([1, 2]));
-  assert.equal(rx.insert(0, new Uint8Array([5, 6, 7])), 2);
-  assert.deepEqual(rx.read(9), new Uint8Array([3, 4, 5, 6]));
-});
+for (const [name, make] of buffers) {
+  Deno.test(`${name}: overlapping and duplicate out-of-order pieces merge`, () => {
+    const rx = make(10);
+    assert.equal(rx.insert(5, new Uint8Array([6, 7])), 0);
+    assert.equal(rx.insert(3, new Uint8Array([4, 5, 6])), 0);
+    assert.equal(rx.insert(5, new Uint8Array([6, 7])), 0);
+    assert.ok(rx.hasGaps);
+    assert.equal(rx.insert(0, new Uint8Array([1, 2, 3])), 7);
+    assert.ok(!rx.hasGaps);
+    assert.deepEqual(rx.read(100), new Uint8Array([1, 2, 3, 4, 5, 6, 7]));
+  });
+
+  Deno.test(`${name}: bytes beyond the capacity are cut off, reading makes room`, () => {
+    const rx = make(4);
+    assert.equal(rx.insert(0, new Uint8Array([1, 2, 3, 4, 5, 6])), 4);
+    assert.equal(rx.insert(0, new Uint8Array([9])), 0);
+    assert.deepEqual(rx.read(2), new Uint8Array([1, 2]));
+    assert.equal(rx.insert(0, new Uint8Array([5, 6, 7])), 2);
+    assert.deepEqual(rx.read(9), new Uint8Array([3, 4, 5, 6]));
+  });
+
+  Deno.test(`${name}: a long stream wraps the buffer many times intact`, () => {
+    const rx = make(1000);
+    const out: number[] = [];
+    let next = 0;
+    for (let round = 0; round < 50; round++) {
+      const piece = Array.from({ length: 300 }, (_, i) => (next + i) & 0xff);
+      // the second half first, then the first half
+      rx.insert(150, new Uint8Array(piece.slice(150)));
+      assert.equal(rx.insert(0, new Uint8Array(piece.slice(0, 150))), 300);
+      next += 300;
+      out.push(...rx.read(1000));
+    }
+    assert.equal(out.length, 15_000);
+    assert.ok(out.every((b, i) => b === (i & 0xff)));
+  });
+}
 
 Deno.test("FixedWindow: a constant window, rejecting non-positive sizes", () => {
   const w = new FixedWindow(1000);
