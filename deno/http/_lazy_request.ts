@@ -18,7 +18,8 @@
 export interface RequestParts {
   method: string;
   url: string;
-  headers: Headers;
+  /** The headers, or a function that makes them on first use. */
+  headers: Headers | (() => Headers);
   body: ReadableStream<Uint8Array> | null;
 }
 
@@ -31,15 +32,21 @@ export interface LazyRequest extends Request {
   [real]: Request | null;
 }
 
+function headersOf(p: RequestParts): Headers {
+  if (typeof p.headers === "function") p.headers = p.headers();
+  return p.headers;
+}
+
 function materialize(self: LazyRequest): Request {
   let r = self[real];
   if (r === null) {
     const p = self[parts];
+    headersOf(p);
     r = p.body === null
-      ? new Request(p.url, { method: p.method, headers: p.headers })
+      ? new Request(p.url, { method: p.method, headers: headersOf(p) })
       : new Request(p.url, {
         method: p.method,
-        headers: p.headers,
+        headers: headersOf(p),
         body: p.body,
         // @ts-ignore: Deno needs no duplex, the Fetch standard asks for it.
         duplex: "half",
@@ -68,7 +75,7 @@ Object.defineProperties(proto, {
   },
   headers: {
     get(this: LazyRequest) {
-      return this[real]?.headers ?? this[parts].headers;
+      return this[real]?.headers ?? headersOf(this[parts]);
     },
   },
   body: {

@@ -22,6 +22,7 @@
 import type { Addr, Listener } from "../net/types.ts";
 import {
   ChunkedDecoder,
+  equalsIgnoreCase,
   ERROR,
   type Framing,
   latin1,
@@ -183,6 +184,32 @@ function methodOf(buf: Uint8Array, s: number, e: number): string {
     if (i === n) return m;
   }
   return latin1(buf, s, e);
+}
+
+/** uri-host [ ":" port ] (RFC 9110 §7.2): reg-name, IPv4 or an IP literal in brackets. */
+const HOST = /^(?:[A-Za-z0-9\-._~!$&'()*+,;=%]*|\[[0-9A-Fa-f:.]+\])(?::\d*)?$/;
+
+/**
+ * Copies the header fields out of the connection's buffer (which the next
+ * read reuses) and returns a function that decodes them into Headers.
+ */
+function lazyHeaders(buf: Uint8Array, head: ParsedHead): () => Headers {
+  const count = head.headerCount;
+  if (count === 0) return () => new Headers();
+  const h = head.headers;
+  const base = h[0];
+  const bytes = buf.slice(base, h[(count - 1) * 4 + 3]);
+  const offsets = h.slice(0, count * 4);
+  return () => {
+    const headers = new Headers();
+    for (let k = 0; k < offsets.length; k += 4) {
+      headers.append(
+        latin1(bytes, offsets[k] - base, offsets[k + 1] - base),
+        latin1(bytes, offsets[k + 2] - base, offsets[k + 3] - base),
+      );
+    }
+    return headers;
+  };
 }
 
 /** An error in a request body, carrying the status it should be answered with. */
@@ -428,17 +455,20 @@ class Connection {
     const buf = this.buf;
     const method = methodOf(buf, head.methodStart, head.methodEnd);
     const target = latin1(buf, head.targetStart, head.targetEnd);
-    const headers = new Headers();
+    // Only Host is decoded now; the other fields when the handler asks (lazyHeaders).
     let host = "";
     const h = head.headers;
     for (let i = 0, k = 0; i < head.headerCount; i++, k += 4) {
-      const name = latin1(buf, h[k], h[k + 1]);
-      const value = latin1(buf, h[k + 2], h[k + 3]);
-      if (host === "" && h[k + 1] - h[k] === 4 && (buf[h[k]] | 0x20) === 0x68) {
-        if (name.toLowerCase() === "host") host = value;
+      if (h[k + 1] - h[k] === 4 && equalsIgnoreCase(buf, h[k], h[k + 1], "host")) {
+        host = latin1(buf, h[k + 2], h[k + 3]);
+        if (!HOST.test(host)) {
+          await this.reject(400, "invalid Host header");
+          return false;
+        }
+        break;
       }
-      headers.append(name, value);
     }
+    const headers = lazyHeaders(buf, head);
     let url: string;
     if (target.charCodeAt(0) === 47) url = `${this.scheme}://${host || "localhost"}${target}`;
     else if (/^https?:\/\//i.test(target)) url = target;
