@@ -19,3 +19,5 @@ export * from "./checksum.ts";
 export * from "./net/mod.ts";
 export * from "./core_packet.ts";
 export * from "./http/mod.ts";
+export * from "./wire/mod.ts";
+export * from "./pcap/mod.ts";

@@ -2,11 +2,11 @@
 // or pcapng file, and writes reassembled streams to files.
 import { join } from "node:path";
 import {
-  type AnalysisWithStreams,
   analyze,
-  type Direction,
+  type CaptureAnalysisWithStreams,
+  type CapturedConnection,
+  type StreamStats,
   type SynOptions,
-  type TcpConnection,
 } from "../pcap/analyze.ts";
 import { readCapture } from "../pcap/reader.ts";
 import { WireError } from "../wire/error.ts";
@@ -52,7 +52,7 @@ const side = (o: SynOptions | null) =>
 const addr = (e: { address: string; port: number }) =>
   e.address.includes(":") ? `[${e.address}]:${e.port}` : `${e.address}:${e.port}`;
 
-function direction(d: Direction): string {
+function direction(d: StreamStats): string {
   const parts = [
     `${d.bytes} bytes in ${d.dataSegments} data segment${d.dataSegments === 1 ? "" : "s"}`,
     `${d.retransmissions} retransmitted`,
@@ -63,7 +63,7 @@ function direction(d: Direction): string {
   return parts.join(", ");
 }
 
-function describe(c: TcpConnection): string {
+function describe(c: CapturedConnection): string {
   const h = c.handshake;
   const seen = [h.syn && "SYN", h.synAck && "SYN-ACK", h.ack && "ACK"].filter(Boolean);
   const lines = [
@@ -109,7 +109,7 @@ function describe(c: TcpConnection): string {
   return lines.join("\n");
 }
 
-function summary(name: string, a: AnalysisWithStreams): string {
+function summary(name: string, a: CaptureAnalysisWithStreams): string {
   const n = a.connections.length;
   const lines = [
     `${name}: ${a.format}, ${a.frames} frames: ${a.tcpFrames} TCP in ${n} connection${
@@ -127,7 +127,7 @@ function summary(name: string, a: AnalysisWithStreams): string {
 }
 
 /** The analysis as JSON, with Wireshark's 1-based frame numbers. */
-function toJson(file: string, a: AnalysisWithStreams): string {
+function toJson(file: string, a: CaptureAnalysisWithStreams): string {
   return JSON.stringify(
     {
       file,
@@ -177,7 +177,7 @@ export const command: Subcommand = {
     if (out !== undefined && !follow.length) {
       throw new UsageError("pcap: --out is only used with --follow");
     }
-    let analysis: AnalysisWithStreams;
+    let analysis: CaptureAnalysisWithStreams;
     try {
       analysis = analyze(readCapture(await readFile(file)));
     } catch (error) {

@@ -39,7 +39,7 @@ import { ipOfFrame } from "./link.ts";
 import type { Capture, CapturedPacket } from "./reader.ts";
 
 /** An IP address and port. */
-export interface Endpoint {
+export interface CaptureEndpoint {
   /** The address as text ("10.0.0.1", "fd00::1"). */
   readonly address: string;
   /** The port. */
@@ -47,15 +47,15 @@ export interface Endpoint {
 }
 
 /** A TCP segment found in a frame, with its checksum verdicts. */
-export interface TcpFrame {
+export interface CapturedSegment {
   /** The frame's index in the capture. */
   readonly frame: number;
   /** Seconds since the epoch. */
   readonly time: number;
   /** The sender. */
-  readonly src: Endpoint;
+  readonly src: CaptureEndpoint;
   /** The receiver. */
-  readonly dst: Endpoint;
+  readonly dst: CaptureEndpoint;
   /** The segment. */
   readonly tcp: TcpRepr;
   /** Whether the TCP checksum is right; null when the frame was cut short and it cannot be checked. */
@@ -65,8 +65,8 @@ export interface TcpFrame {
 }
 
 /** What a frame turned out to be. */
-export type DecodedFrame =
-  | { readonly kind: "tcp"; readonly segment: TcpFrame }
+export type FrameContents =
+  | { readonly kind: "tcp"; readonly segment: CapturedSegment }
   | { readonly kind: "other"; readonly what: string }
   | { readonly kind: "malformed"; readonly reason: string };
 
@@ -83,7 +83,7 @@ export interface SynOptions {
 }
 
 /** The three-way handshake as the capture shows it. */
-export interface Handshake {
+export interface HandshakeSeen {
   /** The client's SYN, or null if not captured. */
   readonly syn: SynOptions | null;
   /** The server's SYN-ACK, or null if not captured. */
@@ -100,7 +100,7 @@ export interface Handshake {
 }
 
 /** How the connection ended. */
-export interface Close {
+export interface CloseSeen {
   /** Which side sent the first FIN or RST, or null when neither did. */
   first: "client" | "server" | null;
   /** Whether that first closing segment was a FIN or an RST (null when neither was sent). */
@@ -114,7 +114,7 @@ export interface Close {
 }
 
 /** One direction of a connection. */
-export interface Direction {
+export interface StreamStats {
   /** Segments sent this way. */
   packets: number;
   /** Segments carrying data. */
@@ -132,13 +132,13 @@ export interface Direction {
 }
 
 /** One TCP connection (tshark's `tcp.stream`). */
-export interface TcpConnection {
+export interface CapturedConnection {
   /** The stream number: from 0, in order of first packet. */
   readonly stream: number;
   /** The side that sent the SYN (or, without one, the first packet). */
-  readonly client: Endpoint;
+  readonly client: CaptureEndpoint;
   /** The other side. */
-  readonly server: Endpoint;
+  readonly server: CaptureEndpoint;
   /** Index of the first and last frame. */
   readonly frames: { first: number; last: number };
   /** Time of the first packet and seconds until the last. */
@@ -146,17 +146,17 @@ export interface TcpConnection {
   /** Seconds from the first packet to the last. */
   duration: number;
   /** The handshake seen. */
-  handshake: Handshake;
+  handshake: HandshakeSeen;
   /** How it closed. */
-  close: Close;
+  close: CloseSeen;
   /** Client to server. */
-  readonly toServer: Direction;
+  readonly toServer: StreamStats;
   /** Server to client. */
-  readonly toClient: Direction;
+  readonly toClient: StreamStats;
 }
 
 /** Everything {@link analyze} found. */
-export interface Analysis {
+export interface CaptureAnalysis {
   /** "pcap" or "pcapng". */
   readonly format: "pcap" | "pcapng";
   /** Frames in the capture. */
@@ -170,11 +170,11 @@ export interface Analysis {
   /** Why the file ended early, or null. */
   readonly truncated: string | null;
   /** The connections, by stream number. */
-  readonly connections: TcpConnection[];
+  readonly connections: CapturedConnection[];
 }
 
 /** The analysis plus each connection's reassembled streams. */
-export interface AnalysisWithStreams extends Analysis {
+export interface CaptureAnalysisWithStreams extends CaptureAnalysis {
   /**
    * The bytes of stream `stream` in one direction: what the client sent
    * ("toServer") or what the server sent ("toClient").
@@ -182,7 +182,7 @@ export interface AnalysisWithStreams extends Analysis {
   streamBytes(stream: number, direction: "toServer" | "toClient"): Uint8Array;
 }
 
-function endpoint(address: Uint8Array, port: number): Endpoint {
+function endpoint(address: Uint8Array, port: number): CaptureEndpoint {
   return { address: formatAddress(address), port };
 }
 
@@ -191,7 +191,7 @@ function endpoint(address: Uint8Array, port: number): Endpoint {
  * Never throws for bad bytes: a frame that cannot be decoded comes back as
  * `{ kind: "malformed", reason }`.
  */
-export function decodeFrame(packet: CapturedPacket): DecodedFrame {
+export function decodeFrame(packet: CapturedPacket): FrameContents {
   try {
     const ip = ipOfFrame(packet.linkType, packet.data);
     if (ip === null) return { kind: "other", what: `not IP (link type ${packet.linkType})` };
@@ -337,16 +337,16 @@ function synOptions(tcp: TcpRepr): SynOptions {
 }
 
 interface Tracked {
-  conn: TcpConnection;
+  conn: CapturedConnection;
   clientKey: string;
   isn: number | null;
   assemblers: { toServer: StreamAssembler; toClient: StreamAssembler };
   handshake: { syn: SynOptions | null; synAck: SynOptions | null; ack: boolean };
 }
 
-const key = (e: Endpoint) => `${e.address}|${e.port}`;
+const key = (e: CaptureEndpoint) => `${e.address}|${e.port}`;
 
-function newDirection(): Direction {
+function newDirection(): StreamStats {
   return {
     packets: 0,
     dataSegments: 0,
@@ -365,7 +365,7 @@ function newDirection(): Direction {
  * @returns The connections, counts of other and malformed frames, and a
  * way to get each direction's reassembled bytes.
  */
-export function analyze(capture: Capture): AnalysisWithStreams {
+export function analyze(capture: Capture): CaptureAnalysisWithStreams {
   const byTuple = new Map<string, Tracked>();
   const all: Tracked[] = [];
   const malformed: { frame: number; reason: string }[] = [];
@@ -398,7 +398,7 @@ export function analyze(capture: Capture): AnalysisWithStreams {
       // Without a SYN, the sender of the first packet is taken as the client,
       // except that a SYN-ACK's sender is the server.
       const fromServer = tcp.control === "syn" && tcp.ack !== null;
-      const conn: TcpConnection = {
+      const conn: CapturedConnection = {
         stream: all.length,
         client: fromServer ? seg.dst : seg.src,
         server: fromServer ? seg.src : seg.dst,
@@ -447,7 +447,7 @@ export function analyze(capture: Capture): AnalysisWithStreams {
   };
 }
 
-function track(t: Tracked, seg: TcpFrame) {
+function track(t: Tracked, seg: CapturedSegment) {
   const { conn, handshake } = t;
   const { tcp } = seg;
   const fromClient = key(seg.src) === t.clientKey;
@@ -489,7 +489,7 @@ function track(t: Tracked, seg: TcpFrame) {
   }
 }
 
-function finish(t: Tracked): TcpConnection {
+function finish(t: Tracked): CapturedConnection {
   const { conn, handshake } = t;
   const { syn, synAck } = handshake;
   conn.handshake = {

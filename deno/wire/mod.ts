@@ -23,9 +23,15 @@
  *
  * @module
  */
-export * from "./error.ts";
+export { WireError } from "./error.ts";
 export * from "./seq.ts";
-export * from "./ip.ts";
+export {
+  formatAddress,
+  IpProtocol,
+  parseAddress,
+  pseudoChecksum,
+  type PseudoHeader,
+} from "./ip.ts";
 export * as ipv4 from "./ipv4.ts";
 export * as ipv6 from "./ipv6.ts";
 export * as tcp from "./tcp.ts";
