@@ -481,13 +481,16 @@ class Connection {
     if (framing.kind !== "none") {
       body = new BodyReader(this, framing);
       const reader = body;
-      stream = new ReadableStream<Uint8Array>({
-        async pull(controller) {
-          const chunk = await reader.next();
-          if (chunk === null) controller.close();
-          else controller.enqueue(chunk);
-        },
-      }, { highWaterMark: 0 });
+      // A Fetch Request cannot carry a body with GET or HEAD: it is framed and skipped.
+      if (method !== "GET" && method !== "HEAD") {
+        stream = new ReadableStream<Uint8Array>({
+          async pull(controller) {
+            const chunk = await reader.next();
+            if (chunk === null) controller.close();
+            else controller.enqueue(chunk);
+          },
+        }, { highWaterMark: 0 });
+      }
     }
     const request = lazyRequest({ method, url, headers, body: stream });
 
