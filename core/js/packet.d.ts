@@ -169,6 +169,11 @@ export declare class TcpReassembler implements Disposable {
   /** Takes up to `max` in-order bytes (all by default), as a copy. */
   read(max?: number): Uint8Array;
   /**
+   * Copies in-order bytes into `buffer` (as many as fit and are ready) and
+   * marks them read; returns how many. No allocation: the fast way to read.
+   */
+  readInto(buffer: Uint8Array): number;
+  /**
    * The first run of in-order bytes as a view of core memory, no copy: valid
    * until the next call on any object of this core. `consume()` what you use.
    */
@@ -294,7 +299,6 @@ export interface PacketApi {
 export declare function createPacketApi(
   exports: WebAssembly.Exports,
   helpers: {
-    bytes(): Uint8Array;
     locate(buffer: CoreBuffer): number;
     CoreBuffer: typeof CoreBuffer;
   },

@@ -35,6 +35,7 @@ const P = {
 };
 const OPT_MSS = 1, OPT_WSCALE = 2, OPT_SACK_PERMITTED = 4, OPT_TIMESTAMPS = 8, OPT_DF = 16;
 const TCP_FLAGS = { fin: 0x01, syn: 0x02, rst: 0x04, psh: 0x08, ece: 0x40, cwr: 0x80 };
+const FLAG_LIST = Object.entries(TCP_FLAGS);
 const ACK_FLAG = 0x10;
 
 const SEGMENT_ERRORS = {
@@ -171,17 +172,29 @@ function parseAddress(fn, name, value) {
 
 /**
  * Builds the packet API of one core. `helpers` come from socklab.js:
- * `bytes()` (the current view of memory), `locate(coreBuffer)` (its
- * address) and `CoreBuffer` (the class of core buffers).
+ * `locate(coreBuffer)` (its address) and `CoreBuffer` (the class of core
+ * buffers).
  */
 export function createPacketApi(exports, helpers) {
   const { memory } = exports;
-  const { bytes, locate, CoreBuffer } = helpers;
+  const { locate, CoreBuffer } = helpers;
   const params = exports.alloc(P.BYTES);
   const result = exports.packet_result();
   /** Staging areas in core memory, grown on demand (a grown one replaces the old). */
   const stages = [{ ptr: 0, size: 0 }, { ptr: 0, size: 0 }];
-  const u32 = (offset) => new DataView(memory.buffer).getUint32(result + offset, true);
+  // Views of all of memory. `memory.grow` detaches them, and a detached view
+  // has length 0: a cheaper test than comparing with `memory.buffer`.
+  let heap = new Uint8Array(memory.buffer);
+  let dataView = new DataView(memory.buffer);
+  const bytes = () => {
+    if (heap.length === 0) {
+      heap = new Uint8Array(memory.buffer);
+      dataView = new DataView(memory.buffer);
+    }
+    return heap;
+  };
+  const dv = () => (bytes(), dataView);
+  const u32 = (offset) => dv().getUint32(result + offset, true);
 
   function stage(which, size) {
     const s = stages[which];
@@ -201,7 +214,7 @@ export function createPacketApi(exports, helpers) {
         `${fn}: ${name} must be a Uint8Array or CoreBuffer, got ${describe(data)}`,
       );
     }
-    if (data.buffer === memory.buffer) return data.byteOffset;
+    if (data.buffer === bytes().buffer) return data.byteOffset;
     const ptr = stage(which, data.length);
     bytes().set(data, ptr);
     return ptr;
@@ -211,13 +224,26 @@ export function createPacketApi(exports, helpers) {
 
   // ---- TCP segmentation ---------------------------------------------------
 
+  /** Parsed text addresses, so a connection's segments skip the parsing. */
+  const parsed = new Map();
+  function address(fn, name, value) {
+    if (typeof value !== "string") return parseAddress(fn, name, value);
+    let bytes = parsed.get(value);
+    if (bytes === undefined) {
+      bytes = parseAddress(fn, name, value);
+      if (parsed.size >= 64) parsed.clear();
+      parsed.set(value, bytes);
+    }
+    return bytes;
+  }
+
   /** Validates `options` and writes the parameter record; returns the family. */
   function writeParams(fn, options) {
     if (options === null || typeof options !== "object") {
       throw new TypeError(`${fn}: options must be an object, got ${describe(options)}`);
     }
-    const src = parseAddress(fn, "src", options.src);
-    const dst = parseAddress(fn, "dst", options.dst);
+    const src = address(fn, "src", options.src);
+    const dst = address(fn, "dst", options.dst);
     if (src.length !== dst.length) {
       throw new RangeError(`${fn}: src and dst must both be IPv4 or both IPv6`);
     }
@@ -226,7 +252,7 @@ export function createPacketApi(exports, helpers) {
       throw new RangeError(`${fn}: family is ${options.family} but the addresses are IPv${family}`);
     }
     let flags = 0;
-    for (const [name, bit] of Object.entries(TCP_FLAGS)) {
+    for (const [name, bit] of FLAG_LIST) {
       if (checkBool(fn, name, options[name])) flags |= bit;
     }
     if ((flags & TCP_FLAGS.syn) && (flags & (TCP_FLAGS.fin | TCP_FLAGS.rst))) {
@@ -276,7 +302,7 @@ export function createPacketApi(exports, helpers) {
       throw new RangeError(`${fn}: at most 4 SACK blocks fit, got ${sack.length}`);
     }
 
-    const view = new DataView(memory.buffer, params, P.BYTES);
+    const view = new DataView(bytes().buffer, params, P.BYTES); // nothing below allocates
     view.setUint8(P.FAMILY, family);
     view.setUint8(P.FLAGS, flags);
     view.setUint8(
@@ -348,7 +374,7 @@ export function createPacketApi(exports, helpers) {
       outPtr = locate(out);
     } else if (!(out instanceof Uint8Array)) {
       throw new TypeError(`${fn}: out must be a Uint8Array or CoreBuffer, got ${describe(out)}`);
-    } else if (out.buffer === memory.buffer) {
+    } else if (out.buffer === bytes().buffer) {
       outPtr = out.byteOffset;
     }
     if (out.length < total) {
@@ -437,21 +463,34 @@ export function createPacketApi(exports, helpers) {
     }
 
     read(max) {
-      const h = this.#handle("read()");
+      this.#handle("read()");
       const readable = this.#state(1);
       const n = max === undefined
         ? readable
         : Math.min(readable, checkInt("TcpReassembler.read()", "max", max, 0, U32_MAX));
       const out = new Uint8Array(n);
+      this.readInto(out);
+      return out;
+    }
+
+    readInto(buffer) {
+      const h = this.#handle("readInto()");
+      if (!(buffer instanceof Uint8Array)) {
+        throw new TypeError(
+          `TcpReassembler.readInto(): buffer must be a Uint8Array, got ${describe(buffer)}`,
+        );
+      }
       let got = 0;
+      const n = buffer.length;
       while (got < n) {
-        const ptr = exports.tcp_reasm_peek_ptr(h);
         const run = Math.min(exports.tcp_reasm_peek_len(h), n - got);
-        out.set(bytes().subarray(ptr, ptr + run), got);
+        if (run === 0) break;
+        const ptr = exports.tcp_reasm_peek_ptr(h);
+        buffer.set(bytes().subarray(ptr, ptr + run), got);
         exports.tcp_reasm_consume(h, run);
         got += run;
       }
-      return out;
+      return got;
     }
 
     peek() {
@@ -562,7 +601,9 @@ export function createPacketApi(exports, helpers) {
       let complete = null;
       if (code === 1 || code === 2) {
         const at = exports.frag_out_ptr(h);
-        complete = bytes().slice(at, at + exports.frag_out_len(h));
+        // A copy out of core memory (TypedArray#slice is slow on wasm memory).
+        complete = new Uint8Array(exports.frag_out_len(h));
+        complete.set(bytes().subarray(at, at + complete.length));
       }
       const outcome = { status, complete };
       if (reason) outcome.reason = reason;

@@ -39,6 +39,22 @@ export const INSERT_TOO_MANY_RANGES: i32 = 3;
 /** The segment carried no data. */
 export const INSERT_EMPTY: i32 = 4;
 
+/** Moves `n` ranges from index `from` to index `to` in all three arrays. */
+@inline function moveRanges(
+  starts: StaticArray<u32>,
+  ends: StaticArray<u32>,
+  stamps: StaticArray<u64>,
+  from: i32,
+  to: i32,
+  n: i32,
+): void {
+  if (n <= 0) return;
+  const s = changetype<usize>(starts), e = changetype<usize>(ends), t = changetype<usize>(stamps);
+  memory.copy(s + (<usize>to << 2), s + (<usize>from << 2), <usize>n << 2);
+  memory.copy(e + (<usize>to << 2), e + (<usize>from << 2), <usize>n << 2);
+  memory.copy(t + (<usize>to << 3), t + (<usize>from << 3), <usize>n << 3);
+}
+
 export class TcpReassembler {
   /** Ring index of the first unread in-order byte. */
   head: u32 = 0;
@@ -131,8 +147,14 @@ export class TcpReassembler {
     // Ranges [i, j) touch or overlap [start, end); ranges are sorted.
     const starts = this.starts, ends = this.ends;
     const count = this.count;
+    // Binary search: the first range ending at or after `start`.
     let i = 0;
-    while (i < count && this.rel(unchecked(ends[i])) < start) i++;
+    let hi = count;
+    while (i < hi) {
+      const mid = (i + hi) >>> 1;
+      if (this.rel(unchecked(ends[mid])) < start) i = mid + 1;
+      else hi = mid;
+    }
     let j = i;
     while (j < count && this.rel(unchecked(starts[j])) <= end) j++;
     const touched = j - i;
@@ -172,28 +194,19 @@ export class TcpReassembler {
     const keep = mergedStart > 0 ? 1 : 0;
     const shift = touched - keep; // ranges after j move left by this much
     if (shift > 0) {
-      const stamps = this.stamps;
-      for (let k = j; k < count; k++) {
-        unchecked(starts[k - shift] = starts[k]);
-        unchecked(ends[k - shift] = ends[k]);
-        unchecked(stamps[k - shift] = stamps[k]);
-      }
+      // Close the gap left by the merged ranges.
+      moveRanges(starts, ends, this.stamps, j, j - shift, count - j);
       this.count = count - shift;
     }
     if (keep) {
-      const stamps = this.stamps;
       if (shift < 0) {
         // A new range: make room at i.
-        for (let k = count; k > i; k--) {
-          unchecked(starts[k] = starts[k - 1]);
-          unchecked(ends[k] = ends[k - 1]);
-          unchecked(stamps[k] = stamps[k - 1]);
-        }
+        moveRanges(starts, ends, this.stamps, i, i + 1, count - i);
         this.count = count + 1;
       }
       unchecked(starts[i] = this.nextSeq + mergedStart);
       unchecked(ends[i] = this.nextSeq + mergedEnd);
-      unchecked(stamps[i] = ++this.clock);
+      unchecked(this.stamps[i] = ++this.clock);
       this.held = this.held - removed + (mergedEnd - mergedStart);
     } else {
       this.held -= removed;
