@@ -32,16 +32,26 @@ let origin;
 
 beforeAll(async () => {
   server = createServer(async (req, res) => {
+    if (req.url === "/favicon.ico") {
+      res.writeHead(204).end();
+      return;
+    }
     if (req.url === "/") {
       res.writeHead(200, { "content-type": "text/html" }).end(PAGE);
       return;
     }
     const name = req.url.slice(1);
-    if (!/^socklab\.(js|simd\.wasm|scalar\.wasm)$/.test(name)) {
+    if (!/^[\w-]+(\.[\w-]+)*\.(js|wasm)$/.test(name)) {
       res.writeHead(404).end();
       return;
     }
-    const body = await readFile(new URL(name, buildDir));
+    let body;
+    try {
+      body = await readFile(new URL(name, buildDir));
+    } catch {
+      res.writeHead(404).end();
+      return;
+    }
     res.writeHead(200, { "content-type": TYPES[name.slice(name.indexOf("."))] ?? TYPES[".wasm"] })
       .end(body);
   });
@@ -74,8 +84,17 @@ testRequiring(
       const page = await browser.newPage();
       const errors = [];
       page.on("pageerror", (e) => errors.push(e.message));
+      page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+      page.on("requestfailed", (r) => errors.push(`request failed: ${r.url()}`));
+      page.on(
+        "response",
+        (r) => r.status() >= 400 && errors.push(`HTTP ${r.status()}: ${r.url()}`),
+      );
       await page.goto(`${origin}/`);
-      await page.waitForFunction(() => globalThis.result !== undefined, null, { timeout: 20000 });
+      await page.waitForFunction(() => globalThis.result !== undefined, null, { timeout: 20000 })
+        .catch((e) => {
+          throw new Error(`the page never finished: ${errors.join("; ") || e.message}`);
+        });
       const result = await page.evaluate(() => globalThis.result);
       expect(errors).toEqual([]);
       expect(result).toEqual({
