@@ -1,0 +1,294 @@
+/**
+ * A UDP link: socklab's TCP segments, as IPv4 packets with real checksums,
+ * carried in UDP datagrams, so two processes on loopback run socklab's TCP
+ * without root or a tun device. Each end has a virtual IPv4 address (the one
+ * in the TCP pseudo-header) and a real UDP socket; the {@link Impairments} of
+ * the simulated network apply on send, driven by a seeded generator.
+ *
+ * @module
+ */
+import type { TraceHook } from "../trace/events.ts";
+import type { TcpConfig } from "../tcp/socket.ts";
+import { TcpStack } from "../tcp/stack.ts";
+import type { IpSegment } from "../tcp/stack.ts";
+import { TcpConn, TcpDriver, TcpListener } from "../tcp/conn.ts";
+import { decodeSegment, encodeSegment } from "./packet.ts";
+import { type Impairments, impairments } from "./sim.ts";
+import { Random } from "./random.ts";
+
+/** A UDP endpoint. */
+export interface UdpAddr {
+  readonly hostname: string;
+  readonly port: number;
+}
+
+/** Options of {@link UdpLink.open}. */
+export interface UdpLinkOptions {
+  /** This end's virtual IPv4 address. */
+  readonly addr: string;
+  /** Where to bind the UDP socket (default 127.0.0.1, port 0: any free). */
+  readonly bind?: Partial<UdpAddr>;
+  /** The peers: virtual address -> UDP endpoint (more with {@link UdpLink.addPeer}). */
+  readonly peers?: Readonly<Record<string, UdpAddr>>;
+  /** Impairments applied to what this end sends (MTU at most 65507). */
+  readonly impairments?: Partial<Impairments>;
+  /** Seed of the impairments' generator (default 1). */
+  readonly seed?: number;
+  /** TCP settings (the MSS defaults to the MTU minus 40). */
+  readonly config?: Partial<TcpConfig>;
+  /** The trace hook of this end's TCP and link. */
+  readonly trace?: TraceHook | null;
+}
+
+/** Counters of one end of a UDP link. */
+export interface UdpLinkStats {
+  sent: number;
+  received: number;
+  lost: number;
+  corrupted: number;
+  duplicated: number;
+  mtuDrops: number;
+  queueDrops: number;
+  /** Datagrams that did not decode (checksum or malformed). */
+  rejected: number;
+  /** Segments for a virtual address with no known peer. */
+  unroutable: number;
+}
+
+const UDP_MAX = 65507;
+
+/**
+ * One end of a UDP link, with its own TCP stack.
+ *
+ * @example Two ends in one process
+ * ```ts
+ * import { UdpLink } from "./udp.ts";
+ * import assert from "node:assert/strict";
+ * const a = UdpLink.open({ addr: "10.0.0.1" });
+ * const b = UdpLink.open({ addr: "10.0.0.2", peers: { "10.0.0.1": a.udpAddr } });
+ * a.addPeer("10.0.0.2", b.udpAddr);
+ * const listener = b.listen(80);
+ * const client = await a.connect("10.0.0.2", 80);
+ * const server = await listener.accept();
+ * await client.writeAll(new TextEncoder().encode("over UDP"));
+ * await client.closeWrite();
+ * const buf = new Uint8Array(64);
+ * assert.equal(await server.read(buf), 8);
+ * client.close();
+ * server.close();
+ * listener.close();
+ * await a.close();
+ * await b.close();
+ * ```
+ */
+export class UdpLink {
+  /** This end's virtual address. */
+  readonly addr: string;
+  /** The TCP driver (its stack, connect and listen). */
+  readonly driver: TcpDriver;
+  /** What the link did. */
+  readonly stats: UdpLinkStats = {
+    sent: 0,
+    received: 0,
+    lost: 0,
+    corrupted: 0,
+    duplicated: 0,
+    mtuDrops: 0,
+    queueDrops: 0,
+    rejected: 0,
+    unroutable: 0,
+  };
+  readonly #udp: Deno.DatagramConn;
+  readonly #peers = new Map<string, UdpAddr>();
+  readonly #imp: Impairments;
+  readonly #random: Random;
+  readonly #trace: TraceHook | null;
+  readonly #timers = new Set<ReturnType<typeof setTimeout>>();
+  readonly #sends = new Set<Promise<unknown>>();
+  readonly #loop: Promise<void>;
+  #busyUntil = 0;
+  #ident = 0;
+  #closed = false;
+
+  private constructor(options: UdpLinkOptions, udp: Deno.DatagramConn) {
+    this.addr = options.addr;
+    this.#udp = udp;
+    this.#imp = impairments({ mtu: 1500, ...options.impairments });
+    if (this.#imp.mtu > UDP_MAX) {
+      udp.close();
+      throw new RangeError(`UDP link mtu must be at most ${UDP_MAX}, got ${this.#imp.mtu}`);
+    }
+    this.#random = new Random(options.seed ?? 1);
+    this.#trace = options.trace ?? null;
+    for (const [addr, peer] of Object.entries(options.peers ?? {})) this.addPeer(addr, peer);
+    const stack = new TcpStack(
+      options.addr,
+      { mss: Math.min(65495, this.#imp.mtu - 40), ...options.config },
+      this.#trace,
+    );
+    this.driver = new TcpDriver(stack, (segment) => this.#transmit(segment));
+    this.#loop = this.#receiveLoop();
+  }
+
+  /**
+   * Binds a UDP socket and starts the link.
+   *
+   * @throws {RangeError} For bad impairments or an MTU above 65507.
+   * @throws {Deno.errors.AddrInUse} If the UDP port is taken.
+   */
+  static open(options: UdpLinkOptions): UdpLink {
+    if (typeof options?.addr !== "string") {
+      throw new TypeError("UdpLink.open: options.addr (a virtual IPv4 address) is required");
+    }
+    impairments(options.impairments ?? {}); // before binding
+    const udp = Deno.listenDatagram({
+      transport: "udp",
+      hostname: options.bind?.hostname ?? "127.0.0.1",
+      port: options.bind?.port ?? 0,
+    });
+    return new UdpLink(options, udp);
+  }
+
+  /** The bound UDP address. */
+  get udpAddr(): UdpAddr {
+    const a = this.#udp.addr as Deno.NetAddr;
+    return { hostname: a.hostname, port: a.port };
+  }
+
+  /** Routes virtual address `addr` to the UDP endpoint `peer`. */
+  addPeer(addr: string, peer: UdpAddr): void {
+    if (!Number.isInteger(peer?.port) || peer.port < 1 || peer.port > 65535) {
+      throw new RangeError(`UDP peer port must be 1 to 65535, got ${peer?.port}`);
+    }
+    this.#peers.set(addr, { hostname: peer.hostname, port: peer.port });
+  }
+
+  /** Connects to `addr:port` over the link. */
+  connect(addr: string, port: number): Promise<TcpConn> {
+    return this.driver.connect(addr, port);
+  }
+
+  /** Listens on `port` of this end's virtual address. */
+  listen(port: number, backlog?: number): TcpListener {
+    return this.driver.listen(port, backlog);
+  }
+
+  #transmit(segment: IpSegment): void {
+    const peer = this.#peers.get(segment.dst);
+    if (!peer) {
+      this.stats.unroutable++;
+      return;
+    }
+    const packet = encodeSegment(segment, this.#ident++);
+    const imp = this.#imp, rnd = this.#random, key = `${segment.src}>${segment.dst}`;
+    this.#trace?.({
+      kind: "link",
+      time: this.driver.now(),
+      link: key,
+      action: "send",
+      packet,
+      repr: segment.repr,
+    });
+    const drop = (reason: string) =>
+      this.#trace?.({
+        kind: "drop",
+        time: this.driver.now(),
+        endpoint: key,
+        reason,
+        repr: segment.repr,
+      });
+    if (packet.length > imp.mtu) {
+      this.stats.mtuDrops++;
+      return drop(`${packet.length} bytes exceed the MTU of ${imp.mtu}`);
+    }
+    if (rnd.chance(imp.loss)) {
+      this.stats.lost++;
+      return drop("loss");
+    }
+    const now = this.driver.now();
+    let depart = now;
+    if (imp.rate > 0) {
+      const start = Math.max(now, this.#busyUntil);
+      if ((start - now) * imp.rate / 1000 + packet.length > imp.queue) {
+        this.stats.queueDrops++;
+        return drop("queue full");
+      }
+      this.#busyUntil = start + packet.length * 1000 / imp.rate;
+      depart = this.#busyUntil;
+    }
+    let delay = depart - now + imp.delay;
+    if (imp.jitter > 0) delay = Math.max(0, delay + (rnd.next() * 2 - 1) * imp.jitter);
+    if (rnd.chance(imp.reorder)) delay += 1 + rnd.next() * (imp.delay + 5);
+    let wire = packet;
+    if (rnd.chance(imp.corrupt)) {
+      this.stats.corrupted++;
+      wire = packet.slice();
+      const bit = rnd.int(wire.length * 8);
+      wire[bit >> 3] ^= 1 << (bit & 7);
+    }
+    this.#later(delay, wire, peer);
+    if (rnd.chance(imp.duplicate)) {
+      this.stats.duplicated++;
+      this.#later(delay + rnd.next() * 2, packet, peer);
+    }
+  }
+
+  #later(delay: number, packet: Uint8Array, peer: UdpAddr): void {
+    if (delay < 0.5) return this.#sendNow(packet, peer);
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      this.#sendNow(packet, peer);
+    }, delay);
+    this.#timers.add(timer);
+  }
+
+  #sendNow(packet: Uint8Array, peer: UdpAddr): void {
+    if (this.#closed) return;
+    this.stats.sent++;
+    const p = this.#udp.send(packet, { transport: "udp", ...peer }).catch(() => {
+      // The peer's socket may be gone (ICMP port unreachable); TCP recovers or times out.
+    });
+    this.#sends.add(p);
+    p.finally(() => this.#sends.delete(p));
+  }
+
+  async #receiveLoop(): Promise<void> {
+    while (!this.#closed) {
+      let data: Uint8Array;
+      try {
+        [data] = await this.#udp.receive();
+      } catch {
+        if (this.#closed) return;
+        continue; // e.g. ICMP port unreachable surfaced as an error
+      }
+      let segment: IpSegment;
+      try {
+        segment = decodeSegment(data);
+      } catch (error) {
+        this.stats.rejected++;
+        this.#trace?.({
+          kind: "drop",
+          time: this.driver.now(),
+          endpoint: this.addr,
+          reason: `rejected: ${(error as Error).message}`,
+          repr: null,
+        });
+        continue;
+      }
+      this.stats.received++;
+      this.driver.receive(segment);
+    }
+  }
+
+  /** Stops the link: the driver, pending delayed sends, the UDP socket. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.driver.close();
+    for (const t of this.#timers) clearTimeout(t);
+    this.#timers.clear();
+    await Promise.all([...this.#sends]);
+    this.#udp.close();
+    await this.#loop;
+  }
+}

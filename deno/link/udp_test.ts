@@ -1,0 +1,132 @@
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { UdpLink, type UdpLinkOptions } from "./udp.ts";
+import { Random } from "./random.ts";
+import type { Impairments } from "./sim.ts";
+import { serve } from "../http/server.ts";
+import { fetchOver } from "../http/client.ts";
+import { TcpConnError } from "../tcp/conn.ts";
+
+const FAST = { rtt: { initialRto: 100, minRto: 20, maxRto: 2000 }, msl: 50 };
+
+/** Two ends of a link on loopback, routed to each other. */
+function pair(imp: Partial<Impairments> = {}, extra: Partial<UdpLinkOptions> = {}) {
+  const a = UdpLink.open({ addr: "10.0.0.1", impairments: imp, seed: 1, config: FAST, ...extra });
+  const b = UdpLink.open({ addr: "10.0.0.2", impairments: imp, seed: 2, config: FAST, ...extra });
+  a.addPeer("10.0.0.2", b.udpAddr);
+  b.addPeer("10.0.0.1", a.udpAddr);
+  return {
+    a,
+    b,
+    async [Symbol.asyncDispose]() {
+      await a.close();
+      await b.close();
+    },
+  };
+}
+
+const sha = (d: Uint8Array) => createHash("sha256").update(d).digest("hex");
+
+async function readAll(conn: { read(p: Uint8Array): Promise<number | null> }): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  const buf = new Uint8Array(65536);
+  for (let n; (n = await conn.read(buf)) !== null;) parts.push(buf.slice(0, n));
+  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
+  let at = 0;
+  for (const p of parts) out.set(p, (at += p.length) - p.length);
+  return out;
+}
+
+async function transfer(imp: Partial<Impairments>, size: number) {
+  await using link = pair(imp);
+  const listener = link.b.listen(80);
+  const data = new Random(9).fill(new Uint8Array(size));
+  const client = await link.a.connect("10.0.0.2", 80);
+  const server = await listener.accept();
+  const [, received] = await Promise.all([
+    client.writeAll(data).then(() => client.closeWrite()),
+    readAll(server),
+  ]);
+  // Half-close: the server answers after the client's FIN, the client reads it.
+  await server.writeAll(new TextEncoder().encode(`got ${received.length}`));
+  await server.closeWrite();
+  const reply = new TextDecoder().decode(await readAll(client));
+  client.close();
+  server.close();
+  listener.close();
+  return { data, received, reply, link };
+}
+
+Deno.test("UdpLink: 1 MB arrives intact over loopback UDP, and the half-closed reply too", async () => {
+  const { data, received, reply } = await transfer({}, 1 << 20);
+  assert.equal(sha(received), sha(data));
+  assert.equal(reply, `got ${1 << 20}`);
+});
+
+Deno.test("UdpLink: loss, corruption, duplication and reordering on send are survived", async () => {
+  const { data, received, link } = await transfer(
+    { loss: 0.1, corrupt: 0.05, duplicate: 0.05, reorder: 0.05, delay: 1, jitter: 1 },
+    100_000,
+  );
+  assert.equal(sha(received), sha(data));
+  assert.ok(link.a.stats.lost > 0);
+  assert.ok(link.b.stats.rejected + link.a.stats.rejected > 0);
+});
+
+Deno.test("UdpLink: connecting to a port nobody listens on is refused", async () => {
+  await using link = pair();
+  await assert.rejects(link.a.connect("10.0.0.2", 9), (e: Error) => {
+    return e instanceof TcpConnError && /10\.0\.0\.1:\d+ -> 10\.0\.0\.2:9: refused/.test(e.message);
+  });
+});
+
+Deno.test("UdpLink: socklab's HTTP server and client run unchanged on socklab's TCP", async () => {
+  await using link = pair();
+  const listener = link.b.listen(8080);
+  const server = serve({ listener }, (req) => new Response(`hello ${new URL(req.url).pathname}`));
+  try {
+    const conn = await link.a.connect("10.0.0.2", 8080);
+    const res = await fetchOver(conn, "http://10.0.0.2:8080/over-udp");
+    assert.equal(res.status, 200);
+    assert.equal(await res.text(), "hello /over-udp");
+  } finally {
+    await server.shutdown();
+  }
+});
+
+Deno.test("UdpLink.open() rejects an MTU UDP cannot carry and bad impairments", () => {
+  assert.throws(() => UdpLink.open({ addr: "10.0.0.1", impairments: { mtu: 65535 } }), /65507/);
+  assert.throws(() => UdpLink.open({ addr: "10.0.0.1", impairments: { loss: 2 } }), RangeError);
+  assert.throws(() => UdpLink.open({} as never), TypeError);
+});
+
+Deno.test("UdpLink: two processes run socklab's TCP to each other over loopback", async () => {
+  await using link = pair();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      new URL("../../examples/tcp_udp_echo.ts", import.meta.url).pathname,
+      "serve",
+      "--peer",
+      `${link.a.udpAddr.hostname}:${link.a.udpAddr.port}`,
+    ],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  try {
+    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    const first = (await reader.read()).value ?? "";
+    const port = Number(/udp port (\d+)/.exec(first)?.[1]);
+    link.a.addPeer("10.0.0.2", { hostname: "127.0.0.1", port });
+    const conn = await link.a.connect("10.0.0.2", 7);
+    await conn.writeAll(new TextEncoder().encode("ping from the parent"));
+    await conn.closeWrite();
+    assert.equal(new TextDecoder().decode(await readAll(conn)), "ping from the parent");
+    conn.close();
+    await reader.cancel();
+  } finally {
+    const status = await child.status;
+    assert.equal(status.code, 0);
+  }
+});

@@ -1,0 +1,371 @@
+/**
+ * socklab's TCP behind the socket layer's stream interfaces: {@link TcpDriver}
+ * owns a {@link TcpStack}, the clock and one timer, and hands segments to a
+ * link; {@link TcpConn} and {@link TcpListener} implement `Conn` and
+ * `Listener` from `deno/net/types.ts`, so code written for the kernel's TCP
+ * (a netcat, an HTTP server) runs on socklab's TCP unchanged.
+ *
+ * This is the only part of deno/tcp/ that reads a clock or sets a timer.
+ *
+ * @module
+ */
+import type { Conn, InetAddr, Listener } from "../net/types.ts";
+import type { IpSegment, TcpStack } from "./stack.ts";
+import type { TcpSocket } from "./socket.ts";
+
+/** Sends one segment on the link. */
+export type SegmentSink = (segment: IpSegment) => void;
+
+/** A connection error: names the operation and both endpoints. */
+export class TcpConnError extends Error {
+  override name = "TcpConnError";
+}
+
+/**
+ * Drives a stack in real time: processes arriving segments, sends what the
+ * stack produces, and fires its timers.
+ *
+ * @example Two drivers wired back to back
+ * ```ts
+ * import { TcpDriver } from "./conn.ts";
+ * import { TcpStack } from "./stack.ts";
+ * import assert from "node:assert/strict";
+ * let a!: TcpDriver, b!: TcpDriver;
+ * a = new TcpDriver(new TcpStack("10.0.0.1"), (s) => queueMicrotask(() => b.receive(s)));
+ * b = new TcpDriver(new TcpStack("10.0.0.2"), (s) => queueMicrotask(() => a.receive(s)));
+ * const listener = b.listen(7);
+ * const client = await a.connect("10.0.0.2", 7);
+ * const server = await listener.accept();
+ * await client.writeAll(new TextEncoder().encode("hi"));
+ * const buf = new Uint8Array(8);
+ * assert.equal(await server.read(buf), 2);
+ * client.close();
+ * server.close();
+ * listener.close();
+ * a.close();
+ * b.close();
+ * ```
+ */
+export class TcpDriver {
+  /** The stack driven. */
+  readonly stack: TcpStack;
+  readonly #send: SegmentSink;
+  readonly #clock: () => number;
+  #timer: ReturnType<typeof setTimeout> | null = null;
+  #timerAt = Infinity;
+  #closed = false;
+  readonly #waiters = new Set<() => void>();
+  #pumping = false;
+
+  /**
+   * @param stack The stack to drive.
+   * @param send Puts a segment on the link.
+   * @param clock Milliseconds, monotonic (default `performance.now`).
+   */
+  constructor(stack: TcpStack, send: SegmentSink, clock: () => number = () => performance.now()) {
+    this.stack = stack;
+    this.#send = send;
+    this.#clock = clock;
+  }
+
+  /** The driver's current time. */
+  now(): number {
+    return this.#clock();
+  }
+
+  /** Hands an arriving segment to the stack. */
+  receive(segment: IpSegment): void {
+    if (this.#closed) return;
+    this.stack.receive(this.#clock(), segment);
+    this.pump();
+  }
+
+  /** Sends what the stack has, wakes waiting readers and writers, re-arms the timer. */
+  pump(): void {
+    if (this.#closed || this.#pumping) return;
+    this.#pumping = true;
+    try {
+      const now = this.#clock();
+      for (const segment of this.stack.poll(now)) this.#send(segment);
+    } finally {
+      this.#pumping = false;
+    }
+    for (const wake of [...this.#waiters]) wake();
+    this.#arm();
+  }
+
+  #arm(): void {
+    const at = this.stack.pollAt();
+    if (at === null) return this.#disarm();
+    if (this.#timer !== null && at >= this.#timerAt) return;
+    this.#disarm();
+    this.#timerAt = at;
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      this.#timerAt = Infinity;
+      this.pump();
+    }, Math.max(0, Math.ceil(at - this.#clock())));
+  }
+
+  #disarm(): void {
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
+    this.#timerAt = Infinity;
+  }
+
+  /** Resolves when `ready()` holds after some progress; checked after every pump. */
+  wait<T>(ready: () => T | undefined, signal?: { closed: boolean }): Promise<T> {
+    const now = ready();
+    if (now !== undefined) return Promise.resolve(now);
+    return new Promise<T>((resolve, reject) => {
+      const check = () => {
+        try {
+          if (this.#closed || signal?.closed) {
+            this.#waiters.delete(check);
+            return reject(new TcpConnError("operation aborted: the connection or driver closed"));
+          }
+          const value = ready();
+          if (value !== undefined) {
+            this.#waiters.delete(check);
+            resolve(value);
+          }
+        } catch (error) {
+          this.#waiters.delete(check);
+          reject(error);
+        }
+      };
+      this.#waiters.add(check);
+    });
+  }
+
+  /** Wakes every waiter (after a local change such as closing a listener). */
+  wake(): void {
+    for (const wake of [...this.#waiters]) wake();
+  }
+
+  /**
+   * Opens a connection and resolves once it is established.
+   *
+   * @throws {TcpConnError} If the peer refuses or the handshake times out.
+   */
+  async connect(hostname: string, port: number): Promise<TcpConn> {
+    const socket = this.stack.connect({ addr: hostname, port }, this.#clock());
+    this.pump();
+    const conn = new TcpConn(this, socket);
+    await this.wait(() => {
+      if (socket.state === "CLOSED") {
+        throw new TcpConnError(`connect ${conn.describe()}: ${socket.error ?? "closed"}`);
+      }
+      return socket.state === "SYN-SENT" || socket.state === "SYN-RECEIVED" ? undefined : true;
+    });
+    return conn;
+  }
+
+  /** Listens on `port` of the stack's address. */
+  listen(port: number, backlog = 128): TcpListener {
+    this.stack.listen(port, backlog);
+    return new TcpListener(this, port);
+  }
+
+  /** Stops the timer and fails every pending operation. Idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#disarm();
+    this.#closed = true;
+    for (const wake of [...this.#waiters]) wake();
+  }
+}
+
+const CHUNK = 64 * 1024;
+
+/** A socklab TCP connection as a `Conn`. */
+export class TcpConn implements Conn {
+  readonly #driver: TcpDriver;
+  readonly #socket: TcpSocket;
+  readonly #abort = { closed: false };
+  #readable: ReadableStream<Uint8Array> | null = null;
+  #writable: WritableStream<Uint8Array> | null = null;
+
+  /** Wraps a connected (or connecting) socket of `driver`'s stack. */
+  constructor(driver: TcpDriver, socket: TcpSocket) {
+    this.#driver = driver;
+    this.#socket = socket;
+  }
+
+  /** The state machine underneath, for inspection. */
+  get socket(): TcpSocket {
+    return this.#socket;
+  }
+
+  /** This end's address. */
+  get localAddr(): InetAddr {
+    const l = this.#socket.local!;
+    return { family: "inet", hostname: l.addr, port: l.port };
+  }
+
+  /** The peer's address. */
+  get remoteAddr(): InetAddr {
+    const r = this.#socket.remote!;
+    return { family: "inet", hostname: r.addr, port: r.port };
+  }
+
+  /** "local -> remote", for messages. */
+  describe(): string {
+    const l = this.#socket.local, r = this.#socket.remote;
+    return `${l?.addr}:${l?.port} -> ${r?.addr}:${r?.port}`;
+  }
+
+  #failure(op: string): TcpConnError {
+    const s = this.#socket;
+    const why = s.error ? `connection ${s.error}` : `connection is ${s.state}`;
+    return new TcpConnError(`${op} ${this.describe()}: ${why}`);
+  }
+
+  /** Reads into `p`; resolves to the bytes read, or null at the peer's FIN. */
+  async read(p: Uint8Array): Promise<number | null> {
+    if (!(p instanceof Uint8Array)) throw new TypeError("read: expected a Uint8Array");
+    if (this.#abort.closed) throw new TcpConnError(`read ${this.describe()}: closed locally`);
+    if (p.length === 0) return 0;
+    const s = this.#socket;
+    const n = await this.#driver.wait(() => {
+      if (s.recvQueue > 0) return s.recvQueue;
+      if (s.recvFinished) return 0;
+      if (s.error) throw this.#failure("read");
+      if (s.state === "CLOSED") return 0;
+      return undefined;
+    }, this.#abort);
+    if (n === 0) return null;
+    const data = s.recv(p.length);
+    p.set(data);
+    this.#driver.pump(); // a window update may be due
+    return data.length;
+  }
+
+  /** Writes some of `p`; resolves to how many bytes were accepted. */
+  async write(p: Uint8Array): Promise<number> {
+    if (!(p instanceof Uint8Array)) throw new TypeError("write: expected a Uint8Array");
+    if (p.length === 0) return 0;
+    const s = this.#socket;
+    await this.#driver.wait(() => {
+      if (!s.canSend) throw this.#failure("write");
+      return s.sendCapacity > 0 ? true : undefined;
+    }, this.#abort);
+    const n = s.send(p);
+    this.#driver.pump();
+    return n;
+  }
+
+  /** Writes all of `p`. */
+  async writeAll(p: Uint8Array): Promise<void> {
+    for (let off = 0; off < p.length;) off += await this.write(p.subarray(off));
+  }
+
+  /** Sends our FIN; reading continues until the peer's. */
+  closeWrite(): Promise<void> {
+    this.#socket.close(this.#driver.now());
+    this.#driver.pump();
+    return Promise.resolve();
+  }
+
+  /**
+   * Closes both directions: a FIN, or a RST when received data was left
+   * unread (as Linux does). Pending reads and writes reject. Idempotent.
+   */
+  close(): void {
+    if (this.#abort.closed) return;
+    this.#abort.closed = true;
+    if (this.#socket.recvQueue > 0) this.#socket.abort(this.#driver.now());
+    else this.#socket.close(this.#driver.now());
+    this.#driver.pump();
+  }
+
+  /** The bytes from the peer (reading to the end closes the connection). */
+  get readable(): ReadableStream<Uint8Array> {
+    this.#readable ??= new ReadableStream<Uint8Array>({
+      type: "bytes",
+      pull: async (controller) => {
+        const buf = new Uint8Array(CHUNK);
+        const n = await this.read(buf);
+        if (n === null) {
+          controller.close();
+          this.close();
+        } else controller.enqueue(buf.subarray(0, n));
+      },
+      cancel: () => this.close(),
+    });
+    return this.#readable;
+  }
+
+  /** Bytes to the peer (closing it half-closes the connection). */
+  get writable(): WritableStream<Uint8Array> {
+    this.#writable ??= new WritableStream<Uint8Array>({
+      write: (chunk) => this.writeAll(chunk),
+      close: () => this.closeWrite(),
+      abort: () => this.close(),
+    });
+    return this.#writable;
+  }
+
+  /** Same as {@link close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+    return Promise.resolve();
+  }
+}
+
+/** A listening port of a socklab stack as a `Listener`. */
+export class TcpListener implements Listener {
+  readonly #driver: TcpDriver;
+  readonly #port: number;
+  readonly #closed = { closed: false };
+
+  /** Wraps `port`, already listening on `driver`'s stack. */
+  constructor(driver: TcpDriver, port: number) {
+    this.#driver = driver;
+    this.#port = port;
+  }
+
+  /** The bound address. */
+  get addr(): InetAddr {
+    return { family: "inet", hostname: this.#driver.stack.addr, port: this.#port };
+  }
+
+  /** Waits for the next connection past its handshake. */
+  async accept(): Promise<TcpConn> {
+    if (this.#closed.closed) {
+      throw new TcpConnError(`accept ${this.#driver.stack.addr}:${this.#port}: listener closed`);
+    }
+    const socket = await this.#driver.wait(
+      () => this.#driver.stack.accept(this.#port) ?? undefined,
+      this.#closed,
+    );
+    return new TcpConn(this.#driver, socket);
+  }
+
+  /** Stops listening; pending accepts reject. Idempotent. */
+  close(): void {
+    if (this.#closed.closed) return;
+    this.#closed.closed = true;
+    this.#driver.stack.unlisten(this.#port, this.#driver.now());
+    this.#driver.pump();
+    this.#driver.wake();
+  }
+
+  /** Accepts connections until the listener is closed. */
+  async *[Symbol.asyncIterator](): AsyncIterator<Conn> {
+    while (!this.#closed.closed) {
+      try {
+        yield await this.accept();
+      } catch (error) {
+        if (this.#closed.closed) return;
+        throw error;
+      }
+    }
+  }
+
+  /** Same as {@link close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,104 @@
+import assert from "node:assert/strict";
+import { TcpConnError, TcpDriver } from "./conn.ts";
+import { TcpStack } from "./stack.ts";
+
+/** Two drivers wired back to back through microtasks (no I/O). */
+function wired() {
+  const a: TcpDriver = new TcpDriver(
+    new TcpStack("10.0.0.1"),
+    (s) => queueMicrotask(() => b.receive(s)),
+  );
+  const b: TcpDriver = new TcpDriver(
+    new TcpStack("10.0.0.2"),
+    (s) => queueMicrotask(() => a.receive(s)),
+  );
+  return {
+    a,
+    b,
+    [Symbol.dispose]() {
+      a.close();
+      b.close();
+    },
+  };
+}
+
+const enc = (t: string) => new TextEncoder().encode(t);
+
+Deno.test("TcpConn: read() resolves null after the peer's FIN (half-close), writes still go", async () => {
+  using w = wired();
+  const listener = w.b.listen(80);
+  const client = await w.a.connect("10.0.0.2", 80);
+  const server = await listener.accept();
+  await client.writeAll(enc("question"));
+  await client.closeWrite();
+  const buf = new Uint8Array(100);
+  assert.equal(await server.read(buf), 8);
+  assert.equal(await server.read(buf), null);
+  await server.writeAll(enc("answer"));
+  assert.equal(await client.read(buf), 6);
+  assert.deepEqual(server.remoteAddr, client.localAddr);
+  client.close();
+  server.close();
+  listener.close();
+});
+
+Deno.test("TcpConn: a reset surfaces as a TcpConnError naming both endpoints", async () => {
+  using w = wired();
+  const listener = w.b.listen(80);
+  const client = await w.a.connect("10.0.0.2", 80);
+  const server = await listener.accept();
+  client.socket.abort();
+  w.a.pump();
+  await assert.rejects(server.read(new Uint8Array(4)), (e: Error) => {
+    return e instanceof TcpConnError &&
+      /read 10\.0\.0\.2:80 -> 10\.0\.0\.1:\d+: connection reset/.test(e.message);
+  });
+  await assert.rejects(server.write(enc("x")), /write .*reset/);
+  server.close();
+  listener.close();
+});
+
+Deno.test("TcpConn: the readable and writable streams carry the bytes and the FIN", async () => {
+  using w = wired();
+  const listener = w.b.listen(80);
+  const client = await w.a.connect("10.0.0.2", 80);
+  const server = await listener.accept();
+  const sent = new Uint8Array(300_000).map((_, i) => i % 251);
+  const [, got] = await Promise.all([
+    new Response(sent).body!.pipeTo(client.writable),
+    new Response(server.readable).arrayBuffer(),
+  ]);
+  assert.deepEqual(new Uint8Array(got), sent);
+  client.close();
+  listener.close();
+});
+
+Deno.test("TcpListener: close() rejects a pending accept() and ends the iterator", async () => {
+  using w = wired();
+  const listener = w.b.listen(80);
+  const pending = listener.accept();
+  listener.close();
+  await assert.rejects(pending, TcpConnError);
+  for await (const _ of listener) assert.fail("no connection expected");
+  await assert.rejects(listener.accept(), /listener closed/);
+});
+
+Deno.test("TcpDriver: close() fails pending operations instead of leaving them hanging", async () => {
+  using w = wired();
+  const listener = w.b.listen(80);
+  const client = await w.a.connect("10.0.0.2", 80);
+  const read = client.read(new Uint8Array(1));
+  w.a.close();
+  await assert.rejects(read, TcpConnError);
+  listener.close();
+});
+
+Deno.test("TcpConn: read() and write() reject what is not a Uint8Array", async () => {
+  using w = wired();
+  const listener = w.b.listen(80);
+  const client = await w.a.connect("10.0.0.2", 80);
+  await assert.rejects(client.read("x" as never), TypeError);
+  await assert.rejects(client.write([1] as never), TypeError);
+  client.close();
+  listener.close();
+});
