@@ -12,6 +12,7 @@ import { benchChecksum } from "./checksum.ts";
 export const BENCHMARKS: Record<string, () => Promise<string>> = {
   checksum: () => benchChecksum(),
   http: () => import("./http.ts").then((m) => m.benchHttp()),
+  wire: () => import("./wire.ts").then((m) => m.benchWire()),
   packet: () => import("./packet.ts").then((m) => m.benchPacket()),
 };
 

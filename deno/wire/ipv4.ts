@@ -21,6 +21,7 @@
  */
 import { inetChecksum } from "../checksum.ts";
 import { checkBytes, checkInt, WireError } from "./error.ts";
+import { get16, set16 } from "./_bytes.ts";
 import { checkAddress } from "./ip.ts";
 
 /** Field offsets of the IPv4 header (RFC 791 §3.1). */
@@ -78,13 +79,11 @@ export interface Ipv4Repr {
 export class Ipv4Packet {
   /** The packet's bytes. */
   readonly bytes: Uint8Array;
-  #view: DataView;
 
   /** Wraps `bytes` without checking them. */
   constructor(bytes: Uint8Array) {
     checkBytes("Ipv4Packet", bytes);
     this.bytes = bytes;
-    this.#view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
   /**
@@ -137,11 +136,11 @@ export class Ipv4Packet {
   }
   /** The total length field: header plus payload. */
   get totalLen(): number {
-    return this.#view.getUint16(Field.LENGTH);
+    return get16(this.bytes, Field.LENGTH);
   }
   /** The identification field. */
   get ident(): number {
-    return this.#view.getUint16(Field.IDENT);
+    return get16(this.bytes, Field.IDENT);
   }
   /** The DF flag. */
   get dontFrag(): boolean {
@@ -153,7 +152,7 @@ export class Ipv4Packet {
   }
   /** The fragment offset in bytes. */
   get fragOffset(): number {
-    return (this.#view.getUint16(Field.FLG_OFF) & 0x1fff) * 8;
+    return (get16(this.bytes, Field.FLG_OFF) & 0x1fff) * 8;
   }
   /** Time to live. */
   get ttl(): number {
@@ -165,10 +164,10 @@ export class Ipv4Packet {
   }
   /** The header checksum field. */
   get checksum(): number {
-    return this.#view.getUint16(Field.CHECKSUM);
+    return get16(this.bytes, Field.CHECKSUM);
   }
   set checksum(value: number) {
-    this.#view.setUint16(Field.CHECKSUM, value);
+    set16(this.bytes, Field.CHECKSUM, value);
   }
   /** The source address (a view). */
   get src(): Uint8Array {

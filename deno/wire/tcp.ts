@@ -26,6 +26,7 @@
  * @module
  */
 import { checkBytes, checkInt, WireError } from "./error.ts";
+import { get16, get32, set16, set32 } from "./_bytes.ts";
 import { IpProtocol, pseudoChecksum, type PseudoHeader } from "./ip.ts";
 
 /**
@@ -133,13 +134,11 @@ const WHAT = "TCP segment";
 export class TcpPacket {
   /** The segment's bytes, header first. */
   readonly bytes: Uint8Array;
-  #view: DataView;
 
   /** Wraps `bytes` without checking them (they must hold at least a 20-byte header). */
   constructor(bytes: Uint8Array) {
     checkBytes("TcpPacket", bytes);
     this.bytes = bytes;
-    this.#view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
   /**
@@ -169,31 +168,31 @@ export class TcpPacket {
 
   /** The source port. */
   get srcPort(): number {
-    return this.#view.getUint16(Field.SRC_PORT);
+    return get16(this.bytes, Field.SRC_PORT);
   }
   set srcPort(value: number) {
-    this.#view.setUint16(Field.SRC_PORT, value);
+    set16(this.bytes, Field.SRC_PORT, value);
   }
   /** The destination port. */
   get dstPort(): number {
-    return this.#view.getUint16(Field.DST_PORT);
+    return get16(this.bytes, Field.DST_PORT);
   }
   set dstPort(value: number) {
-    this.#view.setUint16(Field.DST_PORT, value);
+    set16(this.bytes, Field.DST_PORT, value);
   }
   /** The sequence number. */
   get seq(): number {
-    return this.#view.getUint32(Field.SEQ);
+    return get32(this.bytes, Field.SEQ);
   }
   set seq(value: number) {
-    this.#view.setUint32(Field.SEQ, value);
+    set32(this.bytes, Field.SEQ, value);
   }
   /** The acknowledgement number field (meaningful when ACK is set). */
   get ack(): number {
-    return this.#view.getUint32(Field.ACK);
+    return get32(this.bytes, Field.ACK);
   }
   set ack(value: number) {
-    this.#view.setUint32(Field.ACK, value);
+    set32(this.bytes, Field.ACK, value);
   }
   /** The header length in bytes (the data offset field times 4). */
   get headerLen(): number {
@@ -204,31 +203,31 @@ export class TcpPacket {
   }
   /** The nine flag bits ({@link TcpFlag}). */
   get flags(): number {
-    return this.#view.getUint16(Field.FLAGS) & 0x1ff;
+    return get16(this.bytes, Field.FLAGS) & 0x1ff;
   }
   set flags(value: number) {
-    this.#view.setUint16(Field.FLAGS, (this.#view.getUint16(Field.FLAGS) & 0xfe00) | value);
+    set16(this.bytes, Field.FLAGS, (get16(this.bytes, Field.FLAGS) & 0xfe00) | value);
   }
   /** The window field (unscaled). */
   get window(): number {
-    return this.#view.getUint16(Field.WINDOW);
+    return get16(this.bytes, Field.WINDOW);
   }
   set window(value: number) {
-    this.#view.setUint16(Field.WINDOW, value);
+    set16(this.bytes, Field.WINDOW, value);
   }
   /** The checksum field. */
   get checksum(): number {
-    return this.#view.getUint16(Field.CHECKSUM);
+    return get16(this.bytes, Field.CHECKSUM);
   }
   set checksum(value: number) {
-    this.#view.setUint16(Field.CHECKSUM, value);
+    set16(this.bytes, Field.CHECKSUM, value);
   }
   /** The urgent pointer field. */
   get urgent(): number {
-    return this.#view.getUint16(Field.URGENT);
+    return get16(this.bytes, Field.URGENT);
   }
   set urgent(value: number) {
-    this.#view.setUint16(Field.URGENT, value);
+    set16(this.bytes, Field.URGENT, value);
   }
   /** The option bytes between the fixed header and the data. */
   get options(): Uint8Array {
@@ -255,10 +254,6 @@ export class TcpPacket {
     this.checksum = 0;
     this.checksum = pseudoChecksum(pseudo, IpProtocol.Tcp, this.bytes);
   }
-}
-
-function u32(bytes: Uint8Array, at: number): number {
-  return ((bytes[at] << 24) | (bytes[at + 1] << 16) | (bytes[at + 2] << 8) | bytes[at + 3]) >>> 0;
 }
 
 interface ParsedOptions {
@@ -331,10 +326,12 @@ export function parseOptions(options: Uint8Array): ParsedOptions {
         break;
       case TcpOption.SACK:
         out.sack = [];
-        for (let b = at; b < i + len; b += 8) out.sack.push([u32(options, b), u32(options, b + 4)]);
+        for (let b = at; b < i + len; b += 8) {
+          out.sack.push([get32(options, b), get32(options, b + 4)]);
+        }
         break;
       case TcpOption.TIMESTAMPS:
-        out.timestamp = { value: u32(options, at), echo: u32(options, at + 4) };
+        out.timestamp = { value: get32(options, at), echo: get32(options, at + 4) };
         break;
     }
     i += len;
