@@ -372,3 +372,22 @@ Deno.test(requires(needs, {
     await relay.done();
   },
 }));
+
+Deno.test(requires(needs, {
+  name: "nc -U -u exchanges unix datagrams with a socat echo",
+  async fn() {
+    await withTempDir(async (dir) => {
+      const echo = new Peer("socat", ["-d", "-d", `UNIX-RECVFROM:${dir}/echo.sock,fork`, "PIPE"]);
+      await echo.stderrHas("receiving on");
+      try {
+        const client = nc(["-U", "-u", "-w", "0.2", `${dir}/echo.sock`]);
+        client.send("a unix datagram");
+        client.end();
+        assert.equal(await client.done, 0);
+        assert.equal(client.stdout(), "a unix datagram");
+      } finally {
+        await echo.kill();
+      }
+    });
+  },
+}));

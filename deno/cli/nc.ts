@@ -5,6 +5,7 @@
 // the peer's FIN arrives.
 import { formatAddr, isIPv4, isIPv6, unixAddr } from "../net/addr.ts";
 import { type KernelDatagramSocket, listenDatagram } from "../net/datagram.ts";
+import type { FdSocket } from "../net/fd_socket.ts";
 import { connect, type KernelConn, type KernelListener, listen } from "../net/stream.ts";
 import { TimedOut } from "../net/errors.ts";
 import type { Addr, Datagram } from "../net/types.ts";
@@ -263,7 +264,7 @@ async function datagrams(
   stdout: WritableStreamDefaultWriter<Uint8Array>,
   say: Say,
 ): Promise<void> {
-  let socket: KernelDatagramSocket;
+  let socket: KernelDatagramSocket | FdSocket;
   let peer: Addr | undefined;
   let tempDir: string | undefined;
   if (options.unix) {
@@ -310,7 +311,7 @@ async function datagrams(
  * interrupted, or with -w until that long passes without a datagram.
  */
 async function exchange(
-  socket: KernelDatagramSocket,
+  socket: KernelDatagramSocket | FdSocket,
   peer: Addr,
   input: Input,
   stdout: WritableStreamDefaultWriter<Uint8Array>,

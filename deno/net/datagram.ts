@@ -4,10 +4,11 @@
  * transport-neutral {@link DatagramSocket} of `types.ts`. Each `send` is one
  * datagram and each `receive` returns exactly one: boundaries are kept.
  *
- * This wraps `Deno.listenDatagram` (its "unixpacket" transport is a unix
- * SOCK_DGRAM socket despite the name). It adds typed errors, receive
- * timeouts and AbortSignals that lose no datagram, and multicast
- * membership.
+ * UDP wraps `Deno.listenDatagram`. Unix datagram sockets are opened through
+ * libc (`fd_socket.ts`, needs `--allow-ffi`): Deno's own ("unixpacket", a
+ * SOCK_DGRAM socket despite the name) refuses to send while a receive
+ * waits. Both add typed errors, receive timeouts and AbortSignals that lose
+ * no datagram; UDP adds multicast membership.
  *
  * @example A UDP round trip
  * ```ts
@@ -24,8 +25,12 @@
  * @module
  */
 import { checkPort, formatAddr, fromDenoAddr, inetAddr, isIPv4, isIPv6, unixAddr } from "./addr.ts";
-import { SocketClosed, TimedOut, toNetError } from "./errors.ts";
-import type { Addr, Datagram, DatagramSocket } from "./types.ts";
+import { SocketClosed, toNetError } from "./errors.ts";
+import { type ReceiveOptions, ReceiveQueue } from "./_receive.ts";
+
+export type { ReceiveOptions } from "./_receive.ts";
+import { type FdSocket, openUnixDatagram } from "./fd_socket.ts";
+import type { Addr, Datagram, DatagramSocket, InetAddr, UnixAddr } from "./types.ts";
 
 /** Where to bind a datagram socket: an IP address and port, or a unix path. */
 export type DatagramOptions = UdpOptions | UnixDatagramOptions;
@@ -51,14 +56,6 @@ export interface UnixDatagramOptions {
   path?: string;
 }
 
-/** How long `receive()` waits. */
-export interface ReceiveOptions {
-  /** Gives up with {@link TimedOut} after this many milliseconds. */
-  timeout?: number;
-  /** Gives up when aborted, rejecting with the signal's reason. */
-  signal?: AbortSignal;
-}
-
 /** Membership of a multicast group; `leave()` drops it. */
 export interface MulticastMembership {
   /** Leaves the group (IP_DROP_MEMBERSHIP). */
@@ -71,7 +68,12 @@ export interface MulticastMembership {
  * @throws {AddrInUse} If the address is taken.
  * @throws {TypeError | RangeError | SyntaxError} For malformed options.
  */
-export function listenDatagram(options: DatagramOptions | Addr): KernelDatagramSocket {
+export function listenDatagram(options: UdpOptions | InetAddr): KernelDatagramSocket;
+/** Opens a unix datagram socket (through libc; see `fd_socket.ts`). */
+export function listenDatagram(options: UnixDatagramOptions | UnixAddr): FdSocket;
+/** Opens a UDP or unix datagram socket, as the options say. */
+export function listenDatagram(options: DatagramOptions | Addr): KernelDatagramSocket | FdSocket;
+export function listenDatagram(options: DatagramOptions | Addr): KernelDatagramSocket | FdSocket {
   if (options === null || typeof options !== "object") {
     throw new TypeError("listenDatagram() expects { hostname, port } or { path }");
   }
@@ -98,16 +100,9 @@ export function listenDatagram(options: DatagramOptions | Addr): KernelDatagramS
       throw toNetError(error, { op: "listen", local });
     }
   }
-  const path = (opts as UnixDatagramOptions).path;
-  const local = unixAddr(path ?? "");
-  try {
-    return new KernelDatagramSocket(
-      Deno.listenDatagram({ transport: "unixpacket", path: path || undefined }),
-      path || undefined,
-    );
-  } catch (error) {
-    throw toNetError(error, { op: "listen", local });
-  }
+  // Deno's own unix datagram socket ("unixpacket") cannot send while a
+  // receive waits ("Busy"), so unix datagrams go through libc.
+  return openUnixDatagram((opts as UnixDatagramOptions).path || undefined);
 }
 
 /** A datagram socket over the kernel: UDP (IPv4, IPv6) or unix SOCK_DGRAM. */
@@ -117,8 +112,8 @@ export class KernelDatagramSocket implements DatagramSocket {
   #socket: Deno.DatagramConn;
   #unlinkPath?: string;
   #closed = false;
-  /** A receive that a timeout or abort gave up on: the next receive takes its datagram. */
-  #pending?: Promise<Datagram>;
+  /** The one receive in flight, shared by callers. */
+  #queue = new ReceiveQueue(() => this.#receiveOne(), () => this.addr);
 
   /** Wraps a Deno datagram socket; `unlinkPath` is removed on close. */
   constructor(socket: Deno.DatagramConn, unlinkPath?: string) {
@@ -164,52 +159,7 @@ export class KernelDatagramSocket implements DatagramSocket {
    */
   receive(options: ReceiveOptions = {}): Promise<Datagram> {
     if (this.#closed) return Promise.reject(this.#closedError("receive"));
-    const { timeout, signal } = options;
-    if (timeout !== undefined && !(Number.isFinite(timeout) && timeout >= 0)) {
-      return Promise.reject(new RangeError(`Invalid timeout: ${timeout} is not milliseconds >= 0`));
-    }
-    signal?.throwIfAborted();
-    const pending = this.#pending ??= this.#receiveOne();
-    // Whoever gets the outcome takes it; a caller that gives up leaves it
-    // in #pending for the next receive().
-    const take = () => {
-      if (this.#pending === pending) this.#pending = undefined;
-    };
-    if (timeout === undefined && signal === undefined) return pending.finally(take);
-    pending.catch(() => {}); // settled by a later receive(), or dropped by close()
-    return new Promise<Datagram>((resolve, reject) => {
-      let waiting = true;
-      const giveUp = (error: unknown) => {
-        if (!waiting) return;
-        waiting = false;
-        clearTimeout(timer);
-        signal?.removeEventListener("abort", onAbort);
-        reject(error);
-      };
-      const timer = timeout === undefined ? undefined : setTimeout(
-        () =>
-          giveUp(
-            new TimedOut(`no datagram within ${timeout} ms`, { op: "receive", local: this.addr }),
-          ),
-        timeout,
-      );
-      const onAbort = () => giveUp(signal!.reason);
-      signal?.addEventListener("abort", onAbort, { once: true });
-      pending.then(
-        (d) => {
-          if (!waiting) return;
-          waiting = false;
-          clearTimeout(timer);
-          signal?.removeEventListener("abort", onAbort);
-          take();
-          resolve(d);
-        },
-        (e) => {
-          take();
-          giveUp(e);
-        },
-      );
-    });
+    return this.#queue.receive(options);
   }
 
   async #receiveOne(): Promise<Datagram> {
@@ -276,7 +226,6 @@ export class KernelDatagramSocket implements DatagramSocket {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#pending?.catch(() => {});
     this.#socket.close();
     if (this.#unlinkPath !== undefined) {
       try {
@@ -291,7 +240,7 @@ export class KernelDatagramSocket implements DatagramSocket {
   async [Symbol.asyncDispose](): Promise<void> {
     this.close();
     // Let a receive in flight see the close before the caller moves on.
-    await this.#pending?.catch(() => {});
+    await this.#queue.pending;
   }
 
   /** The bound address, for logs. */

@@ -32,3 +32,5 @@ export * from "./errors.ts";
 export * from "./stream.ts";
 export * from "./datagram.ts";
 export * from "./procnet.ts";
+export * from "./fd_socket.ts";
+export * from "./ping.ts";

@@ -1,0 +1,318 @@
+// The few libc socket calls Deno has no API for, through Deno's FFI (Linux,
+// x86-64 and arm64 layouts). Private: the rest of deno/net uses this file
+// through small typed functions, never a raw pointer.
+//
+// Every function here is synchronous except `pollIn`, which blocks in poll(2)
+// on one of Deno's worker threads (a `nonblocking` FFI symbol), so waiting
+// for a datagram costs no busy loop and no event-loop stall.
+import type { Addr } from "./types.ts";
+
+export const AF_UNIX = 1;
+export const AF_INET = 2;
+export const AF_INET6 = 10;
+export const SOCK_STREAM = 1;
+export const SOCK_DGRAM = 2;
+export const SOCK_RAW = 3;
+export const SOCK_NONBLOCK = 0o4000;
+export const SOCK_CLOEXEC = 0o2000000;
+export const IPPROTO_IP = 0;
+export const IPPROTO_ICMP = 1;
+export const IPPROTO_TCP = 6;
+export const IPPROTO_UDP = 17;
+export const IPPROTO_IPV6 = 41;
+export const IPPROTO_ICMPV6 = 58;
+export const SOL_SOCKET = 1;
+export const SHUT_RDWR = 2;
+export const MSG_DONTWAIT = 0x40;
+
+export const EAGAIN = 11;
+export const EINTR = 4;
+
+const POLLIN = 0x1;
+
+const SYMBOLS = {
+  socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
+  bind: { parameters: ["i32", "buffer", "u32"], result: "i32" },
+  connect: { parameters: ["i32", "buffer", "u32"], result: "i32" },
+  sendto: { parameters: ["i32", "buffer", "usize", "i32", "buffer", "u32"], result: "isize" },
+  recvfrom: { parameters: ["i32", "buffer", "usize", "i32", "buffer", "buffer"], result: "isize" },
+  setsockopt: { parameters: ["i32", "i32", "i32", "buffer", "u32"], result: "i32" },
+  getsockopt: { parameters: ["i32", "i32", "i32", "buffer", "buffer"], result: "i32" },
+  getsockname: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
+  close: { parameters: ["i32"], result: "i32" },
+  pipe2: { parameters: ["buffer", "i32"], result: "i32" },
+  write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+  poll: { parameters: ["buffer", "u64", "i32"], result: "i32", nonblocking: true },
+  __errno_location: { parameters: [], result: "pointer" },
+  strerror: { parameters: ["i32"], result: "pointer" },
+} as const;
+
+type Library = Deno.DynamicLibrary<typeof SYMBOLS>;
+let library: Library | undefined;
+let users = 0;
+
+/**
+ * Opens libc for one more user. The library stays open while any user
+ * holds it and is closed after the last {@link releaseLibc} (so nothing
+ * here needs --allow-ffi until used, and Deno's resource sanitizer sees
+ * no library left open once every socket is closed).
+ */
+export function acquireLibc(): void {
+  if (users === 0) {
+    if (Deno.build.os !== "linux") {
+      throw new Error(`This needs Linux (libc through FFI); this is ${Deno.build.os}`);
+    }
+    library = Deno.dlopen("libc.so.6", SYMBOLS);
+  }
+  users++;
+}
+
+/** Gives back what {@link acquireLibc} took. */
+export function releaseLibc(): void {
+  if (users === 0) return;
+  if (--users === 0) {
+    library!.close();
+    library = undefined;
+  }
+}
+
+/** Runs `fn` with libc open. */
+export function withLibc<T>(fn: () => T): T {
+  acquireLibc();
+  try {
+    return fn();
+  } finally {
+    releaseLibc();
+  }
+}
+
+function libc(): Library["symbols"] {
+  if (!library) throw new Error("internal: libc used without acquireLibc()");
+  return library.symbols;
+}
+
+/** An error from a libc call: `errno` and its text. */
+export class Errno extends Error {
+  override name = "Errno";
+  constructor(readonly call: string, readonly errno: number) {
+    super(`${call}: ${errnoText(errno)} (errno ${errno})`);
+  }
+}
+
+function errnoText(errno: number): string {
+  const p = libc().strerror(errno);
+  return p === null ? `error ${errno}` : Deno.UnsafePointerView.getCString(p);
+}
+
+function errno(): number {
+  const p = libc().__errno_location();
+  return p === null ? 0 : new Deno.UnsafePointerView(p).getInt32();
+}
+
+function check(call: string, result: number | bigint): number {
+  const n = Number(result);
+  if (n < 0) throw new Errno(call, errno());
+  return n;
+}
+
+/** Encodes an address as a `struct sockaddr_*`. */
+export function encodeSockaddr(addr: Addr): Uint8Array {
+  if (addr.family === "unix") {
+    const out = new Uint8Array(110); // sa_family + sun_path[108]
+    new DataView(out.buffer).setUint16(0, AF_UNIX, true);
+    out.set(new TextEncoder().encode(addr.path), 2);
+    return out;
+  }
+  if (addr.family === "inet") {
+    const out = new Uint8Array(16);
+    const view = new DataView(out.buffer);
+    view.setUint16(0, AF_INET, true);
+    view.setUint16(2, addr.port, false);
+    out.set(addr.hostname.split(".").map(Number), 4);
+    return out;
+  }
+  const out = new Uint8Array(28);
+  const view = new DataView(out.buffer);
+  view.setUint16(0, AF_INET6, true);
+  view.setUint16(2, addr.port, false);
+  out.set(ipv6Bytes(addr.hostname), 8);
+  return out;
+}
+
+/** The 16 bytes of an IPv6 address in text form. */
+export function ipv6Bytes(text: string): Uint8Array {
+  let head = text;
+  let v4: number[] = [];
+  const lastColon = text.lastIndexOf(":");
+  if (text.slice(lastColon + 1).includes(".")) {
+    v4 = text.slice(lastColon + 1).split(".").map(Number);
+    head = text.slice(0, lastColon + 1) + "0:0";
+  }
+  const [left, right] = head.includes("::") ? head.split("::") : [head, undefined];
+  const l = left ? left.split(":") : [];
+  const r = right ? right.split(":") : [];
+  const groups = right === undefined
+    ? l
+    : [...l, ...Array(8 - l.length - r.length).fill("0"), ...r];
+  const out = new Uint8Array(16);
+  groups.forEach((g, i) => {
+    const n = parseInt(g || "0", 16);
+    out[2 * i] = n >> 8;
+    out[2 * i + 1] = n & 0xff;
+  });
+  if (v4.length === 4) out.set(v4, 12);
+  return out;
+}
+
+/** Decodes a `struct sockaddr_*` of `len` bytes. */
+export function decodeSockaddr(buf: Uint8Array, len: number): Addr {
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const family = view.getUint16(0, true);
+  if (family === AF_INET) {
+    return {
+      family: "inet",
+      hostname: Array.from(buf.subarray(4, 8)).join("."),
+      port: view.getUint16(2, false),
+    };
+  }
+  if (family === AF_INET6) {
+    const groups = [];
+    for (let i = 0; i < 8; i++) groups.push(view.getUint16(8 + 2 * i, false).toString(16));
+    const hostname = new URL(`http://[${groups.join(":")}]/`).hostname.slice(1, -1);
+    return { family: "inet6", hostname, port: view.getUint16(2, false) };
+  }
+  if (family === AF_UNIX) {
+    const raw = buf.subarray(2, Math.max(2, len));
+    const end = raw.indexOf(0);
+    return { family: "unix", path: new TextDecoder().decode(end < 0 ? raw : raw.subarray(0, end)) };
+  }
+  // An unnamed unix peer reports just the family, or nothing at all.
+  return { family: "unix", path: "" };
+}
+
+export function socket(domain: number, type: number, protocol: number): number {
+  return check("socket", libc().socket(domain, type | SOCK_CLOEXEC, protocol));
+}
+
+export function bind(fd: number, addr: Addr): void {
+  const sa = encodeSockaddr(addr);
+  check("bind", libc().bind(fd, sa as Uint8Array<ArrayBuffer>, sa.length));
+}
+
+export function connect(fd: number, addr: Addr): void {
+  const sa = encodeSockaddr(addr);
+  check("connect", libc().connect(fd, sa as Uint8Array<ArrayBuffer>, sa.length));
+}
+
+export function close(fd: number): void {
+  libc().close(fd);
+}
+
+/** Sends one datagram; returns the bytes sent. */
+export function sendTo(fd: number, data: Uint8Array, to: Addr): number {
+  const sa = encodeSockaddr(to);
+  return check(
+    "sendto",
+    libc().sendto(
+      fd,
+      data as Uint8Array<ArrayBuffer>,
+      BigInt(data.length),
+      0,
+      sa as Uint8Array<ArrayBuffer>,
+      sa.length,
+    ),
+  );
+}
+
+/**
+ * Receives one datagram without blocking; null when none is queued
+ * (EAGAIN). Returns the datagram's length even if `buf` was shorter.
+ */
+export function receiveFrom(fd: number, buf: Uint8Array): { n: number; from: Addr } | null {
+  const sa = new Uint8Array(128);
+  const len = new Uint32Array([sa.length]);
+  const MSG_TRUNC = 0x20;
+  const r = Number(
+    libc().recvfrom(
+      fd,
+      buf as Uint8Array<ArrayBuffer>,
+      BigInt(buf.length),
+      MSG_DONTWAIT | MSG_TRUNC,
+      sa,
+      len,
+    ),
+  );
+  if (r < 0) {
+    const e = errno();
+    if (e === EAGAIN || e === EINTR) return null;
+    throw new Errno("recvfrom", e);
+  }
+  return { n: r, from: decodeSockaddr(sa, len[0]) };
+}
+
+/** setsockopt(2) with an int value. */
+export function setIntOption(fd: number, level: number, name: number, value: number): void {
+  const v = new Int32Array([value]);
+  check("setsockopt", libc().setsockopt(fd, level, name, new Uint8Array(v.buffer), 4));
+}
+
+/** setsockopt(2) with a byte-string value (for struct options). */
+export function setBytesOption(fd: number, level: number, name: number, value: Uint8Array): void {
+  check(
+    "setsockopt",
+    libc().setsockopt(fd, level, name, value as Uint8Array<ArrayBuffer>, value.length),
+  );
+}
+
+/** getsockopt(2) of an int value. */
+export function getIntOption(fd: number, level: number, name: number): number {
+  const v = new Int32Array(1);
+  const len = new Uint32Array([4]);
+  check(
+    "getsockopt",
+    libc().getsockopt(fd, level, name, new Uint8Array(v.buffer), new Uint8Array(len.buffer)),
+  );
+  return v[0];
+}
+
+/** The address a socket is bound to. */
+export function getSockName(fd: number): Addr {
+  const sa = new Uint8Array(128);
+  const len = new Uint32Array([sa.length]);
+  check("getsockname", libc().getsockname(fd, sa, new Uint8Array(len.buffer)));
+  return decodeSockaddr(sa, len[0]);
+}
+
+/** A pipe whose write end wakes a `pollIn` (returns [read fd, write fd]). */
+export function wakePipe(): [number, number] {
+  const fds = new Int32Array(2);
+  const O_CLOEXEC = 0o2000000;
+  const O_NONBLOCK = 0o4000;
+  check("pipe2", libc().pipe2(new Uint8Array(fds.buffer), O_CLOEXEC | O_NONBLOCK));
+  return [fds[0], fds[1]];
+}
+
+/** Writes one byte to a pipe (to wake a poller). */
+export function wake(fd: number): void {
+  libc().write(fd, new Uint8Array([1]), 1n);
+}
+
+/**
+ * Waits on a worker thread until `fd` is readable or `wakeFd` is; resolves
+ * to "readable" or "woken".
+ */
+export async function pollIn(fd: number, wakeFd: number): Promise<"readable" | "woken"> {
+  // struct pollfd { int fd; short events; short revents; } × 2
+  const fds = new Int32Array(4);
+  const view = new DataView(fds.buffer);
+  view.setInt32(0, fd, true);
+  view.setInt16(4, POLLIN, true);
+  view.setInt32(8, wakeFd, true);
+  view.setInt16(12, POLLIN, true);
+  for (;;) {
+    const r = await libc().poll(new Uint8Array(fds.buffer), 2n, -1);
+    if (r < 0) continue; // EINTR: poll again
+    if (view.getInt16(14, true) !== 0) return "woken";
+    if (view.getInt16(6, true) !== 0) return "readable";
+  }
+}

@@ -1,0 +1,117 @@
+import assert from "node:assert/strict";
+import { missingRoot, requires } from "../_testing.ts";
+import { openRaw, openUnixDatagram } from "./fd_socket.ts";
+import { Pinger } from "./ping.ts";
+import { AddrInUse, SocketClosed, TimedOut } from "./errors.ts";
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "socklab-fd-" });
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("openUnixDatagram() sends while a receive waits on the same socket", async () => {
+  await withTempDir(async (dir) => {
+    await using a = openUnixDatagram(`${dir}/a.sock`);
+    await using b = openUnixDatagram(`${dir}/b.sock`);
+    const waiting = a.receive();
+    assert.equal(await a.send(enc.encode("ping"), b.addr), 4);
+    const got = await b.receive();
+    assert.deepEqual(got.from, a.addr);
+    await b.send(enc.encode("pong!"), got.from);
+    const back = await waiting;
+    assert.equal(dec.decode(back.data), "pong!");
+  });
+});
+
+Deno.test("closing an FdSocket wakes its pending receive with SocketClosed", async () => {
+  const s = openUnixDatagram();
+  const pending = s.receive();
+  s.close();
+  await assert.rejects(pending, SocketClosed);
+  await assert.rejects(s.send(new Uint8Array(1), { family: "unix", path: "/tmp/x" }), SocketClosed);
+  s.close(); // idempotent
+});
+
+Deno.test("an FdSocket receive times out and keeps the late datagram", async () => {
+  await withTempDir(async (dir) => {
+    await using a = openUnixDatagram(`${dir}/a.sock`);
+    await using b = openUnixDatagram();
+    await assert.rejects(a.receive({ timeout: 10 }), TimedOut);
+    await b.send(enc.encode("late"), a.addr);
+    assert.equal(dec.decode((await a.receive()).data), "late");
+  });
+});
+
+Deno.test("openUnixDatagram() on a taken path throws AddrInUse and leaks nothing", async () => {
+  await withTempDir(async (dir) => {
+    await using _a = openUnixDatagram(`${dir}/a.sock`);
+    assert.throws(() => openUnixDatagram(`${dir}/a.sock`), AddrInUse);
+    assert.throws(() => openUnixDatagram(`${dir}/${"n".repeat(120)}`), RangeError);
+  });
+});
+
+Deno.test("openRaw() rejects malformed options", () => {
+  assert.throws(() => openRaw({ family: "unix" as never, protocol: 1 }), TypeError);
+  assert.throws(() => openRaw({ family: "inet", protocol: 0 }), RangeError);
+  assert.throws(() => openRaw({ family: "inet", protocol: 256 }), RangeError);
+  assert.throws(() => openRaw({ family: "inet", protocol: 1, hostname: "::1" }), TypeError);
+});
+
+for (const [family, host] of [["inet", "127.0.0.1"], ["inet6", "::1"]] as const) {
+  Deno.test(requires(missingRoot(), {
+    name: `a raw ${family} socket pings ${host} with ICMP echo`,
+    async fn() {
+      await using pinger = new Pinger(family, 0x5eed);
+      const data = enc.encode("socklab ping payload");
+      for (const seq of [1, 2]) {
+        await pinger.send(host, seq, data);
+        const reply = await pinger.reply(seq, 5000);
+        assert.equal(reply.from.hostname, host);
+        assert.equal(reply.ident, 0x5eed);
+        assert.equal(dec.decode(reply.data), "socklab ping payload");
+        if (family === "inet") assert.ok(reply.ttl! > 0);
+      }
+    },
+  }));
+}
+
+Deno.test(requires(missingRoot(), {
+  name: "a raw socket without root fails with PermissionDenied (checked as user nobody)",
+  async fn() {
+    const script = `
+      import { openRaw } from ${JSON.stringify(new URL("./fd_socket.ts", import.meta.url).href)};
+      try { openRaw({ family: "inet", protocol: 1 }); console.log("opened"); }
+      catch (e) { console.log(e.name + ": " + e.message); }
+    `;
+    const denoDir = await Deno.makeTempDir({ prefix: "socklab-nobody-" });
+    await Deno.chmod(denoDir, 0o777);
+    const out = await new Deno.Command("setpriv", {
+      args: [
+        "--reuid=65534",
+        "--regid=65534",
+        "--clear-groups",
+        "--inh-caps=-all",
+        "--bounding-set=-all",
+        Deno.execPath(),
+        "eval",
+        "--no-config",
+        script,
+      ],
+      env: { DENO_DIR: denoDir, HOME: denoDir },
+      stderr: "piped",
+    }).output().finally(() => Deno.remove(denoDir, { recursive: true }));
+    const text = dec.decode(out.stdout).trim();
+    assert.equal(
+      text,
+      "PermissionDenied: socket on 0.0.0.0:0: permission denied (operation not permitted)",
+      dec.decode(out.stderr),
+    );
+  },
+}));
