@@ -14,6 +14,7 @@ export const BENCHMARKS: Record<string, () => Promise<string>> = {
   http: () => import("./http.ts").then((m) => m.benchHttp()),
   wire: () => import("./wire.ts").then((m) => m.benchWire()),
   packet: () => import("./packet.ts").then((m) => m.benchPacket()),
+  tcp: () => import("./tcp.ts").then((m) => m.benchTcp()),
 };
 
 if (import.meta.main) {

@@ -1,0 +1,183 @@
+// socklab's TCP bulk throughput, measured in one run beside its peers:
+// - on the lossless simulated network (virtual time: only CPU counts),
+// - over the UDP link on loopback, beside Deno's raw UDP datagram rate at the
+//   same datagram size (awaiting each send) and the kernel's TCP over
+//   loopback (256 KiB writes).
+// Every number comes from this run; the ratios are what carry to other machines.
+import { SimNetwork } from "../deno/link/sim.ts";
+import { UdpLink } from "../deno/link/udp.ts";
+import { table } from "./_harness.ts";
+
+const MB = 1e6;
+
+/** Goodput of a one-way bulk transfer on the simulated network, bytes/s of wall time. */
+function simBulk(mtu: number, bytes: number): number {
+  const net = new SimNetwork({ seed: 1, link: { mtu } });
+  const mss = mtu - 40;
+  const a = net.addHost("10.0.0.1", { mss, delayedAck: 0 });
+  const b = net.addHost("10.0.0.2", { mss, delayedAck: 0 });
+  b.listen(80);
+  const data = new Uint8Array(1 << 20).map((_, i) => i);
+  const client = a.connect({ addr: "10.0.0.2", port: 80 }, 0);
+  let server = null as ReturnType<typeof b.accept>;
+  let sent = 0, received = 0;
+  const start = performance.now();
+  net.run({
+    maxTime: 1e9,
+    onStep() {
+      server ??= b.accept(80);
+      while (sent < bytes && client.canSend && client.sendCapacity > 0) {
+        sent += client.send(data.subarray(0, Math.min(data.length, bytes - sent)));
+      }
+      if (server && server.recvQueue > 0) received += server.recv().length;
+    },
+    until: () => received >= bytes,
+  });
+  const seconds = (performance.now() - start) / 1000;
+  if (received !== bytes) throw new Error(`sim bench: ${received} of ${bytes} bytes arrived`);
+  return bytes / seconds;
+}
+
+/** Bulk goodput over the UDP link on loopback, bytes/s, and datagrams/s sent. */
+async function udpLinkBulk(mtu: number, bytes: number): Promise<{ rate: number; dgrams: number }> {
+  const config = { delayedAck: 0, rtt: { initialRto: 200, minRto: 50, maxRto: 5000 } };
+  const a = UdpLink.open({ addr: "10.0.0.1", impairments: { mtu }, config });
+  const b = UdpLink.open({ addr: "10.0.0.2", impairments: { mtu }, config });
+  a.addPeer("10.0.0.2", b.udpAddr);
+  b.addPeer("10.0.0.1", a.udpAddr);
+  try {
+    const listener = b.listen(80);
+    const client = await a.connect("10.0.0.2", 80);
+    const server = await listener.accept();
+    const chunk = new Uint8Array(256 * 1024);
+    const start = performance.now();
+    const sentBefore = a.stats.sent;
+    const writer = (async () => {
+      for (let sent = 0; sent < bytes; sent += chunk.length) await client.writeAll(chunk);
+    })();
+    const buf = new Uint8Array(256 * 1024);
+    let got = 0;
+    while (got < bytes) {
+      const n = await server.read(buf);
+      if (n === null) break;
+      got += n;
+    }
+    await writer;
+    const seconds = (performance.now() - start) / 1000;
+    const dgrams = (a.stats.sent - sentBefore) / seconds;
+    client.close();
+    server.close();
+    listener.close();
+    return { rate: got / seconds, dgrams };
+  } finally {
+    await a.close();
+    await b.close();
+  }
+}
+
+/** Deno's raw UDP datagram rate on loopback, awaiting each send. */
+async function rawUdp(size: number, budgetMs: number): Promise<number> {
+  const rx = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+  const tx = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+  const { hostname, port } = rx.addr as Deno.NetAddr;
+  const to = { transport: "udp" as const, hostname, port };
+  let received = 0, done = false;
+  const reader = (async () => {
+    try {
+      while (!done) {
+        await rx.receive();
+        received++;
+      }
+    } catch { /* closed */ }
+  })();
+  const payload = new Uint8Array(size);
+  const start = performance.now();
+  let sent = 0;
+  while (performance.now() - start < budgetMs) {
+    await tx.send(payload, to);
+    sent++;
+  }
+  const seconds = (performance.now() - start) / 1000;
+  done = true;
+  await new Promise((r) => setTimeout(r, 20));
+  tx.close();
+  rx.close();
+  await reader;
+  return Math.min(sent, received) / seconds;
+}
+
+/** The kernel's TCP over loopback with 256 KiB writes, bytes/s. */
+async function kernelTcp(bytes: number): Promise<number> {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  const accepting = listener.accept();
+  const client = await Deno.connect({ hostname: "127.0.0.1", port });
+  const server = await accepting;
+  const chunk = new Uint8Array(256 * 1024);
+  const start = performance.now();
+  const writer = (async () => {
+    for (let sent = 0; sent < bytes; sent += chunk.length) {
+      for (let off = 0; off < chunk.length;) off += await client.write(chunk.subarray(off));
+    }
+  })();
+  const buf = new Uint8Array(256 * 1024);
+  let got = 0;
+  while (got < bytes) {
+    const n = await server.read(buf);
+    if (n === null) break;
+    got += n;
+  }
+  await writer;
+  const seconds = (performance.now() - start) / 1000;
+  client.close();
+  server.close();
+  listener.close();
+  return got / seconds;
+}
+
+/** Runs every measurement and formats the report. */
+export async function benchTcp(): Promise<string> {
+  const rows: string[][] = [];
+  const simSmall = simBulk(1500, 16 * MB);
+  const simBig = simBulk(65535, 64 * MB);
+  rows.push(["sim, lossless, MTU 1500", `${(simSmall / MB).toFixed(0)} MB/s`, ""]);
+  rows.push(["sim, lossless, MTU 65535", `${(simBig / MB).toFixed(0)} MB/s`, ""]);
+
+  const link1500 = await udpLinkBulk(1500, 8 * MB);
+  const raw1500 = await rawUdp(1500, 500);
+  const link64k = await udpLinkBulk(65507, 64 * MB);
+  const raw64k = await rawUdp(65507, 500);
+  const kernel = await kernelTcp(256 * MB);
+  rows.push([
+    "UDP link, MTU 1500",
+    `${(link1500.rate / MB).toFixed(1)} MB/s`,
+    `${link1500.dgrams.toFixed(0)} datagrams/s`,
+  ]);
+  rows.push(["Deno raw UDP, 1500 B, await each send", "", `${raw1500.toFixed(0)} datagrams/s`]);
+  rows.push([
+    "UDP link, MTU 65507",
+    `${(link64k.rate / MB).toFixed(1)} MB/s`,
+    `${link64k.dgrams.toFixed(0)} datagrams/s`,
+  ]);
+  rows.push([
+    "Deno raw UDP, 65507 B, await each send",
+    `${(raw64k * 65507 / MB).toFixed(1)} MB/s`,
+    `${raw64k.toFixed(0)} datagrams/s`,
+  ]);
+  rows.push(["kernel TCP loopback, 256 KiB writes", `${(kernel / MB).toFixed(0)} MB/s`, ""]);
+  const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
+  return [
+    table(["transfer", "goodput", "datagrams"], rows),
+    "",
+    `sim lossless (MTU 65535) vs target 1 GB/s:            ${ratio(simBig, 1e9)}`,
+    `UDP link datagrams vs raw UDP datagrams, 1500 B:      ${
+      ratio(link1500.dgrams, raw1500)
+    } (target 0.8x)`,
+    `UDP link datagrams vs raw UDP datagrams, 65507 B:     ${ratio(link64k.dgrams, raw64k)}`,
+    `UDP link (MTU 65507) vs kernel TCP over loopback:     ${
+      ratio(link64k.rate, kernel)
+    } (target 0.25x)`,
+  ].join("\n");
+}
+
+if (import.meta.main) console.log(await benchTcp());
