@@ -179,7 +179,7 @@ export const SPARSE_MIN: usize = 2 * K_MAX;
     store<u64>(SLIDE + K, load<u64>(ptr) ^ <u64>c ^ gather64(castagnoli, SLIDE));
     store<u64>(SLIDE + K + LANE, load<u64>(ptr + LANE) ^ gather64(castagnoli, SLIDE + LANE));
   }
-  let skip = 2 * LANE; // bytes of the first block already reduced
+  let skip: usize = 2 * LANE; // bytes of the first block already reduced
   for (let start: usize = 0; start < reduced;) {
     const end = min(start + BLOCK, reduced);
     reduceLanes(castagnoli, ptr + start + skip, SLIDE + skip, SLIDE + (end - start));
