@@ -215,14 +215,15 @@ export function parseRequest(
   if (pos + 1 >= end && pos < end && buf[pos] === CR) return PARTIAL;
   const headEnd = findHeadEnd(buf, Math.max(pos, lastEnd - 3), end);
   if (headEnd === -1) {
-    if (end - pos > maxHead) return fail(out, 431, `request head larger than ${maxHead} bytes`);
+    // Skipped empty lines count too, or a stream of CRLFs would never end.
+    if (end - start > maxHead) return fail(out, 431, `request head larger than ${maxHead} bytes`);
     // Reject garbage early rather than waiting for a blank line that never comes.
     let i = pos;
     while (i < end && CLASS[buf[i]] & TOKEN) i++;
     if (i < end && buf[i] !== SP) return fail(out, 400, "invalid character in the method");
     return PARTIAL;
   }
-  if (headEnd - pos > maxHead) return fail(out, 431, `request head larger than ${maxHead} bytes`);
+  if (headEnd - start > maxHead) return fail(out, 431, `request head larger than ${maxHead} bytes`);
 
   // method SP request-target SP HTTP-version CRLF
   out.methodStart = pos;

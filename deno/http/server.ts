@@ -169,8 +169,8 @@ const encoder = new TextEncoder();
 const CONTINUE = encoder.encode("HTTP/1.1 100 Continue\r\n\r\n");
 const CRLF = encoder.encode("\r\n");
 const LAST_CHUNK = encoder.encode("0\r\n\r\n");
-const READ_SIZE = 16384;
-const OUT_SIZE = 16384;
+const READ_SIZE = 4096; // grows up to maxHeadSize + 1024 for a large head
+const OUT_SIZE = 8192;
 const DRAIN_LIMIT = 65536;
 
 // Methods, interned by their bytes so the common ones cost no decoding.
@@ -293,7 +293,7 @@ class Connection {
   end = 0;
   out = new Uint8Array(OUT_SIZE);
   outLen = 0;
-  scratch = new Uint8Array(OUT_SIZE);
+  scratch: Uint8Array | null = null;
   /** When the current wait must end (ms since the epoch), 0 for none. */
   deadline = 0;
   /** "head" while a request head is awaited with some bytes in, "idle" between requests. */
@@ -315,7 +315,7 @@ class Connection {
     this.conn = conn;
     this.remoteAddr = toAddr(conn.remoteAddr);
     this.info = { remoteAddr: this.remoteAddr, localAddr: toAddr(conn.localAddr) };
-    this.buf = new Uint8Array(Math.max(READ_SIZE, server.maxHeadSize + 1024));
+    this.buf = new Uint8Array(Math.min(READ_SIZE, server.maxHeadSize + 1024));
     this.head = new ParsedHead(server.maxHeaders);
     this.scheme = (conn as { tls?: boolean }).tls ? "https" : "http";
   }
@@ -363,8 +363,9 @@ class Connection {
 
   /** UTF-8 bytes of a body string, in a scratch buffer when it is small. */
   encodeBody(text: string): Uint8Array {
-    if (text.length * 3 > this.scratch.length) return encoder.encode(text);
-    return this.scratch.subarray(0, encoder.encodeInto(text, this.scratch).written);
+    if (text.length * 3 > OUT_SIZE) return encoder.encode(text);
+    const scratch = this.scratch ??= new Uint8Array(OUT_SIZE);
+    return scratch.subarray(0, encoder.encodeInto(text, scratch).written);
   }
 
   /** Buffers ASCII/Latin-1 text for output. */
@@ -384,9 +385,18 @@ class Connection {
     await this.flush();
     if (this.start === this.end) this.start = this.end = 0;
     else if (this.end === this.buf.length) {
-      this.buf.copyWithin(0, this.start, this.end);
-      this.end -= this.start;
-      this.start = 0;
+      if (this.start > 0) {
+        this.buf.copyWithin(0, this.start, this.end);
+        this.end -= this.start;
+        this.start = 0;
+      } else {
+        // A head longer than the buffer: grow (the parser's 431 bounds this).
+        const limit = this.server.maxHeadSize + 1024;
+        if (this.buf.length >= limit) throw new Error("read buffer full (a parser bug)");
+        const bigger = new Uint8Array(Math.min(limit, this.buf.length * 2));
+        bigger.set(this.buf);
+        this.buf = bigger;
+      }
     }
     let n: number | null;
     try {

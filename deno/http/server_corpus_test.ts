@@ -36,6 +36,20 @@ Deno.test("serve() answers a head larger than maxHeadSize with 431", async () =>
   });
 });
 
+Deno.test("serve() accepts a head just under maxHeadSize, larger than its first read buffer", async () => {
+  await withServer(
+    {},
+    (req) => new Response(String(req.headers.get("x")?.length)),
+    async (port) => {
+      const answer = await exchange(
+        port,
+        `GET / HTTP/1.1\r\nHost: a\r\nX: ${"v".repeat(8000)}\r\n\r\n`,
+      );
+      assert.match(answer, /^HTTP\/1\.1 200 [^]*8000$/);
+    },
+  );
+});
+
 Deno.test("serve() answers more than maxHeaders fields with 431", async () => {
   await withServer({ maxHeaders: 10 }, echo, async (port) => {
     const fields = Array.from({ length: 11 }, (_, i) => `X-${i}: ${i}\r\n`).join("");
