@@ -123,6 +123,11 @@ export interface SimOptions {
   readonly trace?: TraceHook | null;
   /** Impairments of every direction not set with {@link SimNetwork.impair}. */
   readonly link?: Partial<Impairments>;
+  /**
+   * A scripted fault: called for every packet sent; a string drops the packet
+   * with that reason (for examples and tests that lose one chosen segment).
+   */
+  readonly fault?: ((segment: IpSegment, now: number) => string | null) | null;
 }
 
 /** How {@link SimNetwork.run} ended. */
@@ -167,11 +172,13 @@ export class SimNetwork {
   readonly #heap: Pending[] = [];
   readonly #wakes: number[] = [];
   readonly #trace: TraceHook | null;
+  readonly #fault: ((segment: IpSegment, now: number) => string | null) | null;
 
   /** @throws {RangeError} For bad default impairments or seed. */
   constructor(options: SimOptions = {}) {
     this.random = new Random(options.seed ?? 1);
     this.#trace = options.trace ?? null;
+    this.#fault = options.fault ?? null;
     this.#default = impairments(options.link ?? {});
   }
 
@@ -312,6 +319,11 @@ export class SimNetwork {
     if (rnd.chance(imp.loss)) {
       this.stats.lost++;
       return this.#drop(key, "loss", seg.repr);
+    }
+    const fault = this.#fault?.(seg, this.#now);
+    if (fault) {
+      this.stats.lost++;
+      return this.#drop(key, fault, seg.repr);
     }
     let depart = this.#now;
     if (imp.rate > 0) {

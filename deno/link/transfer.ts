@@ -12,7 +12,13 @@ import { createHash, type Hash } from "node:crypto";
 import type { TraceHook } from "../trace/events.ts";
 import type { TcpConfig, TcpErrorKind, TcpSocket, TcpState } from "../tcp/socket.ts";
 import { rfc6528Isn } from "../tcp/isn.ts";
-import { type Impairments, type LinkStats, type RunEnd, SimNetwork } from "./sim.ts";
+import {
+  type Impairments,
+  type LinkStats,
+  type RunEnd,
+  SimNetwork,
+  type SimOptions,
+} from "./sim.ts";
 import { Random } from "./random.ts";
 
 /** Who closes first. */
@@ -47,6 +53,8 @@ export interface TransferOptions {
   readonly maxTime?: number;
   /** The trace hook. */
   readonly trace?: TraceHook | null;
+  /** A scripted fault (see {@link SimOptions.fault}). */
+  readonly fault?: SimOptions["fault"];
 }
 
 /** How one end finished. */
@@ -175,7 +183,7 @@ export function runTransfer(options: TransferOptions): TransferResult {
     isn: rfc6528Isn(key),
     ...options.config,
   };
-  const net = new SimNetwork({ seed, trace: options.trace ?? null });
+  const net = new SimNetwork({ seed, trace: options.trace ?? null, fault: options.fault ?? null });
   const clientStack = net.addHost(CLIENT_ADDR, base);
   const serverStack = net.addHost(SERVER_ADDR, { ...base, ...options.serverConfig });
   net.impair(CLIENT_ADDR, SERVER_ADDR, forward);
