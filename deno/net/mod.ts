@@ -34,3 +34,4 @@ export * from "./datagram.ts";
 export * from "./procnet.ts";
 export * from "./fd_socket.ts";
 export * from "./ping.ts";
+export * from "./sockopt.ts";
