@@ -291,16 +291,24 @@ function createCore(exports, engine) {
     crc32c: crcFunction("crc32c", exports.crc32c),
     alloc,
     CoreBuffer,
+    /** Reads `data` like `inetChecksum` does, summing nothing: the ceiling. */
     loadOnly(data) {
-      const ptr = locate("loadOnly", data);
-      if (ptr >= 0) return exports.load_only(ptr, data.length);
-      let x = 0;
-      for (let off = 0; off < data.length; off += INET_PIECE) {
-        const end = Math.min(data.length, off + INET_PIECE);
-        stage(data, off, end);
-        x |= exports.load_only(scratch, end - off);
+      const n = data?.length;
+      if (n <= SMALL_INPUT && data instanceof Uint8Array) {
+        bytes().set(data, scratch);
+        exports.load_only(scratch, n);
+        return;
       }
-      return x;
+      const ptr = locate("loadOnly", data);
+      if (ptr >= 0) {
+        exports.load_only(ptr, n);
+        return;
+      }
+      for (let off = 0; off < n; off += INET_PIECE) {
+        const end = Math.min(n, off + INET_PIECE);
+        stage(data, off, end);
+        exports.load_only(scratch, end - off);
+      }
     },
   });
 }
