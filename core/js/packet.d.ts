@@ -127,7 +127,7 @@ export declare function tcpSegmentedLength(options: SegmentOptions, payloadLengt
 export interface TcpReassemblerOptions {
   /** Sequence number of the first byte expected (RCV.NXT). */
   initialSeq: number;
-  /** Buffer size: the largest receive window (1 byte to 1 GiB). */
+  /** Buffer size: the largest receive window (1 byte to 256 MiB). */
   window: number;
   /** Most out-of-order ranges held at once (default 64). */
   maxRanges?: number;
@@ -207,7 +207,7 @@ export declare class TcpReassembler implements Disposable {
 export interface FragmentReassemblerOptions {
   /** Datagrams in reassembly at once (default 64). */
   maxDatagrams?: number;
-  /** Bytes held across all of them (default 4 MiB). */
+  /** Bytes held across all of them (default 4 MiB, at most 256 MiB). */
   maxBytes?: number;
   /** Time from a datagram's first fragment to giving up (default 30 000 ms). */
   timeoutMs?: number;

@@ -7,6 +7,8 @@
 // them, so bad input throws a TypeError or RangeError naming the argument.
 
 const U32_MAX = 0xffffffff;
+/** The largest reassembly buffer or byte budget: 256 MiB of the core's 4 GiB. */
+const MAX_BUFFER = 1 << 28;
 
 // Segmentation parameter record (core/assembly/packet/segment.ts).
 const P = {
@@ -425,12 +427,13 @@ export function createPacketApi(exports, helpers) {
         throw new TypeError(`${fn}: options must be an object, got ${describe(options)}`);
       }
       const initialSeq = checkInt(fn, "initialSeq", options.initialSeq, 0, U32_MAX);
-      const window = checkInt(fn, "window", options.window, 1, 1 << 30);
+      const window = checkInt(fn, "window", options.window, 1, MAX_BUFFER);
       const maxRanges = optInt(fn, "maxRanges", options.maxRanges, 1, 65536, 64);
-      const h = exports.tcp_reasm_new(initialSeq, window, maxRanges);
-      if (h === 0) {
-        throw new RangeError(`${fn}: the core could not allocate a ${window}-byte window`);
-      }
+      const h = allocating(
+        fn,
+        `a ${window}-byte window`,
+        () => exports.tcp_reasm_new(initialSeq, window, maxRanges),
+      );
       this.#h = h;
       tcpHandles.register(this, h, this.#token);
     }
@@ -562,7 +565,7 @@ export function createPacketApi(exports, helpers) {
       const fn = "new FragmentReassembler()";
       checkObject(fn, "options", options);
       const maxDatagrams = optInt(fn, "maxDatagrams", options.maxDatagrams, 1, 65536, 64);
-      const maxBytes = optInt(fn, "maxBytes", options.maxBytes, 0, U32_MAX, 4 << 20);
+      const maxBytes = optInt(fn, "maxBytes", options.maxBytes, 0, MAX_BUFFER, 4 << 20);
       const maxFragments = optInt(
         fn,
         "maxFragmentsPerDatagram",
@@ -578,8 +581,11 @@ export function createPacketApi(exports, helpers) {
       if (!(timeoutMs > 0) || !Number.isFinite(timeoutMs)) {
         throw new RangeError(`${fn}: timeoutMs must be a positive finite number, got ${timeoutMs}`);
       }
-      const h = exports.frag_new(maxDatagrams, maxBytes, timeoutMs, maxFragments);
-      if (h === 0) throw new RangeError(`${fn}: the core refused these limits`);
+      const h = allocating(
+        fn,
+        "the reassembler",
+        () => exports.frag_new(maxDatagrams, maxBytes, timeoutMs, maxFragments),
+      );
       this.#h = h;
       fragHandles.register(this, h, this.#token);
     }
@@ -654,6 +660,21 @@ export function createPacketApi(exports, helpers) {
     TcpReassembler,
     FragmentReassembler,
   };
+}
+
+/**
+ * Runs `create`, turning the core running out of memory (a trap, or a
+ * handle of 0) into a RangeError that says what could not be allocated.
+ */
+function allocating(fn, what, create) {
+  let h = 0;
+  try {
+    h = create();
+  } catch (cause) {
+    throw new RangeError(`${fn}: the core could not allocate ${what}`, { cause });
+  }
+  if (h === 0) throw new RangeError(`${fn}: the core could not allocate ${what}`);
+  return h;
 }
 
 function checkNow(fn, nowMs) {

@@ -294,6 +294,44 @@ describe.each(engines.map((core) => [core.engine, core]))("%s core", (_name, cor
     expect(bytes.bytesHeld).toBe(68);
   });
 
+  test("a flood of fragments that never complete stays within maxBytes and maxDatagrams", () => {
+    const limits = { maxDatagrams: 32, maxBytes: 64 * 1024, timeoutMs: 1000 };
+    // 32 datagrams of 1044 bytes fit in 64 KiB: the datagram limit bites first.
+    const fr = open(limits);
+    const before = core.memory.buffer.byteLength;
+    const refused = new Set();
+    const payload = stream(1024);
+    for (let i = 0; i < 4000; i++) {
+      // First fragments only, each of a new datagram: none can complete.
+      const first = ipv4({ id: i, more: true, payload });
+      const r = fr.insert(first, i); // 1 ms apart: the oldest time out
+      if (r.status !== "held") refused.add(r.status);
+      if (fr.bytesHeld > limits.maxBytes || fr.pending > limits.maxDatagrams) {
+        throw new Error(`limits broken at fragment ${i}: ${fr.bytesHeld} bytes, ${fr.pending}`);
+      }
+    }
+    expect([...refused].sort()).toEqual(
+      ["outOfMemory", "tooManyDatagrams"].filter((s) => refused.has(s)),
+    );
+    expect(refused.size).toBeGreaterThan(0);
+    expect(core.memory.buffer.byteLength - before).toBeLessThanOrEqual(4 << 20);
+    fr.expire(1e9);
+    expect(fr.bytesHeld).toBe(0);
+  });
+
+  test("a flood of large fragments is held to maxBytes", () => {
+    const fr = open({ maxDatagrams: 1000, maxBytes: 16 * 1024, timeoutMs: 1e9 });
+    const payload = stream(1480);
+    const statuses = new Set();
+    for (let i = 0; i < 200; i++) {
+      statuses.add(fr.insert(ipv4({ id: i, more: true, payload }), 0).status);
+      if (fr.bytesHeld > 16 * 1024) throw new Error(`maxBytes broken at fragment ${i}`);
+    }
+    expect(statuses).toEqual(new Set(["held", "outOfMemory"]));
+    expect(fr.pending).toBe(Math.floor(16 * 1024 / 1500));
+    expect(fr.counters.outOfMemory).toBe(200 - fr.pending);
+  });
+
   test("expire() drops datagrams after timeoutMs and reports those owed an ICMP Time Exceeded", () => {
     const fr = open({ timeoutMs: 100 });
     const withFirst = fragments4(stream(64), [32], { id: 1 });

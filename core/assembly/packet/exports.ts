@@ -48,7 +48,7 @@ function tcpAt(h: i32): TcpReassembler | null {
  * Returns its handle, or 0 when the buffer cannot be allocated.
  */
 export function tcp_reasm_new(initialSeq: u32, cap: u32, maxRanges: i32): i32 {
-  if (cap == 0 || cap > (1 << 30) || maxRanges <= 0 || maxRanges > 65536) return 0;
+  if (cap == 0 || cap > (1 << 28) || maxRanges <= 0 || maxRanges > 65536) return 0;
   const buf = heap.alloc(cap);
   const r = new TcpReassembler(initialSeq, buf, cap, maxRanges);
   for (let k = 0, n = reassemblers.length; k < n; k++) {
