@@ -37,8 +37,18 @@ Flags:
 
 Example:
   $ socklab pcap tests/testdata/rst.pcap
-  rst.pcap: pcap, 29 frames: 28 TCP in 1 connection, 1 other, 0 malformed
+  rst.pcap: pcap, 42 frames: 42 TCP in 1 connection, 0 other, 0 malformed
+
+  tcp.stream 0  10.99.1.1:38686 -> 10.99.2.2:8081  frames 1-42, 0.106 s
+    handshake       SYN, SYN-ACK, ACK
+    negotiated      MSS 1460, window scale 10/10, SACK, timestamps
+    close           client FIN first, then RST from client
+    client->server  78 bytes in 1 data segment, 0 retransmitted, 0 out of order, 0 bad checksums
+    server->client  24576 bytes in 18 data segments, 0 retransmitted, 0 out of order, 0 bad checksums
+  $ socklab pcap --follow 0 --out streams tests/testdata/rst.pcap
   ...
+  wrote streams/stream-0-client.bin (78 bytes)
+  wrote streams/stream-0-server.bin (24576 bytes)
 `;
 
 const side = (o: SynOptions | null) =>

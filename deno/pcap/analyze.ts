@@ -33,7 +33,7 @@ import { WireError } from "../wire/error.ts";
 import { formatAddress, IpProtocol, type PseudoHeader } from "../wire/ip.ts";
 import { Ipv4Packet } from "../wire/ipv4.ts";
 import { parsePacket as parseIpv6 } from "../wire/ipv6.ts";
-import { seqAdd, seqGt, seqLe, seqLt, seqSub } from "../wire/seq.ts";
+import { seqAdd, seqSub } from "../wire/seq.ts";
 import { parse as parseTcp, TcpPacket, type TcpRepr } from "../wire/tcp.ts";
 import { ipOfFrame } from "./link.ts";
 import type { Capture, CapturedPacket } from "./reader.ts";
@@ -235,41 +235,47 @@ export function decodeFrame(packet: CapturedPacket): FrameContents {
   }
 }
 
-/** Reassembles one direction the way tshark's follow does. */
+/**
+ * Reassembles one direction the way tshark's follow does. Positions are
+ * kept as offsets from the start of the stream (unwrapped from 32-bit
+ * sequence numbers), so segments waiting past a gap stay sorted and every
+ * lookup is a binary search: a capture that lost one early segment still
+ * analyzes in O(n log n).
+ */
 class StreamAssembler {
   /** The next sequence number the stream expects; null until known. */
   next: number | null = null;
-  /** The highest sequence number seen (end of data), null until known. */
-  highest: number | null = null;
+  /** Stream offset of the end of the furthest data seen. */
+  highest = 0;
   chunks: Uint8Array[] = [];
+  /** Bytes delivered in order: the stream offset of `next`. */
   length = 0;
-  pending: { seq: number; data: Uint8Array }[] = [];
+  /** Segments past a gap, sorted by start offset (arrival order among equals). */
+  pending: { start: number; data: Uint8Array }[] = [];
+  /** The first pending entry not yet consumed. */
+  head = 0;
+  /** Disjoint sorted [start, end) offsets covered by pending data. */
+  covered: [number, number][] = [];
 
   syn(seq: number) {
-    if (this.next === null) this.next = this.highest = seqAdd(seq, 1);
+    if (this.next === null) this.next = seqAdd(seq, 1);
   }
 
   /** Adds data; returns how the segment relates to what was seen before. */
   data(seq: number, data: Uint8Array): "new" | "retransmission" | "out-of-order" {
-    if (this.next === null) this.next = this.highest = seq;
-    const end = seqAdd(seq, data.length);
-    const next = this.next;
-    const highest = this.highest!;
+    if (this.next === null) this.next = seq;
+    const start = this.length + seqSub(seq, this.next);
+    const end = start + data.length;
     let kind: "new" | "retransmission" | "out-of-order" = "new";
-    if (
-      seqLt(seq, next) || this.pending.some((p) => overlaps(p.seq, p.data.length, seq, data.length))
-    ) {
-      kind = "retransmission";
-    } else if (seqLt(seq, highest)) {
-      kind = "out-of-order";
-    }
-    if (seqGt(end, highest)) this.highest = end;
-    if (seqLe(end, next)) return kind;
-    if (seqGt(seq, next)) {
-      this.pending.push({ seq, data });
+    if (start < this.length || this.coveredOverlaps(start, end)) kind = "retransmission";
+    else if (start < this.highest) kind = "out-of-order";
+    if (end > this.highest) this.highest = end;
+    if (end <= this.length) return kind;
+    if (start > this.length) {
+      this.hold(start, data);
       return kind;
     }
-    this.append(data.subarray(seqSub(next, seq)));
+    this.append(data.subarray(this.length - start));
     this.drain();
     return kind;
   }
@@ -281,19 +287,54 @@ class StreamAssembler {
     this.next = seqAdd(this.next!, bytes.length);
   }
 
-  drain() {
-    for (let progress = true; progress;) {
-      progress = false;
-      for (let i = 0; i < this.pending.length; i++) {
-        const p = this.pending[i];
-        if (seqGt(p.seq, this.next!)) continue;
-        this.pending.splice(i, 1);
-        const end = seqAdd(p.seq, p.data.length);
-        if (seqGt(end, this.next!)) this.append(p.data.subarray(seqSub(this.next!, p.seq)));
-        progress = true;
-        break;
-      }
+  hold(start: number, data: Uint8Array) {
+    // Insert after every entry with the same or an earlier start.
+    let lo = this.head, hi = this.pending.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.pending[mid].start <= start) lo = mid + 1;
+      else hi = mid;
     }
+    this.pending.splice(lo, 0, { start, data });
+    this.cover(start, start + data.length);
+  }
+
+  drain() {
+    while (this.head < this.pending.length && this.pending[this.head].start <= this.length) {
+      const { start, data } = this.pending[this.head++];
+      if (start + data.length > this.length) this.append(data.subarray(this.length - start));
+    }
+    if (this.head > 1024 && this.head * 2 > this.pending.length) {
+      this.pending = this.pending.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  /** The index of the first covered range ending after `offset`. */
+  firstAfter(offset: number): number {
+    let lo = 0, hi = this.covered.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.covered[mid][1] <= offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  coveredOverlaps(start: number, end: number): boolean {
+    const i = this.firstAfter(start);
+    return i < this.covered.length && this.covered[i][0] < end;
+  }
+
+  cover(start: number, end: number) {
+    const i = this.firstAfter(start - 1); // ranges touching `start` merge too
+    let j = i;
+    while (j < this.covered.length && this.covered[j][0] <= end) {
+      start = Math.min(start, this.covered[j][0]);
+      end = Math.max(end, this.covered[j][1]);
+      j++;
+    }
+    this.covered.splice(i, j - i, [start, end]);
   }
 
   bytes(): Uint8Array {
@@ -306,25 +347,14 @@ class StreamAssembler {
     return out;
   }
 
+  /** Bytes waiting past a gap that never filled, each counted once. */
   unfilled(): number {
-    // Bytes waiting past a gap, each counted once.
-    const ranges = this.pending.map((
-      p,
-    ) => [seqSub(p.seq, this.next!), seqSub(p.seq, this.next!) + p.data.length])
-      .sort((a, b) => a[0] - b[0]);
     let total = 0;
-    let reach = 0;
-    for (const [start, end] of ranges) {
-      const from = Math.max(start, reach);
-      if (end > from) total += end - from;
-      reach = Math.max(reach, end);
+    for (const [start, end] of this.covered) {
+      if (end > this.length) total += end - Math.max(start, this.length);
     }
     return total;
   }
-}
-
-function overlaps(aSeq: number, aLen: number, bSeq: number, bLen: number): boolean {
-  return seqLt(aSeq, seqAdd(bSeq, bLen)) && seqLt(bSeq, seqAdd(aSeq, aLen));
 }
 
 function synOptions(tcp: TcpRepr): SynOptions {

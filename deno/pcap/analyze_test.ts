@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import { analyze, decodeFrame } from "./analyze.ts";
 import { Conversation, rawCapture, text } from "./_builders.ts";
 
@@ -179,4 +180,49 @@ Deno.test("decodeFrame() verifies checksums and marks frames cut by the snap len
   assert.equal(cut.kind === "tcp" && cut.segment.checksumOk, null);
   const arp = decodeFrame({ ...frame, linkType: 1, data: new Uint8Array(42).fill(0x06, 12, 13) });
   assert.equal(arp.kind, "other");
+});
+
+Deno.test("analyze() reassembles any reordering and duplication of a stream's segments exactly", () => {
+  const stream = text(600);
+  fc.assert(
+    fc.property(
+      fc.nat({ max: 0xffffffff }),
+      fc.array(fc.integer({ min: 1, max: 120 }), { minLength: 1, maxLength: 12 }),
+      fc.array(fc.nat(), { maxLength: 30 }),
+      fc.array(fc.tuple(fc.nat(), fc.nat(), fc.integer({ min: 1, max: 200 })), { maxLength: 6 }),
+      (isn, cuts, order, extra) => {
+        // Cut the stream into segments, add overlapping copies, shuffle.
+        const edges = [...new Set([0, ...cuts.map((c) => (c * 7) % 600), 600])].sort((a, b) =>
+          a - b
+        );
+        const segments = edges.slice(1).map((end, i) => [edges[i], end] as const);
+        for (const [from, _, len] of extra) {
+          const start = from % 600;
+          segments.push([start, Math.min(600, start + len)]);
+        }
+        for (let i = 0; i < order.length; i++) {
+          const j = order[i] % segments.length, k = i % segments.length;
+          [segments[j], segments[k]] = [segments[k], segments[j]];
+        }
+        const conv = handshake(new Conversation(), 100, isn);
+        for (const [start, end] of segments) {
+          conv.s({ seq: (isn + 1 + start) >>> 0, ack: 101, payload: stream.subarray(start, end) });
+        }
+        const a = analyze(rawCapture(conv.packets));
+        assert.deepEqual(a.streamBytes(0, "toClient"), stream);
+        assert.equal(a.connections[0].toClient.unfilledBytes, 0);
+      },
+    ),
+    { numRuns: 300 },
+  );
+});
+
+Deno.test("analyze() handles thousands of segments waiting behind a gap that never fills", () => {
+  const conv = handshake(new Conversation());
+  for (let i = 1; i <= 5000; i++) conv.s({ seq: 5001 + 10 * i, ack: 101, payload: text(10) });
+  conv.s({ seq: 5001 + 10 * 2500, ack: 101, payload: text(10) }); // a retransmission in the held data
+  const a = analyze(rawCapture(conv.packets));
+  assert.equal(a.streamBytes(0, "toClient").length, 0);
+  assert.equal(a.connections[0].toClient.unfilledBytes, 50000);
+  assert.equal(a.connections[0].toClient.retransmissions, 1);
 });

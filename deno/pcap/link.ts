@@ -11,7 +11,7 @@
  * frame[12] = 0x08; // EtherType IPv4
  * frame[14] = 0x45;
  * const found = ipOfFrame(LinkType.ETHERNET, frame);
- * console.assert(found.version === 4 && found.packet.length === 20);
+ * console.assert(found?.version === 4 && found.packet.length === 20);
  * ```
  *
  * @module
