@@ -37,6 +37,29 @@
  * assert.equal(out.nextSeq, (0xfffffff0 + 3000) % 2 ** 32);
  * ```
  *
+ * @example Reassemble IPv6 fragments, with a limit on memory
+ * ```ts
+ * import { FragmentReassembler } from "./core_packet.ts";
+ * import assert from "node:assert/strict";
+ * using fr = new FragmentReassembler({ maxBytes: 1 << 20, timeoutMs: 60_000 });
+ * const fragment = (offset: number, more: boolean, data: number[]) => {
+ *   const p = new Uint8Array(48 + data.length);
+ *   p[0] = 0x60;
+ *   p[5] = 8 + data.length; // payload length
+ *   p[6] = 44; // next header: Fragment
+ *   p[23] = 1; // source ::1, destination ::2
+ *   p[39] = 2;
+ *   p.set([17, 0, offset >> 8, (offset & 0xf8) | (more ? 1 : 0), 0, 0, 0, 9], 40);
+ *   p.set(data, 48);
+ *   return p;
+ * };
+ * assert.equal(fr.insert(fragment(8, false, [9, 10]), 0).status, "held");
+ * const { status, complete } = fr.insert(fragment(0, true, [1, 2, 3, 4, 5, 6, 7, 8]), 5);
+ * assert.equal(status, "complete");
+ * assert.equal(complete!.length, 40 + 10); // the Fragment header is gone
+ * assert.equal(complete![6], 17); // next header: UDP
+ * ```
+ *
  * @module
  */
 export {
