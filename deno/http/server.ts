@@ -349,14 +349,37 @@ class Connection {
     const n = this.outLen;
     this.outLen = 0;
     await writeAll(this.conn, this.out.subarray(0, n));
+    if (this.out.length > 4 * OUT_SIZE) this.out = new Uint8Array(OUT_SIZE);
   }
 
-  /** Buffers `bytes` for output, flushing first if they do not fit. */
-  async put(bytes: Uint8Array): Promise<void> {
-    if (this.outLen + bytes.length > this.out.length) {
+  /** Flushes when the input holds no further request to answer first, or output piles up. */
+  async flushUnlessPipelined(keepAlive: boolean): Promise<void> {
+    if (!keepAlive || this.start === this.end || this.outLen >= OUT_SIZE) await this.flush();
+  }
+
+  /** Makes room for `n` more output bytes (the buffer grows; flush shrinks it back). */
+  reserve(n: number): void {
+    if (this.outLen + n <= this.out.length) return;
+    const bigger = new Uint8Array(Math.max(this.out.length * 2, this.outLen + n));
+    bigger.set(this.out.subarray(0, this.outLen));
+    this.out = bigger;
+  }
+
+  /** Sends a complete body after the buffered head: with it when small, by itself when large. */
+  async putBody(bytes: Uint8Array | null, keepAlive: boolean): Promise<void> {
+    if (bytes !== null && bytes.length > OUT_SIZE) {
       await this.flush();
-      if (bytes.length > this.out.length) return writeAll(this.conn, bytes);
+      await writeAll(this.conn, bytes);
+      if (!keepAlive) return;
+    } else if (bytes !== null) {
+      this.put(bytes);
     }
+    await this.flushUnlessPipelined(keepAlive);
+  }
+
+  /** Buffers `bytes` for output. */
+  put(bytes: Uint8Array): void {
+    this.reserve(bytes.length);
     this.out.set(bytes, this.outLen);
     this.outLen += bytes.length;
   }
@@ -369,11 +392,8 @@ class Connection {
   }
 
   /** Buffers ASCII/Latin-1 text for output. */
-  async putText(text: string): Promise<void> {
-    if (this.outLen + text.length * 3 > this.out.length) {
-      await this.flush();
-      if (text.length * 3 > this.out.length) return writeAll(this.conn, encoder.encode(text));
-    }
+  putText(text: string): void {
+    this.reserve(text.length * 3);
     this.outLen += encoder.encodeInto(text, this.out.subarray(this.outLen)).written;
   }
 
@@ -382,7 +402,7 @@ class Connection {
    * false at the end of the stream.
    */
   async fill(): Promise<boolean> {
-    await this.flush();
+    if (this.outLen > 0) await this.flush();
     if (this.start === this.end) this.start = this.end = 0;
     else if (this.end === this.buf.length) {
       if (this.start > 0) {
@@ -455,7 +475,7 @@ class Connection {
 
   async reject(status: number, reason: string): Promise<void> {
     this.server.trace?.({ type: "reject", status, reason, remoteAddr: this.remoteAddr });
-    await this.put(errorResponse(status, reason));
+    this.put(errorResponse(status, reason));
     await this.flush();
   }
 
@@ -603,9 +623,8 @@ class Connection {
       head += keepAlive
         ? (minor === 0 ? "connection: keep-alive\r\n\r\n" : "\r\n")
         : "connection: close\r\n\r\n";
-      await this.putText(head);
-      if (!noBody) await this.put(bytes);
-      if (!keepAlive || this.start === this.end) await this.flush();
+      this.putText(head);
+      await this.putBody(noBody ? null : bytes, keepAlive);
       return true;
     }
 
@@ -619,8 +638,8 @@ class Connection {
       head += keepAlive
         ? (minor === 0 ? "connection: keep-alive\r\n\r\n" : "\r\n")
         : "connection: close\r\n\r\n";
-      await this.putText(head);
-      if (!keepAlive || this.start === this.end) await this.flush();
+      this.putText(head);
+      await this.flushUnlessPipelined(keepAlive);
       return true;
     }
 
@@ -653,9 +672,8 @@ class Connection {
       head += keepAlive
         ? (minor === 0 ? "connection: keep-alive\r\n\r\n" : "\r\n")
         : "connection: close\r\n\r\n";
-      await this.putText(head);
-      await this.put(bytes);
-      if (!keepAlive || this.start === this.end) await this.flush();
+      this.putText(head);
+      await this.putBody(bytes, keepAlive);
       return true;
     } finally {
       reader.releaseLock();
@@ -680,15 +698,22 @@ class Connection {
     head += keepAlive
       ? (minor === 0 ? "connection: keep-alive\r\n\r\n" : "\r\n")
       : "connection: close\r\n\r\n";
-    await this.putText(head);
+    this.putText(head);
     let sent = 0;
     const send = async (chunk: Uint8Array) => {
       if (chunk.length === 0) return;
       sent += chunk.length;
-      if (chunked) await this.putText(chunk.length.toString(16) + "\r\n");
-      await this.put(chunk);
-      if (chunked) await this.put(CRLF);
-      await this.flush();
+      if (chunked) this.putText(chunk.length.toString(16) + "\r\n");
+      if (chunk.length <= 4096) {
+        this.put(chunk);
+        if (chunked) this.put(CRLF);
+        await this.flush();
+      } else {
+        // Large chunks go out as they are; their CRLF rides with the next write.
+        await this.flush();
+        await writeAll(this.conn, chunk);
+        if (chunked) this.put(CRLF);
+      }
     };
     try {
       await send(first);
@@ -707,8 +732,8 @@ class Connection {
       await this.flush().catch(() => {});
       return false;
     }
-    if (chunked) await this.put(LAST_CHUNK);
-    if (!keepAlive || this.start === this.end) await this.flush();
+    if (chunked) this.put(LAST_CHUNK);
+    await this.flushUnlessPipelined(keepAlive);
     if (declared >= 0 && sent !== declared) return false;
     return keepAlive;
   }

@@ -241,3 +241,35 @@ Deno.test("serve() serves a unix socket", async () => {
     await Deno.remove(path).catch(() => {});
   }
 });
+
+Deno.test("serve() sends large complete and large streamed bodies intact", async () => {
+  const big = "0123456789".repeat(10000);
+  const handler = (req: Request) => {
+    if (req.url.endsWith("/static")) return new Response(big);
+    const parts = [big.slice(0, 30000), big.slice(30000, 30010), big.slice(30010)];
+    return new Response(
+      new ReadableStream({
+        pull(c) {
+          const p = parts.shift();
+          if (p === undefined) c.close();
+          else c.enqueue(new TextEncoder().encode(p));
+        },
+      }),
+    );
+  };
+  await withServer({}, handler, async (port) => {
+    const answer = await exchange(
+      port,
+      "GET /static HTTP/1.1\r\nHost: x\r\n\r\nGET /stream HTTP/1.1\r\nHost: x\r\n\r\n",
+    );
+    const [first, second] = answer.split(/(?=HTTP\/1\.1 200)/);
+    assert.match(first, /content-length: 100000\r\n/);
+    assert.equal(first.slice(first.indexOf("\r\n\r\n") + 4), big);
+    const chunked = second.slice(second.indexOf("\r\n\r\n") + 4);
+    assert.equal(
+      chunked,
+      `7530\r\n${big.slice(0, 30000)}\r\na\r\n${big.slice(30000, 30010)}\r\n` +
+        `11166\r\n${big.slice(30010)}\r\n0\r\n\r\n`,
+    );
+  });
+});
