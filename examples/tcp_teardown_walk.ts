@@ -24,7 +24,13 @@ const clientPort = client.localAddr.family === "inet" ? client.localAddr.port : 
 const start = performance.now();
 const last = { client: "", server: "" };
 const seen = new Set<string>();
-async function look(note = ""): Promise<void> {
+// One look at a time, in the order asked, so lines never come out of order.
+let looking = Promise.resolve();
+function look(note = ""): Promise<void> {
+  looking = looking.then(() => lookNow(note));
+  return looking;
+}
+async function lookNow(note: string): Promise<void> {
   const entries = await kernelState(client, { bothEnds: true });
   const portOf = (s: KernelSocket) => s.local.family === "inet" ? s.local.port : -1;
   const now = {
@@ -45,21 +51,28 @@ async function look(note = ""): Promise<void> {
 
 await look("connected");
 
-// 1. The client sends 2 MB the server does not read yet, then half-closes:
-//    its FIN waits in the send queue behind the data.
-await client.writeAll(new Uint8Array(2 * 1024 * 1024)).catch(() => {});
-const fin = client.closeWrite();
-await look("client: closeWrite() (FIN queued)");
-
-// 2. The server reads slowly while we keep looking.
-const buf = new Uint8Array(64 * 1024);
+// 1. The server reads slowly, so unread data piles up in both kernels.
+const buf = new Uint8Array(16 * 1024);
 let total = 0;
-for (let n; (n = await peer.read(buf)) !== null;) {
-  total += n;
-  await look();
-  await new Promise((r) => setTimeout(r, 1));
-}
-await fin;
+const reading = (async () => {
+  for (let n; (n = await peer.read(buf)) !== null;) {
+    total += n;
+    await new Promise((r) => setTimeout(r, 2));
+  }
+})();
+
+// 2. The client sends 2 MB, then half-closes: its FIN waits in the send
+//    queue behind the data the slow server has not taken yet.
+const watching = (async () => {
+  for (let i = 0; i < 20_000 && last.server !== "CLOSE-WAIT"; i++) {
+    await look();
+    await new Promise((r) => setTimeout(r, 1));
+  }
+})();
+await client.writeAll(new Uint8Array(2 * 1024 * 1024));
+await client.closeWrite();
+await look("client: closeWrite() (FIN queued behind the data)");
+await Promise.all([reading, watching]);
 await look(`server: read ${total} bytes and the FIN (read() returned null)`);
 
 // 3. The server closes: its FIN; the client ACKs it and enters TIME-WAIT.
