@@ -237,7 +237,8 @@ export type FragmentStatus =
   | "discarded"
   | "tooManyFragments"
   | "tooManyDatagrams"
-  | "outOfMemory";
+  | "outOfMemory"
+  | "incompleteChain";
 
 /** What {@link FragmentReassembler.insert} did with a packet. */
 export interface FragmentResult {

@@ -81,6 +81,7 @@ const FRAG_OUTCOMES = [
   ["tooManyFragments", "the datagram already holds maxFragmentsPerDatagram fragments"],
   ["tooManyDatagrams", "maxDatagrams datagrams are already in reassembly"],
   ["outOfMemory", "holding the fragment would exceed maxBytes"],
+  ["incompleteChain", "the first fragment does not hold the whole IPv6 header chain (RFC 7112)"],
 ];
 
 function describe(value) {

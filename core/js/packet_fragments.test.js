@@ -262,6 +262,25 @@ describe.each(engines.map((core) => [core.engine, core]))("%s core", (_name, cor
     expect(fr.pending).toBe(0);
   });
 
+  test("a first IPv6 fragment must hold the whole header chain (RFC 7112)", () => {
+    const fr = open();
+    // Destination Options (60) of 16 bytes, cut after 8 by the fragment's end.
+    const options = [17, 1, 1, 12, ...Array(12).fill(0)];
+    const cut = ipv6({
+      fragment: { offset: 0, more: true, id: 5 },
+      nextHeader: 60,
+      payload: Uint8Array.from(options.slice(0, 8)),
+    });
+    const r = fr.insert(cut, 0);
+    expect(r.status).toBe("incompleteChain");
+    expect(r.reason).toMatch(/RFC 7112/);
+    // The same header whole, then data: held and later completed.
+    const payload = Uint8Array.from([...options, ...stream(16)]);
+    const [first, second] = fragments6(payload, [24], { nextHeader: 60, id: 6 });
+    expect(fr.insert(first, 0).status).toBe("held");
+    expect(fr.insert(second, 0).complete).toEqual(ipv6({ nextHeader: 60, payload }));
+  });
+
   test("a last fragment that disagrees with the datagram's length discards it", () => {
     const fr = open();
     const payload = stream(96);

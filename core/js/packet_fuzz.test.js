@@ -38,6 +38,7 @@ const STATUSES = new Set([
   "tooManyFragments",
   "tooManyDatagrams",
   "outOfMemory",
+  "incompleteChain",
 ]);
 
 function sum16(data) {

@@ -44,7 +44,8 @@ export const FRAG_DISCARDED: i32 = 17;
 export const FRAG_TOO_MANY_FRAGMENTS: i32 = 18;
 export const FRAG_TOO_MANY_DATAGRAMS: i32 = 19;
 export const FRAG_OUT_OF_MEMORY: i32 = 20;
-export const FRAG_OUTCOMES: i32 = 21;
+export const FRAG_INCOMPLETE_CHAIN: i32 = 21;
+export const FRAG_OUTCOMES: i32 = 22;
 
 const KEY_BYTES: usize = 40;
 const MAX_V4_PAYLOAD: u32 = 65535 - 20;
@@ -283,6 +284,7 @@ export class FragmentReassembler {
     }
     if (n == 0) return FRAG_EMPTY;
     if (more && (n & 7) != 0) return FRAG_MISALIGNED;
+    if (offset == 0 && !chainComplete(f.data, n, f.nextHeader)) return FRAG_INCOMPLETE_CHAIN;
     // RFC 8200 §4.5: the reassembled Payload Length must fit 16 bits.
     if (p - 40 + offset + n > 65535) return FRAG_TOO_BIG;
     const key = this.key;
@@ -441,6 +443,35 @@ export class FragmentReassembler {
     for (let k = 0, n = all.length; k < n; k++) if (unchecked(all[k]) !== null) this.drop(k);
     heap.free(this.key);
   }
+}
+
+/**
+ * Whether the extension headers that open a first fragment's data all end
+ * within it (RFC 7112 §5: the first fragment carries the whole header
+ * chain). Extension header types per RFC 7045; ESP, No Next Header and
+ * upper-layer protocols end the chain.
+ */
+function chainComplete(data: usize, n: u32, nextHeader: u8): bool {
+  let nh = nextHeader;
+  let p: u32 = 0;
+  while (true) {
+    let size: u32;
+    if (nh == 0 || nh == 43 || nh == 60 || nh == 135 || nh == 139 || nh == 140) {
+      if (p + 2 > n) return false;
+      size = (<u32>load<u8>(data + p + 1) + 1) << 3;
+    } else if (nh == 51) {
+      if (p + 2 > n) return false;
+      size = (<u32>load<u8>(data + p + 1) + 2) << 2; // AH (RFC 4302)
+    } else if (nh == 44) {
+      size = 8;
+    } else {
+      return true;
+    }
+    if (p + size > n) return false;
+    nh = load<u8>(data + p);
+    p += size;
+  }
+  return true;
 }
 
 /** RFC 1071 sum of big-endian words over an even-length header, folded, not complemented. */
