@@ -21,3 +21,6 @@ export * from "./core_packet.ts";
 export * from "./http/mod.ts";
 export * from "./wire/mod.ts";
 export * from "./pcap/mod.ts";
+export * from "./tcp/mod.ts";
+export * from "./link/mod.ts";
+export * from "./trace/mod.ts";

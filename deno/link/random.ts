@@ -23,6 +23,8 @@ export class Random {
   #d: number;
 
   /**
+   * Seeds the generator.
+   *
    * @param seed Any 32-bit integer.
    * @throws {RangeError} If `seed` is not an integer.
    */

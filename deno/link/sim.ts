@@ -91,13 +91,21 @@ export function impairments(given: Partial<Impairments>): Impairments {
 
 /** What the links did, summed over all directions. */
 export interface LinkStats {
+  /** Packets hosts put on links. */
   sent: number;
+  /** Packets handed to the receiving host intact. */
   delivered: number;
+  /** Packets lost (random loss and scripted faults). */
   lost: number;
+  /** Packets with a bit flipped. */
   corrupted: number;
+  /** Packets delivered twice. */
   duplicated: number;
+  /** Packets held back behind later ones. */
   reordered: number;
+  /** Packets larger than the MTU, dropped. */
   mtuDrops: number;
+  /** Packets dropped because the rate limiter's queue was full. */
   queueDrops: number;
   /** Packets the receiving host rejected (checksum or malformed). */
   rejected: number;
@@ -175,6 +183,7 @@ export class SimNetwork {
   readonly #fault: ((segment: IpSegment, now: number) => string | null) | null;
 
   /** @throws {RangeError} For bad default impairments or seed. */
+  /** Makes an empty network at virtual time 0. */
   constructor(options: SimOptions = {}) {
     this.random = new Random(options.seed ?? 1);
     this.#trace = options.trace ?? null;

@@ -59,33 +59,49 @@ export interface TransferOptions {
 
 /** How one end finished. */
 export interface EndResult {
+  /** The host's address. */
   readonly addr: string;
+  /** The connection's final state. */
   readonly state: TcpState;
+  /** Why the connection failed, or null. */
   readonly error: TcpErrorKind | null;
+  /** SHA-256 (hex) of what this end's application wrote. */
   readonly sentSha256: string;
+  /** SHA-256 (hex) of what this end's application read. */
   readonly receivedSha256: string;
+  /** Bytes this end's application read. */
   readonly bytesReceived: number;
+  /** Segments this end sent. */
   readonly segmentsSent: number;
+  /** Segments that re-sent sequence space. */
   readonly retransmissions: number;
+  /** Retransmission timeouts. */
   readonly timeouts: number;
+  /** The final smoothed RTT in ms, or null without a sample. */
   readonly srtt: number | null;
+  /** The final RTO in ms. */
   readonly rto: number;
 }
 
 /** The outcome of one run. */
 export interface TransferResult {
+  /** The seed that replays this run. */
   readonly seed: number;
   /** Every byte delivered exactly, and both ends CLOSED. */
   readonly ok: boolean;
   /** What went wrong, when not ok. */
   readonly problems: string[];
+  /** How the simulation ended. */
   readonly end: RunEnd;
   /** Virtual time at the end, ms. */
   readonly time: number;
   /** Virtual time when the last data byte was acknowledged by the reader, ms. */
   readonly dataDoneTime: number;
+  /** The client's outcome. */
   readonly client: EndResult;
+  /** The server's outcome. */
   readonly server: EndResult;
+  /** What the links did. */
   readonly link: LinkStats;
 }
 

@@ -18,7 +18,9 @@ import { Random } from "./random.ts";
 
 /** A UDP endpoint. */
 export interface UdpAddr {
+  /** The IP address. */
   readonly hostname: string;
+  /** The UDP port. */
   readonly port: number;
 }
 
@@ -42,12 +44,19 @@ export interface UdpLinkOptions {
 
 /** Counters of one end of a UDP link. */
 export interface UdpLinkStats {
+  /** Datagrams sent. */
   sent: number;
+  /** Datagrams received and decoded. */
   received: number;
+  /** Packets dropped by the loss setting. */
   lost: number;
+  /** Packets sent with a bit flipped. */
   corrupted: number;
+  /** Packets sent twice. */
   duplicated: number;
+  /** Packets larger than the MTU, dropped. */
   mtuDrops: number;
+  /** Packets dropped because the rate limiter's queue was full. */
   queueDrops: number;
   /** Datagrams that did not decode (checksum or malformed). */
   rejected: number;

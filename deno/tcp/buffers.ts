@@ -15,6 +15,8 @@ export class ByteRing {
   #len = 0;
 
   /**
+   * Makes an empty buffer.
+   *
    * @param capacity The size in bytes.
    * @throws {RangeError} If `capacity` is not a positive integer.
    */
@@ -129,6 +131,7 @@ export class RingReceiveBuffer implements ReceiveBuffer {
   #ranges: Array<[number, number]> = [];
 
   /** @param capacity The size in bytes. */
+  /** Makes an empty buffer. */
   constructor(capacity: number) {
     this.#ring = new ByteRing(capacity);
   }

@@ -39,6 +39,8 @@ export class FixedWindow implements CongestionController {
   readonly #window: number;
 
   /**
+   * Makes a constant window.
+   *
    * @param window The constant window in bytes (Infinity: no limit).
    * @throws {RangeError} If `window` is not positive.
    */

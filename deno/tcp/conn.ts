@@ -18,6 +18,7 @@ export type SegmentSink = (segment: IpSegment) => void;
 
 /** A connection error: names the operation and both endpoints. */
 export class TcpConnError extends Error {
+  /** Always "TcpConnError". */
   override name = "TcpConnError";
 }
 
@@ -58,6 +59,8 @@ export class TcpDriver {
   #pumping = false;
 
   /**
+   * Makes a driver for `stack`.
+   *
    * @param stack The stack to drive.
    * @param send Puts a segment on the link.
    * @param clock Milliseconds, monotonic (default `performance.now`).

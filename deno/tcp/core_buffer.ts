@@ -30,6 +30,8 @@ export class CoreReceiveBuffer implements ReceiveBuffer, Disposable {
   readonly #capacity: number;
 
   /**
+   * Allocates the buffer in core memory.
+   *
    * @param capacity The buffer size in bytes.
    * @throws {RangeError} If `capacity` is not from 1 to 2^30.
    */

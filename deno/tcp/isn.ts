@@ -20,7 +20,9 @@ export type IsnGenerator = (
 
 /** An IP address (dotted IPv4 or IPv6 text) and a port. */
 export interface TcpEndpoint {
+  /** The IP address, as text. */
   readonly addr: string;
+  /** The port, 0 to 65535. */
   readonly port: number;
 }
 

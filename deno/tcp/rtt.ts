@@ -50,6 +50,8 @@ export class RttEstimator {
   readonly #config: RttConfig;
 
   /**
+   * Makes an estimator with no sample yet.
+   *
    * @param config Limits; {@link DEFAULT_RTT_CONFIG} when omitted.
    * @throws {RangeError} If the limits are not positive or min exceeds max.
    */

@@ -95,6 +95,7 @@ export const DEFAULT_TCP_CONFIG: TcpConfig = {
 
 /** An operation on a connection in a state that does not allow it. */
 export class TcpError extends Error {
+  /** Always "TcpError". */
   override name = "TcpError";
 }
 
@@ -294,6 +295,8 @@ export class TcpSocket {
   };
 
   /**
+   * Makes a CLOSED connection.
+   *
    * @param config Settings; missing fields take {@link DEFAULT_TCP_CONFIG}.
    * @param trace The hook that receives {@link TraceEvent}s.
    * @throws {RangeError} For out-of-range settings.

@@ -14,8 +14,11 @@ import type { TcpEndpoint } from "./isn.ts";
 
 /** A TCP segment with the IP addresses it travels between. */
 export interface IpSegment {
+  /** The source IP address. */
   readonly src: string;
+  /** The destination IP address. */
   readonly dst: string;
+  /** The TCP segment. */
   readonly repr: TcpRepr;
 }
 
@@ -61,6 +64,8 @@ export class TcpStack {
   backlogDrops = 0;
 
   /**
+   * Makes a host's stack.
+   *
    * @param addr The host's IP address.
    * @param config Settings for every connection of this stack.
    * @param trace The trace hook for every connection.

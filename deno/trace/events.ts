@@ -6,20 +6,14 @@
  * @module
  */
 import type { TcpRepr } from "../wire/tcp.ts";
+import type { TcpState } from "../net/procnet.ts";
 
-/** The eleven connection states, with RFC 9293's names. */
-export type TcpState =
-  | "CLOSED"
-  | "LISTEN"
-  | "SYN-SENT"
-  | "SYN-RECEIVED"
-  | "ESTABLISHED"
-  | "FIN-WAIT-1"
-  | "FIN-WAIT-2"
-  | "CLOSING"
-  | "TIME-WAIT"
-  | "CLOSE-WAIT"
-  | "LAST-ACK";
+/**
+ * Connection states by their RFC 9293 names: the same type the kernel side
+ * (`deno/net/procnet.ts`) uses. socklab's TCP uses the eleven RFC states;
+ * Linux's NEW-SYN-RECV never occurs here.
+ */
+export type { TcpState };
 
 /** The timers of a connection. */
 export type TcpTimer =
@@ -32,12 +26,15 @@ export type TcpTimer =
 
 /** A segment a connection sent or accepted for processing. */
 export interface SegmentEvent {
+  /** Discriminant. */
   readonly kind: "segment";
   /** Virtual or real time in ms. */
   readonly time: number;
   /** "addr:port" of the connection that saw it. */
   readonly endpoint: string;
+  /** Whether the connection sent or received it. */
   readonly direction: "send" | "recv";
+  /** The segment. */
   readonly repr: TcpRepr;
   /** SEQ relative to the sender's ISS (the ISS itself is 0). */
   readonly relSeq: number;
@@ -51,10 +48,15 @@ export interface SegmentEvent {
 
 /** A connection changed state. */
 export interface StateEvent {
+  /** Discriminant. */
   readonly kind: "state";
+  /** Virtual or real time in ms. */
   readonly time: number;
+  /** "addr:port" of the connection. */
   readonly endpoint: string;
+  /** The state before. */
   readonly from: TcpState;
+  /** The state after. */
   readonly to: TcpState;
   /** Why, in a few words ("RST received", "2MSL expired"). */
   readonly reason: string;
@@ -62,9 +64,13 @@ export interface StateEvent {
 
 /** A timer fired. */
 export interface TimerEvent {
+  /** Discriminant. */
   readonly kind: "timer";
+  /** Virtual or real time in ms. */
   readonly time: number;
+  /** "addr:port" of the connection. */
   readonly endpoint: string;
+  /** Which timer. */
   readonly timer: TcpTimer;
   /** The RTO after the event, in ms. */
   readonly rto: number;
@@ -76,32 +82,45 @@ export interface TimerEvent {
 
 /** A new RTT sample was taken (RFC 6298). */
 export interface RttEvent {
+  /** Discriminant. */
   readonly kind: "rtt";
+  /** Virtual or real time in ms. */
   readonly time: number;
+  /** "addr:port" of the connection. */
   readonly endpoint: string;
+  /** The measured round-trip time, ms. */
   readonly sample: number;
+  /** The smoothed RTT after the sample, ms. */
   readonly srtt: number;
+  /** The RTT variance after the sample, ms. */
   readonly rttvar: number;
+  /** The retransmission timeout after the sample, ms. */
   readonly rto: number;
 }
 
 /** A segment was discarded, by a connection, a stack or a link. */
 export interface DropEvent {
+  /** Discriminant. */
   readonly kind: "drop";
+  /** Virtual or real time in ms. */
   readonly time: number;
   /** The endpoint or link ("10.0.0.1>10.0.0.2") that dropped it. */
   readonly endpoint: string;
   /** Why ("out of window", "loss", "checksum", "queue full"...). */
   readonly reason: string;
+  /** The segment, when it could be parsed. */
   readonly repr: TcpRepr | null;
 }
 
 /** Something a link did to a packet other than dropping it. */
 export interface LinkEvent {
+  /** Discriminant. */
   readonly kind: "link";
+  /** Virtual or real time in ms. */
   readonly time: number;
   /** "src>dst". */
   readonly link: string;
+  /** What the link did. */
   readonly action: "send" | "duplicate" | "corrupt" | "reorder";
   /** The packet (IP header included); for "send", as the sender emitted it. */
   readonly packet: Uint8Array;

@@ -1,0 +1,47 @@
+/**
+ * socklab's user-space TCP (RFC 9293): a sans-IO state machine per
+ * connection ({@link TcpSocket}), a host's stack that demultiplexes segments
+ * and keeps listen backlogs ({@link TcpStack}), the RFC 6298 estimator, RFC
+ * 6528 ISNs, the congestion-control seam, receive buffers reassembled by the
+ * WASM core, and a driver that puts it all behind the socket layer's
+ * `Conn`/`Listener` ({@link TcpDriver}).
+ *
+ * The state machine and the stack never read a clock, set a timer or touch
+ * I/O: time and segments are arguments, and they say what to send and when
+ * they next need attention. Only {@link TcpDriver} reads a clock. Links that
+ * carry segments live in `deno/link/`; trace events and their renderings in
+ * `deno/trace/`.
+ *
+ * @example A handshake between two stacks, by hand
+ * ```ts
+ * import { TcpStack } from "./mod.ts";
+ * const a = new TcpStack("10.0.0.1"), b = new TcpStack("10.0.0.2");
+ * b.listen(80);
+ * const c = a.connect({ addr: "10.0.0.2", port: 80 }, 0);
+ * for (let i = 0; i < 3; i++) {
+ *   for (const s of a.poll(0)) b.receive(0, s);
+ *   for (const s of b.poll(0)) a.receive(0, s);
+ * }
+ * console.assert(c.state === "ESTABLISHED");
+ * ```
+ *
+ * @module
+ */
+export {
+  checkTcpConfig,
+  DEFAULT_TCP_CONFIG,
+  type KeepAliveConfig,
+  resetFor,
+  segLen,
+  type TcpConfig,
+  TcpError,
+  type TcpErrorKind,
+  TcpSocket,
+} from "./socket.ts";
+export { type IpSegment, TcpStack } from "./stack.ts";
+export { type SegmentSink, TcpConn, TcpConnError, TcpDriver, TcpListener } from "./conn.ts";
+export { DEFAULT_RTT_CONFIG, type RttConfig, RttEstimator } from "./rtt.ts";
+export { type IsnGenerator, rfc6528Isn, type TcpEndpoint } from "./isn.ts";
+export { type CongestionController, FixedWindow } from "./congestion.ts";
+export { ByteRing, type ReceiveBuffer, RingReceiveBuffer } from "./buffers.ts";
+export { CoreReceiveBuffer } from "./core_buffer.ts";

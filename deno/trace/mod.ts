@@ -1,0 +1,33 @@
+/**
+ * What socklab's TCP and links report, and ways to show it. Every segment,
+ * state transition, timer, RTT sample and drop is a {@link TraceEvent}
+ * delivered synchronously to an injected {@link TraceHook}; library code
+ * never prints. {@link renderLadder} draws an ASCII ladder diagram of a
+ * conversation and {@link pcapOfTrace} writes the packets for Wireshark.
+ *
+ * @example
+ * ```ts
+ * import { renderLadder } from "./mod.ts";
+ * import { runTransfer } from "../link/mod.ts";
+ * import type { TraceEvent } from "./mod.ts";
+ * const events: TraceEvent[] = [];
+ * runTransfer({ seed: 1, bytes: 0, trace: (e) => events.push(e) });
+ * console.log(renderLadder(events, { left: "10.0.0.1", right: "10.0.0.2" }));
+ * ```
+ *
+ * @module
+ */
+export type {
+  DropEvent,
+  LinkEvent,
+  RttEvent,
+  SegmentEvent,
+  StateEvent,
+  TcpState,
+  TcpTimer,
+  TimerEvent,
+  TraceEvent,
+  TraceHook,
+} from "./events.ts";
+export { describeSegment, type LadderOptions, renderLadder } from "./ladder.ts";
+export { pcapOfTrace } from "./pcap.ts";
