@@ -61,7 +61,7 @@ export type HttpTraceEvent =
   | { type: "connection"; remoteAddr: Addr; open: number }
   | { type: "request"; method: string; target: string; status: number }
   | { type: "reject"; status: number; reason: string; remoteAddr: Addr }
-  | { type: "timeout"; phase: "head" | "idle"; remoteAddr: Addr }
+  | { type: "timeout"; phase: "head" | "body" | "idle"; remoteAddr: Addr }
   | { type: "error"; error: unknown }
   | { type: "close"; remoteAddr: Addr; requests: number };
 
@@ -296,8 +296,11 @@ class Connection {
   scratch: Uint8Array | null = null;
   /** When the current wait must end (ms since the epoch), 0 for none. */
   deadline = 0;
-  /** "head" while a request head is awaited with some bytes in, "idle" between requests. */
-  phase: "head" | "idle" | "busy" = "idle";
+  /**
+   * "idle" between requests, "head" while a head is partly in, "body" while
+   * the handler waits for body bytes, "busy" otherwise (no deadline).
+   */
+  phase: "head" | "idle" | "busy" | "body" = "idle";
   closed = false;
   requests = 0;
   readonly head: ParsedHead;
@@ -331,7 +334,7 @@ class Connection {
   }
 
   timeout(): void {
-    const phase = this.phase === "head" ? "head" : "idle";
+    const phase = this.phase === "idle" ? "idle" : this.phase === "body" ? "body" : "head";
     this.server.trace?.({ type: "timeout", phase, remoteAddr: this.remoteAddr });
     this.deadline = 0;
     if (phase === "head") {
@@ -760,10 +763,15 @@ class BodyReader {
     const c = this.#c;
     if (this.#framing.expectContinue && !this.continued) {
       this.continued = true;
-      await c.put(CONTINUE);
+      c.put(CONTINUE);
     }
+    // Each wait for body bytes gets headerTimeout too: a trickled body cannot hold the server.
+    c.phase = "body";
+    c.deadline = c.server.now + c.server.headerTimeout;
+    const more = await c.fill();
+    c.deadline = 0;
     c.phase = "busy";
-    if (!await c.fill()) {
+    if (!more) {
       throw this.error = new BodyError(400, "the connection closed before the body ended");
     }
   }
@@ -866,7 +874,7 @@ export function serve(options: ServeOptions, handler: ServeHandler): HttpServer 
       // Closed already.
     }
     for (const c of state.connections) {
-      if (c.phase !== "busy") c.close();
+      if (c.phase === "idle" || c.phase === "head") c.close();
     }
     stopped = accepting.then(() => state.allClosed()).finally(() => clearInterval(ticker));
     return stopped;

@@ -273,3 +273,22 @@ Deno.test("serve() sends large complete and large streamed bodies intact", async
     );
   });
 });
+
+Deno.test("serve() closes a connection that trickles its body past headerTimeout", async () => {
+  const timeouts: string[] = [];
+  const trace = (e: { type: string; phase?: string }) =>
+    e.type === "timeout" && timeouts.push(e.phase!);
+  await withServer(
+    { headerTimeout: 100, trace },
+    async (req) => new Response(await req.text()),
+    async (port) => {
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+      await conn.write(
+        new TextEncoder().encode("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc"),
+      );
+      const answer = new TextDecoder().decode(await new Response(conn.readable).bytes());
+      assert.doesNotMatch(answer, /200 OK/);
+    },
+  );
+  assert.deepEqual(timeouts, ["body"]);
+});
