@@ -86,12 +86,23 @@ for (const name of CAPTURES) {
         "tcp.checksum.status",
         "-e",
         "ip.checksum.status",
+        ...["tcp.seq", "tcp.ack", "tcp.len", "tcp.window_size_value", "tcp.flags"].flatMap((
+          f,
+        ) => ["-e", f]),
+        ...["tcp.options.mss_val", "tcp.options.wscale.shift", "tcp.options.sack_perm"].flatMap((
+          f,
+        ) => ["-e", f]),
+        ...["tcp.options.timestamp.tsval", "tcp.options.timestamp.tsecr", "tcp.options.sack_le"]
+          .flatMap((f) => ["-e", f]),
+        ...["tcp.options.sack_re"].flatMap((f) => ["-e", f]),
+        "-o",
+        "tcp.relative_sequence_numbers:FALSE",
       );
       const perStream = new Map<number, number[]>();
       let tcpFrames = 0;
       let badTcp = 0;
       for (const line of fields.replace(/\n$/, "").split("\n")) {
-        const [number, stream, tcpStatus, ipStatus] = line.split("\t");
+        const [number, stream, tcpStatus, ipStatus, ...header] = line.split("\t");
         const frame = capture.packets[Number(number) - 1];
         const decoded = decodeFrame(frame);
         if (stream === "") {
@@ -115,6 +126,34 @@ for (const name of CAPTURES) {
           );
         }
         if (tcpStatus === "0") badTcp++;
+        // Every header field and option, as tshark decodes them.
+        const t = decoded.segment.tcp;
+        const flags = (t.control === "syn"
+          ? 0x02
+          : t.control === "fin"
+          ? 0x01
+          : t.control === "rst"
+          ? 0x04
+          : 0) |
+          (t.ack !== null ? 0x10 : 0) | (t.psh ? 0x08 : 0) | (t.urgent !== null ? 0x20 : 0) |
+          (t.ece ? 0x40 : 0) | (t.cwr ? 0x80 : 0);
+        const ours = [
+          t.seq,
+          t.ack ?? 0,
+          t.payload.length,
+          t.window,
+          `0x${flags.toString(16).padStart(4, "0")}`,
+          t.mss ?? "",
+          t.windowScale ?? "",
+          t.sackPermitted ? "0402" : "",
+          t.timestamp?.value ?? "",
+          t.timestamp?.echo ?? "",
+          t.sack.map((b) =>
+            b[0]
+          ).join(","),
+          t.sack.map((b) => b[1]).join(","),
+        ].map(String);
+        assert.deepEqual(ours, header, `frame ${number}: TCP header fields`);
         const frames = perStream.get(Number(stream)) ?? [];
         frames.push(Number(number) - 1);
         perStream.set(Number(stream), frames);
