@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { analyze, decodeFrame } from "./analyze.ts";
+import { readCapture } from "./reader.ts";
 import { Conversation, rawCapture, text } from "./_builders.ts";
 
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -225,4 +226,28 @@ Deno.test("analyze() handles thousands of segments waiting behind a gap that nev
   assert.equal(a.streamBytes(0, "toClient").length, 0);
   assert.equal(a.connections[0].toClient.unfilledBytes, 50000);
   assert.equal(a.connections[0].toClient.retransmissions, 1);
+});
+
+Deno.test("decodeFrame() and analyze() never throw on mutated frames of real captures", async () => {
+  const frames = [];
+  for (const name of ["clean.pcap", "ipv6.pcapng", "rst.pcap"]) {
+    const url = new URL(`../../tests/testdata/${name}`, import.meta.url);
+    frames.push(...readCapture(await Deno.readFile(url)).packets.slice(0, 12));
+  }
+  fc.assert(
+    fc.property(
+      fc.constantFrom(...frames),
+      fc.array(fc.tuple(fc.nat(), fc.nat({ max: 255 })), { minLength: 1, maxLength: 6 }),
+      fc.nat({ max: 1600 }),
+      (frame, flips, cut) => {
+        const data = frame.data.slice(0, cut || frame.data.length);
+        for (const [at, value] of flips) if (data.length) data[at % data.length] = value;
+        const packet = { ...frame, data };
+        const decoded = decodeFrame(packet);
+        assert.ok(["tcp", "other", "malformed"].includes(decoded.kind));
+        analyze({ format: "pcap", truncated: null, packets: [frame, packet] });
+      },
+    ),
+    { numRuns: 3000 },
+  );
 });
