@@ -66,3 +66,25 @@ Deno.test(`sim soak: ${RUNS} seeded runs deliver every byte and end CLOSED`, () 
     `${failures.length} of ${RUNS} runs failed:\n${failures.slice(0, 10).join("\n")}`,
   );
 });
+
+Deno.test("sim soak: the printed replay command reproduces a seed's run exactly", async () => {
+  const { run } = await import("../deno/cli.ts");
+  for (const seed of [FIRST, FIRST + 1, FIRST + 2]) {
+    const { flags, options } = plan(seed);
+    const expected = runTransfer(options);
+    const chunks: Uint8Array[] = [];
+    const code = await run(["sim", "--json", ...flags.join(" ").split(" ")], {
+      stdin: new Response("").body!,
+      stdout: new WritableStream({ write: (c) => void chunks.push(c) }),
+      stderr: new WritableStream(),
+    });
+    assert.equal(code, expected.ok ? 0 : 1);
+    const replayed = JSON.parse(
+      new TextDecoder().decode(new Uint8Array(chunks.flatMap((c) => [...c]))),
+    );
+    assert.deepEqual(
+      { ...replayed, flags: undefined, wallMs: undefined },
+      { ...expected, flags: undefined, wallMs: undefined },
+    );
+  }
+});
