@@ -218,6 +218,11 @@ export function createPacketApi(exports, helpers) {
       );
     }
     if (data.buffer === bytes().buffer) return data.byteOffset;
+    if (data.length > MAX_BUFFER) {
+      throw new RangeError(
+        `${fn}: ${name} of ${data.length} bytes exceeds the ${MAX_BUFFER}-byte limit`,
+      );
+    }
     const ptr = stage(which, data.length);
     bytes().set(data, ptr);
     return ptr;
@@ -365,10 +370,15 @@ export function createPacketApi(exports, helpers) {
       );
     }
     const len = lengthOf(payload);
+    if (len > MAX_BUFFER) {
+      throw new RangeError(`${fn}: payload of ${len} bytes exceeds the ${MAX_BUFFER}-byte limit`);
+    }
     const total = exports.tcp_segmented_length(params, len);
     if (total < 0) throw segmentError(fn, total);
     const per = exports.tcp_segment_payload(params);
-    if (total > 0x7fff0000) throw new RangeError(`${fn}: the output would be ${total} bytes`);
+    if (total > 2 * MAX_BUFFER) {
+      throw new RangeError(`${fn}: the packets would take ${total} bytes, over the limit`);
+    }
     if (out === undefined) out = new Uint8Array(total);
     // Locate everything in core memory before anything allocates: growing
     // memory detaches views of it (pointers stay valid).

@@ -345,6 +345,7 @@ describe.each(engines.map((core) => [core.engine, core]))("%s core", (_name, cor
       .toThrow(/no room/);
     expect(() => segmentTcp(base4, stream(100), new Uint8Array(50))).toThrow(/out holds 50/);
     expect(() => segmentTcp(base4, "text")).toThrow(TypeError);
+    expect(() => segmentTcp(base4, new Uint8Array(2 ** 28 + 1))).toThrow(/exceeds/);
     expect(() => segmentTcp({ ...base4, sendMss: 65535 }, stream(65535 - 19))).toThrow(
       /65535 bytes/,
     );
