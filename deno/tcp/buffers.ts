@@ -64,6 +64,17 @@ export class ByteRing {
     this.#len += n;
   }
 
+  /**
+   * `length` bytes from `offset` past the head: a view when they lie in one
+   * piece (valid until the ring is next written), else a copy.
+   */
+  view(offset: number, length: number): Uint8Array {
+    const cap = this.#buf.length;
+    const start = (this.#head + offset) % cap;
+    if (start + length <= cap) return this.#buf.subarray(start, start + length);
+    return this.copy(offset, length);
+  }
+
   /** A copy of `length` bytes from `offset` past the head. */
   copy(offset: number, length: number): Uint8Array {
     const out = new Uint8Array(length);

@@ -551,7 +551,8 @@ export class TcpSocket {
   /**
    * Fires the timers due at `now` and returns every segment to send now:
    * replies to arrived segments, the SYN, data, FIN, retransmissions, window
-   * updates, ACKs, probes.
+   * updates, ACKs, probes. A segment's payload is a view of the send buffer:
+   * emit it (or copy it) before the next {@link send}.
    */
   poll(now: number): TcpRepr[] {
     const out = this.#replies;
@@ -1001,7 +1002,8 @@ export class TcpSocket {
       if (this.config.nagle && len < mss && len === remaining && !fin && inFlight) {
         break; // Nagle: a small segment waits for the ACK of what is in flight
       }
-      const payload = len > 0 ? this.#tx.copy(offset, len) : EMPTY;
+      // A view into the send buffer: valid until the next send() (see poll()).
+      const payload = len > 0 ? this.#tx.view(offset, len) : EMPTY;
       const repr = this.#emit(now, {
         seq: this.#sndNxt,
         control: fin ? "fin" : null,
