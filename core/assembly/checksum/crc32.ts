@@ -5,11 +5,12 @@
 //   CRC-32   (IEEE 802.3, zlib, PNG)   reflected 0xEDB88320
 //   CRC-32C  (Castagnoli, iSCSI, SCTP) reflected 0x82F63B78
 //
-// Short inputs go through slicing-by-16 tables: table k holds the CRC of a
-// byte followed by k zero bytes, so sixteen independent lookups fold sixteen
-// bytes at once. Longer inputs are first reduced without tables by a sparse
-// multiple of the polynomial (see "Sparse reduction" below), and only the
-// last few hundred bytes go through the tables.
+// Inputs under 96 bytes go through slicing-by-16 tables: table k holds the
+// CRC of a byte followed by k zero bytes, so sixteen independent lookups fold
+// sixteen bytes at once. Longer inputs are first reduced without tables by a
+// sparse multiple of the polynomial (see "Sparse reduction" below): a whole
+// vector lane at a time while more than a few hundred bytes remain, then a
+// 64-bit word at a time, and only the last 34 to 46 bytes meet the tables.
 
 const SLICES: usize = 16;
 const TABLE_BYTES: i32 = <i32>SLICES * 256 * 4;
@@ -112,8 +113,8 @@ const CAST_B: usize = 121;
 const CAST_C: usize = 88;
 const CAST_D: usize = 71;
 
-/** Below this length the tables alone are faster. */
-export const SPARSE_MIN: usize = 2 * K_MAX;
+/** Below this length the bit-level reduction alone is faster (measured). */
+export const SPARSE_MIN: usize = ASC_FEATURE_SIMD ? 768 : 2048;
 
 /** XOR of the earlier reduced lanes that lane `q + K` receives (SIMD). */
 @inline function gatherV(castagnoli: bool, q: usize): v128 {
@@ -200,17 +201,67 @@ export const SPARSE_MIN: usize = 2 * K_MAX;
       store<u64>(WINDOW + j, load<u64>(WINDOW + j) ^ gather64(castagnoli, SLIDE + j));
     }
   }
+  return bitsUpdate(castagnoli, 0, WINDOW, rest);
+}
+
+// Bit-level reduction: the same identity with S(x) itself rather than S(x^8).
+// A 64-bit little-endian word holds 64 consecutive message bits, the first
+// in bit 0 (the CRCs are reflected), so "d bits later" is a left shift by
+// d mod 64 into the word d / 64 ahead, spilling into the next one. Each
+// word is reduced by shifts and XORs into pending values for the next five
+// words, kept in locals; only the last K to K + 63 bits go to the tables.
+
+/** Shortest input for which the bit-level reduction beats the tables. */
+const BITS_MIN: usize = 96;
+
+/**
+ * Advances the raw register `c` over `[ptr, ptr+len)`, `len >= BITS_MIN`, by
+ * bit-level reduction of all but the last K to K + 63 bits, then the tables.
+ * The input is only read; `[ptr, ptr+len)` may overlap WINDOW.
+ */
+@inline function bitsUpdate(castagnoli: bool, c: u32, ptr: usize, len: usize): u32 {
+  const K = castagnoli ? CAST_K : IEEE_K;
+  const words = ((len << 3) - K) >> 6; // word j may go when 64j + 63 + K < 8·len
+  let q0 = <u64>c, q1: u64 = 0, q2: u64 = 0, q3: u64 = 0, q4: u64 = 0;
+  for (let p = ptr, end = ptr + (words << 3); p < end; p += 8) {
+    const w = load<u64>(p) ^ q0;
+    if (castagnoli) {
+      // x^266 = x^143 + x^121 + x^88 + x^71 + 1: w moves 123, 145, 178, 195 and 266 bits on.
+      q0 = q1 ^ (w << 59);
+      q1 = q2 ^ (w >> 5) ^ (w << 17) ^ (w << 50);
+      q2 = q3 ^ (w >> 47) ^ (w >> 14) ^ (w << 3);
+      q3 = q4 ^ (w >> 61) ^ (w << 10);
+      q4 = w >> 54;
+    } else {
+      // x^300 = x^155 + x^117 + x^89 + 1: w moves 145, 183, 211 and 300 bits on.
+      q0 = q1;
+      q1 = q2 ^ (w << 17) ^ (w << 55);
+      q2 = q3 ^ (w >> 47) ^ (w >> 9) ^ (w << 19);
+      q3 = q4 ^ (w >> 45) ^ (w << 44);
+      q4 = w >> 20;
+    }
+  }
+  // The rest, with what the reduced words pushed into it, through the tables.
+  const rest = len - (words << 3);
+  memory.copy(WINDOW, ptr + (words << 3), rest);
+  store<u64>(WINDOW, load<u64>(WINDOW) ^ q0);
+  store<u64>(WINDOW, load<u64>(WINDOW, 8) ^ q1, 8);
+  store<u64>(WINDOW, load<u64>(WINDOW, 16) ^ q2, 16);
+  store<u64>(WINDOW, load<u64>(WINDOW, 24) ^ q3, 24);
+  store<u64>(WINDOW, load<u64>(WINDOW, 32) ^ q4, 32);
   return tableUpdate(castagnoli ? CRC32C_TABLES : CRC32_TABLES, 0, WINDOW, rest);
 }
 
 /** CRC-32 (IEEE) of `[ptr, ptr+len)` continuing from the finished value `crc`. */
 export function crc32Update(crc: u32, ptr: usize, len: usize): u32 {
-  if (len < SPARSE_MIN) return ~tableUpdate(CRC32_TABLES, ~crc, ptr, len);
+  if (len < BITS_MIN) return ~tableUpdate(CRC32_TABLES, ~crc, ptr, len);
+  if (len < SPARSE_MIN) return ~bitsUpdate(false, ~crc, ptr, len);
   return ~sparseUpdate(false, ~crc, ptr, len);
 }
 
 /** CRC-32C (Castagnoli) of `[ptr, ptr+len)` continuing from the finished value `crc`. */
 export function crc32cUpdate(crc: u32, ptr: usize, len: usize): u32 {
-  if (len < SPARSE_MIN) return ~tableUpdate(CRC32C_TABLES, ~crc, ptr, len);
+  if (len < BITS_MIN) return ~tableUpdate(CRC32C_TABLES, ~crc, ptr, len);
+  if (len < SPARSE_MIN) return ~bitsUpdate(true, ~crc, ptr, len);
   return ~sparseUpdate(true, ~crc, ptr, len);
 }
