@@ -70,6 +70,9 @@ function direction(d: StreamStats): string {
     `${d.badChecksums} bad checksum${d.badChecksums === 1 ? "" : "s"}`,
   ];
   if (d.unfilledBytes) parts.push(`${d.unfilledBytes} bytes past a gap never filled`);
+  if (d.cutSegments) {
+    parts.push(`${d.cutSegments} cut short by the snap length (data not followed)`);
+  }
   return parts.join(", ");
 }
 

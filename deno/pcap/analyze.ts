@@ -14,9 +14,12 @@
  * Checksums are verified (IPv4 header and TCP) but, like tshark's follow,
  * a segment with a bad checksum still contributes its data.
  *
+ * Frames that the capture's snap length cut short are analyzed from their
+ * headers (lengths come from the IP header, checksums are "unverified" as
+ * tshark says), but their data is not followed.
+ *
  * **Not supported:** IP fragments (counted, not reassembled), TCP Fast Open
- * data on a SYN, and sequence numbers beyond 2^31 bytes of one direction's
- * stream.
+ * data on a SYN, and following the partial data of cut frames.
  *
  * @example
  * ```ts
@@ -56,8 +59,12 @@ export interface CapturedSegment {
   readonly src: CaptureEndpoint;
   /** The receiver. */
   readonly dst: CaptureEndpoint;
-  /** The segment. */
+  /** The segment (its payload is what was captured of the data). */
   readonly tcp: TcpRepr;
+  /** The data length on the wire, from the IP header. */
+  readonly length: number;
+  /** Whether the capture's snap length cut the frame short. */
+  readonly cut: boolean;
   /** Whether the TCP checksum is right; null when the frame was cut short and it cannot be checked. */
   readonly checksumOk: boolean | null;
   /** Whether the IPv4 header checksum is right (null for IPv6, which has none). */
@@ -129,6 +136,8 @@ export interface StreamStats {
   badChecksums: number;
   /** Bytes seen past a gap the capture never filled (not in the stream). */
   unfilledBytes: number;
+  /** Data segments the snap length cut short: counted, their data not followed. */
+  cutSegments: number;
 }
 
 /** One TCP connection (tshark's `tcp.stream`). */
@@ -197,18 +206,21 @@ export function decodeFrame(packet: CapturedPacket): FrameContents {
     if (ip === null) return { kind: "other", what: `not IP (link type ${packet.linkType})` };
     const complete = packet.data.length >= packet.originalLength;
     let payload: Uint8Array;
+    let ipPayloadLen: number;
     let protocol: number;
     let pseudo: PseudoHeader;
     let ipChecksumOk: boolean | null = null;
     if (ip.version === 4) {
-      const p = Ipv4Packet.checked(ip.packet);
+      const p = Ipv4Packet.checked(ip.packet, !complete);
       ipChecksumOk = p.verifyChecksum();
+      ipPayloadLen = p.totalLen - p.headerLen;
       if (p.moreFrags || p.fragOffset > 0) return { kind: "other", what: "IPv4 fragment" };
       protocol = p.protocol;
       payload = p.payload;
       pseudo = { src: p.src, dst: p.dst };
     } else {
-      const { repr, payload: body } = parseIpv6(ip.packet);
+      const { repr, payload: body } = parseIpv6(ip.packet, !complete);
+      ipPayloadLen = repr.payloadLen;
       if (repr.fragment) return { kind: "other", what: "IPv6 fragment" };
       protocol = repr.nextHeader;
       payload = body;
@@ -225,6 +237,8 @@ export function decodeFrame(packet: CapturedPacket): FrameContents {
         src: endpoint(pseudo.src, tcp.srcPort),
         dst: endpoint(pseudo.dst, tcp.dstPort),
         tcp,
+        length: ipPayloadLen - new TcpPacket(payload).headerLen,
+        cut: !complete,
         checksumOk,
         ipChecksumOk,
       },
@@ -385,6 +399,7 @@ function newDirection(): StreamStats {
     outOfOrder: 0,
     badChecksums: 0,
     unfilledBytes: 0,
+    cutSegments: 0,
   };
 }
 
@@ -501,7 +516,10 @@ function track(t: Tracked, seg: CapturedSegment) {
   ) {
     handshake.ack = true;
   }
-  if (tcp.payload.length > 0 && tcp.control !== "syn") {
+  if (seg.cut && seg.length > 0) {
+    dir.dataSegments++;
+    dir.cutSegments++;
+  } else if (tcp.payload.length > 0 && tcp.control !== "syn") {
     dir.dataSegments++;
     const kind = asm.data(tcp.seq, tcp.payload);
     if (kind === "retransmission") dir.retransmissions++;

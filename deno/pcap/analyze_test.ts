@@ -17,7 +17,7 @@ function handshake(conv: Conversation, c = 100, s = 5000): Conversation {
   return conv
     .c({ control: "syn", seq: c, ...SYN_OPTS })
     .s({ control: "syn", seq: s, ack: c + 1, ...SYN_OPTS, windowScale: 9, mss: 1400 })
-    .c({ seq: c + 1, ack: s + 1 });
+    .c({ seq: c + 1, ack: (s + 1) >>> 0 });
 }
 
 Deno.test("analyze() reports handshake options, data each way and a FIN/FIN close", () => {

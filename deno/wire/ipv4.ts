@@ -88,10 +88,12 @@ export class Ipv4Packet {
 
   /**
    * Wraps `bytes` after checking version, header length and total length.
-   * Bytes after the total length (link-layer padding) are allowed.
+   * Bytes after the total length (link-layer padding) are allowed; with
+   * `cut` (a capture's snap length cut the packet short), so is a total
+   * length beyond the bytes at hand, and {@link payload} is what there is.
    * @throws {WireError} If the packet is truncated or its lengths impossible.
    */
-  static checked(bytes: Uint8Array): Ipv4Packet {
+  static checked(bytes: Uint8Array, cut = false): Ipv4Packet {
     checkBytes("Ipv4Packet.checked", bytes);
     if (bytes.length < HEADER_LEN) {
       throw new WireError(WHAT, `${bytes.length} bytes is shorter than the 20-byte header`);
@@ -109,7 +111,7 @@ export class Ipv4Packet {
     if (total < ihl) {
       throw new WireError(WHAT, `total length ${total} is shorter than the ${ihl}-byte header`);
     }
-    if (total > bytes.length) {
+    if (total > bytes.length && !cut) {
       throw new WireError(
         WHAT,
         `total length ${total} is beyond the ${bytes.length} bytes captured`,
@@ -181,7 +183,7 @@ export class Ipv4Packet {
   get options(): Uint8Array {
     return this.bytes.subarray(Field.OPTIONS, this.headerLen);
   }
-  /** The payload: from the end of the header to the total length. */
+  /** The payload: from the end of the header to the total length (or the end of the bytes). */
   get payload(): Uint8Array {
     return this.bytes.subarray(this.headerLen, this.totalLen);
   }

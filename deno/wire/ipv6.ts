@@ -96,17 +96,19 @@ export class Ipv6Packet {
   }
 
   /**
-   * Wraps `bytes` after checking the version and that the payload length fits.
+   * Wraps `bytes` after checking the version and that the payload length
+   * fits; with `cut` (a capture's snap length cut the packet short) the
+   * payload may extend beyond the bytes at hand.
    * @throws {WireError} If the packet is truncated or not version 6.
    */
-  static checked(bytes: Uint8Array): Ipv6Packet {
+  static checked(bytes: Uint8Array, cut = false): Ipv6Packet {
     checkBytes("Ipv6Packet.checked", bytes);
     if (bytes.length < HEADER_LEN) {
       throw new WireError(WHAT, `${bytes.length} bytes is shorter than the 40-byte header`);
     }
     const p = new Ipv6Packet(bytes);
     if (p.version !== 6) throw new WireError(WHAT, `version is ${p.version}, expected 6`);
-    if (HEADER_LEN + p.payloadLen > bytes.length) {
+    if (HEADER_LEN + p.payloadLen > bytes.length && !cut) {
       throw new WireError(
         WHAT,
         `payload length ${p.payloadLen} is beyond the ${
@@ -170,13 +172,18 @@ export function isExtension(protocol: number): boolean {
 
 /**
  * Parses an IPv6 packet into its header record and a view of the
- * upper-layer payload, walking the extension headers.
+ * upper-layer payload, walking the extension headers. With `cut` (a
+ * capture's snap length cut the packet short) the payload is what there is,
+ * while `payloadLen` still says how long it was.
  *
  * @throws {WireError} If the packet or an extension header is truncated,
  * the version is not 6, or a hop-by-hop header is not first.
  */
-export function parsePacket(bytes: Uint8Array): { repr: Ipv6Repr; payload: Uint8Array } {
-  const p = Ipv6Packet.checked(bytes);
+export function parsePacket(
+  bytes: Uint8Array,
+  cut = false,
+): { repr: Ipv6Repr; payload: Uint8Array } {
+  const p = Ipv6Packet.checked(bytes, cut);
   const body = p.payload;
   const extensions: Ipv6Extension[] = [];
   let fragment: Ipv6Fragment | undefined;
@@ -224,7 +231,7 @@ export function parsePacket(bytes: Uint8Array): { repr: Ipv6Repr; payload: Uint8
     flowLabel: p.flowLabel,
     extensions,
     ...(fragment ? { fragment } : {}),
-    payloadLen: body.length - at,
+    payloadLen: p.payloadLen - at,
   };
   return { repr, payload: body.subarray(at) };
 }

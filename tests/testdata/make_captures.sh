@@ -11,6 +11,7 @@
 #   rst.pcap         Linux cooked v1 (tcpdump -i any), IPv4: the client aborts (RST)
 #   ipv6.pcapng      Linux cooked v2, pcapng, IPv6, 5% loss
 #   badsum.pcap      clean.pcap with one payload byte flipped after capture
+#   snap.pcapng      loss.pcapng cut to a 96-byte snap length (headers only)
 #
 # Usage: sudo tests/testdata/make_captures.sh   (from the repository root)
 set -euo pipefail
@@ -154,6 +155,9 @@ node -e '
   }
   fs.writeFileSync(dst, f);' "$work/clean.pcap" "$work/badsum.pcap"
 
+# 6. Headers only, as tcpdump -s 96 would have captured them.
+editcap -s 96 "$work/loss.pcapng" "$work/snap.pcapng"
+
 cp "$work/clean.pcap" "$work/loss.pcapng" "$work/rst.pcap" "$work/ipv6.pcapng" \
-  "$work/badsum.pcap" "$out/"
+  "$work/badsum.pcap" "$work/snap.pcapng" "$out/"
 ls -l "$out"/*.pcap "$out"/*.pcapng
