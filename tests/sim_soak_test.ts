@@ -22,6 +22,13 @@ function plan(seed: number): { flags: string[]; options: TransferOptions } {
   const mtu = [576, 1500, 9000, 65535][r.int(4)];
   const bytes = r.int(200_000), replyBytes = r.int(20_000);
   const close = CLOSE_ORDERS[r.int(3)];
+  // Some runs also open simultaneously, stall the reader behind a small
+  // window, or change Nagle and delayed ACKs.
+  const simultaneousOpen = r.chance(0.1);
+  const stall = r.chance(0.1) ? r.int(3000) : 0;
+  const recvBuffer = stall ? 2048 + r.int(8192) : 65535;
+  const nagle = !r.chance(0.3);
+  const delayedAck = r.chance(0.3) ? 0 : 40;
   const imp = {
     loss: loss / 100,
     reorder: reorder / 100,
@@ -43,8 +50,23 @@ function plan(seed: number): { flags: string[]; options: TransferOptions } {
     `--bytes ${bytes}`,
     `--reply-bytes ${replyBytes}`,
     `--close ${close}`,
+    `--stall ${stall}ms`,
+    `--recv-buffer ${recvBuffer}`,
+    `--delayed-ack ${delayedAck}ms`,
+    ...(simultaneousOpen ? ["--simultaneous-open"] : []),
+    ...(nagle ? [] : ["--no-nagle"]),
   ];
-  return { flags, options: { seed, bytes, replyBytes, forward: imp, closeOrder: close } };
+  const options: TransferOptions = {
+    seed,
+    bytes,
+    replyBytes,
+    forward: imp,
+    closeOrder: close,
+    simultaneousOpen,
+    serverReadsFrom: stall,
+    config: { msl: 1000, recvBufferSize: recvBuffer, delayedAck, nagle },
+  };
+  return { flags, options };
 }
 
 Deno.test(`sim soak: ${RUNS} seeded runs deliver every byte and end CLOSED`, () => {
@@ -69,7 +91,14 @@ Deno.test(`sim soak: ${RUNS} seeded runs deliver every byte and end CLOSED`, () 
 
 Deno.test("sim soak: the printed replay command reproduces a seed's run exactly", async () => {
   const { run } = await import("../deno/cli.ts");
-  for (const seed of [FIRST, FIRST + 1, FIRST + 2]) {
+  // The first seeds, and the first seed that uses each optional flag.
+  const seeds = [FIRST, FIRST + 1, FIRST + 2];
+  for (const flag of ["--simultaneous-open", "--no-nagle", "--stall [1-9]"]) {
+    let seed = FIRST;
+    while (!new RegExp(flag).test(plan(seed).flags.join(" "))) seed++;
+    seeds.push(seed);
+  }
+  for (const seed of seeds) {
     const { flags, options } = plan(seed);
     const expected = runTransfer(options);
     const chunks: Uint8Array[] = [];
