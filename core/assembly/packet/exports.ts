@@ -35,38 +35,49 @@ export function tcp_segment(params: usize, payload: usize, len: u32, out: usize,
 
 // ---- TCP reassembly ---------------------------------------------------------
 
-const reassemblers = new Array<TcpReassembler | null>();
+// Handles index an unmanaged table of pointers (0 marks a free slot), so the
+// per-segment exports touch no managed object.
+let tcpTable: usize = 0;
+let tcpTableLen: i32 = 0;
 
-function tcpAt(h: i32): TcpReassembler | null {
-  if (h <= 0 || h > reassemblers.length) return null;
-  return unchecked(reassemblers[h - 1]);
+@inline function tcpAt(h: i32): usize {
+  if (h <= 0 || h > tcpTableLen) return 0;
+  return load<usize>(tcpTable + (<usize>(h - 1) << alignof<usize>()));
 }
 
 /**
  * A reassembler for a stream whose next byte is `initialSeq`, holding at most
  * `cap` bytes (the largest window) in at most `maxRanges` out-of-order ranges.
- * Returns its handle, or 0 when the buffer cannot be allocated.
+ * Returns its handle, or 0 for limits out of range.
  */
 export function tcp_reasm_new(initialSeq: u32, cap: u32, maxRanges: i32): i32 {
   if (cap == 0 || cap > (1 << 28) || maxRanges <= 0 || maxRanges > 65536) return 0;
-  const buf = heap.alloc(cap);
-  const r = new TcpReassembler(initialSeq, buf, cap, maxRanges);
-  for (let k = 0, n = reassemblers.length; k < n; k++) {
-    if (unchecked(reassemblers[k]) === null) {
-      unchecked(reassemblers[k] = r);
+  const r = changetype<usize>(TcpReassembler.create(initialSeq, cap, maxRanges));
+  for (let k = 0; k < tcpTableLen; k++) {
+    const slot = tcpTable + (<usize>k << alignof<usize>());
+    if (load<usize>(slot) == 0) {
+      store<usize>(slot, r);
       return k + 1;
     }
   }
-  reassemblers.push(r);
-  return reassemblers.length;
+  // No free slot: double the table. The new reassembler takes the first new slot.
+  const index = tcpTableLen;
+  const grown = max<i32>(16, tcpTableLen * 2);
+  const width = alignof<usize>();
+  const bytes = <usize>grown << width;
+  tcpTable = tcpTable == 0 ? heap.alloc(bytes) : heap.realloc(tcpTable, bytes);
+  memory.fill(tcpTable + (<usize>index << width), 0, <usize>(grown - index) << width);
+  store<usize>(tcpTable + (<usize>index << width), r);
+  tcpTableLen = grown;
+  return index + 1;
 }
 
 /** Frees a reassembler and its buffer. */
 export function tcp_reasm_free(h: i32): void {
-  const r = tcpAt(h);
-  if (r === null) return;
-  heap.free(r.buf);
-  unchecked(reassemblers[h - 1] = null);
+  const p = tcpAt(h);
+  if (p == 0) return;
+  changetype<TcpReassembler>(p).destroy();
+  store<usize>(tcpTable + (<usize>(h - 1) << alignof<usize>()), 0);
 }
 
 /**
@@ -75,8 +86,9 @@ export function tcp_reasm_free(h: i32): void {
  * result area.
  */
 export function tcp_reasm_insert(h: i32, seq: u32, ptr: usize, len: u32): i32 {
-  const r = tcpAt(h);
-  if (r === null) return -1;
+  const p = tcpAt(h);
+  if (p == 0) return -1;
+  const r = changetype<TcpReassembler>(p);
   const status = r.insert(seq, ptr, len);
   store<u32>(RESULT, r.lastNew);
   store<u32>(RESULT, r.lastDup, 4);
@@ -86,8 +98,9 @@ export function tcp_reasm_insert(h: i32, seq: u32, ptr: usize, len: u32): i32 {
 
 /** Writes [nextSeq, readable, window, held, ranges] as u32 to the result area. */
 export function tcp_reasm_state(h: i32): i32 {
-  const r = tcpAt(h);
-  if (r === null) return -1;
+  const p = tcpAt(h);
+  if (p == 0) return -1;
+  const r = changetype<TcpReassembler>(p);
   store<u32>(RESULT, r.nextSeq);
   store<u32>(RESULT, r.readable, 4);
   store<u32>(RESULT, r.window, 8);
@@ -98,26 +111,27 @@ export function tcp_reasm_state(h: i32): i32 {
 
 /** Address of the first contiguous run of in-order bytes (0 for a bad handle). */
 export function tcp_reasm_peek_ptr(h: i32): usize {
-  const r = tcpAt(h);
-  return r === null ? 0 : r.peekPtr();
+  const p = tcpAt(h);
+  return p == 0 ? 0 : changetype<TcpReassembler>(p).peekPtr();
 }
 
 /** Length of that run. */
 export function tcp_reasm_peek_len(h: i32): u32 {
-  const r = tcpAt(h);
-  return r === null ? 0 : r.peekLen();
+  const p = tcpAt(h);
+  return p == 0 ? 0 : changetype<TcpReassembler>(p).peekLen();
 }
 
 /** Marks up to `n` in-order bytes read; returns how many. */
 export function tcp_reasm_consume(h: i32, n: u32): u32 {
-  const r = tcpAt(h);
-  return r === null ? 0 : r.consume(n);
+  const p = tcpAt(h);
+  return p == 0 ? 0 : changetype<TcpReassembler>(p).consume(n);
 }
 
 /** Writes up to `max` (at most 4) SACK blocks as u32 pairs to the result area; returns the count. */
 export function tcp_reasm_sack(h: i32, max: i32): i32 {
-  const r = tcpAt(h);
-  if (r === null) return -1;
+  const p = tcpAt(h);
+  if (p == 0) return -1;
+  const r = changetype<TcpReassembler>(p);
   return r.sack(RESULT, min<i32>(max, 4));
 }
 

@@ -39,52 +39,88 @@ export const INSERT_TOO_MANY_RANGES: i32 = 3;
 /** The segment carried no data. */
 export const INSERT_EMPTY: i32 = 4;
 
-/** Moves `n` ranges from index `from` to index `to` in all three arrays. */
-@inline function moveRanges(
-  starts: StaticArray<u32>,
-  ends: StaticArray<u32>,
-  stamps: StaticArray<u64>,
-  from: i32,
-  to: i32,
-  n: i32,
-): void {
-  if (n <= 0) return;
-  const s = changetype<usize>(starts), e = changetype<usize>(ends), t = changetype<usize>(stamps);
-  memory.copy(s + (<usize>to << 2), s + (<usize>from << 2), <usize>n << 2);
-  memory.copy(e + (<usize>to << 2), e + (<usize>from << 2), <usize>n << 2);
-  memory.copy(t + (<usize>to << 3), t + (<usize>from << 3), <usize>n << 3);
-}
-
+/**
+ * The reassembler's state lives in unmanaged memory: no garbage collector
+ * and no shadow stack on the per-segment path. Create with
+ * {@link TcpReassembler.create}, release with {@link TcpReassembler.destroy}.
+ */
+@unmanaged
 export class TcpReassembler {
-  /** Ring index of the first unread in-order byte. */
-  head: u32 = 0;
-  /** In-order bytes not yet read. */
-  readable: u32 = 0;
-  /** Bytes held out of order. */
-  held: u32 = 0;
-  /** Out-of-order ranges in use. */
-  count: i32 = 0;
   /** Counter of inserts, for SACK recency (64-bit: never wraps). */
-  clock: u64 = 0;
+  clock: u64;
+  /** Sequence number of the next in-order byte (RCV.NXT). */
+  nextSeq: u32;
+  /** Ring index of the first unread in-order byte. */
+  head: u32;
+  /** In-order bytes not yet read. */
+  readable: u32;
+  /** Bytes held out of order. */
+  held: u32;
+  /** Ring buffer size: the largest window. */
+  cap: u32;
+  /** Out-of-order ranges in use, and at most. */
+  count: i32;
+  maxRanges: i32;
   /** Outcome of the last insert: new bytes, duplicate bytes, bytes beyond the window. */
-  lastNew: u32 = 0;
-  lastDup: u32 = 0;
-  lastBeyond: u32 = 0;
-  starts: StaticArray<u32>;
-  ends: StaticArray<u32>;
-  stamps: StaticArray<u64>;
+  lastNew: u32;
+  lastDup: u32;
+  lastBeyond: u32;
+  /** Ring buffer, `cap` bytes. */
+  buf: usize;
+  /** Range starts and ends (u32 sequence numbers) and stamps (u64), `maxRanges` each. */
+  starts: usize;
+  ends: usize;
+  stamps: usize;
 
-  constructor(
-    /** Sequence number of the next in-order byte (RCV.NXT). */
-    public nextSeq: u32,
-    /** Ring buffer (unmanaged, `cap` bytes). */
-    public buf: usize,
-    public cap: u32,
-    public maxRanges: i32,
-  ) {
-    this.starts = new StaticArray<u32>(maxRanges);
-    this.ends = new StaticArray<u32>(maxRanges);
-    this.stamps = new StaticArray<u64>(maxRanges);
+  /** A reassembler expecting `nextSeq`, with a `cap`-byte ring and `maxRanges` ranges. */
+  static create(nextSeq: u32, cap: u32, maxRanges: i32): TcpReassembler {
+    const r = changetype<TcpReassembler>(heap.alloc(offsetof<TcpReassembler>()));
+    r.clock = 0;
+    r.nextSeq = nextSeq;
+    r.head = 0;
+    r.readable = 0;
+    r.held = 0;
+    r.cap = cap;
+    r.count = 0;
+    r.maxRanges = maxRanges;
+    r.lastNew = 0;
+    r.lastDup = 0;
+    r.lastBeyond = 0;
+    r.buf = heap.alloc(cap);
+    r.starts = heap.alloc(<usize>maxRanges << 2);
+    r.ends = heap.alloc(<usize>maxRanges << 2);
+    r.stamps = heap.alloc(<usize>maxRanges << 3);
+    return r;
+  }
+
+  /** Frees the ring, the range lists and the state itself. */
+  destroy(): void {
+    heap.free(this.buf);
+    heap.free(this.starts);
+    heap.free(this.ends);
+    heap.free(this.stamps);
+    heap.free(changetype<usize>(this));
+  }
+
+  @inline startAt(k: i32): u32 {
+    return load<u32>(this.starts + (<usize>k << 2));
+  }
+
+  @inline endAt(k: i32): u32 {
+    return load<u32>(this.ends + (<usize>k << 2));
+  }
+
+  @inline stampAt(k: i32): u64 {
+    return load<u64>(this.stamps + (<usize>k << 3));
+  }
+
+  /** Moves `n` ranges from index `from` to index `to` (overlap allowed). */
+  @inline moveRanges(from: i32, to: i32, n: i32): void {
+    if (n <= 0) return;
+    const f = <usize>from, t = <usize>to, m = <usize>n;
+    memory.copy(this.starts + (t << 2), this.starts + (f << 2), m << 2);
+    memory.copy(this.ends + (t << 2), this.ends + (f << 2), m << 2);
+    memory.copy(this.stamps + (t << 3), this.stamps + (f << 3), m << 3);
   }
 
   /** The receive window: free space after the in-order bytes. */
@@ -145,21 +181,20 @@ export class TcpReassembler {
     src += skip;
 
     // Ranges [i, j) touch or overlap [start, end); ranges are sorted.
-    const starts = this.starts, ends = this.ends;
     const count = this.count;
     // Binary search: the first range ending at or after `start`.
     let i = 0;
     let hi = count;
     while (i < hi) {
       const mid = (i + hi) >>> 1;
-      if (this.rel(unchecked(ends[mid])) < start) i = mid + 1;
+      if (this.rel(this.endAt(mid)) < start) i = mid + 1;
       else hi = mid;
     }
     let j = i;
-    while (j < count && this.rel(unchecked(starts[j])) <= end) j++;
+    while (j < count && this.rel(this.startAt(j)) <= end) j++;
     const touched = j - i;
-    const mergedStart = touched > 0 ? min<u32>(start, this.rel(unchecked(starts[i]))) : start;
-    const mergedEnd = touched > 0 ? max<u32>(end, this.rel(unchecked(ends[j - 1]))) : end;
+    const mergedStart = touched > 0 ? min<u32>(start, this.rel(this.startAt(i))) : start;
+    const mergedEnd = touched > 0 ? max<u32>(end, this.rel(this.endAt(j - 1))) : end;
     if (mergedStart > 0 && count - touched + 1 > this.maxRanges) {
       this.lastBeyond = 0;
       return INSERT_TOO_MANY_RANGES;
@@ -169,8 +204,8 @@ export class TcpReassembler {
     let fresh: u32 = 0;
     let cursor = start;
     for (let k = i; k < j && cursor < end; k++) {
-      const rs = this.rel(unchecked(starts[k]));
-      const re = this.rel(unchecked(ends[k]));
+      const rs = this.rel(this.startAt(k));
+      const re = this.rel(this.endAt(k));
       if (rs > cursor) {
         const stop = min<u32>(rs, end);
         this.copyIn(cursor, src + (cursor - start), stop - cursor);
@@ -189,24 +224,24 @@ export class TcpReassembler {
     // Replace ranges [i, j) by the merged one (or absorb it when in order).
     let removed: u32 = 0;
     for (let k = i; k < j; k++) {
-      removed += unchecked(ends[k]) - unchecked(starts[k]);
+      removed += this.endAt(k) - this.startAt(k);
     }
     const keep = mergedStart > 0 ? 1 : 0;
     const shift = touched - keep; // ranges after j move left by this much
     if (shift > 0) {
       // Close the gap left by the merged ranges.
-      moveRanges(starts, ends, this.stamps, j, j - shift, count - j);
+      this.moveRanges(j, j - shift, count - j);
       this.count = count - shift;
     }
     if (keep) {
       if (shift < 0) {
         // A new range: make room at i.
-        moveRanges(starts, ends, this.stamps, i, i + 1, count - i);
+        this.moveRanges(i, i + 1, count - i);
         this.count = count + 1;
       }
-      unchecked(starts[i] = this.nextSeq + mergedStart);
-      unchecked(ends[i] = this.nextSeq + mergedEnd);
-      unchecked(this.stamps[i] = ++this.clock);
+      store<u32>(this.starts + (<usize>i << 2), this.nextSeq + mergedStart);
+      store<u32>(this.ends + (<usize>i << 2), this.nextSeq + mergedEnd);
+      store<u64>(this.stamps + (<usize>i << 3), ++this.clock);
       this.held = this.held - removed + (mergedEnd - mergedStart);
     } else {
       this.held -= removed;
@@ -240,22 +275,21 @@ export class TcpReassembler {
    */
   sack(out: usize, max: i32): i32 {
     const count = this.count;
-    const stamps = this.stamps;
     let written = 0;
     let bound: u64 = U64.MAX_VALUE; // stamps are unique: take them in decreasing order
     while (written < max) {
       let best = -1;
       let bestStamp: u64 = 0;
       for (let k = 0; k < count; k++) {
-        const s = unchecked(stamps[k]);
+        const s = this.stampAt(k);
         if (s < bound && (best < 0 || s > bestStamp)) {
           best = k;
           bestStamp = s;
         }
       }
       if (best < 0) break;
-      store<u32>(out + (<usize>written << 3), unchecked(this.starts[best]));
-      store<u32>(out + (<usize>written << 3), unchecked(this.ends[best]), 4);
+      store<u32>(out + (<usize>written << 3), this.startAt(best));
+      store<u32>(out + (<usize>written << 3), this.endAt(best), 4);
       bound = bestStamp;
       written++;
     }
