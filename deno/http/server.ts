@@ -198,14 +198,17 @@ function lazyHeaders(buf: Uint8Array, head: ParsedHead): () => Headers {
   if (count === 0) return () => new Headers();
   const h = head.headers;
   const base = h[0];
-  const bytes = buf.slice(base, h[(count - 1) * 4 + 3]);
-  const offsets = h.slice(0, count * 4);
+  // One string and a plain array: a typed-array slice would allocate a
+  // backing store, which costs more than everything else here.
+  const text = latin1(buf, base, h[(count - 1) * 4 + 3]);
+  const offsets: number[] = new Array(count * 4);
+  for (let k = 0; k < count * 4; k++) offsets[k] = h[k] - base;
   return () => {
     const headers = new Headers();
     for (let k = 0; k < offsets.length; k += 4) {
       headers.append(
-        latin1(bytes, offsets[k] - base, offsets[k + 1] - base),
-        latin1(bytes, offsets[k + 2] - base, offsets[k + 3] - base),
+        text.slice(offsets[k], offsets[k + 1]),
+        text.slice(offsets[k + 2], offsets[k + 3]),
       );
     }
     return headers;
@@ -397,7 +400,8 @@ class Connection {
   /** Buffers ASCII/Latin-1 text for output. */
   putText(text: string): void {
     this.reserve(text.length * 3);
-    this.outLen += encoder.encodeInto(text, this.out.subarray(this.outLen)).written;
+    const into = this.outLen === 0 ? this.out : this.out.subarray(this.outLen);
+    this.outLen += encoder.encodeInto(text, into).written;
   }
 
   /**
@@ -423,7 +427,7 @@ class Connection {
     }
     let n: number | null;
     try {
-      n = await this.conn.read(this.buf.subarray(this.end));
+      n = await this.conn.read(this.end === 0 ? this.buf : this.buf.subarray(this.end));
     } catch (error) {
       if (this.closed) return false;
       throw error;
