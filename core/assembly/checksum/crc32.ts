@@ -55,6 +55,18 @@ function tableUpdate(tables: usize, c: u32, ptr: usize, len: usize): u32 {
       t(tables, 3, w3) ^ t(tables, 2, w3 >>> 8) ^ t(tables, 1, w3 >>> 16) ^ t(tables, 0, w3 >>> 24);
     p += 16;
   }
+  if (end - p >= 8) {
+    const w0 = load<u32>(p) ^ c;
+    const w1 = load<u32>(p, 4);
+    c = t(tables, 7, w0) ^ t(tables, 6, w0 >>> 8) ^ t(tables, 5, w0 >>> 16) ^ t(tables, 4, w0 >>> 24) ^
+      t(tables, 3, w1) ^ t(tables, 2, w1 >>> 8) ^ t(tables, 1, w1 >>> 16) ^ t(tables, 0, w1 >>> 24);
+    p += 8;
+  }
+  if (end - p >= 4) {
+    const w0 = load<u32>(p) ^ c;
+    c = t(tables, 3, w0) ^ t(tables, 2, w0 >>> 8) ^ t(tables, 1, w0 >>> 16) ^ t(tables, 0, w0 >>> 24);
+    p += 4;
+  }
   while (p < end) {
     c = t(tables, 0, c ^ load<u8>(p)) ^ (c >>> 8);
     p++;
