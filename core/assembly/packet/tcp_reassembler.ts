@@ -67,10 +67,8 @@ export class TcpReassembler {
   lastBeyond: u32;
   /** Ring buffer, `cap` bytes. */
   buf: usize;
-  /** Range starts and ends (u32 sequence numbers) and stamps (u64), `maxRanges` each. */
-  starts: usize;
-  ends: usize;
-  stamps: usize;
+  /** `maxRanges` 16-byte records: start and end sequence numbers (u32), stamp (u64). */
+  ranges: usize;
 
   /** A reassembler expecting `nextSeq`, with a `cap`-byte ring and `maxRanges` ranges. */
   static create(nextSeq: u32, cap: u32, maxRanges: i32): TcpReassembler {
@@ -87,40 +85,41 @@ export class TcpReassembler {
     r.lastDup = 0;
     r.lastBeyond = 0;
     r.buf = heap.alloc(cap);
-    r.starts = heap.alloc(<usize>maxRanges << 2);
-    r.ends = heap.alloc(<usize>maxRanges << 2);
-    r.stamps = heap.alloc(<usize>maxRanges << 3);
+    r.ranges = heap.alloc(<usize>maxRanges << 4);
     return r;
   }
 
   /** Frees the ring, the range lists and the state itself. */
   destroy(): void {
     heap.free(this.buf);
-    heap.free(this.starts);
-    heap.free(this.ends);
-    heap.free(this.stamps);
+    heap.free(this.ranges);
     heap.free(changetype<usize>(this));
   }
 
   @inline startAt(k: i32): u32 {
-    return load<u32>(this.starts + (<usize>k << 2));
+    return load<u32>(this.ranges + (<usize>k << 4));
   }
 
   @inline endAt(k: i32): u32 {
-    return load<u32>(this.ends + (<usize>k << 2));
+    return load<u32>(this.ranges + (<usize>k << 4), 4);
   }
 
   @inline stampAt(k: i32): u64 {
-    return load<u64>(this.stamps + (<usize>k << 3));
+    return load<u64>(this.ranges + (<usize>k << 4), 8);
+  }
+
+  @inline setRange(k: i32, start: u32, end: u32, stamp: u64): void {
+    const at = this.ranges + (<usize>k << 4);
+    store<u32>(at, start);
+    store<u32>(at, end, 4);
+    store<u64>(at, stamp, 8);
   }
 
   /** Moves `n` ranges from index `from` to index `to` (overlap allowed). */
   @inline moveRanges(from: i32, to: i32, n: i32): void {
-    if (n <= 0) return;
-    const f = <usize>from, t = <usize>to, m = <usize>n;
-    memory.copy(this.starts + (t << 2), this.starts + (f << 2), m << 2);
-    memory.copy(this.ends + (t << 2), this.ends + (f << 2), m << 2);
-    memory.copy(this.stamps + (t << 3), this.stamps + (f << 3), m << 3);
+    if (n > 0) {
+      memory.copy(this.ranges + (<usize>to << 4), this.ranges + (<usize>from << 4), <usize>n << 4);
+    }
   }
 
   /** The receive window: free space after the in-order bytes. */
@@ -239,9 +238,7 @@ export class TcpReassembler {
         this.moveRanges(i, i + 1, count - i);
         this.count = count + 1;
       }
-      store<u32>(this.starts + (<usize>i << 2), this.nextSeq + mergedStart);
-      store<u32>(this.ends + (<usize>i << 2), this.nextSeq + mergedEnd);
-      store<u64>(this.stamps + (<usize>i << 3), ++this.clock);
+      this.setRange(i, this.nextSeq + mergedStart, this.nextSeq + mergedEnd, ++this.clock);
       this.held = this.held - removed + (mergedEnd - mergedStart);
     } else {
       this.held -= removed;
