@@ -741,6 +741,12 @@ export class TcpSocket {
         return;
       }
     }
+    if (syn && state === "SYN-RECEIVED") {
+      // SYN-RECEIVED + a new SYN in the window (§3.10.7.4 fourth): a passive
+      // open returns to LISTEN; after simultaneous open, a challenge ACK.
+      if (this.#passive) return this.#backToListen(now, "SYN received in the window");
+      return this.#challengeAck(now);
+    }
     // Trim to the window: what lies before RCV.NXT was received already.
     if (syn) {
       seq = seqAdd(seq, 1);
@@ -873,20 +879,7 @@ export class TcpSocket {
     const state = this.#state;
     if (state === "SYN-RECEIVED" && this.#passive) {
       // SYN-RECEIVED (from LISTEN) + RST: back to LISTEN.
-      const local = this.#local!;
-      this.#reset();
-      this.#state = "CLOSED";
-      this.#trace?.({
-        kind: "state",
-        time: now,
-        endpoint: this.name,
-        from: "SYN-RECEIVED",
-        to: "LISTEN",
-        reason: "RST received",
-      });
-      this.#local = local;
-      this.#state = "LISTEN";
-      return;
+      return this.#backToListen(now, "RST received");
     }
     if (state === "SYN-RECEIVED") this.#error = "refused";
     else if (state !== "CLOSING" && state !== "LAST-ACK" && state !== "TIME-WAIT") {
@@ -894,6 +887,16 @@ export class TcpSocket {
     }
     this.#reset();
     this.#setState(now, "CLOSED", "RST received");
+  }
+
+  // A passive open that failed in SYN-RECEIVED listens again (RFC 9293 §3.10.7.4).
+  #backToListen(now: number, reason: string): void {
+    this.#reset();
+    this.#tx.drop(this.#tx.length);
+    this.#rxFinSeq = null;
+    this.#rxFinDone = false;
+    this.#finSeq = null;
+    this.#setState(now, "LISTEN", reason);
   }
 
   #challengeAck(now: number): void {

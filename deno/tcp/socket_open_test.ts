@@ -361,6 +361,31 @@ Deno.test("SYN-RECEIVED: a RST in the window but not at RCV.NXT gets a challenge
   assert.equal(s.state, "SYN-RECEIVED");
 });
 
+Deno.test("SYN-RECEIVED: a new SYN in the window returns a passive open to LISTEN", () => {
+  const s = socketSynReceived();
+  send(s, { seq: 50, control: "syn" });
+  assert.equal(s.state, "LISTEN");
+  assert.deepEqual(recv(s), []);
+  send(s, { seq: 0, control: "syn", mss: 1460 }); // and it can accept again
+  assert.deepEqual(recv(s), ["SYN,ACK seq=0 ack=1 mss=1460"]);
+});
+
+Deno.test("SYN-RECEIVED: a new SYN after simultaneous open gets a challenge ACK", () => {
+  const s = socketSynSent();
+  send(s, { seq: 0, control: "syn" });
+  recv(s);
+  send(s, { seq: 50, control: "syn" });
+  assert.deepEqual(recv(s), ["ACK seq=1 ack=1"]);
+  assert.equal(s.state, "SYN-RECEIVED");
+});
+
+Deno.test("LISTEN: data on a SYN is not acknowledged (it must be sent again)", () => {
+  const s = socketListen();
+  send(s, { seq: 0, control: "syn", data: "early" });
+  assert.deepEqual(recv(s), ["SYN,ACK seq=0 ack=1 mss=1460"]);
+  assert.equal(s.recvQueue, 0);
+});
+
 Deno.test("SYN-RECEIVED: a retransmitted SYN gets the SYN,ACK again", () => {
   const s = socketSynReceived();
   send(s, { seq: 0, control: "syn", mss: 1460 });
