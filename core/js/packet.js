@@ -464,15 +464,15 @@ export function createPacketApi(exports, helpers) {
       const h = this.#handle("insert()");
       checkInt(fn, "seq", seq, 0, U32_MAX);
       const ptr = place(fn, "data", data, 0);
-      const status = exports.tcp_reasm_insert(h, seq, ptr, lengthOf(data));
+      const status = exports.tcp_reasm_insert(h, seq, ptr, data.length);
+      const view = dv();
       const outcome = {
         status: INSERT_STATUS[status],
-        accepted: u32(0),
-        duplicate: u32(4),
-        outOfWindow: u32(8),
+        accepted: view.getUint32(result, true),
+        duplicate: view.getUint32(result + 4, true),
+        outOfWindow: view.getUint32(result + 8, true),
       };
-      const reason = INSERT_REASONS[status];
-      if (reason) outcome.reason = reason;
+      if (status !== 0) outcome.reason = INSERT_REASONS[status];
       return outcome;
     }
 
