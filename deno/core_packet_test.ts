@@ -139,3 +139,28 @@ Deno.test("FragmentReassembler rebuilds a datagram from fragments written by ipv
   assert.equal(repr.ident, 0xbeef);
   assert.deepEqual(payload, data);
 });
+
+Deno.test("an ACK carries the reassembler's SACK blocks beside timestamps (RFC 2018, RFC 7323)", () => {
+  using rx = new TcpReassembler({ initialSeq: 0xfffffe00, window: 65535 });
+  const at = (n: number) => (0xfffffe00 + n) >>> 0;
+  for (const offset of [1000, 3000, 5000, 7000]) rx.insert(at(offset), stream(500));
+  const blocks = rx.sackBlocks(3); // three fit beside the 12 bytes of timestamps
+  assert.deepEqual(blocks, [[at(7000), at(7500)], [at(5000), at(5500)], [at(3000), at(3500)]]);
+  const out = segmentTcp({
+    src: "10.0.0.1",
+    dst: "10.0.0.2",
+    srcPort: 80,
+    dstPort: 40000,
+    seq: 1,
+    ack: rx.nextSeq,
+    window: rx.window,
+    sendMss: 1460,
+    timestamp: { value: 10, echo: 20 },
+    sack: blocks,
+  });
+  const { repr: ip, payload } = ipv4.parsePacket(out.bytes);
+  const ack = tcp.parse(payload, { src: ip.src, dst: ip.dst });
+  assert.equal(ack.ack, 0xfffffe00);
+  assert.deepEqual(ack.sack, blocks);
+  assert.equal(ack.window, 65535);
+});
