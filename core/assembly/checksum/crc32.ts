@@ -10,7 +10,7 @@
 // sixteen bytes at once. Longer inputs are first reduced without tables by a
 // sparse multiple of the polynomial (see "Sparse reduction" below): a whole
 // vector lane at a time while more than a few hundred bytes remain, then a
-// 64-bit word at a time, and only the last 34 to 46 bytes meet the tables.
+// 64-bit word at a time, and only the last 34 to 45 bytes meet the tables.
 
 const SLICES: usize = 16;
 const TABLE_BYTES: i32 = <i32>SLICES * 256 * 4;
