@@ -199,12 +199,24 @@ export function createPacketApi(exports, helpers) {
   const dv = () => (bytes(), dataView);
   const u32 = (offset) => dv().getUint32(result + offset, true);
 
+  /**
+   * A staging area of at least `size` bytes. It grows on demand, and a large
+   * one is given back once inputs are small again, so one big input does not
+   * pin its size for the life of the core.
+   */
   function stage(which, size) {
     const s = stages[which];
-    if (s.size < size) {
+    if (s.size < size || (s.size > 4 << 20 && size <= 1 << 20)) {
       if (s.ptr) exports.dealloc(s.ptr);
-      s.size = Math.max(size, 2 * s.size, 4096);
-      s.ptr = exports.alloc(s.size);
+      s.ptr = 0;
+      s.size = 0;
+      const want = Math.max(size, Math.min(2 * size, MAX_BUFFER), 4096);
+      s.ptr = allocating(
+        "staging",
+        `${want} bytes to copy the input into`,
+        () => exports.alloc(want),
+      );
+      s.size = want;
     }
     return s.ptr;
   }
