@@ -903,8 +903,13 @@ export function serve(options: ServeOptions, handler: ServeHandler): HttpServer 
         conn = await listener.accept();
       } catch (error) {
         if (state.closing) break;
-        if (error instanceof Deno.errors.BadResource) break;
+        // The listener was closed under us (Deno's or socklab's error for it): stop serving.
+        if (error instanceof Deno.errors.BadResource || (error as Error)?.name === "SocketClosed") {
+          break;
+        }
+        // Anything else (EMFILE, say) may repeat at once: report it and pause before retrying.
         state.trace?.({ type: "error", error });
+        await new Promise((r) => setTimeout(r, 50));
         continue;
       }
       if (state.closing) {

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { serve } from "./server.ts";
 import { exchange, statuses, withServer } from "./_test_util.ts";
 import type { InetAddr } from "../net/types.ts";
+import { listen } from "../net/stream.ts";
 
 const hello = () => new Response("hello world\n");
 
@@ -291,4 +292,11 @@ Deno.test("serve() closes a connection that trickles its body past headerTimeout
     },
   );
   assert.deepEqual(timeouts, ["body"]);
+});
+
+Deno.test("serve() stops by itself when its socklab listener is closed under it", async () => {
+  const listener = listen({ hostname: "127.0.0.1", port: 0 });
+  const server = serve({ listener }, hello);
+  listener.close();
+  await server.finished;
 });
