@@ -275,6 +275,26 @@ describe.each(engines.map((core) => [core.engine, core]))("%s core", (_name, cor
     expect(() => core.crc32(a)).toThrow(TypeError);
   });
 
+  test("after memory grows, views of core memory long and short are found and read in place", () => {
+    const a = core.alloc(5000);
+    try {
+      a.bytes.set(randomBytes(5000));
+      const before = zlibCrc32(a.bytes);
+      const big = core.alloc(core.memory.buffer.byteLength); // forces memory.grow
+      big.free();
+      for (const len of [9, 256, 257, 5000]) {
+        const view = a.bytes.subarray(0, len);
+        expect(view.buffer).toBe(core.memory.buffer);
+        expect(core.crc32(view)).toBe(zlibCrc32(view.slice()));
+        expect(core.crc32c(view)).toBe(core.crc32c(view.slice()));
+        expect(core.inetChecksum(view)).toBe(referenceInet(view));
+      }
+      expect(core.crc32(a)).toBe(before);
+    } finally {
+      a.free();
+    }
+  });
+
   test("a million calls and alloc/free cycles do not grow memory", () => {
     const packet = randomBytes(1500);
     core.crc32(packet);
