@@ -26,7 +26,7 @@ function plan(seed: number): { flags: string[]; options: TransferOptions } {
   // window, or change Nagle and delayed ACKs.
   const simultaneousOpen = r.chance(0.1);
   const stall = r.chance(0.1) ? r.int(3000) : 0;
-  const recvBuffer = stall ? 2048 + r.int(8192) : 65535;
+  const recvBuffer = stall ? 2048 + r.int(8192) : r.chance(0.2) ? 65536 + r.int(1 << 20) : 65535;
   const nagle = !r.chance(0.3);
   const delayedAck = r.chance(0.3) ? 0 : 40;
   const imp = {

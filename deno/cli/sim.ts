@@ -46,7 +46,7 @@ Transfer:
       --max-time TIME     bound on virtual time (default 6h)
 TCP:
       --msl TIME          maximum segment lifetime; TIME-WAIT is 2*MSL (default 1s)
-      --recv-buffer SIZE  receive buffer, at most 65535 (default 65535)
+      --recv-buffer SIZE  receive buffer (default 65535; above it the SYN offers window scaling)
       --delayed-ack TIME  delayed-ACK timeout, 0 for none (default 40ms)
       --no-nagle          turn off Nagle's algorithm
 Output:
@@ -141,9 +141,9 @@ export const command: Subcommand = {
     const recvBufferSize = values["recv-buffer"] === undefined
       ? 65535
       : bytesValue("recv-buffer", str(values["recv-buffer"])!);
-    if (recvBufferSize < 1 || recvBufferSize > 65535) {
+    if (recvBufferSize < 1 || recvBufferSize > 2 ** 30) {
       throw new UsageError(
-        `sim: --recv-buffer must be 1 to 65535 bytes (window scaling is not supported), got ${recvBufferSize}`,
+        `sim: --recv-buffer must be 1 byte to 1GiB (the largest scaled window), got ${recvBufferSize}`,
       );
     }
     const delayedAck = values["delayed-ack"] === undefined

@@ -105,7 +105,7 @@ Deno.test("socklab sim rejects bad flags and impossible settings with exit 2", a
       [["--loss", "100"], /never deliver/],
       [["--mtu", "30"], /mtu/],
       [["--close", "sideways"], /--close must be one of/],
-      [["--recv-buffer", "100000"], /window scaling/],
+      [["--recv-buffer", "2GiB"], /1GiB/],
       [["--delay", "soon"], /--delay/],
       [["--rate", "1Mbit", "--queue", "100"], /cannot hold/],
       [["--bytes", "1TB"], /--bytes/],

@@ -162,3 +162,27 @@ Deno.test("runTransfer(): simultaneous open and every close order end CLOSED", (
 Deno.test("runTransfer(): negative sizes are rejected", () => {
   assert.throws(() => runTransfer({ seed: 1, bytes: -1 }), RangeError);
 });
+
+Deno.test("runTransfer(): a 1 MiB receive buffer scales the window and delivers intact", () => {
+  const events: TraceEvent[] = [];
+  const r = runTransfer({
+    seed: 12,
+    bytes: 3_000_000,
+    forward: { delay: 20, loss: 0.01 },
+    config: { recvBufferSize: 1 << 20, sendBufferSize: 1 << 20 },
+    trace: (e) => events.push(e),
+  });
+  assert.ok(r.ok, r.problems.join("; "));
+  const syns = events.flatMap((e) =>
+    e.kind === "segment" && e.direction === "send" && e.repr.control === "syn" ? [e.repr] : []
+  );
+  assert.ok(syns.length >= 2 && syns.every((s) => s.windowScale === 5));
+  // The server's ACKs carry shifted windows: 16 bits now stand for more than 64 KiB.
+  const windows = events.flatMap((e) =>
+    e.kind === "segment" && e.direction === "send" && e.endpoint.startsWith("10.0.0.2") &&
+      e.repr.control !== "syn"
+      ? [e.repr.window * 2 ** 5]
+      : []
+  );
+  assert.ok(Math.max(...windows) > 65535);
+});

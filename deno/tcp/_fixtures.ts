@@ -33,6 +33,7 @@ export interface Incoming {
   data?: string;
   window?: number;
   mss?: number | null;
+  windowScale?: number | null;
 }
 
 /** Delivers a segment to `s` at `now`. */
@@ -51,6 +52,7 @@ export function incoming(seg: Incoming): TcpRepr {
     payload: new TextEncoder().encode(seg.data ?? ""),
     window: seg.window ?? 65535,
     mss: seg.mss ?? null,
+    windowScale: seg.windowScale ?? null,
   });
 }
 
@@ -75,6 +77,7 @@ export function describe(r: TcpRepr): string {
   if (r.ack !== null) text += ` ack=${seqSub(r.ack, R_ISS)}`;
   if (r.payload.length) text += ` len=${r.payload.length}`;
   if (r.mss !== null) text += ` mss=${r.mss}`;
+  if (r.windowScale !== null) text += ` ws=${r.windowScale}`;
   return text;
 }
 

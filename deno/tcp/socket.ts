@@ -47,7 +47,11 @@ export interface KeepAliveConfig {
 export interface TcpConfig {
   /** The MSS this end advertises and the largest segment it sends (default 1460). */
   readonly mss: number;
-  /** Receive buffer, the largest window advertised (default 65535; no window scaling). */
+  /**
+   * Receive buffer, the largest window advertised (default 65535). Above
+   * 65535 bytes the SYN offers window scaling (RFC 7323) with the smallest
+   * shift that fits; up to 1 GiB.
+   */
   readonly recvBufferSize: number;
   /** Send buffer (default 256 KiB). */
   readonly sendBufferSize: number;
@@ -130,9 +134,9 @@ function validate(config: TcpConfig): void {
   positive("mss", config.mss, 1);
   if (config.mss > 65495) throw new RangeError(`TCP mss ${config.mss} exceeds 65495`);
   positive("recvBufferSize", config.recvBufferSize, 1);
-  if (config.recvBufferSize > 65535) {
+  if (config.recvBufferSize > 2 ** 30) {
     throw new RangeError(
-      `TCP recvBufferSize ${config.recvBufferSize} exceeds 65535 (window scaling is not supported)`,
+      `TCP recvBufferSize ${config.recvBufferSize} exceeds 2^30, the largest scaled window (RFC 7323)`,
     );
   }
   positive("sendBufferSize", config.sendBufferSize, 1);
@@ -152,6 +156,13 @@ function validate(config: TcpConfig): void {
   if (typeof config.congestion !== "function") {
     throw new TypeError("TCP congestion must be a function returning a controller");
   }
+}
+
+/** The smallest window scale shift that lets 16 bits express `buffer` bytes. */
+function wantedShift(buffer: number): number {
+  let shift = 0;
+  while (shift < 14 && buffer / 2 ** shift > 65535) shift++;
+  return shift;
 }
 
 /** Builds a segment record with defaults for what is not given. */
@@ -245,6 +256,11 @@ export class TcpSocket {
   #sndWl2 = 0;
   #maxSndWnd = 0;
   #peerMss = 536;
+  /** Window scale shifts (RFC 7323): the peer's, applied to its windows, and ours. */
+  #sndShift = 0;
+  #rcvShift = 0;
+  /** Whether the peer's SYN offered window scaling. */
+  #peerScales = false;
   #tx: ByteRing;
   #finQueued = false;
   /** The sequence number of our FIN once it has been sent. */
@@ -568,11 +584,16 @@ export class TcpSocket {
         if (this.#sndNxt === this.#iss) {
           // The SYN (or SYN-ACK) goes out first, then again on each RTO.
           const synAck = this.#state === "SYN-RECEIVED";
+          // Window scaling is offered in a SYN, and in a SYN-ACK only to a peer
+          // that offered it (RFC 7323 §1.3); a SYN's own window is unscaled.
+          const offer = this.#offersScaling() && (!synAck || this.#peerScales);
           out.push(this.#emit(now, {
             seq: this.#iss,
             control: "syn",
             ack: synAck ? this.#rcvNxt : null,
             mss: this.config.mss,
+            windowScale: offer ? wantedShift(this.config.recvBufferSize) : null,
+            window: Math.min(this.#rcvWindow(), 65535),
           }, 1));
         }
         break;
@@ -771,10 +792,10 @@ export class TcpSocket {
       // SYN-RECEIVED + acceptable ACK: -> ESTABLISHED; else <SEQ=SEG.ACK><CTL=RST>.
       if (seqLt(this.#sndUna, repr.ack) && seqLe(repr.ack, this.#sndNxt)) {
         this.#ackAdvance(now, repr.ack);
-        this.#sndWnd = repr.window;
+        this.#sndWnd = this.#peerWindow(repr);
         this.#sndWl1 = repr.seq;
         this.#sndWl2 = repr.ack;
-        this.#maxSndWnd = Math.max(this.#maxSndWnd, repr.window);
+        this.#maxSndWnd = Math.max(this.#maxSndWnd, this.#sndWnd);
         this.#setState(now, "ESTABLISHED", "ACK of SYN received");
       } else {
         return this.#replyRst(repr.ack, null);
@@ -793,7 +814,7 @@ export class TcpSocket {
       if (seqGt(repr.ack, this.#sndUna)) this.#ackAdvance(now, repr.ack);
       else if (
         repr.ack === this.#sndUna && payload.length === 0 && !fin &&
-        this.#sndNxt !== this.#sndUna && repr.window === this.#sndWnd
+        this.#sndNxt !== this.#sndUna && this.#peerWindow(repr) === this.#sndWnd
       ) this.#cc.onDuplicateAck(now);
       this.#updateWindow(repr);
       const finAcked = this.#finSeq !== null && seqGt(this.#sndUna, this.#finSeq);
@@ -913,6 +934,20 @@ export class TcpSocket {
   #acceptSynOptions(repr: TcpRepr): void {
     // MSS option (RFC 9293 §3.7.1): 536 when absent.
     this.#peerMss = Math.max(1, Math.min(repr.mss ?? 536, this.config.mss));
+    // Window scaling (RFC 7323 §2.2) holds only when both SYNs carry the option.
+    this.#peerScales = repr.windowScale !== null;
+    const both = this.#peerScales && this.#offersScaling();
+    this.#sndShift = both ? Math.min(repr.windowScale!, 14) : 0;
+    this.#rcvShift = both ? wantedShift(this.config.recvBufferSize) : 0;
+  }
+
+  #offersScaling(): boolean {
+    return this.config.recvBufferSize > 65535;
+  }
+
+  // The peer's window in bytes: scaled, except in a SYN (RFC 7323 §2.2).
+  #peerWindow(repr: TcpRepr): number {
+    return repr.control === "syn" ? repr.window : repr.window * 2 ** this.#sndShift;
   }
 
   #initSend(iss: number): void {
@@ -962,11 +997,11 @@ export class TcpSocket {
       seqLt(this.#sndWl1, repr.seq) ||
       (this.#sndWl1 === repr.seq && seqLe(this.#sndWl2, ack))
     ) {
-      this.#sndWnd = repr.window;
+      this.#sndWnd = this.#peerWindow(repr);
       this.#sndWl1 = repr.seq;
       this.#sndWl2 = ack;
-      this.#maxSndWnd = Math.max(this.#maxSndWnd, repr.window);
-      if (repr.window > 0) {
+      this.#maxSndWnd = Math.max(this.#maxSndWnd, this.#sndWnd);
+      if (this.#sndWnd > 0) {
         this.#persistAt = null;
         this.#persistBackoff = 0;
       }
@@ -1074,7 +1109,8 @@ export class TcpSocket {
     if (seqSub(edge, this.#rcvEdge) >= this.#swsThreshold() || seqLt(this.#rcvEdge, this.#rcvNxt)) {
       this.#rcvEdge = edge;
     }
-    return Math.max(0, Math.min(seqSub(this.#rcvEdge, this.#rcvNxt), 65535));
+    const bytes = Math.max(0, seqSub(this.#rcvEdge, this.#rcvNxt));
+    return Math.min(Math.floor(bytes / 2 ** this.#rcvShift), 65535);
   }
 
   #swsThreshold(): number {

@@ -1,0 +1,62 @@
+// Window scaling (RFC 7323 §2): offered in the SYN when the receive buffer
+// exceeds 64 KiB, in force only when both SYNs carry it, never applied to the
+// windows of SYN segments themselves.
+import assert from "node:assert/strict";
+import { recv, send, socket, socketListen, socketSynSent, windowOf } from "./_fixtures.ts";
+import { LOCAL, REMOTE } from "./_fixtures.ts";
+
+const BIG = { recvBufferSize: 1 << 20 }; // 1 MiB: shift 5
+
+Deno.test("SYN-SENT: a receive buffer over 64 KiB offers the smallest shift that fits", () => {
+  const s = socket(BIG);
+  s.connect(LOCAL, REMOTE, 0);
+  const [syn] = s.poll(0);
+  assert.equal(syn.windowScale, 5);
+  assert.equal(syn.window, 65535); // a SYN's window is never scaled
+});
+
+Deno.test("SYN-SENT: a buffer of 64 KiB or less offers no window scaling", () => {
+  const s = socket();
+  s.connect(LOCAL, REMOTE, 0);
+  assert.equal(s.poll(0)[0].windowScale, null);
+});
+
+Deno.test("ESTABLISHED: with both SYNs scaling, windows are shifted both ways", () => {
+  const s = socketSynSent(BIG);
+  send(s, { seq: 0, ack: 1, control: "syn", mss: 1460, windowScale: 2, window: 1000 });
+  assert.equal(s.tcb.sndWnd, 1000); // the SYN-ACK's window is unscaled
+  assert.equal(windowOf(s), (1 << 20) >> 5); // our ACK's window, shifted by 5
+  send(s, { seq: 1, ack: 1, window: 1000 });
+  assert.equal(s.tcb.sndWnd, 4000);
+});
+
+Deno.test("ESTABLISHED: a SYN-ACK without the option turns scaling off both ways", () => {
+  const s = socketSynSent(BIG);
+  send(s, { seq: 0, ack: 1, control: "syn", mss: 1460, window: 1000 });
+  assert.equal(windowOf(s), 65535);
+  send(s, { seq: 1, ack: 1, window: 1000 });
+  assert.equal(s.tcb.sndWnd, 1000);
+});
+
+Deno.test("LISTEN: the SYN-ACK offers scaling only to a SYN that did", () => {
+  const a = socketListen(BIG);
+  send(a, { seq: 0, control: "syn", mss: 1460, windowScale: 7 });
+  assert.deepEqual(recv(a), ["SYN,ACK seq=0 ack=1 mss=1460 ws=5"]);
+  send(a, { seq: 1, ack: 1, window: 10 });
+  assert.equal(a.tcb.sndWnd, 10 << 7);
+  const b = socketListen(BIG);
+  send(b, { seq: 0, control: "syn", mss: 1460 });
+  assert.deepEqual(recv(b), ["SYN,ACK seq=0 ack=1 mss=1460"]);
+});
+
+Deno.test("LISTEN: a shift above 14 is treated as 14 (RFC 7323 §2.3)", () => {
+  const s = socketListen(BIG);
+  send(s, { seq: 0, control: "syn", windowScale: 15 });
+  recv(s);
+  send(s, { seq: 1, ack: 1, window: 1 });
+  assert.equal(s.tcb.sndWnd, 1 << 14);
+});
+
+Deno.test("TcpSocket(): a receive buffer above 1 GiB is a RangeError", () => {
+  assert.throws(() => socket({ recvBufferSize: 2 ** 30 + 1 }), /RFC 7323/);
+});
