@@ -8,6 +8,10 @@ import { afterEach, describe, expect, test } from "vitest";
 import fc from "fast-check";
 import { instantiate } from "../build/socklab.js";
 
+/** SOCKLAB_FUZZ_SCALE=10 runs ten times the cases (for a deeper soak). */
+const SCALE = Math.max(1, Number(process.env.SOCKLAB_FUZZ_SCALE ?? 1) || 1);
+const runs = (n) => ({ numRuns: Math.round(n * SCALE) });
+
 const engines = await Promise.all([
   instantiate({ engine: "simd" }),
   instantiate({ engine: "scalar" }),
@@ -143,7 +147,7 @@ describe.each(engines.map((core) => [core.engine, core]))("%s core", (_name, cor
           expect(fr.pending).toBe(0);
         },
       ),
-      { numRuns: 400 }, // about 12 000 packets
+      runs(400), // about 12 000 packets
     );
   });
 
@@ -217,7 +221,7 @@ describe.each(engines.map((core) => [core.engine, core]))("%s core", (_name, cor
           }
         },
       ),
-      { numRuns: 500 }, // about 10 000 operations
+      runs(500), // about 10 000 operations
     );
   });
 
@@ -280,7 +284,7 @@ describe.each(engines.map((core) => [core.engine, core]))("%s core", (_name, cor
           }
         },
       ),
-      { numRuns: 2000 },
+      runs(2000),
     );
   });
 });
