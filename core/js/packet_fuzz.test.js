@@ -4,13 +4,14 @@
 // may trap (a trap or an AS abort surfaces as a plain Error) or break the
 // limits; bad input must come back as a status or a TypeError, RangeError or
 // SyntaxError. Thousands of cases per build and run.
-import { afterEach, describe, expect, test } from "vitest";
+import { afterEach, describe, expect, test, vi } from "vitest";
 import fc from "fast-check";
 import { instantiate } from "../build/socklab.js";
 
 /** SOCKLAB_FUZZ_SCALE=10 runs ten times the cases (for a deeper soak). */
 const SCALE = Math.max(1, Number(process.env.SOCKLAB_FUZZ_SCALE ?? 1) || 1);
 const runs = (n) => ({ numRuns: Math.round(n * SCALE) });
+vi.setConfig({ testTimeout: 10_000 * SCALE });
 
 const engines = await Promise.all([
   instantiate({ engine: "simd" }),
