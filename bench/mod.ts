@@ -15,6 +15,7 @@ export const BENCHMARKS: Record<string, () => Promise<string>> = {
   wire: () => import("./wire.ts").then((m) => m.benchWire()),
   packet: () => import("./packet.ts").then((m) => m.benchPacket()),
   tcp: () => import("./tcp.ts").then((m) => m.benchTcp()),
+  net: () => import("./net.ts").then((m) => m.benchNet()),
 };
 
 if (import.meta.main) {

@@ -118,6 +118,11 @@ function nc(args: string[]) {
   };
 }
 
+/** Waits until `ready()` holds; bounded so a broken peer fails instead of hanging. */
+async function until(ready: () => boolean): Promise<void> {
+  for (let i = 0; i < 4000 && !ready(); i++) await new Promise((r) => setTimeout(r, 5));
+}
+
 /** A port that was free a moment ago (for peers that cannot pick their own). */
 function freePort(hostname = "127.0.0.1"): number {
   const l = Deno.listen({ hostname, port: 0 });
@@ -317,6 +322,7 @@ Deno.test(requires(needs, {
       }
       const client = nc(["-u", "-w", "0.2", "127.0.0.1", String(port)]);
       client.send("one datagram");
+      await until(() => client.stdout() === "one datagram"); // the echo is back
       client.end();
       assert.equal(await client.done, 0);
       assert.equal(client.stdout(), "one datagram");
@@ -382,6 +388,7 @@ Deno.test(requires(needs, {
       try {
         const client = nc(["-U", "-u", "-w", "0.2", `${dir}/echo.sock`]);
         client.send("a unix datagram");
+        await until(() => client.stdout() === "a unix datagram"); // the echo is back
         client.end();
         assert.equal(await client.done, 0);
         assert.equal(client.stdout(), "a unix datagram");

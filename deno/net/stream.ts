@@ -324,14 +324,25 @@ export class KernelConn implements Conn {
    * the socket either: call `close()`.
    */
   get readable(): ReadableStream<Uint8Array> {
-    return this.#readable ??= new ReadableStream<Uint8Array>({
+    // A byte stream: a BYOB reader reads straight into its own buffer; a
+    // default reader gets chunks of up to 64 KiB allocated here.
+    return this.#readable ??= new ReadableStream({
+      type: "bytes",
+      autoAllocateChunkSize: CHUNK,
       pull: async (controller) => {
-        const buf = new Uint8Array(CHUNK);
-        const n = await this.read(buf);
-        if (n === null) controller.close();
-        else controller.enqueue(buf.subarray(0, n));
+        const request = controller.byobRequest!;
+        const view = request.view!;
+        const n = await this.read(
+          new Uint8Array(view.buffer, view.byteOffset, view.byteLength),
+        );
+        if (n === null) {
+          controller.close();
+          request.respond(0);
+        } else {
+          request.respond(n);
+        }
       },
-    }, { highWaterMark: 0 });
+    });
   }
 
   /** Bytes to the peer; closing the stream half-closes the connection. */
