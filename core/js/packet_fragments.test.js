@@ -2,9 +2,12 @@
 // fragments in any order, the RFC 5722 overlap rule, exact duplicates, the
 // limits that bound memory, timeouts, and a reason for every rejection.
 // Both builds.
-import { afterEach, describe, expect, test } from "vitest";
+import { afterEach, describe, expect, test, vi } from "vitest";
 import fc from "fast-check";
 import { instantiate } from "../build/socklab.js";
+
+// Property tests and tshark take seconds; a loaded CI machine may need more.
+vi.setConfig({ testTimeout: 30_000 });
 
 const engines = await Promise.all([
   instantiate({ engine: "simd" }),

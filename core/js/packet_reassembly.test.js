@@ -2,9 +2,12 @@
 // sequence wrap-around, SACK blocks, and a property test that any
 // permutation, duplication and overlap of a stream's segments reassembles to
 // exactly the stream. Both builds.
-import { afterEach, describe, expect, test } from "vitest";
+import { afterEach, describe, expect, test, vi } from "vitest";
 import fc from "fast-check";
 import { instantiate } from "../build/socklab.js";
+
+// Property tests and tshark take seconds; a loaded CI machine may need more.
+vi.setConfig({ testTimeout: 30_000 });
 
 const engines = await Promise.all([
   instantiate({ engine: "simd" }),

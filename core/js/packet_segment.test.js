@@ -1,13 +1,16 @@
 // TCP segmentation in the core: every header field, option and checksum of
 // the emitted IPv4 and IPv6 packets, checked by a plain-JS reader and
 // reference checksum here, and by tshark from a pcap. Both builds.
-import { afterEach, describe, expect, test } from "vitest";
+import { afterEach, describe, expect, test, vi } from "vitest";
 import fc from "fast-check";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { instantiate } from "../build/socklab.js";
+
+// Property tests and tshark take seconds; a loaded CI machine may need more.
+vi.setConfig({ testTimeout: 30_000 });
 
 const engines = await Promise.all([
   instantiate({ engine: "simd" }),
