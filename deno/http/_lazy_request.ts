@@ -70,7 +70,8 @@ Object.defineProperties(proto, {
   },
   url: {
     get(this: LazyRequest) {
-      return this[real]?.url ?? this[parts].url;
+      // The target as the client sent it, like Deno.serve ("/a/../b" stays so).
+      return this[parts].url;
     },
   },
   headers: {

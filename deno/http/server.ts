@@ -510,7 +510,7 @@ class Connection {
     const headers = lazyHeaders(buf, head);
     let url: string;
     if (target.charCodeAt(0) === 47) url = `${this.scheme}://${host || "localhost"}${target}`;
-    else if (/^https?:\/\//i.test(target)) url = target;
+    else if (/^https?:\/\//i.test(target) && URL.canParse(target)) url = target;
     else if (target === "*" || method === "CONNECT") url = `${this.scheme}://${host || target}/`;
     else return this.badTarget();
     let keepAlive = framing.keepAlive;
