@@ -26,6 +26,11 @@ Linux cooked v1/v2 and loopback links): its endpoints, the handshake seen
 and the options negotiated, who closed first and how (FIN/FIN or RST), data
 bytes each way, retransmissions, out-of-order segments and bad checksums.
 Connections are numbered as tshark's tcp.stream; frames as Wireshark's.
+"Retransmitted" counts data segments repeating bytes this capture already
+showed; "out of order" counts segments of bytes never shown before that
+arrive after later bytes (reordered, or lost before the capture point and
+sent again). tshark's expert info splits the two by timing instead, so its
+counts can differ; the reassembled bytes do not.
 
 Flags:
       --json        the whole analysis as one JSON document
