@@ -171,6 +171,25 @@ export const SPARSE_MIN: usize = ASC_FEATURE_SIMD ? 768 : 2048;
   }
 }
 
+// Short fills and copies by hand: V8 turns memory.fill and memory.copy into
+// calls out of the compiled code, which cost more than these few lanes.
+
+/** Zeroes `[dst, dst + n)` and up to LANE - 1 bytes after it. */
+@inline function zeroLanes(dst: usize, n: usize): void {
+  for (let p = dst, end = dst + n; p < end; p += LANE) {
+    if (ASC_FEATURE_SIMD) v128.store(p, i32x4.splat(0));
+    else store<u64>(p, 0);
+  }
+}
+
+/** Copies `[src, src + n)` to `dst` and up to LANE - 1 bytes after both; `src >= dst`. */
+@inline function copyLanes(dst: usize, src: usize, n: usize): void {
+  for (let i: usize = 0; i < n; i += LANE) {
+    if (ASC_FEATURE_SIMD) v128.store(dst + i, v128.load(src + i));
+    else store<u64>(dst + i, load<u64>(src + i));
+  }
+}
+
 /**
  * Advances the raw register `c` over `[ptr, ptr+len)`, `len >= SPARSE_MIN`:
  * sparse reduction of all but the last K to K + 2·LANE - 1 bytes, tables
@@ -181,7 +200,7 @@ export const SPARSE_MIN: usize = ASC_FEATURE_SIMD ? 768 : 2048;
   // Reduce whole steps of two lanes; what remains is K to K + 2·LANE - 1
   // bytes. SPARSE_MIN leaves at least one step to carry the register.
   const reduced = (len - K) & ~(2 * LANE - 1);
-  memory.fill(SLIDE, 0, K); // nothing lies before the message
+  zeroLanes(SLIDE, K); // nothing lies before the message
   // The register enters as an XOR over the first four message bytes; lane 1
   // then completes the first step of two lanes, and whole steps follow.
   if (ASC_FEATURE_SIMD) {
@@ -198,14 +217,18 @@ export const SPARSE_MIN: usize = ASC_FEATURE_SIMD ? 768 : 2048;
     reduceLanes(castagnoli, ptr + start + skip, SLIDE + skip, SLIDE + (end - start));
     skip = 0;
     // Slide: the last K reduced bytes become the ones before the next block.
-    memory.copy(SLIDE, SLIDE + (end - start), K);
+    copyLanes(SLIDE, SLIDE + (end - start), K);
     start = end;
   }
   // The window [reduced, len): its input bytes plus what earlier lanes pushed
   // into it; lanes inside the window are not reduced, so they read as zero.
   const rest = len - reduced;
-  memory.fill(SLIDE + K, 0, rest + 2 * LANE);
-  memory.copy(WINDOW, ptr + reduced, rest);
+  zeroLanes(SLIDE + K, rest + 2 * LANE);
+  // Whole lanes of input, then one lane ending exactly at the input's end.
+  const whole = rest & ~(LANE - 1);
+  copyLanes(WINDOW, ptr + reduced, whole);
+  if (ASC_FEATURE_SIMD) v128.store(WINDOW + rest - LANE, v128.load(ptr + len - LANE));
+  else store<u64>(WINDOW + rest - LANE, load<u64>(ptr + len - LANE));
   for (let j: usize = 0; j < rest; j += LANE) {
     if (ASC_FEATURE_SIMD) {
       v128.store(WINDOW + j, v128.xor(v128.load(WINDOW + j), gatherV(castagnoli, SLIDE + j)));
@@ -254,13 +277,24 @@ const BITS_MIN: usize = 96;
     }
   }
   // The rest, with what the reduced words pushed into it, through the tables.
+  // It is K / 8 to K / 8 + 8 bytes (34 to 45): four words, a fifth when
+  // whole, and one ending exactly at the end. All loads come before the
+  // stores, as `ptr` may lie in WINDOW.
   const rest = len - (words << 3);
-  memory.copy(WINDOW, ptr + (words << 3), rest);
-  store<u64>(WINDOW, load<u64>(WINDOW) ^ q0);
-  store<u64>(WINDOW, load<u64>(WINDOW, 8) ^ q1, 8);
-  store<u64>(WINDOW, load<u64>(WINDOW, 16) ^ q2, 16);
-  store<u64>(WINDOW, load<u64>(WINDOW, 24) ^ q3, 24);
-  store<u64>(WINDOW, load<u64>(WINDOW, 32) ^ q4, 32);
+  const src = ptr + (words << 3);
+  const w0 = load<u64>(src) ^ q0;
+  const w1 = load<u64>(src, 8) ^ q1;
+  const w2 = load<u64>(src, 16) ^ q2;
+  const w3 = load<u64>(src, 24) ^ q3;
+  const w4 = rest >= 40 ? load<u64>(src, 32) : 0;
+  store<u64>(WINDOW + rest - 8, load<u64>(src + rest - 8));
+  store<u64>(WINDOW, w0);
+  store<u64>(WINDOW, w1, 8);
+  store<u64>(WINDOW, w2, 16);
+  store<u64>(WINDOW, w3, 24);
+  // q4 is zero past the end, so bytes there are left as they are.
+  if (rest >= 40) store<u64>(WINDOW, w4 ^ q4, 32);
+  else store<u64>(WINDOW, load<u64>(WINDOW, 32) ^ q4, 32);
   return tableUpdate(castagnoli ? CRC32C_TABLES : CRC32_TABLES, 0, WINDOW, rest);
 }
 
