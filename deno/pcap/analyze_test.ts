@@ -251,3 +251,22 @@ Deno.test("decodeFrame() and analyze() never throw on mutated frames of real cap
     { numRuns: 3000 },
   );
 });
+
+Deno.test("decodeFrame() walks IPv6 extension headers to TCP and sets IP fragments aside", () => {
+  const [v6] = new Conversation("fd00::1", "fd00::2").c({ seq: 1, payload: text(4) }).packets;
+  // Insert a hop-by-hop options header (8 bytes of padding) before TCP.
+  const withHbh = new Uint8Array(v6.length + 8);
+  withHbh.set(v6.subarray(0, 40));
+  withHbh.set([6, 0, 1, 4, 0, 0, 0, 0], 40);
+  withHbh.set(v6.subarray(40), 48);
+  withHbh[6] = 0; // next header: hop-by-hop
+  withHbh[5] += 8; // payload length
+  const frame = (data: Uint8Array) => rawCapture([data]).packets[0];
+  const decoded = decodeFrame(frame(withHbh));
+  assert.equal(decoded.kind, "tcp");
+  assert.equal(decoded.kind === "tcp" && decoded.segment.checksumOk, true);
+  const [v4] = new Conversation().c({ seq: 1, payload: text(4) }).packets;
+  const fragment = v4.slice();
+  fragment[6] |= 0x20; // more fragments
+  assert.deepEqual(decodeFrame(frame(fragment)), { kind: "other", what: "IPv4 fragment" });
+});
