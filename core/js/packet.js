@@ -322,36 +322,45 @@ export function createPacketApi(exports, helpers) {
       throw new RangeError(`${fn}: at most 4 SACK blocks fit, got ${sack.length}`);
     }
 
-    const view = new DataView(bytes().buffer, params, P.BYTES); // nothing below allocates
-    view.setUint8(P.FAMILY, family);
-    view.setUint8(P.FLAGS, flags);
+    const view = dv(); // nothing below allocates
+    const at = params;
+    view.setUint8(at + P.FAMILY, family);
+    view.setUint8(at + P.FLAGS, flags);
     view.setUint8(
-      P.TTL,
+      at + P.TTL,
       optInt(fn, family === 4 ? "ttl" : "hopLimit", options.ttl ?? options.hopLimit, 0, 255, 64),
     );
-    view.setUint8(P.TOS, optInt(fn, "tos", options.tos ?? options.trafficClass, 0, 255, 0));
-    view.setUint32(P.SEQ, checkInt(fn, "seq", options.seq, 0, U32_MAX), true);
-    view.setUint32(P.ACK, ack ?? 0, true);
-    view.setUint16(P.WINDOW, optInt(fn, "window", options.window, 0, 0xffff, 0xffff), true);
-    view.setUint16(P.IP_ID, optInt(fn, "ipId", options.ipId, 0, 0xffff, 0), true);
-    view.setUint32(P.FLOW, optInt(fn, "flowLabel", options.flowLabel, 0, 0xfffff, 0), true);
-    view.setUint16(P.SRC_PORT, checkInt(fn, "srcPort", options.srcPort, 0, 0xffff), true);
-    view.setUint16(P.DST_PORT, checkInt(fn, "dstPort", options.dstPort, 0, 0xffff), true);
-    view.setUint16(P.MSS, checkInt(fn, "sendMss", options.sendMss, 1, 0xffff), true);
-    view.setUint8(P.OPTS, opts);
-    view.setUint8(P.WSCALE, wscale ?? 0);
-    view.setUint16(P.MSS_OPTION, mss ?? 0, true);
-    view.setUint8(P.SACK_COUNT, sack.length);
+    view.setUint8(at + P.TOS, optInt(fn, "tos", options.tos ?? options.trafficClass, 0, 255, 0));
+    view.setUint32(at + P.SEQ, checkInt(fn, "seq", options.seq, 0, U32_MAX), true);
+    view.setUint32(at + P.ACK, ack ?? 0, true);
+    view.setUint16(at + P.WINDOW, optInt(fn, "window", options.window, 0, 0xffff, 0xffff), true);
+    view.setUint16(at + P.IP_ID, optInt(fn, "ipId", options.ipId, 0, 0xffff, 0), true);
+    view.setUint32(at + P.FLOW, optInt(fn, "flowLabel", options.flowLabel, 0, 0xfffff, 0), true);
+    view.setUint16(at + P.SRC_PORT, checkInt(fn, "srcPort", options.srcPort, 0, 0xffff), true);
+    view.setUint16(at + P.DST_PORT, checkInt(fn, "dstPort", options.dstPort, 0, 0xffff), true);
+    view.setUint16(at + P.MSS, checkInt(fn, "sendMss", options.sendMss, 1, 0xffff), true);
+    view.setUint8(at + P.OPTS, opts);
+    view.setUint8(at + P.WSCALE, wscale ?? 0);
+    view.setUint16(at + P.MSS_OPTION, mss ?? 0, true);
+    view.setUint8(at + P.SACK_COUNT, sack.length);
     if (ts !== null) {
-      view.setUint32(P.TS_VAL, checkInt(fn, "timestamp.value", ts.value, 0, U32_MAX), true);
-      view.setUint32(P.TS_ECR, checkInt(fn, "timestamp.echo", ts.echo, 0, U32_MAX), true);
+      view.setUint32(at + P.TS_VAL, checkInt(fn, "timestamp.value", ts.value, 0, U32_MAX), true);
+      view.setUint32(at + P.TS_ECR, checkInt(fn, "timestamp.echo", ts.echo, 0, U32_MAX), true);
     }
     sack.forEach((block, i) => {
       if (!Array.isArray(block) || block.length !== 2) {
         throw new TypeError(`${fn}: sack[${i}] must be a [left, right] pair`);
       }
-      view.setUint32(P.SACK + 8 * i, checkInt(fn, `sack[${i}][0]`, block[0], 0, U32_MAX), true);
-      view.setUint32(P.SACK + 8 * i + 4, checkInt(fn, `sack[${i}][1]`, block[1], 0, U32_MAX), true);
+      view.setUint32(
+        at + P.SACK + 8 * i,
+        checkInt(fn, "sack left edge", block[0], 0, U32_MAX),
+        true,
+      );
+      view.setUint32(
+        at + P.SACK + 8 * i + 4,
+        checkInt(fn, "sack right edge", block[1], 0, U32_MAX),
+        true,
+      );
     });
     const mem = bytes();
     mem.set(src, params + P.SRC);
