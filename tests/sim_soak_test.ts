@@ -117,3 +117,25 @@ Deno.test("sim soak: the printed replay command reproduces a seed's run exactly"
     );
   }
 });
+
+Deno.test("the tcp_sim examples run and end with every byte delivered and both ends CLOSED", async () => {
+  const names = ["handshake", "lossy", "zero_window", "simultaneous_open", "time_wait"];
+  const outputs = await Promise.all(names.map(async (name) => {
+    const path = new URL(`../examples/tcp_sim_${name}.ts`, import.meta.url).pathname;
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", path],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    return { name, code: out.code, text: new TextDecoder().decode(out.stdout) };
+  }));
+  for (const { name, code, text } of outputs) {
+    assert.equal(code, 0, name);
+    assert.match(text, /^OK: .* ends CLOSED\/CLOSED/m, `${name}:\n${text}`);
+  }
+  const byName = Object.fromEntries(outputs.map((o) => [o.name, o.text]));
+  assert.match(byName.zero_window, /win=0 /);
+  assert.match(byName.simultaneous_open, /FIN-WAIT-1 -> CLOSING/);
+  assert.match(byName.time_wait, /scripted loss of the last ACK/);
+  assert.match(byName.lossy, /RTO fired/);
+});
