@@ -79,7 +79,8 @@ async function netcat(tool: "socklab nc" | "socat" | "ncat", file: string): Prom
   const port = (probe.addr as Deno.NetAddr).port;
   probe.close();
   const sink = new Deno.Command("socat", {
-    args: ["-u", `TCP-LISTEN:${port},bind=127.0.0.1`, "OPEN:/dev/null"],
+    // -t 0: close at once after EOF, not socat's default half second later.
+    args: ["-t", "0", "-u", `TCP-LISTEN:${port},bind=127.0.0.1`, "OPEN:/dev/null"],
     stderr: "null",
   }).spawn();
   // Wait until the sink listens, as the kernel shows it (bounded).

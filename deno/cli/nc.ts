@@ -58,6 +58,9 @@ interface Options {
   verbose: boolean;
 }
 
+/** How much of standard input one read takes (at most). */
+const INPUT_CHUNK = 1 << 20;
+
 /** The largest UDP payload (65535 minus the IPv4 and UDP headers). */
 const MAX_DATAGRAM = 65507;
 
@@ -66,12 +69,33 @@ const MAX_DATAGRAM = 65507;
  * a read that one connection started and did not need is kept for the next.
  */
 class Input {
-  #reader: ReadableStreamDefaultReader<Uint8Array> | null;
+  #reader: ReadableStreamDefaultReader<Uint8Array> | ReadableStreamBYOBReader | null;
   #pending?: Promise<ReadableStreamReadResult<Uint8Array>>;
   #ended = false;
+  /** The buffer a BYOB reader fills; each chunk is used up before the next read. */
+  #buf = new Uint8Array(INPUT_CHUNK);
 
   constructor(stdin: ReadableStream<Uint8Array> | null) {
-    this.#reader = stdin ? stdin.getReader() : null;
+    if (stdin === null) {
+      this.#reader = null;
+      return;
+    }
+    // Reading a byte stream (Deno.stdin.readable is one) into our own large
+    // buffer is several times faster than taking its default 64 KiB chunks.
+    try {
+      this.#reader = stdin.getReader({ mode: "byob" });
+    } catch {
+      this.#reader = stdin.getReader();
+    }
+  }
+
+  #read(): Promise<ReadableStreamReadResult<Uint8Array>> {
+    const reader = this.#reader!;
+    if (!(reader instanceof ReadableStreamBYOBReader)) return reader.read();
+    return reader.read(this.#buf).then((result) => {
+      if (result.value) this.#buf = new Uint8Array(result.value.buffer);
+      return result as ReadableStreamReadResult<Uint8Array>;
+    });
   }
 
   get ended(): boolean {
@@ -81,7 +105,7 @@ class Input {
   /** The next chunk, null at EOF, or "stop" if `stop` settles first. */
   async next(stop: Promise<unknown>): Promise<Uint8Array | null | "stop"> {
     if (this.ended) return null;
-    const pending = this.#pending ??= this.#reader!.read();
+    const pending = this.#pending ??= this.#read();
     const result = await Promise.race([pending, stop.then(() => "stop" as const)]);
     if (result === "stop") return "stop";
     this.#pending = undefined;
