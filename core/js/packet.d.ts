@@ -276,6 +276,11 @@ export declare class FragmentReassembler implements Disposable {
   readonly pending: number;
   /** Bytes held. */
   readonly bytesHeld: number;
+  /**
+   * Totals since creation of what timed out, whether dropped by
+   * {@link FragmentReassembler.expire} or by `insert()` making room.
+   */
+  readonly timedOut: { dropped: number; timeExceeded: number };
   /** Packets by outcome since creation. */
   readonly counters: Record<FragmentStatus, number>;
   /** Releases everything; later calls throw a TypeError. */

@@ -665,6 +665,11 @@ export function createPacketApi(exports, helpers) {
       return u32(4);
     }
 
+    get timedOut() {
+      exports.frag_state(this.#handle("timedOut"));
+      return { dropped: u32(8), timeExceeded: u32(12) };
+    }
+
     get counters() {
       const h = this.#handle("counters");
       const counts = {};

@@ -367,11 +367,13 @@ describe.each(engines.map((core) => [core.engine, core]))("%s core", (_name, cor
     // A fragment arriving after the timeout starts a new datagram.
     fr.insert(withFirst[0], 200);
     expect(fr.insert(withFirst[1], 300).status).toBe("held");
-    // A full table makes room by expiring what timed out.
+    expect(fr.timedOut).toEqual({ dropped: 2, timeExceeded: 1 });
+    // A full table makes room by expiring what timed out, and counts it.
     const small = open({ maxDatagrams: 1, timeoutMs: 10 });
     small.insert(withFirst[0], 0);
     expect(small.insert(withoutFirst[0], 5).status).toBe("tooManyDatagrams");
     expect(small.insert(withoutFirst[0], 10).status).toBe("held");
+    expect(small.timedOut).toEqual({ dropped: 1, timeExceeded: 1 });
   });
 
   test("bad arguments throw TypeError or RangeError; a freed reassembler throws", () => {

@@ -202,12 +202,17 @@ export function frag_expire(h: i32, now: f64): i32 {
   return <i32>n;
 }
 
-/** Writes [datagrams pending, bytes held] to the result area. */
+/**
+ * Writes [datagrams pending, bytes held, datagrams timed out, of those with
+ * their first fragment] to the result area; the last two count since creation.
+ */
 export function frag_state(h: i32): i32 {
   const f = fragAt(h);
   if (f === null) return -1;
   store<u32>(RESULT, <u32>f.pending);
   store<u32>(RESULT, f.bytes, 4);
+  store<u32>(RESULT, f.timedOutTotal, 8);
+  store<u32>(RESULT, f.timeExceededTotal, 12);
   return 0;
 }
 

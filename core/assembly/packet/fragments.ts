@@ -127,6 +127,9 @@ export class FragmentReassembler {
   /** From the last expire: datagrams dropped, and of those, how many had their first fragment. */
   expiredCount: u32 = 0;
   expiredWithFirst: u32 = 0;
+  /** Since creation, by any call: datagrams timed out, and of those, with their first fragment. */
+  timedOutTotal: u32 = 0;
+  timeExceededTotal: u32 = 0;
   key: usize = heap.alloc(KEY_BYTES);
   parsed: Parsed = new Parsed();
 
@@ -182,6 +185,8 @@ export class FragmentReassembler {
     }
     this.expiredCount = dropped;
     this.expiredWithFirst = withFirst;
+    this.timedOutTotal += dropped;
+    this.timeExceededTotal += withFirst;
     return dropped;
   }
 
