@@ -201,6 +201,28 @@ describe.each(engines.map((core) => [core.engine, core]))("%s core", (_name, cor
     expect(() => rx.readInto([])).toThrow(TypeError);
   });
 
+  test("every packet function keeps working after the core's memory grows", () => {
+    const rx = keep(open(0, 64));
+    rx.insert(0, stream(10));
+    const before = core.memory.buffer;
+    const big = keep(core.alloc(before.byteLength)); // cannot fit: memory grows
+    expect(core.memory.buffer).not.toBe(before);
+    big.bytes.fill(1);
+    rx.insert(10, stream(10, 3));
+    expect(rx.read()).toEqual(Uint8Array.from([...stream(10), ...stream(10, 3)]));
+    const out = core.segmentTcp({
+      src: "10.0.0.1",
+      dst: "10.0.0.2",
+      srcPort: 1,
+      dstPort: 2,
+      seq: 0,
+      sendMss: 100,
+    }, stream(150));
+    expect(out.count).toBe(2);
+    const fr = keep(new core.FragmentReassembler());
+    expect(fr.insert(out.bytes.subarray(0, out.lengths[0]), 0).status).toBe("notFragment");
+  });
+
   test("insert() takes bytes already in core memory in place", () => {
     const rx = keep(open(0, 64));
     const buf = keep(core.alloc(32));
