@@ -408,7 +408,7 @@ export class TcpSocket {
         this.#state === "SYN-SENT" || this.#state === "SYN-RECEIVED");
   }
 
-  /** Whether the connection is open in both directions or half-open with data possible. */
+  /** Whether a connection exists that may still exchange segments (not CLOSED, LISTEN or TIME-WAIT). */
   get isOpen(): boolean {
     return this.#state !== "CLOSED" && this.#state !== "LISTEN" &&
       this.#state !== "TIME-WAIT";

@@ -58,6 +58,8 @@ export class TcpStack {
   readonly #conns = new Map<string, TcpSocket>();
   readonly #listeners = new Map<number, ListenEntry>();
   #nextPort = EPHEMERAL_FIRST;
+  /** RSTs answering segments for no connection, sent by the next poll(). */
+  #pendingResets: IpSegment[] = [];
   /** Segments answered with a RST because no connection matched. */
   resets = 0;
   /** SYNs dropped because a backlog was full. */
@@ -186,8 +188,6 @@ export class TcpStack {
       this.#pendingResets.push({ src: this.addr, dst: segment.src, repr: rst });
     }
   }
-
-  #pendingResets: IpSegment[] = [];
 
   /** Fires due timers and returns every segment every connection sends now. */
   poll(now: number): IpSegment[] {
