@@ -105,12 +105,14 @@ export const command: Subcommand = {
         .filter((s) => !values.listening || s.state === "LISTEN")
         .map((s) => ({ ...s, key: key(s) }));
     };
-    const show = (s: KernelSocket, event?: string) => {
+    const show = (s: KernelSocket, event?: string, was?: KernelSocket) => {
       if (values.json) {
         const { key: _key, ...plain } = s as Row;
-        return JSON.stringify(event ? { event, ...plain } : plain) + "\n";
+        const extra = was ? { was: was.state } : {};
+        return JSON.stringify(event ? { event, ...extra, ...plain } : plain) + "\n";
       }
-      return (event ? `${event.padEnd(7)} ` : "") + line(s, linux) + "\n";
+      const from = was ? `  (was ${stateName(was, linux)})` : "";
+      return (event ? `${event.padEnd(7)} ` : "") + line(s, linux) + from + "\n";
     };
     if (!values.watch) {
       const rows = await read();
@@ -130,7 +132,7 @@ export const command: Subcommand = {
       for (const [k, s] of now) {
         const before = last.get(k);
         if (!before) out += show(s, first ? "now" : "new");
-        else if (before.state !== s.state) out += show(s, "state");
+        else if (before.state !== s.state) out += show(s, "state", before);
       }
       for (const [k, s] of last) if (!now.has(k)) out += show(s, "gone");
       if (out) await write(io.stdout, out);

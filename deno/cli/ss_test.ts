@@ -50,3 +50,36 @@ Deno.test("socklab ss rejects bad ports and watch-only flags without --watch", a
   await assert.rejects(ss(["--for", "1s"]), /only apply with --watch/);
   await assert.rejects(ss(["extra"]), UsageError);
 });
+
+Deno.test("socklab ss --watch reports a state change with the state before it", async () => {
+  await using server = listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (server.addr as { port: number }).port;
+  const accepted = server.accept();
+  await using client = await connect(server.addr);
+  await using _peer = await accepted;
+  // Watch in the background; half-close once the watch has printed its first look.
+  let out = "";
+  let firstLook!: () => void;
+  const looked = new Promise<void>((r) => firstLook = r);
+  const watching = command.main(
+    ["-t", "-w", "-p", String(port), "--for", "1500ms", "--interval", "5ms", "--json"],
+    {
+      stdin: new Response("").body!,
+      stdout: new WritableStream({
+        write(c) {
+          out += new TextDecoder().decode(c);
+          firstLook();
+        },
+      }),
+      stderr: new WritableStream(),
+    },
+  );
+  await looked;
+  await client.closeWrite();
+  assert.equal(await watching, 0);
+  const stdout = out;
+  const events = stdout.trim().split("\n").map((l) => JSON.parse(l));
+  const change = events.find((e) => e.event === "state" && e.state === "FIN-WAIT-2");
+  assert.ok(change, stdout);
+  assert.ok(["ESTABLISHED", "FIN-WAIT-1"].includes(change.was), change.was);
+});
