@@ -120,3 +120,17 @@ Deno.test("serve() survives random and mutated requests and still answers afterw
     },
   );
 });
+
+Deno.test("serve() keeps answering while slow clients hold connections, then drops them", async () => {
+  await withServer({ headerTimeout: 200 }, () => new Response("ok"), async (port) => {
+    const slow = await Promise.all(
+      Array.from({ length: 50 }, () => Deno.connect({ hostname: "127.0.0.1", port })),
+    );
+    await Promise.all(slow.map((c) => c.write(enc.encode("GET / HTTP/1.1\r\nHost: x\r\nX-"))));
+    // A well-behaved client is served at once, whatever the slow ones do.
+    assert.match(await exchange(port, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"), /^HTTP\/1\.1 200 /);
+    // And every slow one is told 408 and closed once its head is overdue.
+    const answers = await Promise.all(slow.map((c) => new Response(c.readable).text()));
+    for (const a of answers) assert.match(a, /^HTTP\/1\.1 408 /);
+  });
+});
