@@ -249,7 +249,18 @@ class ServerState {
     this.headerTimeout = positive("headerTimeout", options.headerTimeout, 10000);
     this.idleTimeout = positive("idleTimeout", options.idleTimeout, 5000);
     this.onError = options.onError;
-    this.trace = options.trace;
+    const trace = options.trace;
+    if (trace !== undefined && typeof trace !== "function") {
+      throw new TypeError(`Invalid trace: expected a function, got ${typeof trace}`);
+    }
+    // A hook that throws must not take the server down with it.
+    this.trace = trace && ((event) => {
+      try {
+        trace(event);
+      } catch {
+        // Ignored: tracing is advisory.
+      }
+    });
   }
 
   /** Advances the clock and closes connections whose deadline passed. */

@@ -300,3 +300,13 @@ Deno.test("serve() stops by itself when its socklab listener is closed under it"
   listener.close();
   await server.finished;
 });
+
+Deno.test("serve() keeps serving when its trace hook throws", async () => {
+  const trace = () => {
+    throw new Error("bad hook");
+  };
+  await withServer({ trace }, hello, async (port) => {
+    assert.match(await exchange(port, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"), /^HTTP\/1\.1 200 /);
+    assert.match(await exchange(port, "BAD\r\n\r\n"), /^HTTP\/1\.1 400 /);
+  });
+});
