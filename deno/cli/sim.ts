@@ -6,6 +6,7 @@ import type { Impairments } from "../link/sim.ts";
 import type { TraceEvent } from "../trace/events.ts";
 import { renderLadder } from "../trace/ladder.ts";
 import { pcapOfTrace } from "../trace/pcap.ts";
+import { traceEventJson } from "../trace/json.ts";
 import {
   bytesValue,
   durationValue,
@@ -52,6 +53,7 @@ TCP:
 Output:
       --lines N           ladder lines to show, 0 for none (default 80; the middle is elided)
       --pcap FILE         write the packets as a pcap (open it in Wireshark)
+      --trace FILE        write every trace event as JSON lines
       --json              print one JSON object instead of the ladder and summary
   -h, --help              this help
 
@@ -95,6 +97,7 @@ export const command: Subcommand = {
       "no-nagle": { type: "boolean" },
       lines: { type: "string" },
       pcap: { type: "string" },
+      trace: { type: "string" },
       json: { type: "boolean" },
     }, 0);
     const pct = (name: "loss" | "reorder" | "duplicate" | "corrupt") => {
@@ -174,6 +177,15 @@ export const command: Subcommand = {
         await Deno.writeFile(pcapPath, pcapOfTrace(events));
       } catch (error) {
         throw new Error(`sim: cannot write the pcap to ${pcapPath}: ${(error as Error).message}`);
+      }
+    }
+    const tracePath = str(values.trace);
+    if (tracePath !== undefined) {
+      const text = events.map((e) => JSON.stringify(traceEventJson(e))).join("\n") + "\n";
+      try {
+        await Deno.writeTextFile(tracePath, text);
+      } catch (error) {
+        throw new Error(`sim: cannot write the trace to ${tracePath}: ${(error as Error).message}`);
       }
     }
     if (values.json) {

@@ -178,3 +178,31 @@ Deno.test(
     },
   }),
 );
+
+Deno.test("socklab sim --trace writes every event as JSON lines", async () => {
+  const path = await Deno.makeTempFile({ suffix: ".jsonl" });
+  try {
+    const { code } = await cli(["sim", "--bytes", "2000", "--lines", "0", "--trace", path]);
+    assert.equal(code, 0);
+    const events = (await Deno.readTextFile(path)).trim().split("\n").map((l) => JSON.parse(l));
+    const syn = events.find((e) => e.kind === "segment" && e.flags === "SYN");
+    assert.deepEqual([syn.direction, syn.relSeq, syn.len, syn.mss], ["send", 0, 0, 1460]);
+    assert.ok(events.some((e) => e.kind === "state" && e.to === "TIME-WAIT"));
+    assert.ok(events.some((e) => e.kind === "rtt" && e.srtt > 0));
+    assert.ok(events.some((e) => e.kind === "link" && e.action === "send" && e.bytes === 1500));
+  } finally {
+    await Deno.remove(path);
+  }
+});
+
+Deno.test("socklab sim says which file it could not write", async () => {
+  const { code, stderr } = await cli([
+    "sim",
+    "--bytes",
+    "0",
+    "--trace",
+    "/nonexistent/dir/t.jsonl",
+  ]);
+  assert.equal(code, 1);
+  assert.match(stderr, /cannot write the trace to \/nonexistent\/dir\/t\.jsonl/);
+});

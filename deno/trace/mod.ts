@@ -31,3 +31,4 @@ export type {
 } from "./events.ts";
 export { describeSegment, type LadderOptions, renderLadder } from "./ladder.ts";
 export { pcapOfTrace } from "./pcap.ts";
+export { flagsOf, type JsonValue, traceEventJson } from "./json.ts";

@@ -1,0 +1,96 @@
+/**
+ * Trace events as plain JSON records, one object per event, for JSON-lines
+ * files and other programs: segments with their flags, absolute and
+ * relative SEQ/ACK, window, length and options; bytes become lengths.
+ *
+ * @module
+ */
+import type { TraceEvent } from "./events.ts";
+import type { TcpRepr } from "../wire/tcp.ts";
+
+/** A JSON-ready value. */
+export type JsonValue =
+  | string
+  | number
+  | boolean
+  | null
+  | JsonValue[]
+  | { [key: string]: JsonValue };
+
+/** The flags of a segment as text, in tcpdump's order ("SYN,ACK"). */
+export function flagsOf(repr: TcpRepr): string {
+  return [
+    repr.control === "syn" && "SYN",
+    repr.control === "fin" && "FIN",
+    repr.control === "rst" && "RST",
+    repr.psh && "PSH",
+    repr.ack !== null && "ACK",
+    repr.urgent !== null && "URG",
+    repr.ece && "ECE",
+    repr.cwr && "CWR",
+  ].filter(Boolean).join(",");
+}
+
+function segmentJson(repr: TcpRepr): { [key: string]: JsonValue } {
+  return {
+    srcPort: repr.srcPort,
+    dstPort: repr.dstPort,
+    flags: flagsOf(repr),
+    seq: repr.seq,
+    ack: repr.ack,
+    window: repr.window,
+    len: repr.payload.length,
+    mss: repr.mss,
+    windowScale: repr.windowScale,
+  };
+}
+
+/**
+ * One trace event as a JSON-ready object.
+ *
+ * @example
+ * ```ts
+ * import { traceEventJson } from "./json.ts";
+ * import assert from "node:assert/strict";
+ * const json = traceEventJson({
+ *   kind: "state", time: 5, endpoint: "10.0.0.1:80", from: "LISTEN", to: "SYN-RECEIVED",
+ *   reason: "SYN received",
+ * });
+ * assert.equal(JSON.stringify(json).includes('"to":"SYN-RECEIVED"'), true);
+ * ```
+ */
+export function traceEventJson(event: TraceEvent): { [key: string]: JsonValue } {
+  switch (event.kind) {
+    case "segment":
+      return {
+        kind: "segment",
+        time: event.time,
+        endpoint: event.endpoint,
+        direction: event.direction,
+        state: event.state,
+        relSeq: event.relSeq,
+        relAck: event.relAck,
+        retransmission: event.retransmission,
+        ...segmentJson(event.repr),
+      };
+    case "drop":
+      return {
+        kind: "drop",
+        time: event.time,
+        endpoint: event.endpoint,
+        reason: event.reason,
+        segment: event.repr ? segmentJson(event.repr) : null,
+      };
+    case "link":
+      return {
+        kind: "link",
+        time: event.time,
+        link: event.link,
+        action: event.action,
+        bytes: event.packet.length,
+        segment: segmentJson(event.repr),
+      };
+    default:
+      return { ...event } as { [key: string]: JsonValue };
+  }
+}
