@@ -19,6 +19,8 @@ export interface ServeDirOptions {
   listing?: boolean;
   /** File served for a folder, when present. Default "index.html". */
   index?: string;
+  /** Whether names starting with "." (.git, .env) are served and listed. Default false. */
+  dotfiles?: boolean;
 }
 
 const MIME: Record<string, string> = {
@@ -121,9 +123,10 @@ export function parseRange(
   return [start, end];
 }
 
-async function listing(dir: string, urlPath: string): Promise<Response> {
+async function listing(dir: string, urlPath: string, dotfiles: boolean): Promise<Response> {
   const entries: { name: string; dir: boolean; size: number }[] = [];
   for await (const e of Deno.readDir(dir)) {
+    if (!dotfiles && e.name.startsWith(".")) continue;
     let size = 0;
     try {
       size = e.isFile ? (await Deno.stat(`${dir}/${e.name}`)).size : 0;
@@ -215,6 +218,7 @@ export async function serveDir(request: Request, options: ServeDirOptions): Prom
   const url = new URL(request.url);
   const segments = safeSegments(url.pathname);
   if (segments === null) return plain(400, "Bad Request: unsafe path");
+  if (!options.dotfiles && segments.some((s) => s.startsWith("."))) return plain(404, "Not Found");
   let root: string;
   try {
     root = await Deno.realPath(options.root);
@@ -245,7 +249,7 @@ export async function serveDir(request: Request, options: ServeDirOptions): Prom
       // No index file.
     }
     if (options.listing === false) return plain(404, "Not Found");
-    return await listing(path, url.pathname);
+    return await listing(path, url.pathname, options.dotfiles === true);
   }
   if (!info.isFile) return plain(404, "Not Found");
   return await serveFile(request, path, info);

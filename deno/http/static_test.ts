@@ -10,6 +10,7 @@ async function fixture(): Promise<{ base: string; root: string }> {
   await Deno.writeTextFile(`${root}/hello.txt`, "0123456789");
   await Deno.writeTextFile(`${root}/page.html`, "<p>hi</p>");
   await Deno.writeTextFile(`${root}/sub/a <b>.txt`, "a");
+  await Deno.writeTextFile(`${root}/.env`, "TOKEN=SECRET");
   await Deno.writeTextFile(`${base}/secret.txt`, "SECRET");
   await Deno.symlink(`${base}/secret.txt`, `${root}/escape.txt`);
   await Deno.symlink(base, `${root}/up`);
@@ -41,6 +42,8 @@ Deno.test("serveDir() cannot be led outside its root", async () => {
       "/escape.txt",
       "/up/secret.txt",
       "/%ff",
+      "/.env",
+      "/%2eenv",
     ];
     for (const target of attempts) {
       const answer = await get(port, target);
@@ -103,6 +106,7 @@ Deno.test("serveDir() lists folders, redirects to the slash, refuses other metho
     const redirect = await get(port, "/sub");
     assert.equal(statusOf(redirect), 301);
     assert.match(redirect, /location: \/sub\//);
+    assert.doesNotMatch(await get(port, "/"), /\.env/);
     const list = await get(port, "/sub/");
     assert.match(list, /<a href="a%20%3Cb%3E.txt">a &#60;b&#62;.txt<\/a>/);
     const post = await exchange(
