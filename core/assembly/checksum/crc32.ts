@@ -5,7 +5,7 @@
 //   CRC-32   (IEEE 802.3, zlib, PNG)   reflected 0xEDB88320
 //   CRC-32C  (Castagnoli, iSCSI, SCTP) reflected 0x82F63B78
 //
-// Inputs under 96 bytes go through slicing-by-16 tables: table k holds the
+// Inputs under 64 bytes go through slicing-by-16 tables: table k holds the
 // CRC of a byte followed by k zero bytes, so sixteen independent lookups fold
 // sixteen bytes at once. Longer inputs are first reduced without tables by a
 // sparse multiple of the polynomial (see "Sparse reduction" below): a whole
@@ -247,7 +247,7 @@ export const SPARSE_MIN: usize = ASC_FEATURE_SIMD ? 768 : 2048;
 // words, kept in locals; only the last K to K + 63 bits go to the tables.
 
 /** Shortest input for which the bit-level reduction beats the tables. */
-const BITS_MIN: usize = 96;
+const BITS_MIN: usize = 64;
 
 /**
  * Advances the raw register `c` over `[ptr, ptr+len)`, `len >= BITS_MIN`, by
