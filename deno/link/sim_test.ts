@@ -186,3 +186,23 @@ Deno.test("runTransfer(): a 1 MiB receive buffer scales the window and delivers 
   );
   assert.ok(Math.max(...windows) > 65535);
 });
+
+Deno.test("runTransfer(): when the network dies, the user timeout and keep-alive end both sides", () => {
+  const events: TraceEvent[] = [];
+  const r = runTransfer({
+    seed: 21,
+    bytes: 500_000,
+    forward: { delay: 10 },
+    config: { userTimeout: 5_000, keepAlive: { idle: 1_000, interval: 500, count: 3 } },
+    fault: (_segment, now) => now >= 100 ? "the cable was cut" : null,
+    trace: (e) => events.push(e),
+  });
+  assert.equal(r.end, "done"); // nothing hangs: both ends gave up
+  assert.equal(r.client.state, "CLOSED");
+  assert.equal(r.server.state, "CLOSED");
+  assert.equal(r.client.error, "timed out");
+  assert.equal(r.server.error, "timed out");
+  assert.ok(events.some((e) => e.kind === "timer" && e.timer === "user-timeout"));
+  assert.ok(events.some((e) => e.kind === "timer" && e.timer === "keep-alive"));
+  assert.ok(r.time < 10_000);
+});
