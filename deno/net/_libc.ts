@@ -35,6 +35,12 @@ const SYMBOLS = {
   bind: { parameters: ["i32", "buffer", "u32"], result: "i32" },
   connect: { parameters: ["i32", "buffer", "u32"], result: "i32" },
   sendto: { parameters: ["i32", "buffer", "usize", "i32", "buffer", "u32"], result: "isize" },
+  sendto_waiting: {
+    name: "sendto",
+    parameters: ["i32", "buffer", "usize", "i32", "buffer", "u32"],
+    result: "isize",
+    nonblocking: true,
+  },
   recvfrom: { parameters: ["i32", "buffer", "usize", "i32", "buffer", "buffer"], result: "isize" },
   setsockopt: { parameters: ["i32", "i32", "i32", "buffer", "u32"], result: "i32" },
   getsockopt: { parameters: ["i32", "i32", "i32", "buffer", "buffer"], result: "i32" },
@@ -208,12 +214,41 @@ export function close(fd: number): void {
   libc().close(fd);
 }
 
-/** Sends one datagram; returns the bytes sent. */
-export function sendTo(fd: number, data: Uint8Array, to: Addr): number {
+/** Sends one datagram without blocking; returns the bytes sent, or null if there is no room (EAGAIN). */
+export function sendTo(fd: number, data: Uint8Array, to: Addr): number | null {
   const sa = encodeSockaddr(to);
-  return check(
-    "sendto",
+  const r = Number(
     libc().sendto(
+      fd,
+      data as Uint8Array<ArrayBuffer>,
+      BigInt(data.length),
+      MSG_DONTWAIT,
+      sa as Uint8Array<ArrayBuffer>,
+      sa.length,
+    ),
+  );
+  if (r < 0) {
+    const e = errno();
+    if (e === EAGAIN || e === EINTR) return null;
+    throw new Errno("sendto", e);
+  }
+  return r;
+}
+
+/**
+ * Sends one datagram from a worker thread, blocking until there is room
+ * or the socket's SO_SNDTIMEO passes. Resolves to the bytes sent, or null
+ * if nothing was sent (the caller retries with {@link sendTo} to learn why:
+ * errno is not readable across threads).
+ */
+export async function sendToWaiting(
+  fd: number,
+  data: Uint8Array,
+  to: Addr,
+): Promise<number | null> {
+  const sa = encodeSockaddr(to);
+  const r = Number(
+    await libc().sendto_waiting(
       fd,
       data as Uint8Array<ArrayBuffer>,
       BigInt(data.length),
@@ -222,6 +257,14 @@ export function sendTo(fd: number, data: Uint8Array, to: Addr): number {
       sa.length,
     ),
   );
+  return r < 0 ? null : r;
+}
+
+/** SO_SNDTIMEO: how long a blocking send may wait, in milliseconds. */
+export function setSendTimeout(fd: number, ms: number): void {
+  const tv = new BigInt64Array([BigInt(Math.floor(ms / 1000)), BigInt((ms % 1000) * 1000)]);
+  const SO_SNDTIMEO = 21;
+  setBytesOption(fd, SOL_SOCKET, SO_SNDTIMEO, new Uint8Array(tv.buffer));
 }
 
 /**

@@ -40,6 +40,9 @@ import {
 } from "./errors.ts";
 import type { Addr, Datagram, DatagramSocket, Family } from "./types.ts";
 
+/** How long one waiting send blocks a worker thread before checking for close(). */
+const SEND_WAIT_MS = 200;
+
 /** The largest datagram received: an IP packet's maximum length. */
 const MAX_PACKET = 65535;
 
@@ -78,7 +81,8 @@ export class FdSocket implements DatagramSocket {
   #wakeRead: number;
   #wakeWrite: number;
   #closed = false;
-  #polling = false;
+  /** Calls in flight on worker threads (poll, waiting send). */
+  #busy = 0;
   #unlinkPath?: string;
   #queue = new ReceiveQueue(() => this.#receiveOne(), () => this.addr);
 
@@ -112,15 +116,25 @@ export class FdSocket implements DatagramSocket {
     } catch (error) {
       return Promise.reject(error);
     }
-    if (this.#closed) {
-      return Promise.reject(
-        new SocketClosed("socket is closed", { op: "send", local: this.addr, remote: to }),
-      );
-    }
-    try {
-      return Promise.resolve(libc.sendTo(this.#fd, data, to));
-    } catch (error) {
-      return Promise.reject(errnoError(error, { op: "send", local: this.addr, remote: to }));
+    return this.#send(data, to);
+  }
+
+  async #send(data: Uint8Array, to: Addr): Promise<number> {
+    for (;;) {
+      if (this.#closed) {
+        throw new SocketClosed("socket is closed", { op: "send", local: this.addr, remote: to });
+      }
+      let sent;
+      try {
+        sent = libc.sendTo(this.#fd, data, to);
+      } catch (error) {
+        throw errnoError(error, { op: "send", local: this.addr, remote: to });
+      }
+      if (sent !== null) return sent;
+      // No room (a unix receiver's queue is full): wait on a worker thread,
+      // at most SO_SNDTIMEO each time so that close() is noticed, then retry.
+      const waited = await this.#onWorker(() => libc.sendToWaiting(this.#fd, data, to));
+      if (waited !== null) return waited;
     }
   }
 
@@ -144,7 +158,6 @@ export class FdSocket implements DatagramSocket {
     const buf = new Uint8Array(MAX_PACKET);
     for (;;) {
       if (this.#closed) {
-        this.#release(); // closed while the poll was returning
         throw new SocketClosed("socket is closed", { op: "receive", local: this.addr });
       }
       let got;
@@ -159,10 +172,8 @@ export class FdSocket implements DatagramSocket {
           : got.from;
         return { data: buf.slice(0, Math.min(got.n, buf.length)), from };
       }
-      this.#polling = true;
-      const why = await libc.pollIn(this.#fd, this.#wakeRead).finally(() => this.#polling = false);
+      const why = await this.#onWorker(() => libc.pollIn(this.#fd, this.#wakeRead));
       if (why === "woken") {
-        this.#release();
         throw new SocketClosed("socket is closed", { op: "receive", local: this.addr });
       }
     }
@@ -184,7 +195,9 @@ export class FdSocket implements DatagramSocket {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#polling) libc.wake(this.#wakeWrite); // the poller releases the fds
+    // Calls running on worker threads still use the descriptors: wake a
+    // poll, let a waiting send time out; the last one to finish releases them.
+    if (this.#busy > 0) libc.wake(this.#wakeWrite);
     else this.#release();
     if (this.#unlinkPath !== undefined) {
       try {
@@ -192,6 +205,15 @@ export class FdSocket implements DatagramSocket {
       } catch {
         // Already gone.
       }
+    }
+  }
+
+  async #onWorker<T>(call: () => Promise<T>): Promise<T> {
+    this.#busy++;
+    try {
+      return await call();
+    } finally {
+      if (--this.#busy === 0 && this.#closed) this.#release();
     }
   }
 
@@ -240,7 +262,10 @@ export function openUnixDatagram(path?: string): FdSocket {
   libc.acquireLibc();
   let fd = -1;
   try {
-    fd = libc.socket(libc.AF_UNIX, libc.SOCK_DGRAM | libc.SOCK_NONBLOCK, 0);
+    // A blocking socket (receives use MSG_DONTWAIT) so that a send can wait
+    // for room on a worker thread, SEND_WAIT_MS at a time.
+    fd = libc.socket(libc.AF_UNIX, libc.SOCK_DGRAM, 0);
+    libc.setSendTimeout(fd, SEND_WAIT_MS);
     if (addr.path !== "") libc.bind(fd, addr);
     return new FdSocket(fd, addr, "dgram", addr.path || undefined);
   } catch (error) {
@@ -292,9 +317,10 @@ export function openRaw(options: RawOptions): FdSocket {
   try {
     fd = libc.socket(
       family === "inet" ? libc.AF_INET : libc.AF_INET6,
-      libc.SOCK_RAW | libc.SOCK_NONBLOCK,
+      libc.SOCK_RAW,
       protocol,
     );
+    libc.setSendTimeout(fd, SEND_WAIT_MS);
     op = "bind";
     if (options.hostname !== undefined) libc.bind(fd, local);
     return new FdSocket(fd, local, "raw");

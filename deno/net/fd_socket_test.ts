@@ -115,3 +115,32 @@ Deno.test(requires(missingRoot(), {
     );
   },
 }));
+
+Deno.test("a unix datagram sender waits for room when the receiver's queue is full", async () => {
+  await withTempDir(async (dir) => {
+    await using a = openUnixDatagram(`${dir}/a.sock`);
+    await using b = openUnixDatagram(`${dir}/b.sock`);
+    // Far more than the receive queue holds (net.unix.max_dgram_qlen, often 10).
+    const count = 300;
+    const sending = (async () => {
+      for (let i = 0; i < count; i++) await a.send(new Uint8Array([i & 0xff]), b.addr);
+    })();
+    for (let i = 0; i < count; i++) assert.equal((await b.receive()).data[0], i & 0xff);
+    await sending;
+  });
+});
+
+Deno.test("closing a socket whose send waits for room ends the send with SocketClosed", async () => {
+  await withTempDir(async (dir) => {
+    const a = openUnixDatagram(`${dir}/a.sock`);
+    await using b = openUnixDatagram(`${dir}/b.sock`);
+    const sending = (async () => {
+      for (let i = 0; i < 10_000; i++) await a.send(new Uint8Array(1), b.addr);
+    })();
+    // Nobody reads b: the queue fills and a's send waits; then a closes.
+    await new Promise((r) => setTimeout(r, 50));
+    a.close();
+    await assert.rejects(sending, SocketClosed);
+    await a[Symbol.asyncDispose]();
+  });
+});
