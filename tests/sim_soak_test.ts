@@ -29,7 +29,11 @@ function plan(seed: number): { flags: string[]; options: TransferOptions } {
   const recvBuffer = stall ? 2048 + r.int(8192) : r.chance(0.2) ? 65536 + r.int(1 << 20) : 65535;
   const nagle = !r.chance(0.3);
   const delayedAck = r.chance(0.3) ? 0 : 40;
+  // Some links are rate-limited, with the CLI's default 64 KiB queue.
+  const mbit = r.chance(0.2) ? [1, 10, 100][r.int(3)] : 0;
   const imp = {
+    rate: mbit * 1e6 / 8,
+    queue: 65536,
     loss: loss / 100,
     reorder: reorder / 100,
     duplicate: duplicate / 100,
@@ -47,6 +51,7 @@ function plan(seed: number): { flags: string[]; options: TransferOptions } {
     `--delay ${delay}ms`,
     `--jitter ${jitter}ms`,
     `--mtu ${mtu}`,
+    ...(mbit ? [`--rate ${mbit}Mbit`] : []),
     `--bytes ${bytes}`,
     `--reply-bytes ${replyBytes}`,
     `--close ${close}`,
@@ -93,7 +98,7 @@ Deno.test("sim soak: the printed replay command reproduces a seed's run exactly"
   const { run } = await import("../deno/cli.ts");
   // The first seeds, and the first seed that uses each optional flag.
   const seeds = [FIRST, FIRST + 1, FIRST + 2];
-  for (const flag of ["--simultaneous-open", "--no-nagle", "--stall [1-9]"]) {
+  for (const flag of ["--simultaneous-open", "--no-nagle", "--stall [1-9]", "--rate"]) {
     let seed = FIRST;
     while (!new RegExp(flag).test(plan(seed).flags.join(" "))) seed++;
     seeds.push(seed);
