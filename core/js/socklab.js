@@ -189,9 +189,9 @@ function createCore(exports, engine) {
 
   /**
    * The RFC 1071 sum of `data`: bits 0-15 hold the folded sum of its
-   * little-endian words, bit 16 is set when its length is odd. Copies go
-   * through the scratch area in even-sized pieces small enough to stay in
-   * the first-level cache between the copy and the sum.
+   * little-endian words, bit 16 is set when its length is odd. Byte arrays
+   * outside core memory go through the scratch area in even-sized pieces,
+   * whose sums therefore simply add.
    */
   function partialSum(fn, data) {
     const n = data?.length;
