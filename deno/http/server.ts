@@ -518,11 +518,16 @@ class Connection {
         break;
       }
     }
+    if (method === "CONNECT" || method === "TRACE" || method === "TRACK") {
+      // Methods a Fetch Request cannot carry (tunnels and request echoing): not served here.
+      await this.reject(501, `${method} is not implemented`);
+      return false;
+    }
     const headers = lazyHeaders(buf, head);
     let url: string;
     if (target.charCodeAt(0) === 47) url = `${this.scheme}://${host || "localhost"}${target}`;
     else if (/^https?:\/\//i.test(target) && URL.canParse(target)) url = target;
-    else if (target === "*" || method === "CONNECT") url = `${this.scheme}://${host || target}/`;
+    else if (target === "*") url = `${this.scheme}://${host || "localhost"}/`;
     else return this.badTarget();
     let keepAlive = framing.keepAlive;
     const minor = head.minorVersion;
