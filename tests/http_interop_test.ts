@@ -206,3 +206,41 @@ Deno.test("the server runs on socklab's kernel listener and socklab's client tal
     await server.shutdown();
   }
 });
+
+Deno.test("socklab's HttpClient talks to Deno.serve (keep-alive, chunked both ways)", async () => {
+  const server = Deno.serve(
+    { port: 0, hostname: "127.0.0.1", onListen() {} },
+    async (req) => {
+      const body = req.body ? await req.text() : "";
+      const parts = [`${req.method} `, `${body.length}`];
+      return new Response(
+        new ReadableStream({
+          pull(c) {
+            const p = parts.shift();
+            if (p === undefined) c.close();
+            else c.enqueue(new TextEncoder().encode(p));
+          },
+        }),
+      );
+    },
+  );
+  try {
+    const client = new HttpClient(
+      await Deno.connect({ hostname: "127.0.0.1", port: server.addr.port }),
+    );
+    const base = `http://127.0.0.1:${server.addr.port}`;
+    assert.equal(await (await client.fetch(`${base}/`)).text(), "GET 0");
+    const upload = new ReadableStream({
+      start(c) {
+        c.enqueue(new TextEncoder().encode("x".repeat(5000)));
+        c.close();
+      },
+    });
+    const res = await client.fetch(`${base}/`, { method: "POST", body: upload });
+    assert.equal(await res.text(), "POST 5000");
+    assert.equal(client.reusable, true);
+    client.close();
+  } finally {
+    await server.shutdown();
+  }
+});
