@@ -247,3 +247,16 @@ Deno.test("setNoDelay() works on TCP and is refused on a unix socket", async () 
     c2.setKeepAlive(false);
   });
 });
+
+Deno.test("close() ends a pending read() and a pending accept() with SocketClosed", async () => {
+  const server = listen({ hostname: "127.0.0.1", port: 0 });
+  const accepted = server.accept();
+  const client = await connect(server.addr);
+  await using _peer = await accepted;
+  const reading = client.read(new Uint8Array(10));
+  client.close();
+  await assert.rejects(reading, SocketClosed);
+  const accepting = server.accept();
+  server.close();
+  await assert.rejects(accepting, SocketClosed);
+});
