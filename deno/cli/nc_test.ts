@@ -165,3 +165,21 @@ Deno.test("nc rejects contradictory or missing arguments as usage errors", async
   await usage(["a", "b", "c"]);
   await assert.rejects(nc(["-U", "/tmp/" + "p".repeat(120)]).done, RangeError);
 });
+
+Deno.test("nc -U -u -l answers the unix datagram socket that wrote first", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "socklab-nc-" });
+  try {
+    const p = nc(["-U", "-u", "-l", "-v", "-w", "0.05", `${dir}/srv.sock`]);
+    await p.stderrHas("listening on");
+    await using client = listenDatagram({ path: `${dir}/cli.sock` });
+    await client.send(enc.encode("hello unix"), { family: "unix", path: `${dir}/srv.sock` });
+    await p.stderrHas(`datagram from ${dir}/cli.sock`);
+    p.send("hello back");
+    assert.equal(dec.decode((await client.receive()).data), "hello back");
+    p.end();
+    assert.equal(await p.done, 0);
+    assert.equal(p.stdout(), "hello unix");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
