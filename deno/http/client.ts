@@ -7,7 +7,8 @@
  *
  * Supported: Content-Length and chunked response bodies (streamed to the
  * caller), bodies delimited by the connection's close, interim 1xx answers,
- * HEAD, request bodies of known length or streamed chunked. Not supported:
+ * HEAD, request bodies of known length or streamed chunked, `signal` (an
+ * abort closes the connection). Not supported:
  * redirects, cookies, compression, proxies, pipelining several requests at
  * once (requests queue until the previous body has been read).
  *
@@ -114,12 +115,22 @@ export class HttpClient {
     const streamed = init?.body instanceof ReadableStream ||
       (input instanceof Request && init?.body === undefined && input.body !== null &&
         !input.headers.has("content-length"));
+    // An abort closes the connection: a half-sent request or half-read
+    // response leaves nothing reusable. The reason is what fetch rejects with.
+    const signal = init?.signal ?? (input instanceof Request ? input.signal : undefined);
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const onAbort = () => this.close();
+    signal?.addEventListener("abort", onAbort, { once: true });
     let done!: () => void;
     const previous = this.#queue;
     this.#queue = new Promise<void>((r) => (done = r));
-    return previous.then(() => this.#exchange(request, streamed, done)).catch((error) => {
+    const finished = () => {
+      signal?.removeEventListener("abort", onAbort);
       done();
-      throw error;
+    };
+    return previous.then(() => this.#exchange(request, streamed, finished)).catch((error) => {
+      finished();
+      throw signal?.aborted ? signal.reason : error;
     });
   }
 

@@ -99,3 +99,24 @@ Deno.test("HttpClient rejects malformed responses and early closes", async () =>
   listener.close();
   assert.throws(() => new HttpClient({} as Deno.Conn), TypeError);
 });
+
+Deno.test("HttpClient.fetch() rejects with the signal's reason and closes on abort", async () => {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  await withServer({}, async () => {
+    await gate;
+    return new Response("late");
+  }, async (port) => {
+    const client = new HttpClient(await connect(port));
+    const controller = new AbortController();
+    const pending = client.fetch(`http://127.0.0.1:${port}/`, { signal: controller.signal });
+    setTimeout(() => controller.abort(new Error("gave up")), 20);
+    await assert.rejects(pending, /gave up/);
+    assert.equal(client.reusable, false);
+    await assert.rejects(
+      client.fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.abort() }),
+      (e: Error) => e.name === "AbortError",
+    );
+    release();
+  });
+});
