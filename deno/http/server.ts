@@ -663,8 +663,10 @@ class Connection {
     const stream = response.body;
     if (noBody || stream === null) {
       if (stream !== null) stream.cancel().catch(() => {});
+      // HEAD: the length the GET would have, when the handler said; else none
+      // (RFC 9110 §8.6 lets a HEAD response leave it out, but not get it wrong).
       if (isHead && declared >= 0) head += "content-length: " + declared + "\r\n";
-      else if (status !== 204 && status !== 304 && status >= 200) {
+      else if (!isHead && status !== 204 && status !== 304 && status >= 200) {
         head += "content-length: 0\r\n";
       }
       head += keepAlive

@@ -310,3 +310,14 @@ Deno.test("serve() keeps serving when its trace hook throws", async () => {
     assert.match(await exchange(port, "BAD\r\n\r\n"), /^HTTP\/1\.1 400 /);
   });
 });
+
+Deno.test("serve() answers HEAD for a streamed body without a made-up length", async () => {
+  const handler = () =>
+    new Response(new ReadableStream({ pull: (c) => c.enqueue(new Uint8Array(10)) }));
+  await withServer({}, handler, async (port) => {
+    const answer = await exchange(port, "HEAD / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    assert.match(answer, /^HTTP\/1\.1 200 OK\r\n/);
+    assert.doesNotMatch(answer, /content-length|transfer-encoding/);
+    assert.ok(answer.endsWith("\r\n\r\n"));
+  });
+});
