@@ -273,14 +273,16 @@ export class KernelConn implements Conn {
     return toNetError(error, { op, local: this.localAddr, remote: this.remoteAddr });
   }
 
+  #closedError(op: string): SocketClosed {
+    return new SocketClosed("connection is closed", {
+      op,
+      local: this.localAddr,
+      remote: this.remoteAddr,
+    });
+  }
+
   #checkOpen(op: string): void {
-    if (this.#closed) {
-      throw new SocketClosed("connection is closed", {
-        op,
-        local: this.localAddr,
-        remote: this.remoteAddr,
-      });
-    }
+    if (this.#closed) throw this.#closedError(op);
   }
 
   /**
@@ -289,13 +291,13 @@ export class KernelConn implements Conn {
    * @throws {ConnectionReset} If the peer reset the connection.
    * @throws {SocketClosed} If this end closed it.
    */
-  async read(p: Uint8Array): Promise<number | null> {
-    this.#checkOpen("read");
-    try {
-      return await this.#conn.read(p);
-    } catch (error) {
+  read(p: Uint8Array): Promise<number | null> {
+    // Plain promise chaining: one tick fewer per call than async/await,
+    // which shows at loopback speeds.
+    if (this.#closed) return Promise.reject(this.#closedError("read"));
+    return this.#conn.read(p).catch((error) => {
       throw this.#error("read", error);
-    }
+    });
   }
 
   /**
@@ -304,13 +306,11 @@ export class KernelConn implements Conn {
    * @throws {ConnectionReset} If the peer reset the connection.
    * @throws {SocketClosed} If this end closed it.
    */
-  async write(p: Uint8Array): Promise<number> {
-    this.#checkOpen("write");
-    try {
-      return await this.#conn.write(p);
-    } catch (error) {
+  write(p: Uint8Array): Promise<number> {
+    if (this.#closed) return Promise.reject(this.#closedError("write"));
+    return this.#conn.write(p).catch((error) => {
       throw this.#error("write", error);
-    }
+    });
   }
 
   /** Writes all of `p`. */
