@@ -6,9 +6,16 @@
  * What this layer does: the shared interfaces ({@link Conn},
  * {@link Listener}, {@link DatagramSocket}, {@link Addr}) that the kernel's
  * sockets here and socklab's user-space TCP both implement; address
- * parsing; typed errors naming the operation and both endpoints; kernel
- * stream sockets. What it does not do: it never prints, and it does not
- * resolve names beyond what the runtime's connect does.
+ * parsing; typed errors naming the operation and both endpoints; the
+ * kernel's stream sockets (`stream.ts`: TCP v4/v6, unix) and datagram
+ * sockets (`datagram.ts`: UDP v4/v6, unix); raw IP and unix datagram
+ * sockets through libc (`fd_socket.ts`, Linux, `--allow-ffi`); ICMP echo
+ * (`ping.ts`); socket options Deno lacks (`sockopt.ts`); and the kernel's
+ * view of its sockets from /proc/net (`procnet.ts`).
+ *
+ * What it does not do: it never prints, reads no clock except for the
+ * timeouts it is given, and resolves no names beyond what the runtime's
+ * connect does.
  *
  * @example Connect, send, half-close, read the reply
  * ```ts
