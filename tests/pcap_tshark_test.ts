@@ -15,6 +15,7 @@ const CAPTURES = [
   "ipv6.pcapng",
   "badsum.pcap",
   "snap.pcapng",
+  "reuse.pcap",
 ];
 const dir = new URL("./testdata/", import.meta.url);
 
@@ -234,4 +235,7 @@ Deno.test("the captures cover loss, out-of-order data, RST, IPv6, pcapng and coo
   const clean = analyze(await load("clean.pcap"));
   assert.deepEqual(clean.connections.map((c) => c.close.how), ["fin/fin", "fin/fin"]);
   assert.equal(analyze(await load("badsum.pcap")).connections[0].toClient.badChecksums, 1);
+  const reuse = analyze(await load("reuse.pcap")).connections;
+  assert.equal(reuse.length, 2, "a new SYN on a closed 4-tuple is a new connection");
+  assert.deepEqual(reuse[0].client, reuse[1].client);
 });

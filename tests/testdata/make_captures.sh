@@ -12,6 +12,7 @@
 #   ipv6.pcapng      Linux cooked v2, pcapng, IPv6, 5% loss
 #   badsum.pcap      clean.pcap with one payload byte flipped after capture
 #   snap.pcapng      loss.pcapng cut to a 96-byte snap length (headers only)
+#   reuse.pcap       Ethernet, IPv4: two connections from the same client port
 #
 # Usage: sudo tests/testdata/make_captures.sh   (from the repository root)
 set -euo pipefail
@@ -66,7 +67,10 @@ node -e '
     const b = body(n, n);
     fs.writeFileSync(process.argv[1] + "/" + name,
       Buffer.concat([Buffer.from(`HTTP/1.0 200 OK\r\nContent-Length: ${n}\r\n\r\n`), b]));
-  }' "$work"
+  }
+  // No Content-Length: the body ends when the server closes, so it closes first.
+  fs.writeFileSync(process.argv[1] + "/eof",
+    Buffer.concat([Buffer.from("HTTP/1.0 200 OK\r\n\r\n"), body(8192, 8192)]));' "$work"
 
 serve() { # port file [extra socat listen options]
   ip netns exec "$b" socat -T5 "TCP-LISTEN:$1,reuseaddr,fork${3:-}" \
@@ -112,6 +116,7 @@ fetch() { # url
 
 serve 8080 small
 serve 8081 large
+serve 8083 eof
 sleep 0.5
 
 # 1. Clean IPv4 transfers over Ethernet.
@@ -155,9 +160,17 @@ node -e '
   }
   fs.writeFileSync(dst, f);' "$work/clean.pcap" "$work/badsum.pcap"
 
-# 6. Headers only, as tcpdump -s 96 would have captured them.
+# 6. The same 4-tuple twice: tcp.stream numbers a new SYN after a close anew.
+# The server closes first, so the client's port is free again at once.
+capture reuse.pcap va-$tag
+ip netns exec "$a" curl -s --local-port 45000 -o /dev/null http://10.99.2.2:8083/
+sleep 0.2
+ip netns exec "$a" curl -s --local-port 45000 -o /dev/null http://10.99.2.2:8083/ || true
+stop_capture
+
+# 7. Headers only, as tcpdump -s 96 would have captured them.
 editcap -s 96 "$work/loss.pcapng" "$work/snap.pcapng"
 
 cp "$work/clean.pcap" "$work/loss.pcapng" "$work/rst.pcap" "$work/ipv6.pcapng" \
-  "$work/badsum.pcap" "$work/snap.pcapng" "$out/"
+  "$work/badsum.pcap" "$work/snap.pcapng" "$work/reuse.pcap" "$out/"
 ls -l "$out"/*.pcap "$out"/*.pcapng
