@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { analyze, decodeFrame } from "./analyze.ts";
 import { readCapture } from "./reader.ts";
+import { assertWhole } from "../wire/_testdata.ts";
 import { Conversation, rawCapture, text } from "./_builders.ts";
 
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -245,6 +246,7 @@ Deno.test("decodeFrame() and analyze() never throw on mutated frames of real cap
         const packet = { ...frame, data };
         const decoded = decodeFrame(packet);
         assert.ok(["tcp", "other", "malformed"].includes(decoded.kind));
+        if (decoded.kind === "tcp") assertWhole({ ...decoded.segment, time: 0 });
         analyze({ format: "pcap", truncated: null, packets: [frame, packet] });
       },
     ),

@@ -31,8 +31,24 @@ export const ICMP6_PACKET = hex(`600f f537 003b 3a40 ${"0".repeat(28)}0001 ${"0"
   ec53 0009 000b 001e 6869 0a`);
 
 /**
+ * Throws if a parsed value holds a number that is not an integer or an
+ * `undefined`: the marks an out-of-bounds read of a Uint8Array leaves.
+ */
+export function assertWhole(value: unknown, path = "result"): void {
+  if (value === undefined) throw new Error(`${path} is undefined: an out-of-bounds read?`);
+  if (typeof value === "number") {
+    if (!Number.isInteger(value)) throw new Error(`${path} is ${value}: an out-of-bounds read?`);
+  } else if (Array.isArray(value)) {
+    value.forEach((v, i) => assertWhole(v, `${path}[${i}]`));
+  } else if (value !== null && typeof value === "object" && !(value instanceof Uint8Array)) {
+    for (const [k, v] of Object.entries(value)) assertWhole(v, `${path}.${k}`);
+  }
+}
+
+/**
  * Runs `parse` on random bytes and on mutated, truncated copies of `seeds`:
- * it must return or throw a WireError, never anything else.
+ * it must return a value with no trace of an out-of-bounds read, or throw a
+ * WireError, never anything else.
  */
 export function fuzzParser(
   parse: (bytes: Uint8Array) => unknown,
@@ -41,7 +57,7 @@ export function fuzzParser(
 ): void {
   const outcome = (bytes: Uint8Array) => {
     try {
-      parse(bytes);
+      assertWhole(parse(bytes));
     } catch (e) {
       if (!(e instanceof WireError)) throw e;
     }

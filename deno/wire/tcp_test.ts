@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { WireError } from "./error.ts";
+import { assertWhole } from "./_testdata.ts";
 import { bufferLen, emit, parse, parseOptions, TcpFlag, TcpPacket, type TcpRepr } from "./tcp.ts";
 
 const hex = (s: string) =>
@@ -228,6 +229,7 @@ Deno.test("parse() either returns or throws WireError for random and mutated byt
   const outcome = (bytes: Uint8Array) => {
     try {
       const repr = parse(bytes, LOOPBACK);
+      assertWhole(repr);
       assert.ok(repr.payload.byteOffset + repr.payload.length <= bytes.byteOffset + bytes.length);
     } catch (e) {
       if (!(e instanceof WireError)) throw e;
