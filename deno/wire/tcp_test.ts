@@ -251,3 +251,9 @@ Deno.test("parse() either returns or throws WireError for random and mutated byt
     { numRuns: 5000 },
   );
 });
+
+Deno.test("TcpPacket accessors throw RangeError past the end of an unchecked view", () => {
+  const short = new TcpPacket(LINUX_RST.subarray(0, 6));
+  assert.equal(short.srcPort, 9);
+  assert.throws(() => short.seq, /field of 4 bytes at offset 4 is outside the 6-byte buffer/);
+});
