@@ -1,183 +1,153 @@
-// socklab's HTTP server on socklab's own user-space TCP (deno/tcp/), with
-// socklab's HTTP client on the other end: two TcpStacks joined by an
-// in-memory wire, no kernel TCP anywhere. The small driver below (a wire that
-// carries segments and runs timers, and Conn/Listener adapters) lives in
-// this test until deno/tcp ships its own drivers.
+// socklab's HTTP server and client on socklab's own user-space TCP, through
+// deno/tcp's real driver (TcpDriver, TcpListener, TcpConn): no kernel TCP
+// between them. Two links carry the segments: two drivers handing segments
+// to each other in memory, and deno/link's UDP link on loopback (IPv4
+// packets with real checksums in UDP datagrams).
 import assert from "node:assert/strict";
 import { TcpStack } from "../deno/tcp/stack.ts";
-import type { TcpSocket } from "../deno/tcp/socket.ts";
-import type { Addr, Conn, Listener } from "../deno/net/types.ts";
+import { TcpDriver } from "../deno/tcp/conn.ts";
+import { UdpLink } from "../deno/link/udp.ts";
 import { serve } from "../deno/http/server.ts";
-import { HttpClient } from "../deno/http/client.ts";
+import { fetchOver, HttpClient } from "../deno/http/client.ts";
 
-/** Two stacks and the wire between them: moves segments, runs timers, wakes waiters. */
-class Wire {
-  readonly a: TcpStack;
-  readonly b: TcpStack;
-  #waiters: (() => void)[] = [];
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  #scheduled = false;
-  #stopped = false;
-  segments = 0;
+const FAST = { rtt: { initialRto: 100, minRto: 20, maxRto: 2000 }, msl: 50 };
 
-  constructor(a: TcpStack, b: TcpStack) {
-    this.a = a;
-    this.b = b;
-  }
-
-  /** Runs the stacks soon (after the current microtasks). */
-  kick(): void {
-    if (this.#scheduled || this.#stopped) return;
-    this.#scheduled = true;
-    queueMicrotask(() => {
-      this.#scheduled = false;
-      this.#step();
-    });
-  }
-
-  #step(): void {
-    const now = performance.now();
-    let moved = true;
-    while (moved) {
-      moved = false;
-      for (const s of this.a.poll(now)) (this.b.receive(now, s), moved = true, this.segments++);
-      for (const s of this.b.poll(now)) (this.a.receive(now, s), moved = true, this.segments++);
-    }
-    const waiters = this.#waiters;
-    this.#waiters = [];
-    for (const w of waiters) w();
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    const at = [this.a.pollAt(), this.b.pollAt()].filter((t): t is number => t !== null);
-    if (at.length > 0 && !this.#stopped) {
-      this.#timer = setTimeout(() => this.#step(), Math.max(0, Math.min(...at) - now));
-    }
-  }
-
-  /** Resolves after the next step (which a kick or a timer brings). */
-  wait(): Promise<void> {
-    return new Promise((r) => this.#waiters.push(r));
-  }
-
-  stop(): void {
-    this.#stopped = true;
-    clearTimeout(this.#timer);
-    for (const w of this.#waiters) w();
-  }
-}
-
-function conn(wire: Wire, s: TcpSocket): Conn {
-  const addr = (e: { addr: string; port: number } | null): Addr => ({
-    family: "inet",
-    hostname: e?.addr ?? "0.0.0.0",
-    port: e?.port ?? 0,
+/** Two drivers joined back to back: every segment one sends, the other receives. */
+function memoryPair() {
+  let segments = 0;
+  const server: TcpDriver = new TcpDriver(new TcpStack("10.0.0.1", FAST), (s) => {
+    segments++;
+    queueMicrotask(() => client.receive(s));
   });
-  let closed = false;
-  const c: Conn = {
-    localAddr: addr(s.local),
-    remoteAddr: addr(s.remote),
-    async read(p) {
-      while (true) {
-        if (s.recvQueue > 0) {
-          const data = s.recv(p.length);
-          p.set(data);
-          wire.kick();
-          return data.length;
-        }
-        if (s.recvFinished || closed || !s.isOpen) return null;
-        await wire.wait();
-      }
+  const client: TcpDriver = new TcpDriver(new TcpStack("10.0.0.2", FAST), (s) => {
+    segments++;
+    queueMicrotask(() => server.receive(s));
+  });
+  return {
+    server,
+    client,
+    get segments() {
+      return segments;
     },
-    async write(p) {
-      while (true) {
-        if (closed || !s.canSend) throw new Error(`write on ${s.name}: connection is ${s.state}`);
-        const n = s.send(p);
-        wire.kick();
-        if (n > 0) return n;
-        await wire.wait();
-      }
-    },
-    async writeAll(p) {
-      for (let n = 0; n < p.length;) n += await c.write(p.subarray(n));
-    },
-    get readable(): ReadableStream<Uint8Array> {
-      throw new Error("not needed here");
-    },
-    get writable(): WritableStream<Uint8Array> {
-      throw new Error("not needed here");
-    },
-    closeWrite() {
-      s.close(performance.now());
-      wire.kick();
-      return Promise.resolve();
-    },
-    close() {
-      if (closed) return;
-      closed = true;
-      s.close(performance.now());
-      wire.kick();
-    },
-    [Symbol.asyncDispose]() {
-      c.close();
-      return Promise.resolve();
+    [Symbol.dispose]() {
+      server.close();
+      client.close();
     },
   };
-  return c;
 }
 
-function listener(wire: Wire, stack: TcpStack, port: number): Listener {
-  stack.listen(port);
-  let closed = false;
-  const l: Listener = {
-    addr: { family: "inet", hostname: stack.addr, port },
-    async accept() {
-      while (true) {
-        if (closed) throw new Deno.errors.BadResource("listener closed");
-        const s = stack.accept(port);
-        if (s) return conn(wire, s);
-        await wire.wait();
-      }
-    },
-    close() {
-      closed = true;
-      stack.unlisten(port);
-      wire.kick();
-    },
-    async *[Symbol.asyncIterator]() {
-      while (!closed) yield await l.accept();
-    },
-    [Symbol.asyncDispose]() {
-      l.close();
-      return Promise.resolve();
-    },
-  };
-  return l;
+/** Answers with what it saw: method, path, body length, the client's address. */
+async function echo(req: Request, info: Deno.ServeHandlerInfo | { remoteAddr: unknown }) {
+  const body = req.body ? new Uint8Array(await req.arrayBuffer()) : new Uint8Array();
+  const from = (info.remoteAddr as { hostname?: string }).hostname ?? "?";
+  return new Response(`${req.method} ${new URL(req.url).pathname} ${body.length} from ${from}`);
 }
 
-Deno.test("serve() runs on socklab's user-space TCP, and HttpClient talks to it", async () => {
-  const server = new TcpStack("10.0.0.1");
-  const client = new TcpStack("10.0.0.2");
-  const wire = new Wire(server, client);
-  const http = serve({ listener: listener(wire, server, 80) }, async (req, info) => {
-    const body = req.body ? new Uint8Array(await req.arrayBuffer()) : new Uint8Array();
-    const from = info.remoteAddr.family === "unix" ? "" : info.remoteAddr.hostname;
-    return new Response(`${req.method} ${new URL(req.url).pathname} ${body.length} from ${from}`);
-  });
+Deno.test("serve() on TcpListener answers HttpClient on TcpConn: keep-alive, a 300 kB upload", async () => {
+  using pair = memoryPair();
+  const http = serve({ listener: pair.server.listen(80) }, echo);
   try {
-    const socket = client.connect({ addr: "10.0.0.1", port: 80 }, performance.now());
-    wire.kick();
-    const c = new HttpClient(conn(wire, socket));
-    const first = await c.fetch("http://10.0.0.1/hello");
+    const conn = await pair.client.connect("10.0.0.1", 80);
+    const client = new HttpClient(conn);
+    const first = await client.fetch("http://10.0.0.1/hello");
     assert.equal(await first.text(), "GET /hello 0 from 10.0.0.2");
-    // A body larger than a window, so flow control and window updates take part.
+    // A body larger than the receive window, so flow control and window updates take part.
     const big = new Uint8Array(300_000).fill(7);
-    const second = await c.fetch("http://10.0.0.1/upload", { method: "POST", body: big });
+    const second = await client.fetch("http://10.0.0.1/upload", { method: "POST", body: big });
     assert.equal(await second.text(), "POST /upload 300000 from 10.0.0.2");
-    assert.equal(socket.state, "ESTABLISHED"); // one connection carried both
-    assert.ok(wire.segments > 10);
-    c.close();
+    assert.equal(conn.socket.state, "ESTABLISHED"); // one connection carried both
+    assert.ok(pair.segments > 10);
+    client.close();
   } finally {
     await http.shutdown();
-    wire.stop();
+  }
+});
+
+Deno.test("serve() on TcpListener streams a chunked response and answers pipelined requests in order", async () => {
+  using pair = memoryPair();
+  const http = serve({ listener: pair.server.listen(80) }, (req) => {
+    const path = new URL(req.url).pathname;
+    if (path !== "/stream") return new Response(path);
+    let i = 0;
+    return new Response(
+      new ReadableStream<Uint8Array>({
+        pull(c) {
+          if (i === 3) return c.close();
+          c.enqueue(new TextEncoder().encode(`part${i++};`));
+        },
+      }),
+    );
+  });
+  try {
+    const streamed = await fetchOver(
+      await pair.client.connect("10.0.0.1", 80),
+      "http://10.0.0.1/stream",
+    );
+    assert.equal(streamed.headers.get("transfer-encoding"), "chunked");
+    assert.equal(await streamed.text(), "part0;part1;part2;");
+
+    // Three requests in one write; the answers come back in order on the same connection.
+    const conn = await pair.client.connect("10.0.0.1", 80);
+    const req = (p: string, last = false) =>
+      `GET ${p} HTTP/1.1\r\nhost: 10.0.0.1\r\n${last ? "connection: close\r\n" : ""}\r\n`;
+    await conn.writeAll(new TextEncoder().encode(req("/a") + req("/b") + req("/c", true)));
+    const chunks: string[] = [];
+    const buf = new Uint8Array(4096);
+    const decoder = new TextDecoder();
+    for (let n; (n = await conn.read(buf)) !== null;) {
+      chunks.push(decoder.decode(buf.subarray(0, n)));
+    }
+    const bodies = chunks.join("").split("\r\n\r\n").slice(1).map((s) => s.slice(0, 2));
+    assert.deepEqual(bodies, ["/a", "/b", "/c"]);
+    conn.close();
+  } finally {
+    await http.shutdown();
+  }
+});
+
+Deno.test("serve() on TcpListener shuts down gracefully: the request in flight finishes", async () => {
+  using pair = memoryPair();
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  let entered!: () => void;
+  const inHandler = new Promise<void>((r) => (entered = r));
+  const http = serve({ listener: pair.server.listen(80) }, async () => {
+    entered();
+    await gate;
+    return new Response("finished");
+  });
+  const conn = await pair.client.connect("10.0.0.1", 80);
+  const pending = fetchOver(conn, "http://10.0.0.1/slow");
+  await inHandler;
+  const stopped = http.shutdown();
+  release();
+  const res = await pending;
+  assert.equal(await res.text(), "finished");
+  assert.equal(res.headers.get("connection"), "close");
+  await stopped;
+  // The listener is gone: a new connection is refused.
+  await assert.rejects(pair.client.connect("10.0.0.1", 80));
+});
+
+Deno.test("serve() and fetchOver() run over socklab's TCP on the UDP link (loopback)", async () => {
+  const a = UdpLink.open({ addr: "10.0.0.1", config: FAST });
+  const b = UdpLink.open({ addr: "10.0.0.2", config: FAST, peers: { "10.0.0.1": a.udpAddr } });
+  a.addPeer("10.0.0.2", b.udpAddr);
+  const http = serve({ listener: b.listen(8080) }, echo);
+  try {
+    const conn = await a.connect("10.0.0.2", 8080);
+    const client = new HttpClient(conn);
+    const body = new Uint8Array(200_000).fill(1);
+    const res = await client.fetch("http://10.0.0.2:8080/up", { method: "PUT", body });
+    assert.equal(await res.text(), "PUT /up 200000 from 10.0.0.1");
+    const again = await client.fetch("http://10.0.0.2:8080/again");
+    assert.equal(await again.text(), "GET /again 0 from 10.0.0.1");
+    assert.ok(a.stats.sent > 10 && b.stats.received > 10);
+    assert.equal(a.stats.rejected + b.stats.rejected, 0);
+    client.close();
+  } finally {
+    await http.shutdown();
+    await a.close();
+    await b.close();
   }
 });
