@@ -118,6 +118,11 @@ export interface ReceiveBuffer {
   insert(offset: number, data: Uint8Array): number;
   /** Removes and returns up to `max` readable bytes. */
   read(max: number): Uint8Array;
+  /**
+   * Moves up to `into.length` readable bytes into `into`; returns how many
+   * (reading without allocating).
+   */
+  readInto(into: Uint8Array): number;
   /** Whether out-of-order bytes are held past a gap. */
   readonly hasGaps: boolean;
 }
@@ -204,5 +209,13 @@ export class RingReceiveBuffer implements ReceiveBuffer {
     const out = this.#ring.copy(0, n);
     this.#ring.drop(n);
     return out;
+  }
+
+  /** Moves up to `into.length` readable bytes into `into`; returns how many. */
+  readInto(into: Uint8Array): number {
+    const n = Math.min(into.length, this.#ring.length);
+    this.#ring.copyInto(0, into.subarray(0, n));
+    this.#ring.drop(n);
+    return n;
   }
 }

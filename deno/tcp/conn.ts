@@ -238,10 +238,9 @@ export class TcpConn implements Conn {
       return undefined;
     }, this.#abort);
     if (n === 0) return null;
-    const data = s.recv(p.length);
-    p.set(data);
+    const got = s.recvInto(p);
     this.#driver.pump(); // a window update may be due
-    return data.length;
+    return got;
   }
 
   /** Writes some of `p`; resolves to how many bytes were accepted. */

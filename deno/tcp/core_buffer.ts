@@ -11,6 +11,9 @@ import { TcpReassembler } from "../core_packet.ts";
 import type { ReceiveBuffer } from "./buffers.ts";
 import { seqAdd, seqSub } from "../wire/seq.ts";
 
+/** The largest capacity of a {@link CoreReceiveBuffer}: 2^28 bytes (256 MiB), the core's limit. */
+export const MAX_CORE_BUFFER: number = 2 ** 28;
+
 /**
  * A {@link ReceiveBuffer} in WASM memory. Call {@link free} when done (the
  * core also frees it when the object is garbage-collected).
@@ -33,11 +36,16 @@ export class CoreReceiveBuffer implements ReceiveBuffer, Disposable {
    * Allocates the buffer in core memory.
    *
    * @param capacity The buffer size in bytes.
-   * @throws {RangeError} If `capacity` is not from 1 to 2^30.
+   * @throws {RangeError} If `capacity` is not an integer from 1 to
+   *   {@link MAX_CORE_BUFFER} (2^28, the largest window the core's
+   *   reassembler takes).
    */
   constructor(capacity: number) {
-    if (!Number.isInteger(capacity) || capacity < 1 || capacity > 2 ** 30) {
-      throw new RangeError(`receive buffer capacity must be 1 to 2^30 bytes, got ${capacity}`);
+    if (!Number.isInteger(capacity) || capacity < 1 || capacity > MAX_CORE_BUFFER) {
+      throw new RangeError(
+        `receive buffer capacity must be an integer from 1 to 2^28 (${MAX_CORE_BUFFER}) bytes, ` +
+          `the largest window the core's TcpReassembler takes, got ${capacity}`,
+      );
     }
     this.#capacity = capacity;
     this.#core = new TcpReassembler({ initialSeq: 0, window: capacity });
@@ -69,6 +77,11 @@ export class CoreReceiveBuffer implements ReceiveBuffer, Disposable {
   /** Removes and returns up to `max` readable bytes. */
   read(max: number): Uint8Array {
     return this.#core.read(Math.min(max, this.#core.readable));
+  }
+
+  /** Moves up to `into.length` readable bytes into `into`; returns how many. */
+  readInto(into: Uint8Array): number {
+    return this.#core.readInto(into);
   }
 
   /** Releases the core memory. */

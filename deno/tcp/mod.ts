@@ -44,4 +44,4 @@ export { DEFAULT_RTT_CONFIG, type RttConfig, RttEstimator } from "./rtt.ts";
 export { type IsnGenerator, rfc6528Isn, type TcpEndpoint } from "./isn.ts";
 export { type CongestionController, FixedWindow } from "./congestion.ts";
 export { ByteRing, type ReceiveBuffer, RingReceiveBuffer } from "./buffers.ts";
-export { CoreReceiveBuffer } from "./core_buffer.ts";
+export { CoreReceiveBuffer, MAX_CORE_BUFFER } from "./core_buffer.ts";

@@ -196,6 +196,7 @@ const RELEASED: ReceiveBuffer = {
   hasGaps: false,
   insert: () => 0,
   read: () => EMPTY,
+  readInto: () => 0,
 };
 
 /**
@@ -484,10 +485,31 @@ export class TcpSocket {
    */
   recv(max = Infinity): Uint8Array {
     const data = this.#rx.read(Math.min(max, this.#rx.readable));
+    this.#afterRead(data.length);
+    return data;
+  }
+
+  /**
+   * Like {@link recv}, but moves up to `into.length` received bytes into
+   * `into` instead of allocating; returns how many.
+   *
+   * @throws {TypeError} If `into` is not a Uint8Array.
+   */
+  recvInto(into: Uint8Array): number {
+    if (!(into instanceof Uint8Array)) {
+      throw new TypeError(`recvInto on ${this.name}: the buffer must be a Uint8Array`);
+    }
+    const n = this.#rx.readInto(into);
+    this.#afterRead(n);
+    return n;
+  }
+
+  // After the application took `n` bytes: free the buffer, maybe update the window.
+  #afterRead(n: number): void {
     this.#releaseReceiveBuffer();
     const open = this.#state === "ESTABLISHED" || this.#state === "FIN-WAIT-1" ||
       this.#state === "FIN-WAIT-2";
-    if (data.length > 0 && open && !this.#rxFinDone) {
+    if (n > 0 && open && !this.#rxFinDone) {
       // Window update, with receiver SWS avoidance (RFC 9293 §3.8.6.2.2): only
       // when a small advertised window can grow by min(buffer/2, MSS).
       const advertised = seqSub(this.#rcvEdge, this.#rcvNxt);
@@ -496,7 +518,6 @@ export class TcpSocket {
         this.#ackNow = true;
       }
     }
-    return data;
   }
 
   /**

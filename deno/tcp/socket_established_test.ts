@@ -473,3 +473,18 @@ Deno.test("ESTABLISHED: sequence numbers wrap around 2^32", () => {
   send(s, { seq: 101, ack: 1, data: "b" });
   assert.deepEqual(recv(s), ["ACK seq=1 ack=102"]);
 });
+
+Deno.test("recvInto() moves received bytes into the caller's buffer and opens the window", () => {
+  const s = socketEstablished({ recvBufferSize: 8 });
+  send(s, { seq: 1, ack: 1, data: "abcdefgh" });
+  assert.equal(windowOf(s), 0);
+  const into = new Uint8Array(5);
+  assert.equal(s.recvInto(into), 5);
+  assert.equal(text(into), "abcde");
+  assert.equal(s.recvQueue, 3);
+  // Five of eight bytes free: past min(buffer/2, MSS), so a window update goes out.
+  assert.equal(windowOf(s), 5);
+  assert.equal(s.recvInto(new Uint8Array(16)), 3);
+  assert.equal(s.recvInto(new Uint8Array(16)), 0);
+  assert.throws(() => s.recvInto([] as unknown as Uint8Array), TypeError);
+});

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { RttEstimator } from "./rtt.ts";
 import { rfc6528Isn } from "./isn.ts";
 import { ByteRing, RingReceiveBuffer } from "./buffers.ts";
-import { CoreReceiveBuffer } from "./core_buffer.ts";
+import { CoreReceiveBuffer, MAX_CORE_BUFFER } from "./core_buffer.ts";
 import { FixedWindow } from "./congestion.ts";
 
 Deno.test("RttEstimator: the first sample sets SRTT = R, RTTVAR = R/2 (RFC 6298 §2.2)", () => {
@@ -103,6 +103,20 @@ for (const [name, make] of buffers) {
     assert.deepEqual(rx.read(9), new Uint8Array([3, 4, 5, 6]));
   });
 
+  Deno.test(`${name}: readInto() fills the caller's buffer, a short one takes a prefix`, () => {
+    const rx = make(8);
+    rx.insert(0, new Uint8Array([1, 2, 3, 4, 5]));
+    const into = new Uint8Array(3);
+    assert.equal(rx.readInto(into), 3);
+    assert.deepEqual(into, new Uint8Array([1, 2, 3]));
+    assert.equal(rx.readInto(new Uint8Array(0)), 0);
+    const rest = new Uint8Array(10);
+    assert.equal(rx.readInto(rest), 2);
+    assert.deepEqual(rest.subarray(0, 2), new Uint8Array([4, 5]));
+    assert.equal(rx.readable, 0);
+    assert.equal(rx.readInto(rest), 0);
+  });
+
   Deno.test(`${name}: a long stream wraps the buffer many times intact`, () => {
     const rx = make(1000);
     const out: number[] = [];
@@ -119,6 +133,18 @@ for (const [name, make] of buffers) {
     assert.ok(out.every((b, i) => b === (i & 0xff)));
   });
 }
+
+Deno.test("CoreReceiveBuffer: the capacity limit is the core's 2^28, named in the error", () => {
+  assert.equal(MAX_CORE_BUFFER, 2 ** 28);
+  for (const bad of [0, 1.5, MAX_CORE_BUFFER + 1, 2 ** 30]) {
+    assert.throws(
+      () => new CoreReceiveBuffer(bad),
+      (e: unknown) =>
+        e instanceof RangeError && /1 to 2\^28 \(268435456\)/.test(e.message) &&
+        e.message.includes(String(bad)),
+    );
+  }
+});
 
 Deno.test("FixedWindow: a constant window, rejecting non-positive sizes", () => {
   const w = new FixedWindow(1000);
