@@ -15,7 +15,7 @@ import type { TraceHook } from "../trace/events.ts";
 import type { TcpRepr } from "../wire/tcp.ts";
 import { type IpSegment, TcpStack } from "../tcp/stack.ts";
 import type { TcpConfig } from "../tcp/socket.ts";
-import { decodeSegment, encodeSegment } from "./packet.ts";
+import { decodeSegment, encodedLength, encodeSegment } from "./packet.ts";
 import { Random } from "./random.ts";
 
 /** What a link does to the packets of one direction. */
@@ -116,7 +116,15 @@ interface Pending {
   order: number;
   to: string;
   packet: Uint8Array;
+  /** The pooled buffer the packet lives in, returned to the pool once delivered. */
+  pooled: Uint8Array | null;
 }
+
+// Packets of at least this size live in recycled buffers (when no trace hook
+// can hold on to them): writing each 64 KiB packet into fresh memory, page
+// faults and zeroing included, was most of the simulator's time.
+const POOL_MIN = 4096;
+const POOL_MAX = 128;
 
 interface Direction {
   imp: Impairments;
@@ -178,6 +186,7 @@ export class SimNetwork {
   readonly #directions = new Map<string, Direction>();
   readonly #default: Impairments;
   readonly #heap: Pending[] = [];
+  readonly #pool: Uint8Array[] = [];
   readonly #wakes: number[] = [];
   readonly #trace: TraceHook | null;
   readonly #fault: ((segment: IpSegment, now: number) => string | null) | null;
@@ -289,7 +298,12 @@ export class SimNetwork {
 
   #deliver(p: Pending): void {
     const host = this.#hosts.get(p.to);
-    if (!host) return;
+    if (host) this.#receive(host, p);
+    // The host copied what it keeps (TCP never holds on to a segment's payload).
+    if (p.pooled && this.#pool.length < POOL_MAX) this.#pool.push(p.pooled);
+  }
+
+  #receive(host: TcpStack, p: Pending): void {
     let seg: IpSegment;
     try {
       seg = decodeSegment(p.packet);
@@ -310,7 +324,10 @@ export class SimNetwork {
       this.#directions.set(key, dir);
     }
     const imp = dir.imp;
-    const packet = encodeSegment(seg, this.#ident++);
+    // Without a trace hook nothing outlives delivery, so big packets reuse buffers.
+    const length = this.#trace ? 0 : encodedLength(seg);
+    const pooled = length >= POOL_MIN ? (this.#pool.pop() ?? new Uint8Array(65536)) : null;
+    const packet = encodeSegment(seg, this.#ident++, pooled ?? undefined);
     this.stats.sent++;
     this.#trace?.({
       kind: "link",
@@ -375,8 +392,9 @@ export class SimNetwork {
         repr: seg.repr,
       });
     }
-    this.#schedule(arrive, seg.dst, wire);
+    const first = this.#schedule(arrive, seg.dst, wire, wire === packet ? pooled : null);
     if (rnd.chance(imp.duplicate)) {
+      first.pooled = null; // two deliveries share the buffer: leave it to the GC
       this.stats.duplicated++;
       this.#trace?.({
         kind: "link",
@@ -386,12 +404,14 @@ export class SimNetwork {
         packet,
         repr: seg.repr,
       });
-      this.#schedule(arrive + rnd.next() * 2, seg.dst, packet);
+      this.#schedule(arrive + rnd.next() * 2, seg.dst, packet, null);
     }
   }
 
-  #schedule(time: number, to: string, packet: Uint8Array): void {
-    pushHeap(this.#heap, { time, order: this.#order++, to, packet });
+  #schedule(time: number, to: string, packet: Uint8Array, pooled: Uint8Array | null): Pending {
+    const p: Pending = { time, order: this.#order++, to, packet, pooled };
+    pushHeap(this.#heap, p);
+    return p;
   }
 
   #drop(where: string, reason: string, repr: TcpRepr | null): void {
