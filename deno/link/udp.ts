@@ -15,6 +15,8 @@ import { TcpConn, TcpDriver, TcpListener } from "../tcp/conn.ts";
 import { decodeSegment, encodeSegment } from "./packet.ts";
 import { type Impairments, impairments } from "./sim.ts";
 import { Random } from "./random.ts";
+import { KernelDatagramSocket } from "../net/datagram.ts";
+import { getSocketOption, setSocketOption } from "../net/sockopt.ts";
 
 /** A UDP endpoint. */
 export interface UdpAddr {
@@ -108,7 +110,7 @@ export class UdpLink {
     unroutable: 0,
   };
   readonly #udp: Deno.DatagramConn;
-  readonly #peers = new Map<string, UdpAddr>();
+  readonly #peers = new Map<string, Deno.NetAddr>();
   readonly #imp: Impairments;
   readonly #random: Random;
   readonly #trace: TraceHook | null;
@@ -164,12 +166,38 @@ export class UdpLink {
     return { hostname: a.hostname, port: a.port };
   }
 
+  /**
+   * Sets the UDP socket's kernel buffers (SO_RCVBUF and SO_SNDBUF) so a TCP
+   * window of about half of `bytes` fits in flight: at the default (about
+   * 200 KiB) a burst of 64 KiB datagrams overflows the receive queue, and
+   * every overflow costs a retransmission timeout. Linux caps the value at
+   * net.core.rmem_max / wmem_max. Needs `--allow-ffi` and `--allow-read`.
+   *
+   * @param bytes The buffer size asked for.
+   * @returns The receive buffer the kernel granted (Linux reports twice the
+   *   size set, to leave room for its bookkeeping).
+   * @throws {RangeError} If `bytes` is not a whole number from 1 to 2^31-1.
+   * @throws {NetError} If the kernel refuses.
+   */
+  async setBufferSize(bytes: number): Promise<number> {
+    if (!Number.isInteger(bytes) || bytes < 1 || bytes > 0x7fffffff) {
+      throw new RangeError(
+        `UDP link buffer size must be a whole number from 1 to 2^31-1, got ${bytes}`,
+      );
+    }
+    // A wrapper only to find the descriptor; the link keeps owning the socket.
+    const socket = new KernelDatagramSocket(this.#udp);
+    await setSocketOption(socket, "receiveBufferSize", bytes);
+    await setSocketOption(socket, "sendBufferSize", bytes);
+    return await getSocketOption(socket, "receiveBufferSize");
+  }
+
   /** Routes virtual address `addr` to the UDP endpoint `peer`. */
   addPeer(addr: string, peer: UdpAddr): void {
     if (!Number.isInteger(peer?.port) || peer.port < 1 || peer.port > 65535) {
       throw new RangeError(`UDP peer port must be 1 to 65535, got ${peer?.port}`);
     }
-    this.#peers.set(addr, { hostname: peer.hostname, port: peer.port });
+    this.#peers.set(addr, { transport: "udp", hostname: peer.hostname, port: peer.port });
   }
 
   /** Connects to `addr:port` over the link. */
@@ -242,7 +270,7 @@ export class UdpLink {
     }
   }
 
-  #later(delay: number, packet: Uint8Array, peer: UdpAddr): void {
+  #later(delay: number, packet: Uint8Array, peer: Deno.NetAddr): void {
     if (delay < 0.5) return this.#sendNow(packet, peer);
     const timer = setTimeout(() => {
       this.#timers.delete(timer);
@@ -251,10 +279,10 @@ export class UdpLink {
     this.#timers.add(timer);
   }
 
-  #sendNow(packet: Uint8Array, peer: UdpAddr): void {
+  #sendNow(packet: Uint8Array, peer: Deno.NetAddr): void {
     if (this.#closed) return;
     this.stats.sent++;
-    const p = this.#udp.send(packet, { transport: "udp", ...peer }).catch(() => {
+    const p = this.#udp.send(packet, peer).catch(() => {
       // The peer's socket may be gone (ICMP port unreachable); TCP recovers or times out.
     });
     this.#sends.add(p);
@@ -262,10 +290,13 @@ export class UdpLink {
   }
 
   async #receiveLoop(): Promise<void> {
+    // One buffer for every datagram: the driver processes each segment before
+    // the next receive, and TCP copies what it keeps.
+    const buffer = new Uint8Array(65536);
     while (!this.#closed) {
       let data: Uint8Array;
       try {
-        [data] = await this.#udp.receive();
+        [data] = await this.#udp.receive(buffer);
       } catch {
         if (this.#closed) return;
         continue; // e.g. ICMP port unreachable surfaced as an error

@@ -73,6 +73,28 @@ Deno.test("UdpLink: loss, corruption, duplication and reordering on send are sur
   assert.ok(link.b.stats.rejected + link.a.stats.rejected > 0);
 });
 
+Deno.test("UdpLink.setBufferSize() grows the kernel buffers; a 2 MiB window of 64 KiB segments arrives intact", async () => {
+  const config = { ...FAST, recvBufferSize: 2 << 20, sendBufferSize: 2 << 20, delayedAck: 0 };
+  await using link = pair({ mtu: 65507 }, { config });
+  const max = Number(await Deno.readTextFile("/proc/sys/net/core/rmem_max"));
+  // Linux reports twice the size set, capped at net.core.rmem_max.
+  assert.equal(await link.a.setBufferSize(4 << 20), 2 * Math.min(4 << 20, max));
+  await link.b.setBufferSize(4 << 20);
+  await assert.rejects(link.a.setBufferSize(0), RangeError);
+  const listener = link.b.listen(80);
+  const data = new Random(3).fill(new Uint8Array(8 << 20));
+  const client = await link.a.connect("10.0.0.2", 80);
+  const server = await listener.accept();
+  const [, received] = await Promise.all([
+    client.writeAll(data).then(() => client.closeWrite()),
+    readAll(server),
+  ]);
+  assert.equal(sha(received), sha(data));
+  client.close();
+  server.close();
+  listener.close();
+});
+
 Deno.test("UdpLink: connecting to a port nobody listens on is refused", async () => {
   await using link = pair();
   await assert.rejects(link.a.connect("10.0.0.2", 9), (e: Error) => {
