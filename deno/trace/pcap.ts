@@ -1,16 +1,15 @@
 /**
  * A pcap file of the packets a simulation put on its links, for Wireshark
- * and tshark: the classic libpcap format (microsecond timestamps) with link
- * type 101 (LINKTYPE_RAW: each record is an IP packet). Virtual time becomes
- * the timestamp. The packets are recorded as their senders emitted them, so
- * every checksum in the file is right; what the link then did is in the
- * trace, not in the capture.
+ * and tshark, written by {@link PcapWriter} (deno/pcap/writer.ts): classic
+ * libpcap format, microsecond timestamps, link type RAW (101: each record is
+ * an IP packet). Virtual time becomes the timestamp. The packets are recorded
+ * as their senders emitted them, so every checksum in the file is right;
+ * what the link then did is in the trace, not in the capture.
  *
  * @module
  */
+import { PcapWriter } from "../pcap/writer.ts";
 import type { TraceEvent } from "./events.ts";
-
-const LINKTYPE_RAW = 101;
 
 /**
  * Builds a pcap file from the link "send" events of a trace.
@@ -18,6 +17,7 @@ const LINKTYPE_RAW = 101;
  * @param events Trace events from a {@link SimNetwork} run.
  * @param startSeconds The capture's epoch offset in seconds (default 0).
  * @returns The file's bytes.
+ * @throws {RangeError} If a timestamp falls outside what pcap holds (0 to 2^32 s).
  *
  * @example
  * ```ts
@@ -29,26 +29,12 @@ const LINKTYPE_RAW = 101;
  * ```
  */
 export function pcapOfTrace(events: readonly TraceEvent[], startSeconds = 0): Uint8Array {
-  const packets = events.flatMap((e) =>
-    e.kind === "link" && e.action === "send" ? [{ time: e.time, packet: e.packet }] : []
-  );
-  const size = 24 + packets.reduce((n, p) => n + 16 + p.packet.length, 0);
-  const out = new Uint8Array(size);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, 0xa1b2c3d4, true); // magic, microseconds
-  view.setUint16(4, 2, true);
-  view.setUint16(6, 4, true);
-  view.setUint32(16, 65535, true); // snap length
-  view.setUint32(20, LINKTYPE_RAW, true);
-  let at = 24;
-  for (const { time, packet } of packets) {
-    const micros = Math.round(startSeconds * 1e6 + time * 1000);
-    view.setUint32(at, Math.floor(micros / 1e6), true);
-    view.setUint32(at + 4, micros % 1e6, true);
-    view.setUint32(at + 8, packet.length, true);
-    view.setUint32(at + 12, packet.length, true);
-    out.set(packet, at + 16);
-    at += 16 + packet.length;
+  const writer = new PcapWriter();
+  for (const e of events) {
+    if (e.kind !== "link" || e.action !== "send") continue;
+    // Rounded to the microsecond first, so the record holds exactly that instant.
+    const micros = Math.round(startSeconds * 1e6 + e.time * 1000);
+    writer.write(e.packet, micros / 1e6);
   }
-  return out;
+  return writer.bytes();
 }

@@ -53,7 +53,8 @@ Deno.test("renderLadder() elides the middle of a long diagram to maxLines", () =
 });
 
 Deno.test("pcapOfTrace() writes a raw-IP pcap whose records are the packets sent, in order", () => {
-  const events = trace({ seed: 2, bytes: 5000, forward: { delay: 3, loss: 0.1 } });
+  // Jitter gives fractional virtual times: each record holds the microsecond nearest.
+  const events = trace({ seed: 2, bytes: 5000, forward: { delay: 3, jitter: 1.7, loss: 0.1 } });
   const file = pcapOfTrace(events);
   const view = new DataView(file.buffer);
   assert.equal(view.getUint32(0, true), 0xa1b2c3d4);
