@@ -101,9 +101,10 @@ function render(report, query) {
   const charts = document.getElementById("charts");
   charts.replaceChildren();
   const { clientToServer, serverToClient } = report.ladder.flight;
-  charts.appendChild(drawChart(`client → server`, clientToServer));
+  const end = report.events.at(-1)?.time ?? 0;
+  charts.appendChild(drawChart(`client → server`, clientToServer, end));
   if (report.settings.replyBytes > 0) {
-    charts.appendChild(drawChart(`server → client`, serverToClient));
+    charts.appendChild(drawChart(`server → client`, serverToClient, end));
   }
 }
 
@@ -148,9 +149,9 @@ function escapeHtml(s) {
 // Ladder geometry, in px.
 const ROW = 19;
 const TOP = 46;
-const TIME_COL = 78;
-const SIDE_COL = 205;
-const LANE = 560;
+const TIME_COL = 60;
+const SIDE_COL = 200;
+const LANE = 520;
 
 /**
  * One row per thing that happened, in trace order: a segment leaving, a
@@ -240,33 +241,46 @@ function drawLadder(ladder, events) {
     else if (item.kind === "state") drawState(svg, item, xOf(item.state.side));
     else if (item.kind === "timer") drawTimer(svg, item, xOf(item.timer.side));
   }
+  // A packet that never arrived is drawn towards where it would have: one
+  // typical transit time (the median of its direction's) after it left.
+  const transit = { client: [], server: [] };
+  for (const a of ladder.arrows) {
+    if (a.arriveTime !== null) transit[a.from].push(a.arriveTime - a.sendTime);
+  }
+  const typical = (side) => {
+    const list = transit[side].sort((x, y) => x - y);
+    return list.length ? list[Math.floor(list.length / 2)] : 0;
+  };
+  const yAt = (time) => items.find((item) => item.time >= time)?.y ?? items.at(-1).y + ROW;
   for (const item of items) {
     const a = item.arrow;
-    if (item.kind === "arrive" || (item.kind === "send" && a.arriveIndex === null)) {
-      drawArrow(svg, a, sendY.get(a), item.kind === "arrive" ? item.y : null, xOf, events);
+    if (item.kind === "arrive") drawArrow(svg, a, sendY.get(a), item.y, true, xOf, events);
+    else if (item.kind === "send" && a.arriveIndex === null) {
+      const y = Math.max(item.y + ROW, yAt(a.sendTime + typical(a.from)));
+      drawArrow(svg, a, item.y, y, false, xOf, events);
     }
   }
   return svg;
 }
 
+/** A dot on the timeline and the new state's name beside it; the tooltip says why. */
 function drawState(svg, item, x) {
   const s = item.state;
   const left = x === TIME_COL + SIDE_COL;
-  el("circle", { cx: x, cy: item.y, r: 4, class: "state-dot" }, svg);
-  const label = text(s.to, {
+  const g = el("g", { class: "state-change" }, svg);
+  el("title", {}, g).textContent = `${s.from} → ${s.to}: ${s.reason} (at ${formatMs(s.time)} ms)`;
+  el("circle", { cx: x, cy: item.y, r: 4, class: "state-dot" }, g);
+  text(s.to, {
     x: left ? x - 10 : x + 10,
     y: item.y + 4,
     "text-anchor": left ? "end" : "start",
     class: "state",
-  }, svg);
-  el("title", {}, label).textContent = `${s.from} → ${s.to}: ${s.reason} (at ${
-    formatMs(s.time)
-  } ms)`;
+  }, g);
 }
 
 function drawTimer(svg, item, x) {
   const left = x === TIME_COL + SIDE_COL;
-  text(`⏱ ${item.timer.text}`, {
+  text(item.timer.text, {
     x: left ? x - 10 : x + 10,
     y: item.y + 4,
     "text-anchor": left ? "end" : "start",
@@ -278,10 +292,10 @@ function drawTimer(svg, item, x) {
  * An arrow from the sender's timeline at its send row to the receiver's at
  * its arrival row; a packet that never arrived stops midway with a ×.
  */
-function drawArrow(svg, a, y1, y2, xOf, events) {
+function drawArrow(svg, a, y1, y2, arrived, xOf, events) {
   const x1 = xOf(a.from);
   const xTo = xOf(a.from === "client" ? "server" : "client");
-  const lost = y2 === null;
+  const lost = !arrived;
   const classes = ["seg"];
   if (a.retransmission) classes.push("rtx");
   if (lost) classes.push("lost");
@@ -298,7 +312,7 @@ function drawArrow(svg, a, y1, y2, xOf, events) {
   // A lost packet's arrow ends halfway across; a corrupted one reaches the receiver's edge.
   const reach = a.fate === "corrupted" ? 0.92 : lost ? 0.5 : 1;
   const x2 = x1 + (xTo - x1) * reach;
-  const yEnd = lost ? y1 + ROW * reach : y2;
+  const yEnd = y1 + (y2 - y1) * reach;
   el("line", { x1, y1, x2, y2: yEnd, class: "hit" }, g);
   el("line", { x1, y1, x2, y2: yEnd }, g);
   if (lost) {
@@ -375,7 +389,7 @@ const CHART_H = 220;
 const PAD = { left: 64, right: 16, top: 26, bottom: 30 };
 
 /** Step lines of bytes in flight and the advertised window against virtual time. */
-function drawChart(title, points) {
+function drawChart(title, points, endTime) {
   const svg = el("svg", {
     width: CHART_W,
     height: CHART_H,
@@ -393,7 +407,7 @@ function drawChart(title, points) {
     text("no data", { x: PAD.left, y: CHART_H / 2 }, svg);
     return svg;
   }
-  const tMax = Math.max(1, points.at(-1).time);
+  const tMax = Math.max(1, endTime, points.at(-1).time);
   const yMax = Math.max(1, ...points.map((p) => Math.max(p.inFlight, p.window ?? 0)));
   const x = (t) => PAD.left + (t / tMax) * (CHART_W - PAD.left - PAD.right);
   const y = (v) => CHART_H - PAD.bottom - (v / yMax) * (CHART_H - PAD.top - PAD.bottom);
@@ -432,7 +446,7 @@ function drawChart(title, points) {
     y2: CHART_H - PAD.bottom,
     class: "axis",
   }, svg);
-  el("path", { d: stepPath(points, (p) => p.inFlight, x, y), class: "flight" }, svg);
+  el("path", { d: stepPath(points, (p) => p.inFlight, x, y, tMax), class: "flight" }, svg);
   const windowed = points.filter((p) => p.window !== null);
   if (windowed.length) {
     el("path", {
@@ -448,7 +462,8 @@ function drawChart(title, points) {
   return svg;
 }
 
-function stepPath(points, value, x, y) {
+/** A step line through the points, held level to `endTime`. */
+function stepPath(points, value, x, y, endTime) {
   let d = "";
   let prev = null;
   for (const p of points) {
@@ -458,7 +473,7 @@ function stepPath(points, value, x, y) {
       : ` L${x(p.time)} ${y(prev)} L${x(p.time)} ${y(v)}`;
     prev = v;
   }
-  return d;
+  return d + ` L${x(endTime)} ${y(prev)}`;
 }
 
 form.addEventListener("submit", (event) => {
