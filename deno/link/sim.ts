@@ -120,11 +120,14 @@ interface Pending {
   pooled: Uint8Array | null;
 }
 
-// Packets of at least this size live in recycled buffers (when no trace hook
-// can hold on to them): writing each 64 KiB packet into fresh memory, page
-// faults and zeroing included, was most of the simulator's time.
-const POOL_MIN = 4096;
-const POOL_MAX = 128;
+// Data packets live in recycled buffers of two sizes (when no trace hook can
+// hold on to them): writing each packet into fresh memory, page faults and
+// zeroing included, was most of the simulator's time. Small packets (ACKs)
+// stay on packet.ts's slabs. Each pool keeps at most 16 MiB.
+const POOL_MIN = 256;
+const SMALL = 2048;
+const BIG = 65536;
+const POOL_BYTES = 16 << 20;
 
 interface Direction {
   imp: Impairments;
@@ -185,8 +188,15 @@ export class SimNetwork {
   readonly #hosts = new Map<string, TcpStack>();
   readonly #directions = new Map<string, Direction>();
   readonly #default: Impairments;
+  // Packets in flight by (time, order): a FIFO for those scheduled no earlier
+  // than the last one in it (a constant delay keeps them all there), a heap
+  // for the rest (jitter, reordering, rate limits). Popping takes the earlier
+  // head, so the order is exactly that of one heap.
   readonly #heap: Pending[] = [];
-  readonly #pool: Uint8Array[] = [];
+  #fifo: Pending[] = [];
+  #fifoHead = 0;
+  readonly #smallPool: Uint8Array[] = [];
+  readonly #bigPool: Uint8Array[] = [];
   readonly #wakes: number[] = [];
   readonly #trace: TraceHook | null;
   readonly #fault: ((segment: IpSegment, now: number) => string | null) | null;
@@ -260,7 +270,7 @@ export class SimNetwork {
       }
       if (until?.()) return "done";
       while (this.#wakes.length && this.#wakes[0] <= this.#now) this.#wakes.shift();
-      let next = this.#heap.length ? this.#heap[0].time : null;
+      let next = this.#peek()?.time ?? null;
       if (this.#wakes.length && (next === null || this.#wakes[0] < next)) next = this.#wakes[0];
       for (const host of this.#hosts.values()) {
         const at = host.pollAt();
@@ -269,10 +279,32 @@ export class SimNetwork {
       if (next === null) return "idle";
       if (next > maxTime) return "timeout";
       if (next > this.#now) this.#now = next;
-      while (this.#heap.length && this.#heap[0].time <= this.#now) {
-        this.#deliver(popHeap(this.#heap)!);
-      }
+      this.#deliverDue();
     }
+  }
+
+  // The next packet to arrive, or undefined.
+  #peek(): Pending | undefined {
+    const f = this.#fifo[this.#fifoHead], h = this.#heap[0];
+    if (f === undefined) return h;
+    return h === undefined || before(f, h) ? f : h;
+  }
+
+  // Delivers every packet due now; true if there was one.
+  #deliverDue(): boolean {
+    let any = false;
+    for (let p = this.#peek(); p !== undefined && p.time <= this.#now; p = this.#peek()) {
+      if (p === this.#fifo[this.#fifoHead]) {
+        this.#fifo[this.#fifoHead++] = undefined!;
+        if (this.#fifoHead === this.#fifo.length) {
+          this.#fifo = [];
+          this.#fifoHead = 0;
+        }
+      } else popHeap(this.#heap);
+      this.#deliver(p);
+      any = true;
+    }
+    return any;
   }
 
   // Every host sends what it has now; true if anything was sent or delivered.
@@ -287,10 +319,7 @@ export class SimNetwork {
         }
       }
       // A zero-delay link may have delivered; let hosts answer in the same instant.
-      while (this.#heap.length && this.#heap[0].time <= this.#now) {
-        this.#deliver(popHeap(this.#heap)!);
-        again = true;
-      }
+      if (this.#deliverDue()) again = true;
       moved ||= again;
     }
     return moved;
@@ -300,7 +329,11 @@ export class SimNetwork {
     const host = this.#hosts.get(p.to);
     if (host) this.#receive(host, p);
     // The host copied what it keeps (TCP never holds on to a segment's payload).
-    if (p.pooled && this.#pool.length < POOL_MAX) this.#pool.push(p.pooled);
+    const buf = p.pooled;
+    if (buf) {
+      const pool = buf.length === BIG ? this.#bigPool : this.#smallPool;
+      if (pool.length * buf.length < POOL_BYTES) pool.push(buf);
+    }
   }
 
   #receive(host: TcpStack, p: Pending): void {
@@ -326,7 +359,11 @@ export class SimNetwork {
     const imp = dir.imp;
     // Without a trace hook nothing outlives delivery, so big packets reuse buffers.
     const length = this.#trace ? 0 : encodedLength(seg);
-    const pooled = length >= POOL_MIN ? (this.#pool.pop() ?? new Uint8Array(65536)) : null;
+    const pooled = length < POOL_MIN
+      ? null
+      : length <= SMALL
+      ? this.#smallPool.pop() ?? new Uint8Array(SMALL)
+      : this.#bigPool.pop() ?? new Uint8Array(BIG);
     const packet = encodeSegment(seg, this.#ident++, pooled ?? undefined);
     this.stats.sent++;
     this.#trace?.({
@@ -410,7 +447,9 @@ export class SimNetwork {
 
   #schedule(time: number, to: string, packet: Uint8Array, pooled: Uint8Array | null): Pending {
     const p: Pending = { time, order: this.#order++, to, packet, pooled };
-    pushHeap(this.#heap, p);
+    const last = this.#fifo[this.#fifo.length - 1];
+    if (last === undefined || time >= last.time) this.#fifo.push(p);
+    else pushHeap(this.#heap, p);
     return p;
   }
 
