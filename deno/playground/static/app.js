@@ -228,14 +228,14 @@ function drawLadder(ladder, events) {
   const sendY = new Map();
   let lastTick = null;
   for (const item of items) {
-    if (item.time !== lastTick) {
+    if (formatMs(item.time) !== lastTick) {
       text(formatMs(item.time), {
         x: TIME_COL - 8,
         y: item.y + 4,
         "text-anchor": "end",
         class: "tick",
       }, svg);
-      lastTick = item.time;
+      lastTick = formatMs(item.time);
     }
     if (item.kind === "send") sendY.set(item.arrow, item.y);
     else if (item.kind === "state") drawState(svg, item, xOf(item.state.side));
@@ -379,8 +379,9 @@ function fateText(a) {
   }
 }
 
+/** Milliseconds as text, to a tenth at most ("20", "30.3"). */
 function formatMs(ms) {
-  return Number.isInteger(ms) ? String(ms) : ms.toFixed(ms < 10 ? 3 : 1);
+  return String(+ms.toFixed(1));
 }
 
 // Chart geometry.
