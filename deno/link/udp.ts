@@ -12,7 +12,7 @@ import type { TcpConfig } from "../tcp/socket.ts";
 import { TcpStack } from "../tcp/stack.ts";
 import type { IpSegment } from "../tcp/stack.ts";
 import { TcpConn, TcpDriver, TcpListener } from "../tcp/conn.ts";
-import { decodeSegment, encodeSegment } from "./packet.ts";
+import { decodeSegment, encodedLength, encodeSegment } from "./packet.ts";
 import { type Impairments, impairments } from "./sim.ts";
 import { Random } from "./random.ts";
 import { KernelDatagramSocket } from "../net/datagram.ts";
@@ -67,6 +67,12 @@ export interface UdpLinkStats {
 }
 
 const UDP_MAX = 65507;
+// Packets above this size are written into recycled 64 KiB buffers, each
+// returned once Deno has sent it (when no trace hook may hold on to it):
+// fresh memory per packet costs page faults and zeroing.
+const POOL_MIN = 2048;
+const POOL_SIZE = 65536;
+const POOL_MAX = 256;
 
 /**
  * One end of a UDP link, with its own TCP stack.
@@ -116,6 +122,7 @@ export class UdpLink {
   readonly #trace: TraceHook | null;
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   readonly #sends = new Set<Promise<unknown>>();
+  readonly #pool: Uint8Array[] = [];
   readonly #loop: Promise<void>;
   #busyUntil = 0;
   #ident = 0;
@@ -216,7 +223,10 @@ export class UdpLink {
       this.stats.unroutable++;
       return;
     }
-    const packet = encodeSegment(segment, this.#ident++);
+    const pooled = !this.#trace && encodedLength(segment) > POOL_MIN
+      ? this.#pool.pop() ?? new Uint8Array(POOL_SIZE)
+      : null;
+    const packet = encodeSegment(segment, this.#ident++, pooled ?? undefined);
     const imp = this.#imp, rnd = this.#random, key = `${segment.src}>${segment.dst}`;
     this.#trace?.({
       kind: "link",
@@ -263,26 +273,30 @@ export class UdpLink {
       const bit = rnd.int(wire.length * 8);
       wire[bit >> 3] ^= 1 << (bit & 7);
     }
-    this.#later(delay, wire, peer);
-    if (rnd.chance(imp.duplicate)) {
+    // The buffer goes back to the pool after its one send (a duplicate shares it).
+    const duplicate = rnd.chance(imp.duplicate);
+    this.#later(delay, wire, peer, wire === packet && !duplicate ? pooled : null);
+    if (duplicate) {
       this.stats.duplicated++;
-      this.#later(delay + rnd.next() * 2, packet, peer);
+      this.#later(delay + rnd.next() * 2, packet, peer, null);
     }
   }
 
-  #later(delay: number, packet: Uint8Array, peer: Deno.NetAddr): void {
-    if (delay < 0.5) return this.#sendNow(packet, peer);
+  #later(delay: number, packet: Uint8Array, peer: Deno.NetAddr, pooled: Uint8Array | null): void {
+    if (delay < 0.5) return this.#sendNow(packet, peer, pooled);
     const timer = setTimeout(() => {
       this.#timers.delete(timer);
-      this.#sendNow(packet, peer);
+      this.#sendNow(packet, peer, pooled);
     }, delay);
     this.#timers.add(timer);
   }
 
-  #sendNow(packet: Uint8Array, peer: Deno.NetAddr): void {
+  #sendNow(packet: Uint8Array, peer: Deno.NetAddr, pooled: Uint8Array | null): void {
     if (this.#closed) return;
     this.stats.sent++;
-    const p = this.#udp.send(packet, peer).catch(() => {
+    const p = this.#udp.send(packet, peer).then(() => {
+      if (pooled && this.#pool.length < POOL_MAX) this.#pool.push(pooled);
+    }, () => {
       // The peer's socket may be gone (ICMP port unreachable); TCP recovers or times out.
     });
     this.#sends.add(p);

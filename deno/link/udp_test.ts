@@ -95,6 +95,16 @@ Deno.test("UdpLink.setBufferSize() grows the kernel buffers; a 2 MiB window of 6
   listener.close();
 });
 
+Deno.test("UdpLink: 64 KiB packets from recycled buffers arrive intact, duplicates included", async () => {
+  const { data, received, link } = await transfer(
+    { mtu: 65507, duplicate: 0.3, delay: 1 },
+    3_000_000,
+  );
+  assert.equal(sha(received), sha(data));
+  assert.ok(link.a.stats.duplicated > 0);
+  assert.equal(link.a.stats.rejected + link.b.stats.rejected, 0);
+});
+
 Deno.test("UdpLink: connecting to a port nobody listens on is refused", async () => {
   await using link = pair();
   await assert.rejects(link.a.connect("10.0.0.2", 9), (e: Error) => {
