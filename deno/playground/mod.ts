@@ -15,8 +15,10 @@
  *
  * What it does not do: run anything but the simulated network (no kernel
  * sockets, no tun), keep runs between requests, or accept more than
- * {@link MAX_BYTES} per direction and {@link MAX_VIRTUAL_TIME} of virtual
- * time. A bad field is a 400 with JSON naming it. Nothing here prints.
+ * {@link MAX_BYTES} per direction or {@link MAX_SEGMENTS} data segments; a
+ * run stops at {@link MAX_VIRTUAL_TIME} of virtual time, and its links drop
+ * everything after {@link MAX_PACKETS} packets (the report says so). A bad
+ * field is a 400 with JSON naming it. Nothing here prints.
  *
  * @example Mounted beside other routes
  * ```ts
@@ -39,6 +41,8 @@ export {
   FieldError,
   MAX_BYTES,
   MAX_EVENTS,
+  MAX_PACKETS,
+  MAX_SEGMENTS,
   MAX_VIRTUAL_TIME,
   parseRunQuery,
   replayCommand,

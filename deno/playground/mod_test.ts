@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { MAX_EVENTS, playgroundHandler } from "./mod.ts";
-import type { RunReport } from "./run.ts";
+import { BUDGET_SPENT, DEFAULT_SETTINGS, type RunReport, simulate } from "./run.ts";
 import { readCapture } from "../pcap/reader.ts";
 import { analyze } from "../pcap/analyze.ts";
 import { run as runCli } from "../cli.ts";
@@ -155,6 +155,8 @@ Deno.test("/playground/run answers 400 naming a bad field and why", async () => 
     ["seed=-1", "seed", /out of range/],
     ["bogus=1", "bogus", /unknown field "bogus"/],
     ["seed=1&seed=2", "seed", /given twice/],
+    ["bytes=1MB&recv-buffer=10", "bytes", /100000 segments, more than the playground's limit/],
+    ["bytes=1KB&reply-bytes=1MB&mtu=60", "reply-bytes", /segments of at most 20 bytes/],
   ];
   for (const [query, field, why] of cases) {
     const body = await badField(query);
@@ -200,4 +202,17 @@ Deno.test("the replay command line makes `socklab sim` run exactly the same tran
   const sim = JSON.parse(text);
   const { clientToServerMatch: _, serverToClientMatch: __, seed: ___, ...summary } = r.summary;
   for (const [key, value] of Object.entries(summary)) assert.deepEqual(sim[key], value, key);
+});
+
+Deno.test("simulate() stops the links after its packet budget and says so", () => {
+  const { result, events, budgetSpent } = simulate({ ...DEFAULT_SETTINGS, bytes: 20_000 }, 12);
+  assert.equal(budgetSpent, true);
+  assert.equal(result.ok, false);
+  const sent = events.filter((e) => e.kind === "link" && e.action === "send");
+  const spent = events.filter((e) => e.kind === "drop" && e.reason === BUDGET_SPENT);
+  assert.equal(sent.length - spent.length, 12);
+  assert.ok(result.server.bytesReceived < 20_000);
+  const unbounded = simulate({ ...DEFAULT_SETTINGS, bytes: 20_000 });
+  assert.equal(unbounded.budgetSpent, false);
+  assert.equal(unbounded.result.ok, true);
 });

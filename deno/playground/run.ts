@@ -27,6 +27,10 @@ import { bytesValue, durationValue, intValue, percentValue, UsageError } from ".
 export const MAX_BYTES = 1_000_000;
 /** Bound on the virtual time of a playground run, ms. */
 export const MAX_VIRTUAL_TIME = 600_000;
+/** Most data segments a run may need (bytes over the segment size, both ways). */
+export const MAX_SEGMENTS = 20_000;
+/** Most packets a run puts on its links (retransmissions and ACKs included). */
+export const MAX_PACKETS = 60_000;
 /** Most trace events a run returns (and draws); the rest are counted. */
 export const MAX_EVENTS = 2000;
 
@@ -206,7 +210,18 @@ export function parseRunQuery(query: URLSearchParams): RunSettings {
     }
   }
   const s = out as unknown as RunSettings;
-  if (s.jitter > s.delay + MAX_QUERY_TIME) throw new FieldError("jitter", "jitter is too large");
+  // Small segments multiply the work: bound the data segments a run can need.
+  const perSegment = Math.max(1, Math.min(s.mtu - 40, s.recvBuffer));
+  const segments = Math.ceil((s.bytes + s.replyBytes) / perSegment);
+  if (segments > MAX_SEGMENTS) {
+    const field = seen.has("reply-bytes") && s.replyBytes > s.bytes ? "reply-bytes" : "bytes";
+    throw new FieldError(
+      field,
+      `${s.bytes + s.replyBytes} bytes in segments of at most ${perSegment} bytes (mtu ${s.mtu}, ` +
+        `recv-buffer ${s.recvBuffer}) is ${segments} segments, more than the playground's ` +
+        `limit of ${MAX_SEGMENTS}: send fewer bytes or raise the mtu and recv-buffer`,
+    );
+  }
   return s;
 }
 
@@ -331,18 +346,35 @@ export interface RunReport {
   readonly eventCount: number;
   /** Whether `events` (and the ladder) stop before the end of the run. */
   readonly truncated: boolean;
+  /** Whether the run hit {@link MAX_PACKETS} and its links then dropped everything. */
+  readonly budgetSpent: boolean;
   /** The diagram of the events returned. */
   readonly ladder: Ladder;
 }
 
+/** What {@link simulate} returns. */
+export interface Simulation {
+  /** The transfer's outcome. */
+  readonly result: TransferResult;
+  /** Every trace event, in order. */
+  readonly events: TraceEvent[];
+  /** Whether the link stopped carrying packets after {@link MAX_PACKETS}. */
+  readonly budgetSpent: boolean;
+}
+
+/** The reason a link gives for packets dropped once the budget is spent. */
+export const BUDGET_SPENT = "the playground's packet budget is spent";
+
 /**
  * Runs a transfer with the real TCP on the simulated network, bounded by
- * {@link MAX_VIRTUAL_TIME}.
- *
- * @returns The transfer's result and every trace event, in order.
+ * {@link MAX_VIRTUAL_TIME} and `maxPackets` (default {@link MAX_PACKETS}): once that many packets
+ * have been put on the links, the links drop every further packet (traced
+ * as drops with the reason {@link BUDGET_SPENT}) and the run winds down
+ * through the TCPs' own timeouts.
  */
-export function simulate(s: RunSettings): { result: TransferResult; events: TraceEvent[] } {
+export function simulate(s: RunSettings, maxPackets: number = MAX_PACKETS): Simulation {
   const events: TraceEvent[] = [];
+  let packets = 0;
   const link: Partial<Impairments> = {
     loss: s.loss,
     reorder: s.reorder,
@@ -362,9 +394,13 @@ export function simulate(s: RunSettings): { result: TransferResult; events: Trac
     serverReadsFrom: s.stall,
     maxTime: MAX_VIRTUAL_TIME,
     config: { msl: s.msl, recvBufferSize: s.recvBuffer },
-    trace: (e) => events.push(e),
+    trace: (e) => {
+      if (e.kind === "link" && e.action === "send") packets++;
+      events.push(e);
+    },
+    fault: () => packets > maxPackets ? BUDGET_SPENT : null,
   });
-  return { result, events };
+  return { result, events, budgetSpent: packets > maxPackets };
 }
 
 /**
@@ -380,7 +416,7 @@ export function simulate(s: RunSettings): { result: TransferResult; events: Trac
  * ```
  */
 export function runReport(s: RunSettings): RunReport {
-  const { result, events } = simulate(s);
+  const { result, events, budgetSpent } = simulate(s);
   const kept = events.slice(0, MAX_EVENTS);
   return {
     settings: s,
@@ -393,6 +429,7 @@ export function runReport(s: RunSettings): RunReport {
     events: kept.map(traceEventJson),
     eventCount: events.length,
     truncated: events.length > kept.length,
+    budgetSpent,
     ladder: buildLadder(kept),
   };
 }

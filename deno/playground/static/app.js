@@ -75,7 +75,10 @@ async function run(query) {
   }
   history.replaceState(null, "", `/playground?${query}`);
   statusLine.textContent = `${body.eventCount} trace events` +
-    (body.truncated ? ` (drawing the first ${body.events.length})` : "");
+    (body.truncated ? ` (drawing the first ${body.events.length})` : "") +
+    (body.budgetSpent
+      ? "; the run hit the playground's packet budget, and the links dropped everything after it"
+      : "");
   render(body, query);
 }
 
