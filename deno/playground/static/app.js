@@ -55,20 +55,25 @@ function fillForm(query) {
   }
 }
 
+/** Counts runs, so an answer that comes back after a newer run started is ignored. */
+let latestRun = 0;
+
 async function run(query) {
+  const thisRun = ++latestRun;
   errorBox.hidden = true;
   statusLine.textContent = "running…";
   for (const input of form.querySelectorAll("[aria-invalid]")) {
     input.removeAttribute("aria-invalid");
   }
-  let response;
+  let response, body;
   try {
     response = await fetch(`/playground/run?${query}`);
+    body = await response.json();
   } catch (error) {
-    showError(`The server did not answer: ${error.message}`);
+    if (thisRun === latestRun) showError(`The server did not answer: ${error.message}`);
     return;
   }
-  const body = await response.json();
+  if (thisRun !== latestRun) return;
   if (!response.ok) {
     showError(body.error, body.field);
     return;
