@@ -172,6 +172,7 @@ const LAST_CHUNK = encoder.encode("0\r\n\r\n");
 const READ_SIZE = 4096; // grows up to maxHeadSize + 1024 for a large head
 const OUT_SIZE = 8192;
 const DRAIN_LIMIT = 65536;
+const RECENT_MAX = 2048;
 
 // Methods, interned by their bytes so the common ones cost no decoding.
 const METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "CONNECT", "TRACE"];
@@ -189,18 +190,19 @@ function methodOf(buf: Uint8Array, s: number, e: number): string {
 /** uri-host [ ":" port ] (RFC 9110 §7.2): reg-name, IPv4 or an IP literal in brackets. */
 const HOST = /^(?:[A-Za-z0-9\-._~!$&'()*+,;=%]*|\[[0-9A-Fa-f:.]+\])(?::\d*)?$/;
 
+const noHeaders = () => new Headers();
+
 /**
  * Copies the header fields out of the connection's buffer (which the next
  * read reuses) and returns a function that decodes them into Headers.
  */
-function lazyHeaders(buf: Uint8Array, head: ParsedHead): () => Headers {
+function lazyHeaders(head: ParsedHead, text: string): () => Headers {
   const count = head.headerCount;
-  if (count === 0) return () => new Headers();
+  if (count === 0) return noHeaders;
   const h = head.headers;
   const base = h[0];
   // One string and a plain array: a typed-array slice would allocate a
   // backing store, which costs more than everything else here.
-  const text = latin1(buf, base, h[(count - 1) * 4 + 3]);
   const offsets: number[] = new Array(count * 4);
   for (let k = 0; k < count * 4; k++) offsets[k] = h[k] - base;
   return () => {
@@ -213,6 +215,48 @@ function lazyHeaders(buf: Uint8Array, head: ParsedHead): () => Headers {
     }
     return headers;
   };
+}
+
+/**
+ * The last text decoded at one place of a request head (the target, the Host,
+ * the block of header fields) with a copy of its bytes: a client that repeats
+ * itself, as most do on a keep-alive connection, costs a comparison instead
+ * of a decode, and what was derived from the text (a validation, a parse) is
+ * kept with it.
+ */
+class Recent<T> {
+  #bytes = new Uint8Array(0);
+  #len = -1;
+  text = "";
+  /** What was derived from {@link text}. */
+  value: T;
+
+  constructor(initial: T) {
+    this.value = initial;
+  }
+
+  /** Whether `buf[start, end)` holds the remembered bytes. */
+  matches(buf: Uint8Array, start: number, end: number): boolean {
+    const n = end - start;
+    if (n !== this.#len) return false;
+    const b = this.#bytes;
+    for (let i = 0; i < n; i++) if (b[i] !== buf[start + i]) return false;
+    return true;
+  }
+
+  /** Remembers `buf[start, end)` as `text`, with `value`; long texts are not kept. */
+  remember(buf: Uint8Array, start: number, end: number, text: string, value: T): void {
+    const n = end - start;
+    this.text = text;
+    this.value = value;
+    if (n > RECENT_MAX) {
+      this.#len = -1;
+      return;
+    }
+    if (this.#bytes.length < n) this.#bytes = new Uint8Array(Math.max(64, n));
+    this.#bytes.set(buf.subarray(start, end));
+    this.#len = n;
+  }
 }
 
 /** An error in a request body, carrying the status it should be answered with. */
@@ -307,7 +351,18 @@ class Connection {
   end = 0;
   out = new Uint8Array(OUT_SIZE);
   outLen = 0;
-  scratch: Uint8Array | null = null;
+  /** The output buffer of the write before last, reused when no write holds it. */
+  spare: Uint8Array<ArrayBuffer> | null = null;
+  /** The write in flight (it never rejects; see {@link writeError}), or null. */
+  writing: Promise<void> | null = null;
+  /** Why a write failed; the connection is closed by then. */
+  writeError: unknown = null;
+  /** The last small body string sent, and its UTF-8 bytes. */
+  bodyText = "";
+  bodyBytes: Uint8Array = new Uint8Array(0);
+  readonly recentTarget = new Recent<null>(null);
+  readonly recentHost = new Recent<null>(null);
+  readonly recentFields = new Recent<() => Headers>(noHeaders);
   /** When the current wait must end (ms since the epoch), 0 for none. */
   deadline = 0;
   /**
@@ -360,20 +415,52 @@ class Connection {
     }
   }
 
-  /** Writes out the buffered output. */
-  async flush(): Promise<void> {
-    if (this.outLen === 0) return;
+  /**
+   * Starts writing the buffered output and returns at once: the bytes go out
+   * while the connection reads the next request (one write in flight at a
+   * time; its buffer is left alone until it completes). A failed write closes
+   * the connection, and the next {@link flush} reports the error.
+   */
+  send(): void {
     const n = this.outLen;
+    if (n === 0 || this.writing !== null) return;
+    const buf = this.out;
+    this.out = this.spare ?? new Uint8Array(OUT_SIZE);
+    this.spare = null;
     this.outLen = 0;
-    const view = this.out.subarray(0, n);
-    const written = await this.conn.write(view);
-    if (written < n) await writeAll(this.conn, view.subarray(written));
-    if (this.out.length > 4 * OUT_SIZE) this.out = new Uint8Array(OUT_SIZE);
+    const view = buf.subarray(0, n);
+    const done = () => {
+      this.writing = null;
+      if (buf.length <= 4 * OUT_SIZE) this.spare = buf;
+    };
+    const failed = (error: unknown) => {
+      this.writing = null;
+      this.writeError ??= error;
+      this.close();
+    };
+    this.writing = this.conn.write(view).then((written) => {
+      if (written >= n) return done();
+      return writeAll(this.conn, view.subarray(written)).then(done);
+    }).catch(failed);
   }
 
-  /** Flushes when the input holds no further request to answer first, or output piles up. */
+  /** Writes out the buffered output: resolves once every byte has been taken. */
+  async flush(): Promise<void> {
+    if (this.writing !== null) await this.writing;
+    if (this.writeError !== null) throw this.writeError;
+    if (this.outLen === 0) return;
+    this.send();
+    await this.writing;
+    if (this.writeError !== null) throw this.writeError;
+  }
+
+  /**
+   * Starts the write when the input holds no further request to answer
+   * first; waits for it only when output piles up or the connection ends.
+   */
   async flushUnlessPipelined(keepAlive: boolean): Promise<void> {
-    if (!keepAlive || this.start === this.end || this.outLen >= OUT_SIZE) await this.flush();
+    if (!keepAlive || this.outLen >= OUT_SIZE) await this.flush();
+    else if (this.start === this.end) this.send();
   }
 
   /** Makes room for `n` more output bytes (the buffer grows; flush shrinks it back). */
@@ -403,18 +490,29 @@ class Connection {
     this.outLen += bytes.length;
   }
 
-  /** UTF-8 bytes of a body string, in a scratch buffer when it is small. */
+  /** UTF-8 bytes of a body string; a small one is kept, for a handler answering the same again. */
   encodeBody(text: string): Uint8Array {
-    if (text.length * 3 > OUT_SIZE) return encoder.encode(text);
-    const scratch = this.scratch ??= new Uint8Array(OUT_SIZE);
-    return scratch.subarray(0, encoder.encodeInto(text, scratch).written);
+    if (text === this.bodyText) return this.bodyBytes;
+    const bytes = encoder.encode(text);
+    if (text.length * 3 <= OUT_SIZE) {
+      this.bodyText = text;
+      this.bodyBytes = bytes;
+    }
+    return bytes;
   }
 
-  /** Buffers ASCII/Latin-1 text for output. */
+  /**
+   * Buffers head text for output, one byte per character: header names and
+   * values are ByteStrings (every code unit below 256, as Headers ensures),
+   * and a head is short, so a loop beats a call into the encoder.
+   */
   putText(text: string): void {
-    this.reserve(text.length * 3);
-    const into = this.outLen === 0 ? this.out : this.out.subarray(this.outLen);
-    this.outLen += encoder.encodeInto(text, into).written;
+    const n = text.length;
+    this.reserve(n);
+    const out = this.out;
+    let at = this.outLen;
+    for (let i = 0; i < n; i++) out[at++] = text.charCodeAt(i);
+    this.outLen = at;
   }
 
   /**
@@ -422,7 +520,13 @@ class Connection {
    * false at the end of the stream.
    */
   async fill(): Promise<boolean> {
-    if (this.outLen > 0) await this.flush();
+    if (this.outLen > 0) {
+      // The answers so far go out while we wait for more input; only one
+      // write is in flight, so a client that does not read slows us down.
+      if (this.writing !== null) await this.writing;
+      if (this.writeError !== null) throw this.writeError;
+      this.send();
+    }
     if (this.start === this.end) this.start = this.end = 0;
     else if (this.end === this.buf.length) {
       if (this.start > 0) {
@@ -445,7 +549,11 @@ class Connection {
       if (this.closed) return false;
       throw error;
     }
-    if (n === null || this.closed) return false;
+    if (n === null || this.closed) {
+      // The client may have only half-closed: what it asked for still goes out.
+      if (this.writing !== null) await this.writing;
+      return false;
+    }
     this.end += n;
     return true;
   }
@@ -462,7 +570,7 @@ class Connection {
         ? parseRequest(this.buf, this.start, this.end, head, limits, lastEnd)
         : PARTIAL;
       while (used === PARTIAL) {
-        if (server.closing && this.start === this.end) return;
+        if (server.closing && this.start === this.end) return this.flush();
         // The head timeout runs from the first byte of a head, not from each read,
         // so a client trickling bytes (slowloris) cannot hold the connection.
         const phase = this.start === this.end ? "idle" : "head";
@@ -485,7 +593,9 @@ class Connection {
       this.start += used;
       if (framing.error) return this.reject(framing.errorStatus, framing.error);
       this.requests++;
-      const keepAlive = await this.respond(head, framing);
+      // A handler that answers at once with a complete body is served without an await.
+      const answer = this.respond(head, framing);
+      const keepAlive = typeof answer === "boolean" ? answer : await answer;
       if (!keepAlive || server.closing) {
         await this.flush();
         return;
@@ -499,31 +609,52 @@ class Connection {
     await this.flush();
   }
 
-  /** Builds the Request, calls the handler, writes the Response. Resolves to keep-alive. */
-  async respond(head: ParsedHead, framing: Framing): Promise<boolean> {
+  /**
+   * Builds the Request, calls the handler, writes the Response. Answers
+   * whether to keep the connection, at once when the handler returned a
+   * Response with a complete body, else as a promise.
+   */
+  respond(head: ParsedHead, framing: Framing): boolean | Promise<boolean> {
     const server = this.server;
     const buf = this.buf;
     const method = methodOf(buf, head.methodStart, head.methodEnd);
-    const target = latin1(buf, head.targetStart, head.targetEnd);
+    const recentTarget = this.recentTarget;
+    let target: string;
+    if (recentTarget.matches(buf, head.targetStart, head.targetEnd)) target = recentTarget.text;
+    else {
+      target = latin1(buf, head.targetStart, head.targetEnd);
+      recentTarget.remember(buf, head.targetStart, head.targetEnd, target, null);
+    }
     // Only Host is decoded now; the other fields when the handler asks (lazyHeaders).
     let host = "";
     const h = head.headers;
     for (let i = 0, k = 0; i < head.headerCount; i++, k += 4) {
       if (h[k + 1] - h[k] === 4 && equalsIgnoreCase(buf, h[k], h[k + 1], "host")) {
-        host = latin1(buf, h[k + 2], h[k + 3]);
-        if (!HOST.test(host)) {
-          await this.reject(400, "invalid Host header");
-          return false;
+        const recent = this.recentHost;
+        if (recent.matches(buf, h[k + 2], h[k + 3])) host = recent.text; // validated before
+        else {
+          host = latin1(buf, h[k + 2], h[k + 3]);
+          if (!HOST.test(host)) return this.rejectAndClose(400, "invalid Host header");
+          recent.remember(buf, h[k + 2], h[k + 3], host, null);
         }
         break;
       }
     }
     if (method === "CONNECT" || method === "TRACE" || method === "TRACK") {
       // Methods a Fetch Request cannot carry (tunnels and request echoing): not served here.
-      await this.reject(501, `${method} is not implemented`);
-      return false;
+      return this.rejectAndClose(501, `${method} is not implemented`);
     }
-    const headers = lazyHeaders(buf, head);
+    let headers = noHeaders;
+    if (head.headerCount > 0) {
+      const start = h[0], end = h[(head.headerCount - 1) * 4 + 3];
+      const recent = this.recentFields;
+      if (recent.matches(buf, start, end)) headers = recent.value;
+      else {
+        const text = latin1(buf, start, end);
+        headers = lazyHeaders(head, text);
+        recent.remember(buf, start, end, text, headers);
+      }
+    }
     let url: string;
     if (target.charCodeAt(0) === 47) url = `${this.scheme}://${host || "localhost"}${target}`;
     else if (/^https?:\/\//i.test(target) && URL.canParse(target)) url = target;
@@ -549,10 +680,36 @@ class Connection {
     }
     const request = lazyRequest({ method, url, headers, body: stream });
 
+    let result: Response | Promise<Response>;
+    try {
+      result = server.handler(request, this.info);
+    } catch (error) {
+      result = Promise.reject(error);
+    }
+    if (body === null && result instanceof Response) {
+      // The usual case: nothing to await unless the output piles up.
+      server.trace?.({ type: "request", method, target, status: result.status });
+      if (server.closing) keepAlive = false;
+      const written = this.writeResponse(result, method === "HEAD", minor, keepAlive);
+      if (written === true) return keepAlive;
+      return written instanceof Promise ? written.then((ok) => ok && keepAlive) : false;
+    }
+    return this.finish(result, body, framing, method, target, minor, keepAlive);
+  }
+
+  /** The rest of {@link respond} when the handler's answer or the request body must be awaited. */
+  async finish(
+    result: Response | Promise<Response>,
+    body: BodyReader | null,
+    framing: Framing,
+    method: string,
+    target: string,
+    minor: number,
+    keepAlive: boolean,
+  ): Promise<boolean> {
+    const server = this.server;
     let response: Response;
     try {
-      // Awaiting only a promise saves a turn of the microtask queue per request.
-      const result = server.handler(request, this.info);
       response = result instanceof Promise ? await result : result;
       if (!(response instanceof Response)) {
         throw new TypeError("the handler did not return a Response");
@@ -592,8 +749,16 @@ class Connection {
     return keepAlive;
   }
 
-  async badTarget(): Promise<boolean> {
-    await this.reject(400, "the request target is not in origin, absolute or asterisk form");
+  badTarget(): Promise<boolean> {
+    return this.rejectAndClose(
+      400,
+      "the request target is not in origin, absolute or asterisk form",
+    );
+  }
+
+  /** Answers with an error status; resolves to false (the connection closes). */
+  async rejectAndClose(status: number, reason: string): Promise<boolean> {
+    await this.reject(status, reason);
     return false;
   }
 
@@ -619,12 +784,12 @@ class Connection {
    * clients, until the connection closes), one chunk at a time so a slow
    * reader slows the producer. Resolves to false if the connection must close.
    */
-  async writeResponse(
+  writeResponse(
     response: Response,
     isHead: boolean,
     minor: number,
     keepAlive: boolean,
-  ): Promise<boolean> {
+  ): boolean | Promise<boolean> {
     const status = response.status;
     const noBody = isHead || status === 204 || status === 304 || status < 200;
     // The usual `new Response("text")`: no stream needed (see _static_body.ts).
@@ -653,11 +818,12 @@ class Connection {
       this.putText(head);
       if (noBody || bytes.length <= OUT_SIZE) {
         if (!noBody) this.put(bytes);
-        if (!keepAlive || this.start === this.end || this.outLen >= OUT_SIZE) await this.flush();
-      } else {
-        await this.putBody(bytes, keepAlive);
+        // Sent now, or with the next answers when more requests are already in.
+        if (!keepAlive || this.outLen >= OUT_SIZE) return this.flush().then(() => true);
+        if (this.start === this.end) this.send();
+        return true;
       }
-      return true;
+      return this.putBody(bytes, keepAlive).then(() => true);
     }
 
     const stream = response.body;
@@ -673,10 +839,21 @@ class Connection {
         ? (minor === 0 ? "connection: keep-alive\r\n\r\n" : "\r\n")
         : "connection: close\r\n\r\n";
       this.putText(head);
-      await this.flushUnlessPipelined(keepAlive);
+      if (!keepAlive || this.outLen >= OUT_SIZE) return this.flush().then(() => true);
+      if (this.start === this.end) this.send();
       return true;
     }
+    return this.writeBodyStream(stream, head, declared, minor, keepAlive);
+  }
 
+  /** Writes a streamed body: with a length when it turns out complete, else chunked. */
+  async writeBodyStream(
+    stream: ReadableStream<Uint8Array>,
+    head: string,
+    declared: number,
+    minor: number,
+    keepAlive: boolean,
+  ): Promise<boolean> {
     const reader = stream.getReader();
     try {
       let first = await reader.read();
@@ -1011,7 +1188,11 @@ function openListener(options: ServeOptions): ByteListener {
   const l = Deno.listen({ port, hostname });
   return {
     addr: l.addr,
-    accept: () => l.accept(),
+    accept: async () => {
+      const c = await l.accept();
+      c.setNoDelay(true);
+      return c;
+    },
     close: () => l.close(),
   };
 }

@@ -321,3 +321,50 @@ Deno.test("serve() answers HEAD for a streamed body without a made-up length", a
     assert.ok(answer.endsWith("\r\n\r\n"));
   });
 });
+
+Deno.test("serve() decodes each request's target, Host and fields afresh on a keep-alive connection", async () => {
+  const handler = (req: Request) => {
+    const seen = `${req.url} ${req.headers.get("x-a")}`;
+    req.headers.set("x-a", "changed by the handler"); // must not leak into the next request
+    return new Response(`[${seen}]`);
+  };
+  await withServer({}, handler, async (port) => {
+    const req = (target: string, host: string, a: string) =>
+      `GET ${target} HTTP/1.1\r\nHost: ${host}\r\nX-A: ${a}\r\n\r\n`;
+    const answer = await exchange(
+      port,
+      req("/p", "h1", "one") + req("/p", "h1", "one") + req("/q", "h2", "two") +
+        req("/q", "h 2", "two"), // the same target and fields with a Host that is invalid
+    );
+    assert.deepEqual(statuses(answer), [200, 200, 200, 400]);
+    assert.deepEqual([...answer.matchAll(/\[(.*?)\]/g)].map((m) => m[1]), [
+      "http://h1/p one",
+      "http://h1/p one",
+      "http://h2/q two",
+    ]);
+  });
+});
+
+Deno.test("serve() writes response header values byte for byte (Latin-1), not re-encoded as UTF-8", async () => {
+  const handler = () => new Response("ok", { headers: { "x-name": "caf\u00e9" } });
+  await withServer({}, handler, async (port) => {
+    const answer = await exchange(port, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    assert.match(answer, /\r\nx-name: caf\xe9\r\n/);
+  });
+});
+
+Deno.test("serve() answers a handler that returns the same body string again with the right bytes each time", async () => {
+  const bodies = ["same", "same", "other", "sam\u00e9"];
+  let i = 0;
+  await withServer({}, () => new Response(bodies[i++]), async (port) => {
+    const raw = "GET / HTTP/1.1\r\nHost: x\r\n\r\n".repeat(4);
+    const answer = await exchange(port, raw);
+    assert.deepEqual([...answer.matchAll(/content-length: (\d+)\r\n/g)].map((m) => m[1]), [
+      "4",
+      "4",
+      "5",
+      "5", // é is two bytes in UTF-8
+    ]);
+    assert.ok(answer.endsWith("sam\xc3\xa9"));
+  });
+});
