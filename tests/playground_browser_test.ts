@@ -75,6 +75,23 @@ Deno.test(requires(missingCommand("chromium"), {
       await page.locator("#ladder svg text.state", { hasText: /^CLOSING$/ }).first().waitFor();
       await page.screenshot({ path: "/tmp/socklab-playground-timewait.png", fullPage: true });
 
+      // Simultaneous open: both ends go through SYN-SENT and SYN-RECEIVED.
+      await page.getByRole("button", { name: "simultaneous open" }).click();
+      await page.locator("#command", {
+        hasText: /^socklab sim --bytes 0 --simultaneous-open --seed 1$/,
+      }).waitFor();
+      const opened = await page.$$eval(
+        "#ladder svg text.state",
+        (ts) => ts.map((t) => t.textContent),
+      );
+      assert.equal(opened.filter((s) => s === "SYN-SENT").length, 2, opened.join(" "));
+      assert.equal(opened.filter((s) => s === "SYN-RECEIVED").length, 2, opened.join(" "));
+
+      // A zero-window stall: the sender probes on its persist timer.
+      await page.getByRole("button", { name: "zero-window stall" }).click();
+      await page.locator("#ladder svg text", { hasText: "persist timer fired" }).first().waitFor();
+      assert.ok(await page.locator("#ladder svg .seg text", { hasText: "win=0" }).count() > 0);
+
       // A lossy run: lost segments end with a cross, retransmissions are marked.
       await page.getByRole("button", { name: /lossy transfer/ }).click();
       await page.waitForSelector("#ladder svg .seg.lost .cross");
