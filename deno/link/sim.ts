@@ -130,6 +130,8 @@ const BIG = 65536;
 const POOL_BYTES = 16 << 20;
 
 interface Direction {
+  /** "src>dst", for traces. */
+  key: string;
   imp: Impairments;
   busyUntil: number;
 }
@@ -186,7 +188,8 @@ export class SimNetwork {
   #order = 0;
   #ident = 0;
   readonly #hosts = new Map<string, TcpStack>();
-  readonly #directions = new Map<string, Direction>();
+  // By source, then destination (no key string built per packet).
+  readonly #directions = new Map<string, Map<string, Direction>>();
   readonly #default: Impairments;
   // Packets in flight by (time, order): a FIFO for those scheduled no earlier
   // than the last one in it (a constant delay keeps them all there), a heap
@@ -243,7 +246,10 @@ export class SimNetwork {
 
   /** Sets the impairments of the direction `from` -> `to`. */
   impair(from: string, to: string, given: Partial<Impairments>): void {
-    this.#directions.set(`${from}>${to}`, { imp: impairments(given), busyUntil: 0 });
+    const imp = impairments(given);
+    const dir = this.#direction(from, to);
+    dir.imp = imp;
+    dir.busyUntil = 0;
   }
 
   /**
@@ -349,14 +355,17 @@ export class SimNetwork {
     host.receive(this.#now, seg);
   }
 
+  #direction(src: string, dst: string): Direction {
+    let from = this.#directions.get(src);
+    if (!from) this.#directions.set(src, from = new Map());
+    let dir = from.get(dst);
+    if (!dir) from.set(dst, dir = { key: `${src}>${dst}`, imp: this.#default, busyUntil: 0 });
+    return dir;
+  }
+
   #transmit(seg: IpSegment): void {
-    const key = `${seg.src}>${seg.dst}`;
-    let dir = this.#directions.get(key);
-    if (!dir) {
-      dir = { imp: this.#default, busyUntil: 0 };
-      this.#directions.set(key, dir);
-    }
-    const imp = dir.imp;
+    const dir = this.#direction(seg.src, seg.dst);
+    const { imp, key } = dir;
     // Without a trace hook nothing outlives delivery, so big packets reuse buffers.
     const length = this.#trace ? 0 : encodedLength(seg);
     const pooled = length < POOL_MIN

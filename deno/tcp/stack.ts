@@ -56,6 +56,9 @@ export class TcpStack {
   readonly #config: Partial<TcpConfig>;
   readonly #trace: TraceHook | null;
   readonly #conns = new Map<string, TcpSocket>();
+  // The connection the last segment went to: a bulk transfer's segments all
+  // go to one, and building its key string per segment costs more than TCP.
+  #last: TcpSocket | null = null;
   readonly #listeners = new Map<number, ListenEntry>();
   #nextPort = EPHEMERAL_FIRST;
   /** RSTs answering segments for no connection, sent by the next poll(). */
@@ -147,9 +150,19 @@ export class TcpStack {
   receive(now: number, segment: IpSegment): void {
     const { repr } = segment;
     if (segment.dst !== this.addr) return;
+    const last = this.#last;
+    if (
+      last !== null && last.local!.port === repr.dstPort && last.remote!.port === repr.srcPort &&
+      last.remote!.addr === segment.src
+    ) {
+      last.process(now, repr);
+      this.#settle(repr.dstPort, last);
+      return;
+    }
     const key = connKey(repr.dstPort, segment.src, repr.srcPort);
     const conn = this.#conns.get(key);
     if (conn) {
+      this.#last = conn;
       conn.process(now, repr);
       this.#settle(repr.dstPort, conn);
       return;
@@ -197,7 +210,10 @@ export class TcpStack {
       const remote = socket.remote!;
       for (const repr of socket.poll(now)) out.push({ src: this.addr, dst: remote.addr, repr });
       this.#settle(socket.local!.port, socket);
-      if (socket.state === "CLOSED" || socket.state === "LISTEN") this.#conns.delete(key);
+      if (socket.state === "CLOSED" || socket.state === "LISTEN") {
+        this.#conns.delete(key);
+        if (this.#last === socket) this.#last = null;
+      }
     }
     return out;
   }

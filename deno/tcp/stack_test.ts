@@ -129,3 +129,27 @@ Deno.test("TcpStack: unlisten() aborts connections waiting to be accepted", () =
   assert.equal(c.state, "CLOSED");
   assert.equal(c.error, "reset");
 });
+
+Deno.test("TcpStack: interleaved segments of two connections each reach their own", () => {
+  const a = new TcpStack(A), b = new TcpStack(B);
+  b.listen(80);
+  const c1 = a.connect({ addr: B, port: 80 }, 0, 5000);
+  const c2 = a.connect({ addr: B, port: 80 }, 0, 5001);
+  exchange(a, b);
+  const s1 = b.accept(80)!, s2 = b.accept(80)!;
+  c1.send(new TextEncoder().encode("one"));
+  c2.send(new TextEncoder().encode("two"));
+  c1.send(new TextEncoder().encode("ONE"));
+  exchange(a, b);
+  const byPort = new Map([[s1.remote!.port, s1], [s2.remote!.port, s2]]);
+  assert.equal(new TextDecoder().decode(byPort.get(5000)!.recv()), "oneONE");
+  assert.equal(new TextDecoder().decode(byPort.get(5001)!.recv()), "two");
+  // After a connection is gone, a segment for it is answered with RST, not delivered.
+  c1.abort(0);
+  exchange(a, b);
+  assert.equal(byPort.get(5000)!.state, "CLOSED");
+  b.poll(0); // forgets the closed connection
+  b.receive(0, { src: A, dst: B, repr: segment({ srcPort: 5000, dstPort: 80, seq: 5, ack: 9 }) });
+  const out = b.poll(0);
+  assert.deepEqual(out.map((o) => [o.repr.control, o.repr.dstPort]), [["rst", 5000]]);
+});
