@@ -153,7 +153,7 @@ Deno.test("/playground/run answers 400 naming a bad field and why", async () => 
     ["close=never", "close", /client-first, server-first, simultaneous/],
     ["simultaneous-open=maybe", "simultaneous-open", /on or off/],
     ["seed=-1", "seed", /out of range/],
-    ["bogus=1", "bogus", /unknown field "bogus"/],
+    ["bogus=1", "bogus", /unknown field; the fields are bytes, reply-bytes/],
     ["seed=1&seed=2", "seed", /given twice/],
     ["bytes=1MB&recv-buffer=10", "bytes", /100000 segments, more than the playground's limit/],
     ["bytes=1KB&reply-bytes=1MB&mtu=60", "reply-bytes", /segments of at most 20 bytes/],
@@ -162,6 +162,7 @@ Deno.test("/playground/run answers 400 naming a bad field and why", async () => 
     const body = await badField(query);
     assert.equal(body.field, field, query);
     assert.match(body.error, why, query);
+    assert.ok(body.error.startsWith(`${field}: `), body.error);
   }
 });
 

@@ -196,10 +196,10 @@ export function parseRunQuery(query: URLSearchParams): RunSettings {
     if (key === undefined) {
       throw new FieldError(
         field,
-        `unknown field "${field}"; the fields are ${Object.keys(FIELDS).join(", ")}`,
+        `${field}: unknown field; the fields are ${Object.keys(FIELDS).join(", ")}`,
       );
     }
-    if (seen.has(field)) throw new FieldError(field, `field "${field}" is given twice`);
+    if (seen.has(field)) throw new FieldError(field, `${field}: given twice`);
     seen.add(field);
     if (text.trim() === "" && field !== "simultaneous-open") continue;
     try {
@@ -217,7 +217,9 @@ export function parseRunQuery(query: URLSearchParams): RunSettings {
     const field = seen.has("reply-bytes") && s.replyBytes > s.bytes ? "reply-bytes" : "bytes";
     throw new FieldError(
       field,
-      `${s.bytes + s.replyBytes} bytes in segments of at most ${perSegment} bytes (mtu ${s.mtu}, ` +
+      `${field}: ${
+        s.bytes + s.replyBytes
+      } bytes in segments of at most ${perSegment} bytes (mtu ${s.mtu}, ` +
         `recv-buffer ${s.recvBuffer}) is ${segments} segments, more than the playground's ` +
         `limit of ${MAX_SEGMENTS}: send fewer bytes or raise the mtu and recv-buffer`,
     );

@@ -89,7 +89,7 @@ async function run(query) {
 
 function showError(message, field) {
   statusLine.textContent = "";
-  errorBox.textContent = field ? `${field}: ${message}` : message;
+  errorBox.textContent = message; // the server's message names the field
   errorBox.hidden = false;
   const input = field && form.elements.namedItem(field);
   if (input) {
