@@ -39,5 +39,5 @@ export {
   type TransferResult,
 } from "./transfer.ts";
 export { type UdpAddr, UdpLink, type UdpLinkOptions, type UdpLinkStats } from "./udp.ts";
-export { decodeSegment, encodeSegment } from "./packet.ts";
+export { decodeSegment, encodedLength, encodeSegment } from "./packet.ts";
 export { Random } from "./random.ts";
