@@ -335,18 +335,31 @@ function drawArrow(svg, a, y1, y2, arrived, xOf, events) {
     const head = (da) => `${x2 - 9 * Math.cos(angle + da)} ${yEnd - 9 * Math.sin(angle + da)}`;
     el("path", { d: `M${head(0.4)} L${x2} ${yEnd} L${head(-0.4)}` }, g);
   }
-  // The label sits above the middle of the arrow, along its slope.
-  const mx = (x1 + x2) / 2, my = (y1 + yEnd) / 2;
+  // The label sits above the middle of the arrow, along its slope. Steep
+  // arrows (a burst sent at once) lie too close together for that: their
+  // labels go level beside the sender's timeline, one per send row.
+  const extra = a.notes.length ? ` [${a.notes.join(", ")}]` : "";
+  const label = `${a.retransmission ? "RTX " : ""}${a.label}${extra}`;
   let deg = Math.atan2(yEnd - y1, x2 - x1) * 180 / Math.PI;
   if (deg > 90) deg -= 180;
   if (deg < -90) deg += 180;
-  const extra = a.notes.length ? ` [${a.notes.join(", ")}]` : "";
-  text(`${a.retransmission ? "RTX " : ""}${a.label}${extra}`, {
-    x: mx,
-    y: my - 4,
-    "text-anchor": "middle",
-    transform: `rotate(${deg.toFixed(2)} ${mx} ${my})`,
-  }, g);
+  if (Math.abs(deg) > 30) {
+    const toRight = x2 > x1;
+    text(label, {
+      x: x1 + (toRight ? 12 : -12),
+      y: y1 - 3,
+      "text-anchor": toRight ? "start" : "end",
+      class: "beside",
+    }, g);
+  } else {
+    const mx = (x1 + x2) / 2, my = (y1 + yEnd) / 2;
+    text(label, {
+      x: mx,
+      y: my - 4,
+      "text-anchor": "middle",
+      transform: `rotate(${deg.toFixed(2)} ${mx} ${my})`,
+    }, g);
+  }
   const show = () => {
     detail.textContent = JSON.stringify(
       {
