@@ -217,3 +217,14 @@ Deno.test("simulate() stops the links after its packet budget and says so", () =
   assert.equal(unbounded.budgetSpent, false);
   assert.equal(unbounded.result.ok, true);
 });
+
+Deno.test("/playground/run gives the same answer for the same query, and another for another seed", async () => {
+  const query = "bytes=8KB&loss=15&reorder=10&jitter=3ms";
+  const first = await run(`${query}&seed=11`);
+  assert.deepEqual(await run(`${query}&seed=11`), first);
+  const other = await run(`${query}&seed=12`);
+  assert.notDeepEqual(
+    other.ladder.arrows.map((a) => a.fate),
+    first.ladder.arrows.map((a) => a.fate),
+  );
+});
