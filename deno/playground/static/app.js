@@ -317,13 +317,17 @@ function drawArrow(svg, a, y1, y2, arrived, xOf, events) {
       fateText(a)
     }`,
   }, svg);
-  // A lost packet's arrow ends halfway across; a corrupted one reaches the receiver's edge.
-  const reach = a.fate === "corrupted" ? 0.92 : lost ? 0.5 : 1;
+  // A lost packet's arrow ends halfway across; a corrupted one reaches the
+  // receiver's edge; one whose arrival went untraced reaches the receiver.
+  const reach = a.fate === "corrupted" ? 0.92 : a.fate === "lost" ? 0.5 : 1;
   const x2 = x1 + (xTo - x1) * reach;
   const yEnd = y1 + (y2 - y1) * reach;
   el("line", { x1, y1, x2, y2: yEnd, class: "hit" }, g);
   el("line", { x1, y1, x2, y2: yEnd }, g);
-  if (lost) {
+  if (a.fate === "unseen") {
+    // Reached a host with no connection for it: the stack answered or dropped it untraced.
+    text("?", { x: x2 + (xTo > x1 ? 4 : -10), y: yEnd + 4, class: "unknown" }, g);
+  } else if (lost) {
     el("path", {
       d: `M${x2 - 6} ${yEnd - 6} L${x2 + 6} ${yEnd + 6} M${x2 - 6} ${yEnd + 6} L${x2 + 6} ${
         yEnd - 6
@@ -396,7 +400,7 @@ function fateText(a) {
     case "corrupted":
       return "corrupted on the link, rejected by the receiver's checksum";
     default:
-      return "no arrival in the trace";
+      return "no arrival in the trace (it reached a host with no connection for it, which answers or drops it untraced)";
   }
 }
 
