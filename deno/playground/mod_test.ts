@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { MAX_EVENTS, playgroundHandler } from "./mod.ts";
-import { BUDGET_SPENT, DEFAULT_SETTINGS, type RunReport, simulate } from "./run.ts";
+import { BUDGET_SPENT, buildLadder, DEFAULT_SETTINGS, type RunReport, simulate } from "./run.ts";
+import { CLIENT_ADDR, runTransfer } from "../link/transfer.ts";
+import type { TraceEvent } from "../trace/events.ts";
 import { readCapture } from "../pcap/reader.ts";
 import { analyze } from "../pcap/analyze.ts";
 import { run as runCli } from "../cli.ts";
@@ -227,4 +229,27 @@ Deno.test("/playground/run gives the same answer for the same query, and another
     other.ladder.arrows.map((a) => a.fate),
     first.ladder.arrows.map((a) => a.fate),
   );
+});
+
+Deno.test("buildLadder() draws a dropped FIN as lost and its retransmission as arriving", () => {
+  const events: TraceEvent[] = [];
+  let dropped = false;
+  runTransfer({
+    seed: 1,
+    bytes: 0,
+    forward: { delay: 10 },
+    trace: (e) => events.push(e),
+    fault: (seg) => {
+      if (dropped || seg.repr.control !== "fin" || seg.src !== CLIENT_ADDR) return null;
+      dropped = true;
+      return "chosen by the test";
+    },
+  });
+  const fins = buildLadder(events).arrows.filter((a) => a.from === "client" && /FIN/.test(a.flags));
+  assert.deepEqual(fins.map((a) => [a.fate, a.retransmission, a.notes]), [
+    ["lost", false, ["chosen by the test"]],
+    ["delivered", true, []],
+  ]);
+  assert.equal(fins[0].arriveTime, null);
+  assert.equal(fins[1].arriveTime! - fins[1].sendTime, 10);
 });
