@@ -5,11 +5,19 @@
  * connections. Servers are measured one after another in the same run, in
  * alternating order over the rounds, and the best round of each is kept.
  *
+ * Two reference points come with it: the "floor", a `Deno.listen` loop that
+ * answers every read with a fixed response and parses nothing (what any
+ * server on `Deno.Conn` pays for the runtime's read/write ops and the
+ * kernel), and the CPU socklab's HTTP code itself takes per request, measured
+ * in-process on an in-memory connection (no kernel, no runtime ops).
+ *
  * SOCKLAB_BENCH_SECONDS sets the wrk duration per run (default 3).
  *
  * @module
  */
 import { table } from "./_harness.ts";
+import { serve } from "../deno/http/server.ts";
+import type { Conn, Listener } from "../deno/net/types.ts";
 
 const SERVER = new URL("../deno/http/server.ts", import.meta.url).href;
 
@@ -30,6 +38,25 @@ const PROGRAMS: Record<string, { cmd: string; args: string[] }> = {
       "eval",
       `Deno.serve({ port: 0, hostname: "127.0.0.1", onListen(a) { console.log("ready", a.port); } },
          () => new Response("hello world\\n"));`,
+    ],
+  },
+  // No HTTP at all: what reading and writing through Deno.Conn costs.
+  floor: {
+    cmd: Deno.execPath(),
+    args: [
+      "eval",
+      `const res = new TextEncoder().encode("HTTP/1.1 200 OK\\r\\ncontent-type: text/plain;charset=UTF-8\\r\\ncontent-length: 12\\r\\n\\r\\nhello world\\n");
+       const l = Deno.listen({ port: 0, hostname: "127.0.0.1" });
+       console.log("ready", l.addr.port);
+       for await (const c of l) {
+         (async () => {
+           const buf = new Uint8Array(4096);
+           try {
+             while ((await c.read(buf)) !== null) await c.write(res);
+           } catch { /* the client went away */ }
+           try { c.close(); } catch { /* closed */ }
+         })();
+       }`,
     ],
   },
   "node:http": {
@@ -130,6 +157,52 @@ async function wrk(
   };
 }
 
+/**
+ * Microseconds of CPU socklab's HTTP code spends per request, without the
+ * kernel or the runtime's socket ops: `serve()` on an in-memory connection
+ * whose every read hands over a wrk-like request and whose writes return at
+ * once. Best of `rounds`.
+ */
+export async function httpCodeCostUs(requests = 200_000, rounds = 3): Promise<number> {
+  const request = new TextEncoder().encode(
+    "GET / HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nUser-Agent: wrk\r\nAccept: */*\r\n\r\n",
+  );
+  const addr = { family: "inet", hostname: "127.0.0.1", port: 8080 } as const;
+  let best = Infinity;
+  for (let round = 0; round < rounds; round++) {
+    let left = requests;
+    let ended!: () => void;
+    const done = new Promise<void>((resolve) => (ended = resolve));
+    const conn = {
+      localAddr: addr,
+      remoteAddr: addr,
+      read(p: Uint8Array) {
+        if (left-- <= 0) return Promise.resolve(null);
+        p.set(request);
+        return Promise.resolve(request.length);
+      },
+      write: (p: Uint8Array) => Promise.resolve(p.length),
+      close: () => ended(),
+    } as unknown as Conn;
+    let accepted = false;
+    let closeListener!: () => void;
+    const closed = new Promise<never>((_, reject) =>
+      closeListener = () => reject(new Deno.errors.BadResource("closed"))
+    );
+    const listener = {
+      addr,
+      accept: () => accepted ? closed : (accepted = true, Promise.resolve(conn)),
+      close: () => closeListener(),
+    } as unknown as Listener;
+    const t0 = performance.now();
+    const server = serve({ listener }, () => new Response("hello world\n"));
+    await done;
+    best = Math.min(best, ((performance.now() - t0) * 1000) / requests);
+    await server.shutdown();
+  }
+  return best;
+}
+
 /** Runs the comparison and returns the printable table. */
 export async function benchHttp(
   connectionCounts = [32, 256],
@@ -170,38 +243,44 @@ export async function benchHttp(
     const s = best.get(`socklab/${c}`)!;
     const d = best.get(`Deno.serve/${c}`)!;
     const n = best.get(`node:http/${c}`)!;
+    const f = best.get(`floor/${c}`)!;
     const fmt = (r: Result) => `${Math.round(r.rps)}${r.errors ? "!" : ""}`;
     rows.push([
       String(c),
       fmt(s),
       fmt(d),
       fmt(n),
-      `${s.p99ms.toFixed(2)}`,
-      `${d.p99ms.toFixed(2)}`,
-      `${n.p99ms.toFixed(2)}`,
+      fmt(f),
+      `${s.p99ms.toFixed(2)} / ${d.p99ms.toFixed(2)} / ${n.p99ms.toFixed(2)}`,
       `${(s.rps / d.rps).toFixed(2)}x`,
       `${(s.rps / n.rps).toFixed(2)}x`,
-      `${s.cpuUs.toFixed(1)} / ${d.cpuUs.toFixed(1)} / ${n.cpuUs.toFixed(1)}`,
+      `${s.cpuUs.toFixed(1)} / ${d.cpuUs.toFixed(1)} / ${n.cpuUs.toFixed(1)} / ${
+        f.cpuUs.toFixed(1)
+      }`,
     ]);
   }
+  const codeUs = await httpCodeCostUs();
   return table(
     [
       "conns",
       "socklab req/s",
       "Deno.serve req/s",
       "node:http req/s",
-      "socklab p99 ms",
-      "Deno p99 ms",
-      "node p99 ms",
+      "floor req/s",
+      "p99 ms socklab / Deno / node",
       "vs Deno",
       "vs node",
-      "CPU us/req socklab / Deno / node",
+      "CPU us/req socklab / Deno / node / floor",
     ],
     rows,
   ) +
     `\nwrk -t1 -d${seconds}s keep-alive, best of ${rounds} rounds; "!" marks socket errors or non-2xx.` +
-    "\nCPU us/req: the server process's user+system time per request, lowest of the rounds;" +
-    "\nunlike req/s it barely moves when other work shares the cores.";
+    "\nCPU us/req: the server process's user+system time per request, lowest of the rounds." +
+    "\nfloor: a Deno.listen loop answering each read with a fixed response (no HTTP), the cost" +
+    "\nof Deno.Conn's read/write ops and the kernel that every server on Deno.Conn pays." +
+    `\nsocklab's HTTP code alone (in-memory connection, no kernel): ${
+      codeUs.toFixed(2)
+    } us/request.`;
 }
 
 if (import.meta.main) console.log(await benchHttp());
