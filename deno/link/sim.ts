@@ -302,7 +302,12 @@ export class SimNetwork {
     for (let p = this.#peek(); p !== undefined && p.time <= this.#now; p = this.#peek()) {
       if (p === this.#fifo[this.#fifoHead]) {
         this.#fifo[this.#fifoHead++] = undefined!;
-        if (this.#fifoHead === this.#fifo.length) {
+        // Drop the delivered front once it is most of the array (amortized
+        // O(1)), so a FIFO that never empties does not grow without bound.
+        if (this.#fifoHead >= 1024 && this.#fifoHead * 2 >= this.#fifo.length) {
+          this.#fifo = this.#fifo.slice(this.#fifoHead);
+          this.#fifoHead = 0;
+        } else if (this.#fifoHead === this.#fifo.length) {
           this.#fifo = [];
           this.#fifoHead = 0;
         }

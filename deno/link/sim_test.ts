@@ -238,3 +238,18 @@ Deno.test("SimNetwork: recycled 64 KiB packet buffers survive duplicates and reo
   assert.equal(r.link.rejected, 0);
   assert.equal(r.link.delivered, r.link.sent + r.link.duplicated);
 });
+
+Deno.test("SimNetwork: a long rate-limited transfer, packets always in flight, delivers every byte in order", () => {
+  // The rate limit keeps thousands of packets queued back to back in the
+  // in-flight FIFO, which must drop its delivered front without losing order.
+  const bytes = 5_000_000, rate = 5e6;
+  const r = runTransfer({
+    seed: 3,
+    bytes,
+    forward: { delay: 5, rate, queue: 4 << 20 },
+    config: { recvBufferSize: 1 << 20, sendBufferSize: 1 << 20 },
+  });
+  assert.ok(r.ok, r.problems.join("; "));
+  assert.equal(r.link.sent, r.link.delivered);
+  assert.ok(r.dataDoneTime >= bytes / rate * 1000, `done at ${r.dataDoneTime} ms`);
+});
