@@ -155,9 +155,9 @@ export async function benchTcp(): Promise<string> {
   const rows: string[][] = [];
   // Warm up the JIT, then take the median of three runs (the machine is shared).
   simBulk(65535, 32 * MB);
-  simBulk(1500, 8 * MB);
+  simBulk(1500, 32 * MB);
   const median = (f: () => number) => [f(), f(), f()].sort((x, y) => x - y)[1];
-  const simSmall = median(() => simBulk(1500, 16 * MB));
+  const simSmall = median(() => simBulk(1500, 32 * MB));
   const simBig = median(() => simBulk(65535, 64 * MB));
   rows.push(["sim, lossless, MTU 1500", `${(simSmall / MB).toFixed(0)} MB/s`, ""]);
   rows.push(["sim, lossless, MTU 65535", `${(simBig / MB).toFixed(0)} MB/s`, ""]);
