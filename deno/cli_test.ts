@@ -1,21 +1,5 @@
 import assert from "node:assert/strict";
-import { run } from "./cli.ts";
-
-/** Runs the CLI with in-memory streams; returns exit code, stdout and stderr. */
-async function cli(args: string[], stdin = "") {
-  const out: Uint8Array[] = [];
-  const err: Uint8Array[] = [];
-  const sink = (chunks: Uint8Array[]) =>
-    new WritableStream<Uint8Array>({ write: (c) => void chunks.push(c) });
-  const code = await run(args, {
-    stdin: new Response(stdin).body!,
-    stdout: sink(out),
-    stderr: sink(err),
-  });
-  const text = (chunks: Uint8Array[]) =>
-    new TextDecoder().decode(new Uint8Array(chunks.flatMap((c) => [...c])));
-  return { code, stdout: text(out), stderr: text(err) };
-}
+import { runCli as cli } from "./_testing.ts";
 
 Deno.test("socklab checksum prints all three checksums of stdin like cksum", async () => {
   const { code, stdout } = await cli(["checksum"], "123456789");

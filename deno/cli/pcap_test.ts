@@ -1,24 +1,9 @@
 import assert from "node:assert/strict";
-import { run } from "../cli.ts";
 import { analyze } from "../pcap/analyze.ts";
 import { readCapture } from "../pcap/reader.ts";
+import { runCli as cli } from "../_testing.ts";
 
 const RST = new URL("../../tests/testdata/rst.pcap", import.meta.url).pathname;
-
-async function cli(args: string[]) {
-  const out: Uint8Array[] = [];
-  const err: Uint8Array[] = [];
-  const sink = (chunks: Uint8Array[]) =>
-    new WritableStream<Uint8Array>({ write: (c) => void chunks.push(c) });
-  const code = await run(args, {
-    stdin: new Response("").body!,
-    stdout: sink(out),
-    stderr: sink(err),
-  });
-  const text = (chunks: Uint8Array[]) =>
-    new TextDecoder().decode(new Uint8Array(chunks.flatMap((c) => [...c])));
-  return { code, stdout: text(out), stderr: text(err) };
-}
 
 Deno.test("socklab pcap lists each connection with handshake, close and counts", async () => {
   const { code, stdout } = await cli(["pcap", RST]);

@@ -1,21 +1,5 @@
 import assert from "node:assert/strict";
-import { run } from "../cli.ts";
-import { missingCommand, requires } from "../_testing.ts";
-
-async function cli(args: string[]) {
-  const out: Uint8Array[] = [];
-  const err: Uint8Array[] = [];
-  const sink = (chunks: Uint8Array[]) =>
-    new WritableStream<Uint8Array>({ write: (c) => void chunks.push(c) });
-  const code = await run(args, {
-    stdin: new Response("").body!,
-    stdout: sink(out),
-    stderr: sink(err),
-  });
-  const text = (chunks: Uint8Array[]) =>
-    new TextDecoder().decode(new Uint8Array(chunks.flatMap((c) => [...c])));
-  return { code, stdout: text(out), stderr: text(err) };
-}
+import { missingCommand, requires, runCli as cli } from "../_testing.ts";
 
 Deno.test("socklab sim --bytes 0 draws the handshake and the teardown with both ends' states", async () => {
   const { code, stdout } = await cli(["sim", "--bytes", "0"]);
