@@ -173,6 +173,7 @@ const READ_SIZE = 4096; // grows up to maxHeadSize + 1024 for a large head
 const OUT_SIZE = 8192;
 const DRAIN_LIMIT = 65536;
 const RECENT_MAX = 2048;
+const BURST = 64;
 
 // Methods, interned by their bytes so the common ones cost no decoding.
 const METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "CONNECT", "TRACE"];
@@ -283,6 +284,11 @@ class ServerState {
   now = Date.now();
   date = new Date(this.now).toUTCString();
   #idle?: () => void;
+  /** Reads started since the event loop last turned (see {@link counted}). */
+  burst = 0;
+  #turn: Promise<void> | null = null;
+  #turnTimer: ReturnType<typeof setTimeout> | undefined;
+  #turned: (() => void) | null = null;
 
   constructor(options: ServeOptions, handler: ServeHandler) {
     this.handler = handler;
@@ -317,6 +323,31 @@ class ServerState {
     for (const c of this.connections) {
       if (c.deadline !== 0 && c.deadline <= now) c.timeout();
     }
+  }
+
+  /**
+   * Counts a read about to start; resolves at once, or on the event loop's
+   * next turn when the reads come too fast. A read whose bytes are already in
+   * the socket completes without one, so busy connections could go on serving
+   * each other from the microtask queue while reads that did have to wait are
+   * never delivered. The first read after a turn arms a zero timer, which
+   * fires on the next turn and resets the count; a read beyond {@link BURST}
+   * before it fires waits for it, so every connection gets its share.
+   */
+  counted(): Promise<void> | undefined {
+    if (this.burst++ === 0) {
+      this.#turn = new Promise((resolve) => (this.#turned = resolve));
+      this.#turnTimer = setTimeout(() => this.endTurn(), 0);
+    } else if (this.burst > BURST) return this.#turn!;
+  }
+
+  /** Resets the read count and releases the readers waiting for a turn. */
+  endTurn(): void {
+    clearTimeout(this.#turnTimer);
+    this.burst = 0;
+    this.#turn = null;
+    this.#turned?.();
+    this.#turned = null;
   }
 
   /** Resolves once every connection has closed. */
@@ -542,6 +573,8 @@ class Connection {
         this.buf = bigger;
       }
     }
+    const turn = this.server.counted();
+    if (turn !== undefined) await turn;
     let n: number | null;
     try {
       n = await this.conn.read(this.end === 0 ? this.buf : this.buf.subarray(this.end));
@@ -1084,7 +1117,10 @@ export function serve(options: ServeOptions, handler: ServeHandler): HttpServer 
     for (const c of state.connections) {
       if (c.phase === "idle" || c.phase === "head") c.close();
     }
-    stopped = accepting.then(() => state.allClosed()).finally(() => clearInterval(ticker));
+    stopped = accepting.then(() => state.allClosed()).finally(() => {
+      clearInterval(ticker);
+      state.endTurn();
+    });
     return stopped;
   };
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { serve } from "./server.ts";
+import { serve, type ServeOptions } from "./server.ts";
 import { exchange, statuses, withServer } from "./_test_util.ts";
 import type { InetAddr } from "../net/types.ts";
 import { listen } from "../net/stream.ts";
@@ -367,4 +367,64 @@ Deno.test("serve() answers a handler that returns the same body string again wit
     ]);
     assert.ok(answer.endsWith("sam\xc3\xa9"));
   });
+});
+
+Deno.test("serve() lets a connection whose read must wait get served while another never waits", async () => {
+  // Connection "busy" always has its next request ready (its reads resolve at once, as when
+  // the bytes are already in the socket); connection "waiting" has one request that arrives
+  // on the event loop's next turn. Without yielding, "busy" would be served from the
+  // microtask queue all the way to its end before "waiting" was ever read.
+  const LIMIT = 20_000;
+  const request = new TextEncoder().encode("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  const addr = { family: "inet", hostname: "127.0.0.1", port: 1 } as const;
+  let busyServed = 0;
+  let busyWhenWaitingAnswered = -1;
+  const closed: Promise<void>[] = [];
+  const memoryConn = (name: string, read: (p: Uint8Array) => Promise<number | null>) => {
+    let done!: () => void;
+    closed.push(new Promise((r) => (done = r)));
+    return {
+      localAddr: addr,
+      remoteAddr: addr,
+      read,
+      write(p: Uint8Array) {
+        if (name === "busy") busyServed++;
+        else if (busyWhenWaitingAnswered < 0) busyWhenWaitingAnswered = busyServed;
+        return Promise.resolve(p.length);
+      },
+      close: () => done(),
+    };
+  };
+  let left = LIMIT;
+  const busy = memoryConn("busy", (p) => {
+    if (left-- <= 0) return Promise.resolve(null);
+    p.set(request);
+    return Promise.resolve(request.length);
+  });
+  let sent = false;
+  const waiting = memoryConn("waiting", (p) =>
+    new Promise((resolve) =>
+      setTimeout(() => {
+        if (sent) return resolve(null);
+        sent = true;
+        p.set(request);
+        resolve(request.length);
+      }, 0)
+    ));
+  const queue = [waiting, busy];
+  let stop!: (e: Error) => void;
+  const stopped = new Promise<never>((_, reject) => (stop = reject));
+  const listener = {
+    addr,
+    accept: () => queue.length > 0 ? Promise.resolve(queue.pop()!) : stopped,
+    close: () => stop(new Deno.errors.BadResource("closed")),
+  };
+  const server = serve({ listener } as unknown as ServeOptions, hello);
+  await Promise.all(closed);
+  await server.shutdown();
+  assert.equal(busyServed, LIMIT);
+  assert.ok(
+    busyWhenWaitingAnswered >= 0 && busyWhenWaitingAnswered < LIMIT,
+    `the waiting connection was answered after ${busyWhenWaitingAnswered} of ${LIMIT}`,
+  );
 });
