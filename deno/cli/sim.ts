@@ -36,7 +36,7 @@ Link (both directions):
       --jitter TIME       uniform jitter, plus or minus (default 0)
       --rate RATE         bandwidth, e.g. 10Mbit (default unlimited)
       --queue SIZE        bytes queued behind the rate limit (default 64KiB)
-      --mtu BYTES         largest IP packet, 41 to 65535 (default 1500)
+      --mtu BYTES         largest IP packet, 68 to 65535 (default 1500)
 Transfer:
       --bytes SIZE        client to server (default 10KB)
       --reply-bytes SIZE  server to client (default 0)
@@ -106,7 +106,7 @@ export const command: Subcommand = {
     };
     const loss = pct("loss");
     if (loss >= 1) throw new UsageError("sim: --loss 100% would never deliver anything");
-    const mtu = values.mtu === undefined ? 1500 : intValue("mtu", str(values.mtu)!, 41, 65535);
+    const mtu = values.mtu === undefined ? 1500 : intValue("mtu", str(values.mtu)!, 68, 65535);
     const link: Partial<Impairments> = {
       loss,
       reorder: pct("reorder"),

@@ -190,3 +190,13 @@ Deno.test("socklab sim says which file it could not write", async () => {
   assert.equal(code, 1);
   assert.match(stderr, /cannot write the trace to \/nonexistent\/dir\/t\.jsonl/);
 });
+
+Deno.test("socklab sim --mtu below IPv4's 68-byte minimum is a usage error, and 68 still connects", async () => {
+  const low = await cli(["sim", "--mtu", "67"]);
+  assert.equal(low.code, 2);
+  assert.match(low.stderr, /--mtu: 67 is out of range \(68 to 65535\)/);
+  const min = await cli(["sim", "--mtu", "68", "--bytes", "100", "--json"]);
+  assert.equal(min.code, 0);
+  const report = JSON.parse(min.stdout);
+  assert.equal(report.ok, true);
+});

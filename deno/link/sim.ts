@@ -57,7 +57,7 @@ export const PERFECT_LINK: Impairments = {
  * Checks impairment settings and fills in defaults.
  *
  * @throws {RangeError} For a probability outside [0, 1], a negative time or
- *   rate, or an MTU too small to carry a TCP segment (41 bytes) or above 65535.
+ *   rate, or an MTU below IPv4's minimum of 68 bytes (RFC 791) or above 65535.
  * @throws {TypeError} If a field is not a number.
  */
 export function impairments(given: Partial<Impairments>): Impairments {
@@ -76,9 +76,9 @@ export function impairments(given: Partial<Impairments>): Impairments {
     }
   }
   if (out.loss === 1) throw new RangeError("impairment loss 100% would never deliver anything");
-  if (out.mtu < 41 || out.mtu > 65535 || !Number.isInteger(out.mtu)) {
+  if (out.mtu < 68 || out.mtu > 65535 || !Number.isInteger(out.mtu)) {
     throw new RangeError(
-      `impairment mtu must be an integer from 41 (IPv4 + TCP headers + 1 byte) to 65535, got ${out.mtu}`,
+      `impairment mtu must be an integer from 68 (the IPv4 minimum, RFC 791; a SYN with options needs 44 or more) to 65535, got ${out.mtu}`,
     );
   }
   if (out.rate > 0 && out.queue < out.mtu) {

@@ -150,7 +150,7 @@ Deno.test("/playground/run answers 400 naming a bad field and why", async () => 
     ["bytes=2MB", "bytes", /more than the limit of 1000000/],
     ["delay=soon", "delay", /expected a duration/],
     ["stall=2m", "stall", /limit of 60s/],
-    ["mtu=40", "mtu", /out of range \(41 to 65535\)/],
+    ["mtu=67", "mtu", /out of range \(68 to 65535\)/],
     ["recv-buffer=0", "recv-buffer", /at least 1 byte/],
     ["close=never", "close", /client-first, server-first, simultaneous/],
     ["simultaneous-open=maybe", "simultaneous-open", /on or off/],
@@ -158,7 +158,7 @@ Deno.test("/playground/run answers 400 naming a bad field and why", async () => 
     ["bogus=1", "bogus", /unknown field; the fields are bytes, reply-bytes/],
     ["seed=1&seed=2", "seed", /given twice/],
     ["bytes=1MB&recv-buffer=10", "bytes", /100000 segments, more than the playground's limit/],
-    ["bytes=1KB&reply-bytes=1MB&mtu=60", "reply-bytes", /segments of at most 20 bytes/],
+    ["bytes=1KB&reply-bytes=1MB&mtu=68", "reply-bytes", /segments of at most 28 bytes/],
   ];
   for (const [query, field, why] of cases) {
     const body = await badField(query);

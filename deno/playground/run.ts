@@ -151,7 +151,7 @@ function fieldValue(field: string, text: string): RunSettings[keyof RunSettings]
     case "msl":
       return time();
     case "mtu":
-      return intValue(field, text, 41, 65535);
+      return intValue(field, text, 68, 65535);
     case "recv-buffer": {
       const n = bytesValue(field, text, 2 ** 30);
       if (n < 1) throw new UsageError(`--recv-buffer: must be at least 1 byte, got ${n}`);
