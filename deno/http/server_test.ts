@@ -428,3 +428,37 @@ Deno.test("serve() lets a connection whose read must wait get served while anoth
     `the waiting connection was answered after ${busyWhenWaitingAnswered} of ${LIMIT}`,
   );
 });
+
+Deno.test("serve() closes a connection whose write fails instead of leaving it reading", async () => {
+  const request = new TextEncoder().encode("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  const addr = { family: "inet", hostname: "127.0.0.1", port: 1 } as const;
+  let reads = 0;
+  let closed!: () => void;
+  const gone = new Promise<void>((r) => (closed = r));
+  const conn = {
+    localAddr: addr,
+    remoteAddr: addr,
+    // One request, then reads that end only when the connection is closed.
+    read(p: Uint8Array): Promise<number | null> {
+      if (reads++ === 0) {
+        p.set(request);
+        return Promise.resolve(request.length);
+      }
+      return gone.then(() => null);
+    },
+    write: () => Promise.reject(new Deno.errors.BrokenPipe("the peer went away")),
+    close: () => closed(),
+  };
+  let stop!: (e: Error) => void;
+  const stopped = new Promise<never>((_, reject) => (stop = reject));
+  let accepted = false;
+  const listener = {
+    addr,
+    accept: () => accepted ? stopped : (accepted = true, Promise.resolve(conn)),
+    close: () => stop(new Deno.errors.BadResource("closed")),
+  };
+  const server = serve({ listener } as unknown as ServeOptions, hello);
+  await gone; // the failed write closed the connection instead of leaving it reading
+  await server.shutdown();
+  assert.equal(reads, 2);
+});
