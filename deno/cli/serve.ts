@@ -4,6 +4,7 @@
 import { formatAddr } from "../net/addr.ts";
 import { serve } from "../http/server.ts";
 import { serveDir } from "../http/static.ts";
+import { playgroundHandler } from "../playground/mod.ts";
 import {
   bytesValue,
   durationValue,
@@ -19,6 +20,7 @@ const usage = `Usage: socklab serve [flags]
 Serves HTTP/1.1 with socklab's own server (not Deno.serve):
 
   /          a demo page
+  /playground  socklab's own TCP on a simulated network, drawn as a ladder
   /echo      answers with the request it received (method, target, headers, body)
   /files/    the files under --root, with listings, ranges and validators
 
@@ -51,6 +53,9 @@ code{background:#f3f3f3;padding:0 .2em}</style></head>
 picohttpparser and a connection loop written on socklab's stream sockets, not on
 <code>Deno.serve</code>. Every byte of it can be read in <code>deno/http/</code>.</p>
 <ul>
+<li><a href="/playground"><strong>/playground</strong></a>: socklab's own TCP runs on a
+simulated network (loss, reordering, corruption, zero windows) and draws every segment and
+state change: the handshake, the teardown, retransmissions, TIME-WAIT.</li>
 <li><a href="/echo">/echo</a> shows the request exactly as the server parsed it.</li>
 <li><a href="/files/">/files/</a> lists <code>${root.replace(/[&<>"]/g, "")}</code>
 (ranges, ETag, If-None-Match all work: try <code>curl -r 0-99</code>).</li>
@@ -140,6 +145,8 @@ export const command: Subcommand = {
         },
       }, async (request, info) => {
         const url = new URL(request.url);
+        const playground = await playgroundHandler(request);
+        if (playground) return playground;
         if (url.pathname === "/") {
           return new Response(demoPage(root), {
             headers: { "content-type": "text/html; charset=utf-8" },

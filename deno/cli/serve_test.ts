@@ -35,6 +35,12 @@ Deno.test("socklab serve serves the demo page, echo and files, and stops on SIGT
     });
     assert.equal(file.status, 206);
     assert.equal(await file.text(), "{");
+    const page = await client.fetch(new URL("/playground", url));
+    assert.match(await page.text(), /socklab playground/);
+    const run = await client.fetch(new URL("/playground/run?bytes=0&seed=1", url));
+    const result = await run.json();
+    assert.equal(run.status, 200);
+    assert.ok(JSON.stringify(result).includes("TIME-WAIT"));
   } finally {
     client.close();
     child.kill("SIGTERM");
