@@ -1,5 +1,5 @@
 // `socklab tour`: a short, printed walk through the checksums of one real
-// packet shape, an IPv4 + TCP SYN, for learners running `npm start`.
+// packet shape, an IPv4 + TCP SYN, for learners.
 import { crc32, crc32c, InetChecksum, inetChecksum } from "../checksum.ts";
 import { parseFlags, type Subcommand, write } from "./_args.ts";
 
@@ -32,7 +32,7 @@ function samplePacket(): Uint8Array {
 }
 
 export const command: Subcommand = {
-  summary: "a printed tour of checksums on a sample TCP SYN (what npm start runs for now)",
+  summary: "a printed tour of the checksums of a sample TCP SYN",
   usage:
     "Usage: socklab tour\n\nPrints how the checksums of an IPv4 + TCP SYN are computed and verified.\n",
   async main(args, io) {
