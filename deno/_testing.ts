@@ -85,3 +85,37 @@ export async function runCli(args: string[], stdin = ""): Promise<CliResult> {
     new TextDecoder().decode(new Uint8Array(chunks.flatMap((c) => [...c])));
   return { code, stdout: text(out), stderr: text(err) };
 }
+
+/**
+ * Reads a capture with tshark, IP and TCP checksum validation on, and returns
+ * one row per frame with the requested fields (tshark's `-T fields -e ...`).
+ * Throws with tshark's own message if it cannot read the file.
+ */
+export async function tsharkFields(
+  path: string,
+  fields: string[],
+  extra: string[] = [],
+): Promise<string[][]> {
+  const { success, stdout, stderr } = await new Deno.Command("tshark", {
+    args: [
+      "-r",
+      path,
+      "-o",
+      "tcp.check_checksum:TRUE",
+      "-o",
+      "ip.check_checksum:TRUE",
+      ...extra,
+      "-T",
+      "fields",
+      ...fields.flatMap((f) => ["-e", f]),
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!success) {
+    throw new Error(`tshark could not read ${path}: ${new TextDecoder().decode(stderr)}`);
+  }
+  return new TextDecoder().decode(stdout).split("\n").filter((r) => r !== "").map((r) =>
+    r.split("\t")
+  );
+}

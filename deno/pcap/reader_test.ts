@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { missingCommand, requires } from "../_testing.ts";
+import { missingCommand, requires, tsharkFields } from "../_testing.ts";
 import { WireError } from "../wire/error.ts";
 import { assertWhole } from "../wire/_testdata.ts";
 import { Conversation, text } from "./_builders.ts";
@@ -281,28 +281,11 @@ Deno.test(requires(missingCommand("tshark"), {
     const path = await Deno.makeTempFile({ suffix: ".pcap" });
     try {
       await Deno.writeFile(path, writer.bytes());
-      const { success, stdout, stderr } = await new Deno.Command("tshark", {
-        args: [
-          "-r",
-          path,
-          "-o",
-          "tcp.check_checksum:TRUE",
-          "-o",
-          "ip.check_checksum:TRUE",
-          "-T",
-          "fields",
-          "-e",
-          "tcp.checksum.status",
-          "-e",
-          "tcp.len",
-          "-e",
-          "_ws.expert.severity",
-        ],
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      assert.ok(success, new TextDecoder().decode(stderr));
-      const rows = new TextDecoder().decode(stdout).trim().split("\n").map((l) => l.split("\t"));
+      const rows = await tsharkFields(path, [
+        "tcp.checksum.status",
+        "tcp.len",
+        "_ws.expert.severity",
+      ]);
       assert.deepEqual(rows.map((r) => r[0]), ["1", "1", "1", "1"]);
       assert.deepEqual(rows.map((r) => r[1]), ["0", "0", "100", "9"]);
     } finally {
