@@ -9,6 +9,9 @@
  */
 import { type CommandIo, type Subcommand, UsageError, write } from "./cli/_args.ts";
 
+/** The streams a command talks to (standard input, output and error). */
+export type { CommandIo };
+
 /** Every subcommand, in the order `--help` lists them. */
 const COMMANDS: Record<string, () => Promise<Subcommand>> = {
   tour: () => import("./cli/tour.ts").then((m) => m.command),

@@ -20,8 +20,11 @@ export interface Subcommand {
 
 /** The streams a command talks to, injectable for tests. */
 export interface CommandIo {
+  /** Standard input. */
   stdin: ReadableStream<Uint8Array>;
+  /** Standard output. */
   stdout: WritableStream<Uint8Array>;
+  /** Standard error. */
   stderr: WritableStream<Uint8Array>;
 }
 

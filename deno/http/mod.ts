@@ -47,3 +47,5 @@ export {
   parseResponse,
   requestFraming,
 } from "./parser.ts";
+// The socket layer's types that this API names, so its docs are whole.
+export type * from "../net/types.ts";

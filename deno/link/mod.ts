@@ -41,3 +41,6 @@ export {
 export { type UdpAddr, UdpLink, type UdpLinkOptions, type UdpLinkStats } from "./udp.ts";
 export { decodeSegment, encodedLength, encodeSegment } from "./packet.ts";
 export { Random } from "./random.ts";
+// Types of the TCP and trace layers that this API names, so its docs are whole.
+export type * from "../tcp/mod.ts";
+export type * from "../trace/mod.ts";

@@ -45,3 +45,7 @@ export { type IsnGenerator, rfc6528Isn, type TcpEndpoint } from "./isn.ts";
 export { type CongestionController, FixedWindow } from "./congestion.ts";
 export { ByteRing, type ReceiveBuffer, RingReceiveBuffer } from "./buffers.ts";
 export { CoreReceiveBuffer, MAX_CORE_BUFFER } from "./core_buffer.ts";
+// Types from the layers below that this API names, so its docs are whole.
+export type * from "../net/types.ts";
+export type { TcpState } from "../net/procnet.ts";
+export type { SackBlock, TcpControl, TcpRepr, TcpTimestamp } from "../wire/tcp.ts";

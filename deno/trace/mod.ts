@@ -32,3 +32,5 @@ export type {
 export { describeSegment, type LadderOptions, renderLadder } from "./ladder.ts";
 export { pcapOfTrace } from "./pcap.ts";
 export { flagsOf, type JsonValue, traceEventJson } from "./json.ts";
+// The segment type this API names, so its docs are whole.
+export type { SackBlock, TcpControl, TcpRepr, TcpTimestamp } from "../wire/tcp.ts";
