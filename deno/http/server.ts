@@ -20,6 +20,7 @@
  * @module
  */
 import type { Addr, Listener } from "../net/types.ts";
+import { toNetError } from "../net/errors.ts";
 import {
   ChunkedDecoder,
   equalsIgnoreCase,
@@ -1197,13 +1198,29 @@ export function serve(options: ServeOptions, handler: ServeHandler): HttpServer 
   };
 }
 
+/** Opens a listener; a failure becomes a typed socket error naming the address. */
+function listening<T>(local: Addr, open: () => T): T {
+  try {
+    return open();
+  } catch (error) {
+    throw toNetError(error, { op: "listen", local });
+  }
+}
+
+function inet(hostname: string, port: number): Addr {
+  return { family: hostname.includes(":") ? "inet6" : "inet", hostname, port };
+}
+
 function openListener(options: ServeOptions): ByteListener {
   if (options.listener) return options.listener;
   if (options.transport === "unix") {
     if (typeof options.path !== "string") {
       throw new TypeError('Invalid path: transport "unix" needs a socket path');
     }
-    return fromDenoListener(Deno.listen({ transport: "unix", path: options.path }));
+    const path = options.path;
+    return fromDenoListener(
+      listening({ family: "unix", path }, () => Deno.listen({ transport: "unix", path })),
+    );
   }
   if (options.transport !== undefined && options.transport !== "tcp") {
     throw new TypeError(`Invalid transport "${options.transport}": expected "tcp" or "unix"`);
@@ -1217,11 +1234,15 @@ function openListener(options: ServeOptions): ByteListener {
     if (typeof options.cert !== "string" || typeof options.key !== "string") {
       throw new TypeError("Invalid TLS options: cert and key must both be PEM strings");
     }
-    const tls = Deno.listenTls({ port, hostname, cert: options.cert, key: options.key });
+    const { cert, key } = options;
+    const tls = listening(
+      inet(hostname, port),
+      () => Deno.listenTls({ port, hostname, cert, key }),
+    );
     return tlsListener(tls);
   }
   // The server only reads, writes and closes: Deno's connections fit as they are.
-  const l = Deno.listen({ port, hostname });
+  const l = listening(inet(hostname, port), () => Deno.listen({ port, hostname }));
   return {
     addr: l.addr,
     accept: async () => {

@@ -462,3 +462,14 @@ Deno.test("serve() closes a connection whose write fails instead of leaving it r
   await server.shutdown();
   assert.equal(reads, 2);
 });
+
+Deno.test("serve() on a port in use throws AddrInUse naming the address", () => {
+  using taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = taken.addr.port;
+  assert.throws(
+    () => serve({ hostname: "127.0.0.1", port, onListen() {} }, () => new Response("x")),
+    (error: Error) =>
+      error.name === "AddrInUse" &&
+      error.message === `listen on 127.0.0.1:${port}: address already in use`,
+  );
+});
