@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { MAX_EVENTS, playgroundHandler } from "./mod.ts";
 import { BUDGET_SPENT, buildLadder, DEFAULT_SETTINGS, type RunReport, simulate } from "./run.ts";
-import { CLIENT_ADDR, runTransfer } from "../link/transfer.ts";
+import { CLIENT_ADDR, runTransfer, SERVER_ADDR } from "../link/transfer.ts";
+import { STACK_DROP } from "../tcp/stack.ts";
+import { segment } from "../tcp/socket.ts";
 import type { TraceEvent } from "../trace/events.ts";
 import { readCapture } from "../pcap/reader.ts";
 import { analyze } from "../pcap/analyze.ts";
@@ -115,8 +117,14 @@ Deno.test("/playground/run with duplicates and corruption pairs every arrival wi
   const fates = r.ladder.arrows.map((a) => a.fate);
   assert.equal(fates.filter((f) => f === "corrupted").length, r.summary.link.corrupted);
   assert.ok(fates.includes("duplicate"));
-  // Every arrival the receivers traced is paired with exactly one arrow.
-  const arrivals = r.events.filter((e) => e.kind === "segment" && e.direction === "recv");
+  // Every arrival the receivers traced is paired with exactly one arrow: those a
+  // connection received, and those that reached a host with no connection (late
+  // duplicates after the close, answered with RST).
+  const stackDrops: string[] = Object.values(STACK_DROP);
+  const arrivals = r.events.filter((e) =>
+    (e.kind === "segment" && e.direction === "recv") ||
+    (e.kind === "drop" && stackDrops.includes(String(e.reason)))
+  );
   const paired = r.ladder.arrows.filter((a) => a.arriveIndex !== null);
   assert.equal(paired.length, arrivals.length);
   assert.equal(new Set(paired.map((a) => a.arriveIndex)).size, arrivals.length);
@@ -252,4 +260,33 @@ Deno.test("buildLadder() draws a dropped FIN as lost and its retransmission as a
   ]);
   assert.equal(fins[0].arriveTime, null);
   assert.equal(fins[1].arriveTime! - fins[1].sendTime, 10);
+});
+
+Deno.test("buildLadder() draws a segment that reached a host with no connection as arriving there, with why", () => {
+  const ack = segment({ srcPort: 80, dstPort: 40000, seq: 5, ack: 9 });
+  const events: TraceEvent[] = [
+    {
+      kind: "link",
+      time: 0,
+      link: `${SERVER_ADDR}>${CLIENT_ADDR}`,
+      action: "send",
+      packet: new Uint8Array(40),
+      repr: ack,
+    },
+    // The client stack decodes its own copy: a different object with the same wire fields.
+    {
+      kind: "drop",
+      time: 10,
+      endpoint: `${CLIENT_ADDR}:40000`,
+      reason: STACK_DROP.noConnection,
+      repr: { ...ack },
+    },
+  ];
+  const [arrow] = buildLadder(events).arrows;
+  assert.deepEqual([arrow.from, arrow.fate, arrow.arriveTime, arrow.notes], [
+    "server",
+    "delivered",
+    10,
+    [STACK_DROP.noConnection],
+  ]);
 });

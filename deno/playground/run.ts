@@ -21,6 +21,7 @@ import type { SegmentEvent, TraceEvent } from "../trace/events.ts";
 import { flagsOf, type JsonValue, traceEventJson } from "../trace/json.ts";
 import { describeSegment } from "../trace/ladder.ts";
 import type { TcpRepr } from "../wire/tcp.ts";
+import { STACK_DROP } from "../tcp/stack.ts";
 import { bytesValue, durationValue, intValue, percentValue, UsageError } from "../cli/_args.ts";
 
 /** Most bytes a playground run sends in each direction. */
@@ -446,6 +447,9 @@ function sideOf(endpoint: string): Side | null {
   return null;
 }
 
+/** Drop reasons of a stack (not a connection): the segment did arrive. */
+const STACK_DROPS: ReadonlySet<string> = new Set(Object.values(STACK_DROP));
+
 /** Fields a segment keeps from sender to receiver: how an arrival finds its arrow. */
 function wireKey(r: TcpRepr): string {
   return `${r.srcPort} ${r.dstPort} ${r.seq} ${r.ack} ${
@@ -518,6 +522,14 @@ export function buildLadder(events: readonly TraceEvent[]): Ladder {
         break;
       }
       case "drop": {
+        if (e.repr && STACK_DROPS.has(e.reason)) {
+          // It arrived, but at a host where no connection saw it.
+          const side = sideOf(e.endpoint);
+          if (side === null) break;
+          const from: Side = side === "client" ? "server" : "client";
+          arrive(waiting.get(from + wireKey(e.repr)), e.time, index, arrows)?.notes.push(e.reason);
+          break;
+        }
         const pairing = e.repr ? byRepr.get(e.repr) : undefined;
         if (pairing && e.endpoint.includes(">")) {
           pairing.arrow.notes.push(e.reason);
@@ -559,31 +571,28 @@ function arrive(
   time: number,
   index: number,
   arrows: LadderArrow[],
-): void {
-  if (!queue) return;
+): LadderArrow | null {
+  if (!queue) return null;
   for (const p of queue) {
     const a = p.arrow;
     const copies = (a.fate === "lost" || a.fate === "corrupted" ? 0 : 1) +
       (a.notes.includes("dup") ? 1 : 0);
     if (p.arrivals >= copies) continue;
     p.arrivals++;
+    let arrived = a;
     if (a.fate === "unseen") {
       a.arriveTime = time;
       a.arriveIndex = index;
       a.fate = "delivered";
     } else {
       // The link's second copy (or the clean copy of a corrupted packet).
-      arrows.push({
-        ...a,
-        notes: ["dup"],
-        arriveTime: time,
-        arriveIndex: index,
-        fate: "duplicate",
-      });
+      arrived = { ...a, notes: ["dup"], arriveTime: time, arriveIndex: index, fate: "duplicate" };
+      arrows.push(arrived);
     }
     if (p.arrivals === copies) queue.splice(queue.indexOf(p), 1);
-    return;
+    return arrived;
   }
+  return null;
 }
 
 /** Tracks each sender's highest sequence sent and highest ACK received, and each receiver's window. */

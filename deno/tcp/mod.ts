@@ -38,7 +38,7 @@ export {
   type TcpErrorKind,
   TcpSocket,
 } from "./socket.ts";
-export { type IpSegment, TcpStack } from "./stack.ts";
+export { type IpSegment, STACK_DROP, TcpStack } from "./stack.ts";
 export { type SegmentSink, TcpConn, TcpConnError, TcpDriver, TcpListener } from "./conn.ts";
 export { DEFAULT_RTT_CONFIG, type RttConfig, RttEstimator } from "./rtt.ts";
 export { type IsnGenerator, rfc6528Isn, type TcpEndpoint } from "./isn.ts";

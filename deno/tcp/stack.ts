@@ -22,6 +22,22 @@ export interface IpSegment {
   readonly repr: TcpRepr;
 }
 
+/**
+ * Why a stack, rather than a connection, discarded an arriving segment: the
+ * `reason` of its trace "drop" events. A connection traces the segments it
+ * receives itself; these are the arrivals no connection saw.
+ */
+export const STACK_DROP = {
+  /** No connection and no listener matched; a RST answers (RFC 9293 §3.10.7.1). */
+  noConnection: "no connection: answered with RST",
+  /** No connection matched and the segment was a RST, which is never answered. */
+  noConnectionRst: "no connection: RST ignored",
+  /** A listener's stray non-SYN segment; a RST answers (RFC 9293 §3.10.7.2). */
+  listenerStray: "listening port, not a SYN: answered with RST",
+  /** A SYN to a listener whose backlog is full. */
+  backlogFull: "listen backlog full",
+} as const;
+
 interface ListenEntry {
   readonly backlog: number;
   /** Connections past the handshake, waiting for accept(). */
@@ -171,13 +187,7 @@ export class TcpStack {
     if (entry && repr.control === "syn" && repr.ack === null) {
       if (entry.pending.size + entry.ready.length >= entry.backlog) {
         this.backlogDrops++;
-        this.#trace?.({
-          kind: "drop",
-          time: now,
-          endpoint: `${this.addr}:${repr.dstPort}`,
-          reason: "listen backlog full",
-          repr,
-        });
+        this.#traceDrop(now, STACK_DROP.backlogFull, repr);
         return;
       }
       const socket = new TcpSocket(this.#config, this.#trace);
@@ -190,16 +200,28 @@ export class TcpStack {
     }
     if (entry && repr.control !== "rst") {
       // A listening port's answer to a stray ACK (RFC 9293 §3.10.7.2).
+      this.#traceDrop(now, STACK_DROP.listenerStray, repr);
       const rst = resetFor(repr);
       if (rst) this.#pendingResets.push({ src: this.addr, dst: segment.src, repr: rst });
       return;
     }
     // No connection: CLOSED answers with RST.
     const rst = resetFor(repr);
+    this.#traceDrop(now, rst ? STACK_DROP.noConnection : STACK_DROP.noConnectionRst, repr);
     if (rst) {
       this.resets++;
       this.#pendingResets.push({ src: this.addr, dst: segment.src, repr: rst });
     }
+  }
+
+  #traceDrop(now: number, reason: string, repr: TcpRepr): void {
+    this.#trace?.({
+      kind: "drop",
+      time: now,
+      endpoint: `${this.addr}:${repr.dstPort}`,
+      reason,
+      repr,
+    });
   }
 
   /** Fires due timers and returns every segment every connection sends now. */

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { type IpSegment, TcpStack } from "./stack.ts";
+import { type IpSegment, STACK_DROP, TcpStack } from "./stack.ts";
+import type { TraceEvent } from "../trace/events.ts";
 import { segment, TcpError } from "./socket.ts";
 
 const A = "10.1.0.1";
@@ -152,4 +153,28 @@ Deno.test("TcpStack: interleaved segments of two connections each reach their ow
   b.receive(0, { src: A, dst: B, repr: segment({ srcPort: 5000, dstPort: 80, seq: 5, ack: 9 }) });
   const out = b.poll(0);
   assert.deepEqual(out.map((o) => [o.repr.control, o.repr.dstPort]), [["rst", 5000]]);
+});
+
+Deno.test("TcpStack: arrivals no connection saw are traced as stack drops with the reason", () => {
+  const events: TraceEvent[] = [];
+  const b = new TcpStack(B, {}, (e) => events.push(e));
+  b.listen(80, 1);
+  b.receive(1, syn(5000, 81)); // closed port
+  b.receive(2, { src: A, dst: B, repr: segment({ srcPort: 7, dstPort: 80, seq: 1, ack: 99 }) });
+  b.receive(3, {
+    src: A,
+    dst: B,
+    repr: segment({ srcPort: 8, dstPort: 81, seq: 1, control: "rst" }),
+  });
+  b.receive(4, syn(5001));
+  b.receive(5, syn(5002)); // the backlog of 1 is full
+  const drops = events.filter((e) => e.kind === "drop").map((e) =>
+    e.kind === "drop" ? [e.time, e.endpoint, e.reason] : []
+  );
+  assert.deepEqual(drops, [
+    [1, `${B}:81`, STACK_DROP.noConnection],
+    [2, `${B}:80`, STACK_DROP.listenerStray],
+    [3, `${B}:81`, STACK_DROP.noConnectionRst],
+    [5, `${B}:80`, STACK_DROP.backlogFull],
+  ]);
 });
