@@ -9,7 +9,7 @@ import {
   bufferLen as tcpLen,
   emit as emitTcp,
   parse as parseTcp,
-  type TcpRepr,
+  tcpRepr,
 } from "../deno/wire/tcp.ts";
 import { analyze } from "../deno/pcap/analyze.ts";
 import { readCapture } from "../deno/pcap/reader.ts";
@@ -21,24 +21,16 @@ const SRC = new Uint8Array([10, 0, 0, 1]);
 const DST = new Uint8Array([10, 0, 0, 2]);
 
 function packet(payload: number, seq: number): Uint8Array {
-  const tcp: TcpRepr = {
+  const tcp = tcpRepr({
     srcPort: 80,
     dstPort: 40000,
     seq,
     ack: 12345,
-    control: null,
-    psh: false,
-    ece: false,
-    cwr: false,
-    urgent: null,
     window: 502,
-    mss: null,
-    windowScale: null,
-    sackPermitted: false,
-    sack: [],
     timestamp: { value: seq, echo: 7 },
     payload: new Uint8Array(payload).map((_, i) => (i * 31 + seq) & 0xff),
-  };
+  });
+
   const ip = {
     src: SRC,
     dst: DST,

@@ -3,31 +3,13 @@
 import { bufferLen as ipv4Len, emit as emitIpv4 } from "../wire/ipv4.ts";
 import { bufferLen as ipv6Len, emit as emitIpv6 } from "../wire/ipv6.ts";
 import { parseAddress } from "../wire/ip.ts";
-import { bufferLen as tcpLen, emit as emitTcp, type TcpRepr } from "../wire/tcp.ts";
+import { bufferLen as tcpLen, emit as emitTcp, type TcpRepr, tcpRepr } from "../wire/tcp.ts";
 import type { Capture, CapturedPacket } from "./reader.ts";
 import { LinkType } from "./reader.ts";
 
 /** A TCP segment record with plain defaults. */
 export function seg(overrides: Partial<TcpRepr> = {}): TcpRepr {
-  return {
-    srcPort: 40000,
-    dstPort: 80,
-    seq: 0,
-    ack: null,
-    control: null,
-    psh: false,
-    ece: false,
-    cwr: false,
-    urgent: null,
-    window: 1000,
-    mss: null,
-    windowScale: null,
-    sackPermitted: false,
-    sack: [],
-    timestamp: null,
-    payload: new Uint8Array(),
-    ...overrides,
-  };
+  return tcpRepr({ srcPort: 40000, dstPort: 80, window: 1000, ...overrides });
 }
 
 /** A whole IPv4 or IPv6 packet carrying `tcp` from `src` to `dst`, checksums filled in. */

@@ -21,7 +21,7 @@
  *
  * @module
  */
-import type { TcpRepr } from "../wire/tcp.ts";
+import { type TcpRepr, tcpRepr } from "../wire/tcp.ts";
 import type { TcpState, TcpTimer, TraceHook } from "../trace/events.ts";
 import { ByteRing, type ReceiveBuffer } from "./buffers.ts";
 import { CoreReceiveBuffer } from "./core_buffer.ts";
@@ -167,24 +167,7 @@ function wantedShift(buffer: number): number {
 
 /** Builds a segment record with defaults for what is not given. */
 export function segment(fields: Partial<TcpRepr> & { seq: number }): TcpRepr {
-  return {
-    srcPort: 0,
-    dstPort: 0,
-    ack: null,
-    control: null,
-    psh: false,
-    ece: false,
-    cwr: false,
-    urgent: null,
-    window: 0,
-    mss: null,
-    windowScale: null,
-    sackPermitted: false,
-    sack: [],
-    timestamp: null,
-    payload: EMPTY,
-    ...fields,
-  };
+  return tcpRepr(fields);
 }
 
 const EMPTY = new Uint8Array(0);

@@ -82,6 +82,41 @@ export interface TcpRepr {
   readonly payload: Uint8Array;
 }
 
+const NO_DATA = new Uint8Array(0);
+
+/**
+ * A {@link TcpRepr} with every field plain (ports 0, SEQ 0, no ACK, no flags,
+ * window 0, no options, no data), with `fields` laid over it: the one builder
+ * for segments written by hand.
+ *
+ * @example
+ * ```ts
+ * import { tcpRepr } from "./tcp.ts";
+ * const syn = tcpRepr({ srcPort: 40000, dstPort: 80, seq: 1, control: "syn", mss: 1460 });
+ * ```
+ */
+export function tcpRepr(fields: Partial<TcpRepr> = {}): TcpRepr {
+  return {
+    srcPort: 0,
+    dstPort: 0,
+    seq: 0,
+    ack: null,
+    control: null,
+    psh: false,
+    ece: false,
+    cwr: false,
+    urgent: null,
+    window: 0,
+    mss: null,
+    windowScale: null,
+    sackPermitted: false,
+    sack: [],
+    timestamp: null,
+    payload: NO_DATA,
+    ...fields,
+  };
+}
+
 /** Field offsets of the TCP header (RFC 9293 §3.1). */
 const Field = {
   SRC_PORT: 0,

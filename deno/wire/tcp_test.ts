@@ -2,7 +2,16 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { WireError } from "./error.ts";
 import { assertWhole } from "./_testdata.ts";
-import { bufferLen, emit, parse, parseOptions, TcpFlag, TcpPacket, type TcpRepr } from "./tcp.ts";
+import {
+  bufferLen,
+  emit,
+  parse,
+  parseOptions,
+  TcpFlag,
+  TcpPacket,
+  type TcpRepr,
+  tcpRepr,
+} from "./tcp.ts";
 
 const hex = (s: string) =>
   new Uint8Array(s.replace(/\s+/g, "").match(/../g)!.map((b) => parseInt(b, 16)));
@@ -17,25 +26,7 @@ const LINUX_RST = hex("0009c60a 00000000 d9198eb0 50140000 83f00000");
 
 /** A data segment with every field plain; override what a test needs. */
 function segment(overrides: Partial<TcpRepr> = {}): TcpRepr {
-  return {
-    srcPort: 40000,
-    dstPort: 80,
-    seq: 1000,
-    ack: 2000,
-    control: null,
-    psh: false,
-    ece: false,
-    cwr: false,
-    urgent: null,
-    window: 502,
-    mss: null,
-    windowScale: null,
-    sackPermitted: false,
-    sack: [],
-    timestamp: null,
-    payload: new Uint8Array(),
-    ...overrides,
-  };
+  return tcpRepr({ srcPort: 40000, dstPort: 80, seq: 1000, ack: 2000, window: 502, ...overrides });
 }
 
 function rejects(bytes: Uint8Array, reason: RegExp, pseudo?: typeof LOOPBACK) {
