@@ -25,7 +25,7 @@
  * @module
  */
 import { checkPort, formatAddr, fromDenoAddr, inetAddr, isIPv4, isIPv6, unixAddr } from "./addr.ts";
-import { SocketClosed, toNetError } from "./errors.ts";
+import { SocketClosed, toNetError, untilClosed } from "./errors.ts";
 import { type ReceiveOptions, ReceiveQueue } from "./_receive.ts";
 
 export type { ReceiveOptions } from "./_receive.ts";
@@ -176,15 +176,8 @@ export class KernelDatagramSocket implements DatagramSocket {
   }
 
   /** Yields datagrams until the socket is closed. */
-  async *[Symbol.asyncIterator](): AsyncIterator<Datagram> {
-    while (!this.#closed) {
-      try {
-        yield await this.receive();
-      } catch (error) {
-        if (this.#closed && error instanceof SocketClosed) return;
-        throw error;
-      }
-    }
+  [Symbol.asyncIterator](): AsyncIterator<Datagram> {
+    return untilClosed(() => this.#closed, () => this.receive());
   }
 
   /**

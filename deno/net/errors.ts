@@ -149,3 +149,22 @@ export function toNetError(error: unknown, init: Omit<NetErrorInit, "cause">): u
   if (/unreachable/i.test(message)) return new NetworkUnreachable("unreachable", full);
   return new NetError(message, full);
 }
+
+/**
+ * Yields `next()` until `closed()`: the async iteration of listeners and
+ * datagram sockets. A wait cut short by `close()` ends the loop quietly;
+ * every other error is thrown to the loop's owner.
+ */
+export async function* untilClosed<T>(
+  closed: () => boolean,
+  next: () => Promise<T>,
+): AsyncGenerator<T, void, undefined> {
+  while (!closed()) {
+    try {
+      yield await next();
+    } catch (error) {
+      if (closed() && error instanceof SocketClosed) return;
+      throw error;
+    }
+  }
+}

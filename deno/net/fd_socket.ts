@@ -37,6 +37,7 @@ import {
   NetworkUnreachable,
   PermissionDenied,
   SocketClosed,
+  untilClosed,
 } from "./errors.ts";
 import type { Addr, Datagram, DatagramSocket, Family } from "./types.ts";
 
@@ -180,15 +181,8 @@ export class FdSocket implements DatagramSocket {
   }
 
   /** Yields datagrams until the socket is closed. */
-  async *[Symbol.asyncIterator](): AsyncIterator<Datagram> {
-    while (!this.#closed) {
-      try {
-        yield await this.receive();
-      } catch (error) {
-        if (this.#closed && error instanceof SocketClosed) return;
-        throw error;
-      }
-    }
+  [Symbol.asyncIterator](): AsyncIterator<Datagram> {
+    return untilClosed(() => this.#closed, () => this.receive());
   }
 
   /** Closes the socket; a receive in flight rejects with SocketClosed. Idempotent. */

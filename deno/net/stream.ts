@@ -31,7 +31,7 @@
  * @module
  */
 import { checkPort, formatAddr, fromDenoAddr, inetAddr, unixAddr } from "./addr.ts";
-import { NetError, SocketClosed, TimedOut, toNetError } from "./errors.ts";
+import { NetError, SocketClosed, TimedOut, toNetError, untilClosed } from "./errors.ts";
 import type { Addr, Conn, Listener } from "./types.ts";
 
 /** Where to listen: an IP address and port, or a unix socket path. */
@@ -207,15 +207,8 @@ export class KernelListener implements Listener {
   }
 
   /** Yields connections until the listener is closed. */
-  async *[Symbol.asyncIterator](): AsyncIterator<KernelConn> {
-    while (!this.#closed) {
-      try {
-        yield await this.accept();
-      } catch (error) {
-        if (this.#closed && error instanceof SocketClosed) return;
-        throw error;
-      }
-    }
+  [Symbol.asyncIterator](): AsyncIterator<KernelConn> {
+    return untilClosed(() => this.#closed, () => this.accept());
   }
 
   /** Stops listening (and removes a unix socket file). Idempotent. */
