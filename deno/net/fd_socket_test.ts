@@ -85,13 +85,22 @@ for (const [family, host] of [["inet", "127.0.0.1"], ["inet6", "::1"]] as const)
 Deno.test(requires(missingRoot(), {
   name: "a raw socket without root fails with PermissionDenied (checked as user nobody)",
   async fn() {
+    const denoDir = await Deno.makeTempDir({ prefix: "socklab-nobody-" });
+    await Deno.chmod(denoDir, 0o777);
+    // The checkout may sit where nobody cannot read it (a 0700 temp folder):
+    // give nobody a readable copy of this layer's modules.
+    const copy = `${denoDir}/net`;
+    await Deno.mkdir(copy, { mode: 0o755 });
+    for await (const entry of Deno.readDir(new URL(".", import.meta.url))) {
+      if (!entry.isFile || !entry.name.endsWith(".ts") || entry.name.endsWith("_test.ts")) continue;
+      await Deno.copyFile(new URL(entry.name, import.meta.url), `${copy}/${entry.name}`);
+      await Deno.chmod(`${copy}/${entry.name}`, 0o644);
+    }
     const script = `
-      import { openRaw } from ${JSON.stringify(new URL("./fd_socket.ts", import.meta.url).href)};
+      import { openRaw } from ${JSON.stringify(`file://${copy}/fd_socket.ts`)};
       try { openRaw({ family: "inet", protocol: 1 }); console.log("opened"); }
       catch (e) { console.log(e.name + ": " + e.message); }
     `;
-    const denoDir = await Deno.makeTempDir({ prefix: "socklab-nobody-" });
-    await Deno.chmod(denoDir, 0o777);
     const out = await new Deno.Command("setpriv", {
       args: [
         "--reuid=65534",
