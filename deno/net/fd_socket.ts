@@ -32,6 +32,7 @@ import { formatAddr, inetAddr, unixAddr } from "./addr.ts";
 import {
   AddrInUse,
   ConnectionRefused,
+  ConnectionReset,
   NetError,
   type NetErrorInit,
   NetworkUnreachable,
@@ -61,6 +62,10 @@ export function errnoError(error: unknown, init: Omit<NetErrorInit, "cause">): u
     case 111: // ECONNREFUSED
     case 2: // ENOENT: no socket file at the path
       return new ConnectionRefused(error.errno === 2 ? "no socket at this path" : "refused", full);
+    case 104: // ECONNRESET
+      return new ConnectionReset("connection reset by peer", full);
+    case 32: // EPIPE
+      return new ConnectionReset("broken pipe (the peer is gone)", full);
     case 101: // ENETUNREACH
     case 113: // EHOSTUNREACH
       return new NetworkUnreachable("unreachable", full);

@@ -33,6 +33,7 @@
 import { checkPort, formatAddr, fromDenoAddr, inetAddr, unixAddr } from "./addr.ts";
 import { NetError, SocketClosed, TimedOut, toNetError, untilClosed } from "./errors.ts";
 import type { Addr, Conn, Listener } from "./types.ts";
+import { readableOf, writableOf } from "./_streams.ts";
 
 /** Where to listen: an IP address and port, or a unix socket path. */
 export type ListenOptions = InetListenOptions | UnixListenOptions;
@@ -237,8 +238,6 @@ export class KernelListener implements Listener {
   }
 }
 
-const CHUNK = 64 * 1024;
-
 /** A connection over a kernel socket: TCP (IPv4, IPv6) or a unix stream. */
 export class KernelConn implements Conn {
   /** This end's address. */
@@ -317,33 +316,12 @@ export class KernelConn implements Conn {
    * the socket either: call `close()`.
    */
   get readable(): ReadableStream<Uint8Array> {
-    // A byte stream: a BYOB reader reads straight into its own buffer; a
-    // default reader gets chunks of up to 64 KiB allocated here.
-    return this.#readable ??= new ReadableStream({
-      type: "bytes",
-      autoAllocateChunkSize: CHUNK,
-      pull: async (controller) => {
-        const request = controller.byobRequest!;
-        const view = request.view!;
-        const n = await this.read(
-          new Uint8Array(view.buffer, view.byteOffset, view.byteLength),
-        );
-        if (n === null) {
-          controller.close();
-          request.respond(0);
-        } else {
-          request.respond(n);
-        }
-      },
-    });
+    return this.#readable ??= readableOf(this);
   }
 
   /** Bytes to the peer; closing the stream half-closes the connection. */
   get writable(): WritableStream<Uint8Array> {
-    return this.#writable ??= new WritableStream<Uint8Array>({
-      write: (chunk) => this.writeAll(chunk),
-      close: () => this.closeWrite(),
-    });
+    return this.#writable ??= writableOf(this);
   }
 
   /**
