@@ -2,9 +2,14 @@
 // x86-64 and arm64 layouts). Private: the rest of deno/net uses this file
 // through small typed functions, never a raw pointer.
 //
-// Every function here is synchronous except `pollIn`, which blocks in poll(2)
-// on one of Deno's worker threads (a `nonblocking` FFI symbol), so waiting
-// for a datagram costs no busy loop and no event-loop stall.
+// Every function here is synchronous except `pollIn` and `epollWaitBlocking`,
+// which block in poll(2) or epoll_wait(2) on one of Deno's worker threads (a
+// `nonblocking` FFI symbol), so waiting costs no busy loop and no event-loop
+// stall.
+//
+// The stream calls on the hot path (recv, send, accept4, epoll_wait) return
+// 32-bit results and take no BigInt: a 64-bit FFI result is a BigInt, which
+// costs more than the call itself.
 import type { Addr } from "./types.ts";
 
 export const AF_UNIX = 1;
@@ -27,6 +32,25 @@ export const MSG_DONTWAIT = 0x40;
 
 export const EAGAIN = 11;
 export const EINTR = 4;
+export const EPIPE = 32;
+export const ECONNRESET = 104;
+export const MSG_NOSIGNAL = 0x4000;
+export const SHUT_WR = 1;
+export const TCP_NODELAY = 1;
+
+export const EPOLL_CTL_ADD = 1;
+export const EPOLL_CTL_DEL = 2;
+export const EPOLL_CTL_MOD = 3;
+export const EPOLLIN = 0x1;
+export const EPOLLOUT = 0x4;
+export const EPOLLERR = 0x8;
+export const EPOLLHUP = 0x10;
+export const EPOLLRDHUP = 0x2000;
+export const EPOLLET = 0x80000000;
+/** sizeof(struct epoll_event): packed on x86-64, padded to 16 elsewhere. */
+export const EPOLL_EVENT_SIZE = Deno.build.arch === "x86_64" ? 12 : 16;
+/** Where `data` sits in a struct epoll_event. */
+export const EPOLL_DATA_OFFSET = Deno.build.arch === "x86_64" ? 4 : 8;
 
 const POLLIN = 0x1;
 
@@ -48,7 +72,28 @@ const SYMBOLS = {
   close: { parameters: ["i32"], result: "i32" },
   pipe2: { parameters: ["buffer", "i32"], result: "i32" },
   write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+  read: { parameters: ["i32", "buffer", "u32"], result: "i32" },
   poll: { parameters: ["buffer", "u64", "i32"], result: "i32", nonblocking: true },
+  listen: { parameters: ["i32", "i32"], result: "i32" },
+  accept4: { parameters: ["i32", "buffer", "buffer", "i32"], result: "i32" },
+  recv: { parameters: ["i32", "buffer", "u32", "i32"], result: "i32" },
+  send: { parameters: ["i32", "buffer", "u32", "i32"], result: "i32" },
+  shutdown: { parameters: ["i32", "i32"], result: "i32" },
+  epoll_create1: { parameters: ["i32"], result: "i32" },
+  epoll_ctl: { parameters: ["i32", "i32", "i32", "buffer"], result: "i32" },
+  epoll_wait: { parameters: ["i32", "buffer", "i32", "i32"], result: "i32" },
+  epoll_wait_blocking: {
+    name: "epoll_wait",
+    parameters: ["i32", "buffer", "i32", "i32"],
+    result: "i32",
+    nonblocking: true,
+  },
+  syscall: {
+    parameters: ["i64", "i64", "i64", "i64", "i64", "i64", "i64"],
+    result: "i64",
+  },
+  mmap: { parameters: ["pointer", "usize", "i32", "i32", "i32", "i64"], result: "pointer" },
+  munmap: { parameters: ["pointer", "usize"], result: "i32" },
   __errno_location: { parameters: [], result: "pointer" },
   strerror: { parameters: ["i32"], result: "pointer" },
 } as const;
@@ -335,6 +380,12 @@ export function wakePipe(): [number, number] {
   return [fds[0], fds[1]];
 }
 
+/** Reads and drops whatever a wake pipe holds. */
+export function drainPipe(fd: number): void {
+  const scratch = new Uint8Array(64);
+  while (libc().read(fd, scratch, scratch.length) === scratch.length);
+}
+
 /** Writes one byte to a pipe (to wake a poller). */
 export function wake(fd: number): void {
   libc().write(fd, new Uint8Array([1]), 1n);
@@ -358,4 +409,131 @@ export async function pollIn(fd: number, wakeFd: number): Promise<"readable" | "
     if (view.getInt16(14, true) !== 0) return "woken";
     if (view.getInt16(6, true) !== 0) return "readable";
   }
+}
+
+/** listen(2). */
+export function listen(fd: number, backlog: number): void {
+  check("listen", libc().listen(fd, backlog));
+}
+
+/**
+ * accept4(2) without blocking, the new socket non-blocking and
+ * close-on-exec; `sa` receives the peer's address and `len` its length
+ * (set `len[0]` to `sa.length` before). Returns the fd, or -errno (-EAGAIN
+ * when none is waiting).
+ */
+export function accept(fd: number, sa: Uint8Array, len: Uint32Array): number {
+  len[0] = sa.length;
+  const r = libc().accept4(
+    fd,
+    sa as Uint8Array<ArrayBuffer>,
+    new Uint8Array(len.buffer as ArrayBuffer),
+    SOCK_NONBLOCK | SOCK_CLOEXEC,
+  );
+  return r < 0 ? -errno() : r;
+}
+
+/** recv(2) without blocking: the bytes read (0 at the peer's FIN), or -errno. */
+export function recv(fd: number, buf: Uint8Array): number {
+  const r = libc().recv(fd, buf as Uint8Array<ArrayBuffer>, buf.length, MSG_DONTWAIT);
+  return r < 0 ? -errno() : r;
+}
+
+/** send(2) without blocking or SIGPIPE: the bytes taken, or -errno. */
+export function send(fd: number, buf: Uint8Array): number {
+  const r = libc().send(
+    fd,
+    buf as Uint8Array<ArrayBuffer>,
+    buf.length,
+    MSG_DONTWAIT | MSG_NOSIGNAL,
+  );
+  return r < 0 ? -errno() : r;
+}
+
+/** shutdown(2); `how` is SHUT_WR or SHUT_RDWR. */
+export function shutdown(fd: number, how: number): void {
+  check("shutdown", libc().shutdown(fd, how));
+}
+
+/** Text for an errno, as strerror(3) gives it. */
+export function errnoMessage(errno: number): string {
+  return errnoText(errno);
+}
+
+/** epoll_create1(2), close-on-exec. */
+export function epollCreate(): number {
+  return check("epoll_create1", libc().epoll_create1(SOCK_CLOEXEC));
+}
+
+const epollEvent = new Uint8Array(16);
+const epollEventView = new DataView(epollEvent.buffer);
+
+/** epoll_ctl(2): adds, changes or removes `fd`; its `data` is the fd itself. */
+export function epollCtl(ep: number, op: number, fd: number, events: number): void {
+  epollEventView.setUint32(0, events >>> 0, true);
+  epollEventView.setUint32(EPOLL_DATA_OFFSET, fd, true);
+  epollEventView.setUint32(EPOLL_DATA_OFFSET + 4, 0, true);
+  check("epoll_ctl", libc().epoll_ctl(ep, op, fd, epollEvent));
+}
+
+/** epoll_wait(2) that does not wait: the events ready now (0 when none, or on EINTR). */
+export function epollPoll(ep: number, events: Uint8Array): number {
+  const r = libc().epoll_wait(
+    ep,
+    events as Uint8Array<ArrayBuffer>,
+    events.length / EPOLL_EVENT_SIZE,
+    0,
+  );
+  return r < 0 ? 0 : r;
+}
+
+/**
+ * epoll_wait(2) on a worker thread, without a timeout: resolves to the
+ * number of events written into `events` (0 on EINTR). `events` must be
+ * left alone until it resolves.
+ */
+export async function epollWaitBlocking(ep: number, events: Uint8Array): Promise<number> {
+  const r = await libc().epoll_wait_blocking(
+    ep,
+    events as Uint8Array<ArrayBuffer>,
+    events.length / EPOLL_EVENT_SIZE,
+    -1,
+  );
+  return r < 0 ? 0 : r;
+}
+
+/**
+ * syscall(2) with up to six integer arguments (for calls libc does not
+ * wrap, such as io_uring's): the result, or -errno.
+ */
+export function rawSyscall(nr: number, ...args: number[]): number {
+  const a = [0, 1, 2, 3, 4, 5].map((i) => BigInt(args[i] ?? 0));
+  const r = Number(libc().syscall(BigInt(nr), a[0], a[1], a[2], a[3], a[4], a[5]));
+  return r < 0 ? -errno() : r;
+}
+
+/** A pointer's address as a number (addresses fit in 53 bits). */
+export function addressOf(pointer: Deno.PointerValue): number {
+  return Number(Deno.UnsafePointer.value(pointer));
+}
+
+/**
+ * mmap(2) of `length` bytes, read-write: of `fd` at `offset` (MAP_SHARED),
+ * or anonymous memory when `fd` is -1. Returns the mapping, or throws.
+ */
+export function mmap(length: number, fd = -1, offset = 0): Deno.PointerObject {
+  const PROT_RW = 0x3, MAP_SHARED = 0x1, MAP_PRIVATE = 0x2, MAP_ANONYMOUS = 0x20;
+  const MAP_POPULATE = 0x8000;
+  const flags = fd < 0 ? MAP_PRIVATE | MAP_ANONYMOUS : MAP_SHARED | MAP_POPULATE;
+  const p = libc().mmap(null, BigInt(length), PROT_RW, flags, fd, BigInt(offset));
+  const MAP_FAILED = 0xffffffffffffffffn;
+  if (p === null || BigInt(Deno.UnsafePointer.value(p)) === MAP_FAILED) {
+    throw new Errno("mmap", errno());
+  }
+  return p;
+}
+
+/** munmap(2). */
+export function munmap(pointer: Deno.PointerObject, length: number): void {
+  libc().munmap(pointer, BigInt(length));
 }

@@ -8,7 +8,10 @@
  * sockets here and socklab's user-space TCP both implement; address
  * parsing; typed errors naming the operation and both endpoints; the
  * kernel's stream sockets (`stream.ts`: TCP v4/v6, unix) and datagram
- * sockets (`datagram.ts`: UDP v4/v6, unix); raw IP and unix datagram
+ * sockets (`datagram.ts`: UDP v4/v6, unix); a TCP listener served by one
+ * epoll loop through libc, its recv and send calls batched through io_uring
+ * where the kernel allows (`epoll.ts`, Linux, `--allow-ffi`: what socklab's
+ * HTTP server runs on by default); raw IP and unix datagram
  * sockets through libc (`fd_socket.ts`, Linux, `--allow-ffi`); ICMP echo
  * (`ping.ts`); socket options Deno lacks (`sockopt.ts`); and the kernel's
  * view of its sockets from /proc/net (`procnet.ts`).
@@ -37,6 +40,7 @@ export * from "./types.ts";
 export * from "./addr.ts";
 export * from "./errors.ts";
 export * from "./stream.ts";
+export * from "./epoll.ts";
 export * from "./datagram.ts";
 export * from "./procnet.ts";
 export * from "./fd_socket.ts";

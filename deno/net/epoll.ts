@@ -1,0 +1,707 @@
+/**
+ * Kernel TCP driven by one epoll set (Linux, libc through FFI,
+ * `--allow-ffi`): a {@link Listener} whose connections read and write with
+ * plain non-blocking `recv(2)` and `send(2)` calls, made when an
+ * edge-triggered epoll set says the socket is ready.
+ *
+ * Why it exists: on a runtime like Deno every `conn.read()` and
+ * `conn.write()` of a `Deno.Conn` is an async op of its own. A busy server
+ * answering small requests spends more time in those ops than in HTTP.
+ * Here one loop waits for readiness for every connection at once
+ * (`epoll_wait(2)` on a worker thread when nothing is ready; a
+ * non-waiting call while the server is busy), and a read or write is one
+ * syscall made from JavaScript, without an op or a thread hop.
+ *
+ * How it reads, for learners: this is the readiness model of nginx, libuv
+ * and tokio. A socket is registered once with
+ * `EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET`; an event sets a "may read"
+ * or "may write" flag; a `recv` that returns less than asked, or EAGAIN,
+ * clears the flag until the next edge (on Linux a new arrival is a new
+ * edge). A read with the flag clear waits for the loop to call it back.
+ *
+ * Where the kernel allows io_uring (Linux 5.19+), the recv and send calls
+ * of one turn of the loop are made together, with one `io_uring_enter(2)`
+ * (`_uring.ts`): on a machine where a syscall costs a microsecond, that is
+ * a large part of what a small request costs.
+ *
+ * @example Serve one line to each client
+ * ```ts ignore
+ * import { listenEpoll } from "./epoll.ts";
+ * await using server = listenEpoll({ hostname: "127.0.0.1", port: 0 });
+ * for await (const conn of server) {
+ *   await conn.writeAll(new TextEncoder().encode("hello\n"));
+ *   conn.close();
+ * }
+ * ```
+ *
+ * @module
+ */
+import { setImmediate } from "node:timers";
+import * as libc from "./_libc.ts";
+import { readableOf, writableOf } from "./_streams.ts";
+import { formatAddr, inetAddr } from "./addr.ts";
+import { SocketClosed, untilClosed } from "./errors.ts";
+import { errnoError } from "./fd_socket.ts";
+import { Ring, type RingOp } from "./_uring.ts";
+import type { Addr, Conn, InetAddr, Listener } from "./types.ts";
+
+/** Options of {@link listenEpoll}. */
+export interface EpollListenOptions {
+  /** A numeric IPv4 or IPv6 address to bind; default "0.0.0.0". */
+  hostname?: string;
+  /** 0 to 65535; 0 picks a free port. */
+  port: number;
+  /** listen(2)'s backlog; default 4096. */
+  backlog?: number;
+  /**
+   * Make each turn's recv and send calls together through io_uring.
+   * Default true; without a usable io_uring (an old kernel, a seccomp
+   * filter) each call is its own syscall, as with false.
+   */
+  uring?: boolean;
+}
+
+/** Events read per epoll_wait. */
+const MAX_EVENTS = 512;
+/** Connections accepted but not yet taken by accept(); more wait in the kernel's backlog. */
+const ACCEPT_QUEUE = 128;
+const CONN_EVENTS = libc.EPOLLIN | libc.EPOLLOUT | libc.EPOLLRDHUP | libc.EPOLLET;
+const READ_EVENTS = libc.EPOLLIN | libc.EPOLLRDHUP | libc.EPOLLHUP | libc.EPOLLERR;
+const HANGUP_EVENTS = libc.EPOLLRDHUP | libc.EPOLLHUP | libc.EPOLLERR;
+const WRITE_EVENTS = libc.EPOLLOUT | libc.EPOLLHUP | libc.EPOLLERR;
+
+/**
+ * Whether {@link listenEpoll} can run here: Linux, with FFI permission
+ * already granted (this asks no prompt).
+ */
+export function epollAvailable(): boolean {
+  if (Deno.build.os !== "linux") return false;
+  try {
+    return Deno.permissions.querySync({ name: "ffi" }).state === "granted";
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Binds and listens on a TCP port, served by an epoll loop of its own.
+ *
+ * @throws {AddrInUse} The port is taken.
+ * @throws {PermissionDenied} No permission for the port.
+ * @throws {TypeError | RangeError} A malformed or non-numeric hostname, or a bad port.
+ */
+export function listenEpoll(options: EpollListenOptions): EpollListener {
+  if (options === null || typeof options !== "object") {
+    throw new TypeError("listenEpoll() expects options such as { hostname, port }");
+  }
+  const wanted = inetAddr(options.hostname ?? "0.0.0.0", options.port);
+  const backlog = options.backlog ?? 4096;
+  if (!Number.isInteger(backlog) || backlog < 1 || backlog > 65535) {
+    throw new RangeError(`Invalid backlog: ${backlog} is not a whole number from 1 to 65535`);
+  }
+  libc.acquireLibc();
+  let fd = -1;
+  try {
+    fd = libc.socket(
+      wanted.family === "inet6" ? libc.AF_INET6 : libc.AF_INET,
+      libc.SOCK_STREAM | libc.SOCK_NONBLOCK,
+      0,
+    );
+    const SO_REUSEADDR = 2;
+    libc.setIntOption(fd, libc.SOL_SOCKET, SO_REUSEADDR, 1);
+    libc.bind(fd, wanted);
+    libc.listen(fd, backlog);
+    const ring = options.uring === false ? null : Ring.open();
+    return new EpollListener(fd, libc.getSockName(fd) as InetAddr, ring);
+  } catch (error) {
+    if (fd >= 0) libc.close(fd);
+    libc.releaseLibc();
+    throw errnoError(error, { op: "listen", local: wanted });
+  }
+}
+
+interface Waiter<T> {
+  resolve(value: T): void;
+  reject(error: unknown): void;
+}
+
+interface PendingRead extends Waiter<number | null> {
+  p: Uint8Array;
+  /** A recv for it is queued on the ring or in the kernel. */
+  started: boolean;
+}
+
+interface PendingWrite extends Waiter<number> {
+  p: Uint8Array;
+}
+
+/** What a connection needs of its listener's loop. */
+interface Loop {
+  /** The ring the loop submits, or null for plain syscalls. */
+  readonly ring: Ring | null;
+  /** Makes sure operations just queued on the ring are submitted soon. */
+  kick(): void;
+  /** The connection on `fd` has closed. */
+  released(fd: number): void;
+}
+
+/** Resolves after the microtasks queued now (and the I/O already due) have run. */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/**
+ * A listening TCP socket and the epoll loop serving it and every
+ * connection it accepted. The loop runs until the listener and all its
+ * connections are closed; {@link EpollListener.stopped} resolves then.
+ */
+export class EpollListener implements Listener {
+  /** The bound address (with the real port when port 0 was asked for). */
+  readonly addr: InetAddr;
+  /** Resolves once the loop has stopped and every descriptor is closed. */
+  readonly stopped: Promise<void>;
+  readonly #fd: number;
+  readonly #ep: number;
+  readonly #wake: [number, number];
+  readonly #ring: Ring | null;
+  readonly #events = new Uint8Array(libc.EPOLL_EVENT_SIZE * MAX_EVENTS);
+  /** Open connections by file descriptor. */
+  readonly #conns: (EpollConn | undefined)[] = [];
+  #open = 0;
+  readonly #queue: EpollConn[] = [];
+  readonly #waiters: Waiter<EpollConn>[] = [];
+  #acceptError: unknown = null;
+  /** Whether the listening socket is in the epoll set (it leaves while the queue is full). */
+  #watching = false;
+  #closed = false;
+  /** The loop waits in epoll_wait on a worker thread. */
+  #waiting = false;
+  #kicked = false;
+  readonly #loop: Loop;
+  readonly #sa = new Uint8Array(128);
+  readonly #saLen = new Uint32Array(1);
+
+  /**
+   * Takes over a listening, non-blocking socket and, when given, a ring
+   * (use {@link listenEpoll}).
+   */
+  constructor(fd: number, addr: InetAddr, ring: Ring | null = null) {
+    this.#fd = fd;
+    this.addr = addr;
+    this.#ring = ring;
+    this.#ep = libc.epollCreate();
+    this.#wake = libc.wakePipe();
+    libc.epollCtl(this.#ep, libc.EPOLL_CTL_ADD, this.#wake[0], libc.EPOLLIN);
+    libc.epollCtl(this.#ep, libc.EPOLL_CTL_ADD, fd, libc.EPOLLIN);
+    // Completions that arrive while the loop waits (a send that had to wait for room) wake it.
+    if (ring) libc.epollCtl(this.#ep, libc.EPOLL_CTL_ADD, ring.fd, libc.EPOLLIN);
+    this.#watching = true;
+    this.#loop = {
+      ring,
+      kick: () => {
+        if (!this.#waiting || this.#kicked) return;
+        this.#kicked = true;
+        setImmediate(() => {
+          this.#kicked = false;
+          this.#flush();
+        });
+      },
+      released: (fd) => {
+        this.#conns[fd] = undefined;
+        if (--this.#open === 0 && this.#closed) libc.wake(this.#wake[1]);
+      },
+    };
+    this.stopped = this.#run();
+  }
+
+  /** Whether recv and send calls go through io_uring, a turn at a time. */
+  get usesRing(): boolean {
+    return this.#ring !== null;
+  }
+
+  /** Whether `close()` has been called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Waits for the next connection.
+   *
+   * @throws {SocketClosed} If the listener is or gets closed.
+   * @throws {NetError} If accept(2) failed (too many open files, say).
+   */
+  accept(): Promise<EpollConn> {
+    if (this.#closed) return Promise.reject(this.#closedError());
+    const conn = this.#queue.shift();
+    if (!this.#watching) this.#watch(true);
+    if (conn !== undefined) return Promise.resolve(conn);
+    if (this.#acceptError !== null) {
+      const error = this.#acceptError;
+      this.#acceptError = null;
+      return Promise.reject(error);
+    }
+    return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
+  }
+
+  /** Yields connections until the listener is closed. */
+  [Symbol.asyncIterator](): AsyncIterator<EpollConn> {
+    return untilClosed(() => this.#closed, () => this.accept());
+  }
+
+  /**
+   * Stops listening. Connections already accepted stay open; the loop
+   * stops once they are closed too. Idempotent.
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    libc.close(this.#fd);
+    for (const conn of this.#queue.splice(0)) conn.close();
+    for (const w of this.#waiters.splice(0)) w.reject(this.#closedError());
+    libc.wake(this.#wake[1]);
+  }
+
+  /** Closes the listener and waits for the loop to stop (for `await using`). */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+    await this.stopped;
+  }
+
+  /** `epoll listener on ADDR`, for logs. */
+  toString(): string {
+    return `epoll listener on ${formatAddr(this.addr)}`;
+  }
+
+  #closedError(): SocketClosed {
+    return new SocketClosed("listener is closed", { op: "accept", local: this.addr });
+  }
+
+  #watch(on: boolean): void {
+    if (this.#closed || on === this.#watching) return;
+    libc.epollCtl(this.#ep, libc.EPOLL_CTL_MOD, this.#fd, on ? libc.EPOLLIN : 0);
+    this.#watching = on;
+  }
+
+  /** Submits what is queued on the ring and calls back what completed; returns how many did. */
+  #flush(): number {
+    const ring = this.#ring;
+    if (ring === null) return 0;
+    ring.submit();
+    return ring.reap();
+  }
+
+  /** Done when the listener and its connections are closed and the kernel holds no operation. */
+  #finished(): boolean {
+    return this.#closed && this.#open === 0 && (this.#ring?.inFlight ?? 0) === 0;
+  }
+
+  /** The loop: wait for readiness, call the ready sockets back, let them run, again. */
+  async #run(): Promise<void> {
+    const ep = this.#ep;
+    const events = this.#events;
+    const view = new DataView(events.buffer);
+    try {
+      while (!this.#finished()) {
+        // Busy: take what is ready without a thread hop. Idle: wait on a worker thread,
+        // once the writes of the last turn are out.
+        let n = libc.epollPoll(ep, events);
+        if (n === 0 && this.#flush() === 0) {
+          if (this.#finished()) break;
+          this.#waiting = true;
+          n = await libc.epollWaitBlocking(ep, events);
+          this.#waiting = false;
+        }
+        for (let i = 0, at = 0; i < n; i++, at += libc.EPOLL_EVENT_SIZE) {
+          const flags = view.getUint32(at, true);
+          const fd = view.getUint32(at + libc.EPOLL_DATA_OFFSET, true);
+          if (fd === this.#fd) this.#acceptReady();
+          else if (fd === this.#wake[0]) libc.drainPipe(fd);
+          else this.#conns[fd]?.ready(flags);
+        }
+        // The reads the events started (and the writes of the last turn), in one call.
+        this.#flush();
+        // Let the readers just called back run, and write, before polling again.
+        await nextTurn();
+      }
+    } finally {
+      this.#ring?.close();
+      libc.close(ep);
+      libc.close(this.#wake[0]);
+      libc.close(this.#wake[1]);
+      libc.releaseLibc();
+    }
+  }
+
+  #acceptReady(): void {
+    if (this.#closed) return;
+    const sa = this.#sa, len = this.#saLen;
+    while (this.#queue.length < ACCEPT_QUEUE) {
+      const fd = libc.accept(this.#fd, sa, len);
+      if (fd < 0) {
+        const errno = -fd;
+        if (errno === libc.EAGAIN) return;
+        const ECONNABORTED = 103;
+        if (errno === libc.EINTR || errno === ECONNABORTED) continue;
+        // EMFILE and the like would repeat at once: stop watching until the next accept().
+        const error = errnoError(new libc.Errno("accept4", errno), {
+          op: "accept",
+          local: this.addr,
+        });
+        this.#watch(false);
+        const w = this.#waiters.shift();
+        if (w) w.reject(error);
+        else this.#acceptError = error;
+        return;
+      }
+      const conn = this.#adopt(fd, libc.decodeSockaddr(sa, len[0]));
+      const w = this.#waiters.shift();
+      if (w) w.resolve(conn);
+      else this.#queue.push(conn);
+    }
+    this.#watch(false);
+  }
+
+  #adopt(fd: number, remote: Addr): EpollConn {
+    try {
+      libc.setIntOption(fd, libc.IPPROTO_TCP, libc.TCP_NODELAY, 1);
+    } catch {
+      // Best effort: the connection works without it.
+    }
+    const conn = new EpollConn(fd, this.addr, remote, this.#loop);
+    this.#conns[fd] = conn;
+    this.#open++;
+    libc.epollCtl(this.#ep, libc.EPOLL_CTL_ADD, fd, CONN_EVENTS);
+    return conn;
+  }
+}
+
+/**
+ * One accepted TCP connection of an {@link EpollListener}. Reads and
+ * writes are non-blocking syscalls made when the socket is ready (through
+ * the listener's ring, a turn at a time, where there is one), and wait
+ * for the listener's loop otherwise.
+ */
+export class EpollConn implements Conn {
+  /** The peer's address. */
+  readonly remoteAddr: Addr;
+  /**
+   * Reads take turns with the other connections by themselves: a read that
+   * waits is called back once per turn of the loop, after a short read.
+   */
+  readonly fair = true;
+  readonly #fd: number;
+  readonly #listenAddr: InetAddr;
+  #localAddr?: Addr;
+  readonly #loop: Loop;
+  readonly #ring: Ring | null;
+  #closed = false;
+  /** No read since the last edge has found the socket empty. */
+  #mayRead = true;
+  /** No write since the last edge has found the socket full. */
+  #mayWrite = true;
+  /** Read edges seen: a recv that started before the latest cannot say the socket is empty. */
+  #edges = 0;
+  /**
+   * The peer's FIN (or an error) has been seen: its edge came once, so
+   * reads go on without waiting for another until one returns 0.
+   */
+  #hangup = false;
+  #reader: PendingRead | null = null;
+  /** Writes in order; with a ring, the first is in the kernel. */
+  readonly #writers: PendingWrite[] = [];
+  /** Who waits for the queued writes to go out (closeWrite). */
+  readonly #onDrained: (() => void)[] = [];
+  #readable?: ReadableStream<Uint8Array>;
+  #writable?: WritableStream<Uint8Array>;
+  /** The ring operations, one of each in flight at most, reused. */
+  readonly #recvOp: RingOp;
+  readonly #sendOp: RingOp;
+  /** {@link #edges} when the recv in flight started. */
+  #recvEdges = 0;
+
+  /** Wraps an accepted socket (the listener does this). */
+  constructor(fd: number, listenAddr: InetAddr, remote: Addr, loop: Loop) {
+    this.#fd = fd;
+    this.#listenAddr = listenAddr;
+    this.remoteAddr = remote;
+    this.#loop = loop;
+    this.#ring = loop.ring;
+    const none = new Uint8Array(0);
+    this.#recvOp = { kind: "recv", fd, buf: none, done: (r) => this.#recvDone(r) };
+    this.#sendOp = { kind: "send", fd, buf: none, done: (r) => this.#sendDone(r) };
+  }
+
+  /** This end's address (asked of the kernel once, when first read). */
+  get localAddr(): Addr {
+    if (this.#localAddr === undefined) {
+      const wildcard = this.#listenAddr.hostname === "0.0.0.0" ||
+        this.#listenAddr.hostname === "::";
+      try {
+        this.#localAddr = wildcard ? libc.getSockName(this.#fd) : this.#listenAddr;
+      } catch {
+        this.#localAddr = this.#listenAddr;
+      }
+    }
+    return this.#localAddr;
+  }
+
+  /** Whether `close()` has been called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Reads into `p`: the number of bytes read, or null at the peer's FIN.
+   *
+   * @throws {ConnectionReset} If the peer reset the connection.
+   * @throws {SocketClosed} If this end closed it, or another read is waiting.
+   */
+  read(p: Uint8Array): Promise<number | null> {
+    if (this.#closed) return Promise.reject(this.#closedError("read"));
+    if (this.#reader !== null) {
+      return Promise.reject(
+        new SocketClosed("another read is already waiting on this connection", this.#where("read")),
+      );
+    }
+    if (p.length === 0) return Promise.resolve(0);
+    if (this.#mayRead && this.#ring === null) {
+      const n = this.#recvNow(p);
+      if (n !== -1) return n instanceof Error ? Promise.reject(n) : Promise.resolve(n);
+    }
+    return new Promise((resolve, reject) => {
+      this.#reader = { p, resolve, reject, started: false };
+      if (this.#mayRead) this.#startRecv();
+    });
+  }
+
+  /**
+   * Writes some of `p`; resolves to how many bytes the kernel took.
+   *
+   * @throws {ConnectionReset} If the peer reset the connection.
+   * @throws {SocketClosed} If this end closed it.
+   */
+  write(p: Uint8Array): Promise<number> {
+    if (this.#closed) return Promise.reject(this.#closedError("write"));
+    if (p.length === 0) return Promise.resolve(0);
+    if (this.#ring === null && this.#mayWrite && this.#writers.length === 0) {
+      const n = this.#sendNow(p);
+      if (n !== -1) return n instanceof Error ? Promise.reject(n) : Promise.resolve(n);
+    }
+    return new Promise((resolve, reject) => {
+      this.#writers.push({ p, resolve, reject });
+      if (this.#ring !== null && this.#writers.length === 1) this.#startSend();
+    });
+  }
+
+  /** Writes all of `p`. */
+  async writeAll(p: Uint8Array): Promise<void> {
+    for (let off = 0; off < p.length;) off += await this.write(p.subarray(off));
+  }
+
+  /**
+   * The bytes from the peer. The stream ends at the peer's FIN without
+   * closing this socket; cancelling it does not close the socket either.
+   */
+  get readable(): ReadableStream<Uint8Array> {
+    return this.#readable ??= readableOf(this);
+  }
+
+  /** Bytes to the peer; closing the stream half-closes the connection. */
+  get writable(): WritableStream<Uint8Array> {
+    return this.#writable ??= writableOf(this);
+  }
+
+  /**
+   * Half-close: once the writes already made are out, sends FIN
+   * (shutdown(SHUT_WR)). Reading goes on until the peer's FIN.
+   */
+  async closeWrite(): Promise<void> {
+    if (this.#closed) throw this.#closedError("closeWrite");
+    if (this.#writers.length > 0) {
+      await new Promise<void>((resolve) => this.#onDrained.push(resolve));
+    }
+    if (this.#closed) throw this.#closedError("closeWrite");
+    try {
+      libc.shutdown(this.#fd, libc.SHUT_WR);
+    } catch (error) {
+      throw errnoError(error, this.#where("closeWrite"));
+    }
+  }
+
+  /** Closes both directions and releases the socket. Idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#reader?.started || (this.#ring !== null && this.#writers.length > 0)) {
+      // An operation waits in the kernel, which holds the socket open until it ends:
+      // end it now (a recv then sees end of stream, a send an error; both are ignored).
+      try {
+        libc.shutdown(this.#fd, libc.SHUT_RDWR);
+      } catch {
+        // Not connected any more: nothing waits then.
+      }
+    }
+    libc.close(this.#fd); // which also takes it out of the epoll set
+    this.#loop.released(this.#fd);
+    const reader = this.#reader;
+    this.#reader = null;
+    reader?.reject(this.#closedError("read"));
+    for (const w of this.#writers.splice(0)) w.reject(this.#closedError("write"));
+    this.#drained();
+  }
+
+  /** Closes the connection (for `await using`). */
+  [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+    return Promise.resolve();
+  }
+
+  /** `local -> remote`, for logs. */
+  toString(): string {
+    return `${formatAddr(this.localAddr)} -> ${formatAddr(this.remoteAddr)}`;
+  }
+
+  /** Called by the listener's loop with the socket's epoll events. */
+  ready(flags: number): void {
+    if ((flags & READ_EVENTS) !== 0) {
+      this.#mayRead = true;
+      this.#edges++;
+      if ((flags & HANGUP_EVENTS) !== 0) this.#hangup = true;
+      const reader = this.#reader;
+      if (reader !== null && !reader.started) {
+        if (this.#ring !== null) this.#startRecv();
+        else {
+          const n = this.#recvNow(reader.p);
+          if (n !== -1) this.#settleRead(reader, n);
+        }
+      }
+    }
+    // With a ring, a send that found no room waits in the kernel: only plain sends wait here.
+    if ((flags & WRITE_EVENTS) !== 0 && this.#ring === null) {
+      this.#mayWrite = true;
+      while (this.#writers.length > 0) {
+        const n = this.#sendNow(this.#writers[0].p);
+        if (n === -1) break;
+        this.#settleWrite(n);
+      }
+    }
+  }
+
+  /** Queues the waiting reader's recv on the ring (a plain recv if the ring is full). */
+  #startRecv(): void {
+    const reader = this.#reader!;
+    reader.started = true;
+    this.#recvEdges = this.#edges;
+    this.#recvOp.buf = reader.p;
+    if (this.#ring!.queue(this.#recvOp)) this.#loop.kick();
+    else {
+      reader.started = false;
+      const n = this.#recvNow(reader.p);
+      if (n !== -1) this.#settleRead(reader, n);
+    }
+  }
+
+  #recvDone(result: number): void {
+    const reader = this.#reader;
+    if (reader === null || !reader.started) return; // closed meanwhile
+    reader.started = false;
+    if (result === -libc.EAGAIN || result === -libc.EINTR) {
+      this.#mayRead = false;
+      return;
+    }
+    // A short read empties the socket, unless an edge came after the recv started.
+    if (
+      result > 0 && result < reader.p.length && this.#recvEdges === this.#edges && !this.#hangup
+    ) {
+      this.#mayRead = false;
+    }
+    this.#settleRead(
+      reader,
+      result === 0 ? null : result > 0 ? result : this.#error("recv", result),
+    );
+  }
+
+  /** Queues the first waiting write's send on the ring (a plain send if the ring is full). */
+  #startSend(): void {
+    const w = this.#writers[0];
+    this.#sendOp.buf = w.p;
+    if (this.#ring!.queue(this.#sendOp)) this.#loop.kick();
+    else {
+      const n = this.#sendNow(w.p);
+      // No room in the socket either: retry on the next turn.
+      if (n === -1) setImmediate(() => this.#writers[0] === w && this.#startSend());
+      else {
+        this.#settleWrite(n);
+        if (this.#writers.length > 0) this.#startSend();
+      }
+    }
+  }
+
+  #sendDone(result: number): void {
+    if (this.#closed) return;
+    this.#settleWrite(result >= 0 ? result : this.#error("send", result));
+    if (this.#writers.length > 0) this.#startSend();
+  }
+
+  #settleRead(reader: PendingRead, n: number | null | Error): void {
+    this.#reader = null;
+    if (n instanceof Error) reader.reject(n);
+    else reader.resolve(n);
+  }
+
+  /** Ends the first waiting write with its count, or every waiting write with an error. */
+  #settleWrite(n: number | Error): void {
+    if (n instanceof Error) {
+      for (const w of this.#writers.splice(0)) w.reject(n);
+    } else this.#writers.shift()!.resolve(n);
+    if (this.#writers.length === 0) this.#drained();
+  }
+
+  #drained(): void {
+    for (const resolve of this.#onDrained.splice(0)) resolve();
+  }
+
+  /** One plain recv: bytes read, null at FIN, -1 when it must wait, or the error. */
+  #recvNow(p: Uint8Array): number | null | Error {
+    const n = libc.recv(this.#fd, p);
+    if (n > 0) {
+      // Less than asked: the socket is empty now, and the next arrival is a new edge.
+      if (n < p.length && !this.#hangup) this.#mayRead = false;
+      return n;
+    }
+    if (n === 0) return null;
+    if (n === -libc.EAGAIN || n === -libc.EINTR) {
+      this.#mayRead = false;
+      return -1;
+    }
+    return this.#error("recv", n);
+  }
+
+  /** One plain send: bytes taken, -1 when it must wait, or the error. */
+  #sendNow(p: Uint8Array): number | Error {
+    const n = libc.send(this.#fd, p);
+    if (n >= 0) {
+      if (n < p.length) this.#mayWrite = false;
+      return n;
+    }
+    if (n === -libc.EAGAIN || n === -libc.EINTR) {
+      this.#mayWrite = false;
+      return -1;
+    }
+    return this.#error("send", n);
+  }
+
+  /** The typed error for a -errno result of recv or send. */
+  #error(call: "recv" | "send", negErrno: number): Error {
+    const op = call === "recv" ? "read" : "write";
+    return errnoError(new libc.Errno(call, -negErrno), this.#where(op)) as Error;
+  }
+
+  #where(op: string) {
+    return { op, local: this.localAddr, remote: this.remoteAddr };
+  }
+
+  #closedError(op: string): SocketClosed {
+    return new SocketClosed("connection is closed", this.#where(op));
+  }
+}
