@@ -20,6 +20,12 @@ export interface ByteStream {
   readonly remoteAddr?: unknown;
   /** This end's address, in socklab's or Deno's shape. */
   readonly localAddr?: unknown;
+  /**
+   * True when the stream's reads take turns with other connections by
+   * themselves (an event loop that serves every ready socket once per
+   * turn): the server then need not ration reads (see `counted()`).
+   */
+  readonly fair?: boolean;
 }
 
 /** What the server accepts connections from. */

@@ -21,6 +21,8 @@
  */
 import type { Addr, Listener } from "../net/types.ts";
 import { toNetError } from "../net/errors.ts";
+import { isIPv4, isIPv6 } from "../net/addr.ts";
+import { epollAvailable, listenEpoll } from "../net/epoll.ts";
 import {
   ChunkedDecoder,
   equalsIgnoreCase,
@@ -80,6 +82,13 @@ export interface ServeOptions {
   cert?: string;
   /** PEM private key, with {@link cert}. */
   key?: string;
+  /**
+   * How plain TCP is driven. "epoll": one epoll loop through libc for every
+   * connection (`deno/net/epoll.ts`; Linux, `--allow-ffi`, a numeric
+   * hostname), which spares each read and write a runtime op. "runtime":
+   * `Deno.listen`. Default: "epoll" where it can run, else "runtime".
+   */
+  io?: "epoll" | "runtime";
   /** Serve connections accepted from this listener instead of opening one. */
   listener?: Listener;
   /** Aborting it shuts the server down gracefully. */
@@ -574,8 +583,10 @@ class Connection {
         this.buf = bigger;
       }
     }
-    const turn = this.server.counted();
-    if (turn !== undefined) await turn;
+    if (!this.conn.fair) {
+      const turn = this.server.counted();
+      if (turn !== undefined) await turn;
+    }
     let n: number | null;
     try {
       n = await this.conn.read(this.end === 0 ? this.buf : this.buf.subarray(this.end));
@@ -1118,10 +1129,12 @@ export function serve(options: ServeOptions, handler: ServeHandler): HttpServer 
     for (const c of state.connections) {
       if (c.phase === "idle" || c.phase === "head") c.close();
     }
-    stopped = accepting.then(() => state.allClosed()).finally(() => {
-      clearInterval(ticker);
-      state.endTurn();
-    });
+    stopped = accepting.then(() => state.allClosed()).then(() => listenerStopped(listener)).finally(
+      () => {
+        clearInterval(ticker);
+        state.endTurn();
+      },
+    );
     return stopped;
   };
 
@@ -1241,6 +1254,19 @@ function openListener(options: ServeOptions): ByteListener {
     );
     return tlsListener(tls);
   }
+  if (options.io !== undefined && options.io !== "epoll" && options.io !== "runtime") {
+    throw new TypeError(`Invalid io "${options.io}": expected "epoll" or "runtime"`);
+  }
+  const numeric = isIPv4(hostname) || isIPv6(hostname);
+  if (options.io === "epoll" && !(epollAvailable() && numeric)) {
+    throw new TypeError(
+      'Invalid io "epoll": it needs Linux, --allow-ffi and a numeric hostname' +
+        ` (here: ${Deno.build.os}, hostname "${hostname}")`,
+    );
+  }
+  if (options.io !== "runtime" && numeric && epollAvailable()) {
+    return listening(inet(hostname, port), () => listenEpoll({ hostname, port }));
+  }
   // The server only reads, writes and closes: Deno's connections fit as they are.
   const l = listening(inet(hostname, port), () => Deno.listen({ port, hostname }));
   return {
@@ -1252,6 +1278,11 @@ function openListener(options: ServeOptions): ByteListener {
     },
     close: () => l.close(),
   };
+}
+
+/** Waits for a listener that runs a loop of its own (epoll's) to stop. */
+function listenerStopped(listener: ByteListener): Promise<void> | undefined {
+  return (listener as { stopped?: Promise<void> }).stopped;
 }
 
 function tlsListener(l: Deno.TlsListener): ByteListener {
