@@ -92,6 +92,14 @@ const SYMBOLS = {
     parameters: ["i64", "i64", "i64", "i64", "i64", "i64", "i64"],
     result: "i64",
   },
+  // io_uring_enter(2) through syscall(2), without BigInts: the numbers are
+  // 32-bit (a 32-bit register write clears the upper half on x86-64 and
+  // arm64), and the two trailing arguments are null pointers, that is 0.
+  io_uring_enter: {
+    name: "syscall",
+    parameters: ["i32", "i32", "u32", "u32", "u32", "pointer", "pointer"],
+    result: "i32",
+  },
   mmap: { parameters: ["pointer", "usize", "i32", "i32", "i32", "i64"], result: "pointer" },
   munmap: { parameters: ["pointer", "usize"], result: "i32" },
   __errno_location: { parameters: [], result: "pointer" },
@@ -509,6 +517,18 @@ export async function epollWaitBlocking(ep: number, events: Uint8Array): Promise
 export function rawSyscall(nr: number, ...args: number[]): number {
   const a = [0, 1, 2, 3, 4, 5].map((i) => BigInt(args[i] ?? 0));
   const r = Number(libc().syscall(BigInt(nr), a[0], a[1], a[2], a[3], a[4], a[5]));
+  return r < 0 ? -errno() : r;
+}
+
+/** io_uring_enter(2) with no signal mask: the result, or -errno. */
+export function ioUringEnter(
+  fd: number,
+  toSubmit: number,
+  minComplete: number,
+  flags: number,
+): number {
+  const SYS_IO_URING_ENTER = 426;
+  const r = libc().io_uring_enter(SYS_IO_URING_ENTER, fd, toSubmit, minComplete, flags, null, null);
   return r < 0 ? -errno() : r;
 }
 

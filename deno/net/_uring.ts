@@ -5,8 +5,8 @@
 // in a VM, say), that is most of what a small request costs in the kernel.
 //
 // Private to deno/net. The layouts are io_uring's own, the same on every
-// architecture (include/uapi/linux/io_uring.h); the syscall numbers 425 and
-// 426 are the same on x86-64 and arm64.
+// architecture (include/uapi/linux/io_uring.h); the syscall numbers 425
+// (setup) and 426 (enter) are the same on x86-64 and arm64.
 //
 // Memory safety: the kernel reads and writes the buffers of an operation
 // until its completion arrives. A view into an ArrayBuffer of more than 64
@@ -19,7 +19,6 @@
 import * as libc from "./_libc.ts";
 
 const SYS_IO_URING_SETUP = 425;
-const SYS_IO_URING_ENTER = 426;
 const IORING_OFF_SQ_RING = 0;
 const IORING_OFF_SQES = 0x10000000;
 const IORING_FEAT_SINGLE_MMAP = 1 << 0;
@@ -78,7 +77,7 @@ export class Ring {
    * is used here (the caller makes plain syscalls then). libc must be
    * acquired by the caller.
    */
-  static open(entries = 512): Ring | null {
+  static open(entries = 2048): Ring | null {
     const params = new Uint8Array(120);
     const fd = libc.rawSyscall(
       SYS_IO_URING_SETUP,
@@ -134,6 +133,11 @@ export class Ring {
       new Deno.UnsafePointerView(this.#stagingPtr).getArrayBuffer(sqEntries * SMALL),
     );
     this.#stagingAddr = libc.addressOf(this.#stagingPtr);
+  }
+
+  /** Whether operations wait for the next {@link submit}. */
+  get queued(): boolean {
+    return this.#unsubmitted > 0;
   }
 
   /** Operations queued or in the kernel. */
@@ -199,8 +203,8 @@ export class Ring {
     if (n === 0 || this.#closed) return 0;
     Atomics.store(this.#u32, this.#sqTail, this.#u32[this.#sqTail] + n);
     this.#unsubmitted = 0;
-    let r = libc.rawSyscall(SYS_IO_URING_ENTER, this.fd, n, 0, 0, 0, 0);
-    while (r === -libc.EINTR) r = libc.rawSyscall(SYS_IO_URING_ENTER, this.fd, 0, 0, 0, 0, 0);
+    let r = libc.ioUringEnter(this.fd, n, 0, 0);
+    while (r === -libc.EINTR) r = libc.ioUringEnter(this.fd, 0, 0, 0);
     return r;
   }
 

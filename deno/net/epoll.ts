@@ -66,6 +66,8 @@ const MAX_EVENTS = 512;
 /** Connections accepted but not yet taken by accept(); more wait in the kernel's backlog. */
 const ACCEPT_QUEUE = 128;
 const CONN_EVENTS = libc.EPOLLIN | libc.EPOLLOUT | libc.EPOLLRDHUP | libc.EPOLLET;
+/** With a ring, a send that finds no room waits in the kernel: no write edges needed. */
+const RING_CONN_EVENTS = libc.EPOLLIN | libc.EPOLLRDHUP | libc.EPOLLET;
 const READ_EVENTS = libc.EPOLLIN | libc.EPOLLRDHUP | libc.EPOLLHUP | libc.EPOLLERR;
 const HANGUP_EVENTS = libc.EPOLLRDHUP | libc.EPOLLHUP | libc.EPOLLERR;
 const WRITE_EVENTS = libc.EPOLLOUT | libc.EPOLLHUP | libc.EPOLLERR;
@@ -302,10 +304,12 @@ export class EpollListener implements Listener {
     const view = new DataView(events.buffer);
     try {
       while (!this.#finished()) {
-        // Busy: take what is ready without a thread hop. Idle: wait on a worker thread,
-        // once the writes of the last turn are out.
+        // One io_uring_enter a turn: the writes of the last turn, and the reads that the
+        // last events started (their readers run in this turn).
+        const reaped = this.#flush();
+        // Busy: take what is ready without a thread hop. Idle: wait on a worker thread.
         let n = libc.epollPoll(ep, events);
-        if (n === 0 && this.#flush() === 0) {
+        if (n === 0 && reaped === 0 && !this.#ring?.queued) {
           if (this.#finished()) break;
           this.#waiting = true;
           n = await libc.epollWaitBlocking(ep, events);
@@ -318,9 +322,8 @@ export class EpollListener implements Listener {
           else if (fd === this.#wake[0]) libc.drainPipe(fd);
           else this.#conns[fd]?.ready(flags);
         }
-        // The reads the events started (and the writes of the last turn), in one call.
-        this.#flush();
-        // Let the readers just called back run, and write, before polling again.
+        // Without a ring the reads are done already. With one, they go with the next flush.
+        // Either way, let the readers called back run, and write, before polling again.
         await nextTurn();
       }
     } finally {
@@ -370,7 +373,7 @@ export class EpollListener implements Listener {
     const conn = new EpollConn(fd, this.addr, remote, this.#loop);
     this.#conns[fd] = conn;
     this.#open++;
-    libc.epollCtl(this.#ep, libc.EPOLL_CTL_ADD, fd, CONN_EVENTS);
+    libc.epollCtl(this.#ep, libc.EPOLL_CTL_ADD, fd, this.#ring ? RING_CONN_EVENTS : CONN_EVENTS);
     return conn;
   }
 }
