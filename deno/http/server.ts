@@ -294,6 +294,9 @@ class ServerState {
   now = Date.now();
   date = new Date(this.now).toUTCString();
   #idle?: () => void;
+  /** The last response head written, and its bytes (see {@link Connection.putText}). */
+  lastHead = "";
+  lastHeadBytes: Uint8Array = new Uint8Array(0);
   /** Reads started since the event loop last turned (see {@link counted}). */
   burst = 0;
   #turn: Promise<void> | null = null;
@@ -548,7 +551,17 @@ class Connection {
    * and a head is short, so a loop beats a call into the encoder.
    */
   putText(text: string): void {
+    // A server mostly sends the same head again: keep its bytes, and copy them.
+    const server = this.server;
+    if (text === server.lastHead) return this.put(server.lastHeadBytes);
     const n = text.length;
+    if (n >= 32 && n <= 1024) {
+      const bytes = new Uint8Array(n);
+      for (let i = 0; i < n; i++) bytes[i] = text.charCodeAt(i);
+      server.lastHead = text;
+      server.lastHeadBytes = bytes;
+      return this.put(bytes);
+    }
     this.reserve(n);
     const out = this.out;
     let at = this.outLen;
