@@ -12,6 +12,12 @@ export interface ByteStream {
   read(p: Uint8Array): Promise<number | null>;
   /** Writes some of `p`; how many bytes were taken. */
   write(p: Uint8Array): Promise<number>;
+  /**
+   * Like `write`, without a promise: `done` is called later (never during
+   * the call) with the count taken, or the error. Optional; a server that
+   * writes once per request uses it when present.
+   */
+  submitWrite?(p: Uint8Array, done: (result: number | Error) => void): void;
   /** Closes both directions. */
   close(): void;
   /** Half-closes (sends FIN), when the transport can. */

@@ -397,8 +397,13 @@ class Connection {
   outLen = 0;
   /** The output buffer of the write before last, reused when no write holds it. */
   spare: Uint8Array<ArrayBuffer> | null = null;
-  /** The write in flight (it never rejects; see {@link writeError}), or null. */
-  writing: Promise<void> | null = null;
+  /** A write is in flight (one at a time; its buffer is left alone until it ends). */
+  writeBusy = false;
+  /** Who waits for the write in flight to end. */
+  readonly writeWaiters: (() => void)[] = [];
+  /** The buffer of the write in flight, and how much of it is to go. */
+  sending: Uint8Array<ArrayBuffer> | null = null;
+  sendingLength = 0;
   /** Why a write failed; the connection is closed by then. */
   writeError: unknown = null;
   /** The last small body string sent, and its UTF-8 bytes. */
@@ -467,34 +472,54 @@ class Connection {
    */
   send(): void {
     const n = this.outLen;
-    if (n === 0 || this.writing !== null) return;
+    if (n === 0 || this.writeBusy) return;
     const buf = this.out;
     this.out = this.spare ?? new Uint8Array(OUT_SIZE);
     this.spare = null;
     this.outLen = 0;
+    this.writeBusy = true;
+    this.sending = buf;
+    this.sendingLength = n;
     const view = buf.subarray(0, n);
-    const done = () => {
-      this.writing = null;
-      if (buf.length <= 4 * OUT_SIZE) this.spare = buf;
-    };
-    const failed = (error: unknown) => {
-      this.writing = null;
-      this.writeError ??= error;
-      this.close();
-    };
-    this.writing = this.conn.write(view).then((written) => {
-      if (written >= n) return done();
-      return writeAll(this.conn, view.subarray(written)).then(done);
-    }).catch(failed);
+    // A stream that takes a callback spares the promises of write() on every answer.
+    if (this.conn.submitWrite) this.conn.submitWrite(view, this.written);
+    else this.conn.write(view).then(this.written, this.writeFailed);
+  }
+
+  /** The end of the write {@link send} started: the count taken, or the error. */
+  readonly written = (result: number | Error): void => {
+    if (result instanceof Error) return this.writeFailed(result);
+    const buf = this.sending!, n = this.sendingLength;
+    if (result >= n) return this.writeEnded(buf);
+    writeAll(this.conn, buf.subarray(result, n)).then(() => this.writeEnded(buf), this.writeFailed);
+  };
+
+  readonly writeFailed = (error: unknown): void => {
+    this.writeError ??= error;
+    this.close();
+    this.writeEnded(null);
+  };
+
+  writeEnded(buf: Uint8Array<ArrayBuffer> | null): void {
+    this.writeBusy = false;
+    this.sending = null;
+    if (buf !== null && buf.length <= 4 * OUT_SIZE) this.spare = buf;
+    if (this.writeWaiters.length > 0) for (const wake of this.writeWaiters.splice(0)) wake();
+  }
+
+  /** Resolves once no write is in flight (it never rejects; see {@link writeError}). */
+  whenWritten(): Promise<void> {
+    if (!this.writeBusy) return Promise.resolve();
+    return new Promise((resolve) => this.writeWaiters.push(resolve));
   }
 
   /** Writes out the buffered output: resolves once every byte has been taken. */
   async flush(): Promise<void> {
-    if (this.writing !== null) await this.writing;
+    if (this.writeBusy) await this.whenWritten();
     if (this.writeError !== null) throw this.writeError;
     if (this.outLen === 0) return;
     this.send();
-    await this.writing;
+    if (this.writeBusy) await this.whenWritten();
     if (this.writeError !== null) throw this.writeError;
   }
 
@@ -577,7 +602,7 @@ class Connection {
     if (this.outLen > 0) {
       // The answers so far go out while we wait for more input; only one
       // write is in flight, so a client that does not read slows us down.
-      if (this.writing !== null) await this.writing;
+      if (this.writeBusy) await this.whenWritten();
       if (this.writeError !== null) throw this.writeError;
       this.send();
     }
@@ -609,7 +634,7 @@ class Connection {
     }
     if (n === null || this.closed) {
       // The client may have only half-closed: what it asked for still goes out.
-      if (this.writing !== null) await this.writing;
+      if (this.writeBusy) await this.whenWritten();
       return false;
     }
     this.end += n;

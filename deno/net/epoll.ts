@@ -496,6 +496,28 @@ export class EpollConn implements Conn {
     });
   }
 
+  /**
+   * Like {@link write}, without a promise: `done` is called later (never
+   * during this call) with the count taken, or the error. For a caller
+   * that writes once per request and counts every allocation.
+   */
+  submitWrite(p: Uint8Array, done: (result: number | Error) => void): void {
+    if (this.#closed || p.length === 0) {
+      const result = this.#closed ? this.#closedError("write") : 0;
+      queueMicrotask(() => done(result));
+      return;
+    }
+    if (this.#ring === null && this.#mayWrite && this.#writers.length === 0) {
+      const n = this.#sendNow(p);
+      if (n !== -1) {
+        queueMicrotask(() => done(n));
+        return;
+      }
+    }
+    this.#writers.push({ p, resolve: done, reject: done });
+    if (this.#ring !== null && this.#writers.length === 1) this.#startSend();
+  }
+
   /** Writes all of `p`. */
   async writeAll(p: Uint8Array): Promise<void> {
     for (let off = 0; off < p.length;) off += await this.write(p.subarray(off));
