@@ -31,6 +31,8 @@ Flags:
       --cert FILE         PEM certificate: serve HTTPS (with --key)
       --key FILE          PEM private key
       --root DIR          folder served under /files/ (default .)
+      --io MODE           how TCP sockets are driven: io_uring, epoll or runtime
+                          (default: the fastest this machine allows)
       --max-connections N most open connections (default 10000)
       --header-timeout T  time to send a request head (default 10s)
       --idle-timeout T    keep-alive idle time (default 5s)
@@ -41,6 +43,7 @@ Flags:
 Example:
   $ socklab serve --port 8080 --root ./examples
   listening on http://127.0.0.1:8080/
+  io: io_uring
 `;
 
 function demoPage(root: string): string {
@@ -81,6 +84,7 @@ export const command: Subcommand = {
       "header-timeout": { type: "string" },
       "idle-timeout": { type: "string" },
       "max-body": { type: "string" },
+      io: { type: "string" },
       quiet: { type: "boolean", short: "q" },
     }, 0);
     if ((values.cert === undefined) !== (values.key === undefined)) {
@@ -90,6 +94,10 @@ export const command: Subcommand = {
       throw new UsageError("serve: HTTPS is served on TCP only; drop --unix or --cert");
     }
     const port = values.port === undefined ? 8000 : portValue("port", values.port as string);
+    const ioMode = values.io as string | undefined;
+    if (ioMode !== undefined && !["io_uring", "epoll", "runtime"].includes(ioMode)) {
+      throw new UsageError(`serve: --io ${ioMode} is not one of io_uring, epoll, runtime`);
+    }
     const root = (values.root as string | undefined) ?? ".";
     try {
       if (!(await Deno.stat(root)).isDirectory) throw new Error();
@@ -119,6 +127,7 @@ export const command: Subcommand = {
           : {}),
         cert,
         key,
+        io: ioMode as "io_uring" | "epoll" | "runtime" | undefined,
         signal: controller.signal,
         maxConnections: values["max-connections"] === undefined
           ? undefined
@@ -178,6 +187,7 @@ export const command: Subcommand = {
         }
         return new Response("Not Found\n", { status: 404 });
       });
+      say(`io: ${server.io}`);
       await server.finished;
       await say("stopped");
       return 0;

@@ -8,6 +8,9 @@
  * What this layer does: RFC 9110/9112 message framing, persistent
  * connections, pipelining, chunked bodies, 100-continue, graceful shutdown,
  * strict rejection of malformed and ambiguous messages, limits and timeouts.
+ * On Linux with `--allow-ffi` the server drives plain TCP with one epoll
+ * loop through libc and batches each turn's socket calls through io_uring
+ * (`io` in {@link ServeOptions}); elsewhere it uses Deno's own sockets.
  * What it does not do: HTTP/2 or HTTP/3, compression, caching, cookies,
  * redirects in the client, proxying, or multiple ranges in one response.
  * Nothing here prints; the server reports through its `trace` hook.
@@ -33,6 +36,7 @@ export {
   serve,
   type ServeHandler,
   type ServeHandlerInfo,
+  type ServeIo,
   type ServeOptions,
 } from "./server.ts";
 export { fetchOver, HttpClient, HttpClientError, type HttpClientOptions } from "./client.ts";

@@ -22,7 +22,7 @@
 import type { Addr, Listener } from "../net/types.ts";
 import { toNetError } from "../net/errors.ts";
 import { isIPv4, isIPv6 } from "../net/addr.ts";
-import { epollAvailable, listenEpoll } from "../net/epoll.ts";
+import { epollAvailable, EpollListener, listenEpoll } from "../net/epoll.ts";
 import {
   ChunkedDecoder,
   equalsIgnoreCase,
@@ -83,12 +83,10 @@ export interface ServeOptions {
   /** PEM private key, with {@link cert}. */
   key?: string;
   /**
-   * How plain TCP is driven. "epoll": one epoll loop through libc for every
-   * connection (`deno/net/epoll.ts`; Linux, `--allow-ffi`, a numeric
-   * hostname), which spares each read and write a runtime op. "runtime":
-   * `Deno.listen`. Default: "epoll" where it can run, else "runtime".
+   * How plain TCP is driven (see {@link ServeIo}). Default: "io_uring"
+   * where it can run, else "epoll", else "runtime".
    */
-  io?: "epoll" | "runtime";
+  io?: "io_uring" | "epoll" | "runtime";
   /** Serve connections accepted from this listener instead of opening one. */
   listener?: Listener;
   /** Aborting it shuts the server down gracefully. */
@@ -113,10 +111,24 @@ export interface ServeOptions {
   trace?: (event: HttpTraceEvent) => void;
 }
 
+/**
+ * How a server's sockets are driven:
+ * - "io_uring": one epoll loop through libc (`deno/net/epoll.ts`), each
+ *   turn's recv and send calls made together with one io_uring_enter
+ *   (Linux 5.19+, `--allow-ffi`, a numeric hostname);
+ * - "epoll": the same loop, each call a syscall of its own;
+ * - "runtime": Deno's own sockets (`Deno.listen`, `Deno.listenTls`): unix
+ *   sockets, TLS, hostnames, and everywhere FFI is not allowed;
+ * - "listener": a listener given in {@link ServeOptions.listener}.
+ */
+export type ServeIo = "io_uring" | "epoll" | "runtime" | "listener";
+
 /** A running server. */
 export interface HttpServer extends AsyncDisposable {
   /** The bound address. */
   readonly addr: Addr;
+  /** How its sockets are driven. */
+  readonly io: ServeIo;
   /** Resolves once the server has shut down and every connection is closed. */
   readonly finished: Promise<void>;
   /** Stops accepting, finishes requests in flight, closes idle connections. */
@@ -504,7 +516,7 @@ class Connection {
     this.writeBusy = false;
     this.sending = null;
     if (buf !== null && buf.length <= 4 * OUT_SIZE) this.spare = buf;
-    if (this.writeWaiters.length > 0) for (const wake of this.writeWaiters.splice(0)) wake();
+    if (this.writeWaiters.length > 0) { for (const wake of this.writeWaiters.splice(0)) wake(); }
   }
 
   /** Resolves once no write is in flight (it never rejects; see {@link writeError}). */
@@ -1148,6 +1160,11 @@ export function serve(options: ServeOptions, handler: ServeHandler): HttpServer 
   }
   const state = new ServerState(options, handler);
   const listener = openListener(options);
+  const io: ServeIo = options.listener
+    ? "listener"
+    : listener instanceof EpollListener
+    ? (listener.usesRing ? "io_uring" : "epoll")
+    : "runtime";
   const addr = toAddr(listener.addr);
   state.trace?.({ type: "listen", addr });
   options.onListen?.(addr);
@@ -1237,6 +1254,7 @@ export function serve(options: ServeOptions, handler: ServeHandler): HttpServer 
 
   return {
     addr,
+    io,
     finished,
     shutdown: async () => {
       await shutdown();
@@ -1292,18 +1310,27 @@ function openListener(options: ServeOptions): ByteListener {
     );
     return tlsListener(tls);
   }
-  if (options.io !== undefined && options.io !== "epoll" && options.io !== "runtime") {
-    throw new TypeError(`Invalid io "${options.io}": expected "epoll" or "runtime"`);
+  const io = options.io;
+  if (io !== undefined && io !== "io_uring" && io !== "epoll" && io !== "runtime") {
+    throw new TypeError(`Invalid io "${io}": expected "io_uring", "epoll" or "runtime"`);
   }
   const numeric = isIPv4(hostname) || isIPv6(hostname);
-  if (options.io === "epoll" && !(epollAvailable() && numeric)) {
+  if ((io === "epoll" || io === "io_uring") && !(epollAvailable() && numeric)) {
     throw new TypeError(
-      'Invalid io "epoll": it needs Linux, --allow-ffi and a numeric hostname' +
+      `Invalid io "${io}": it needs Linux, --allow-ffi and a numeric hostname` +
         ` (here: ${Deno.build.os}, hostname "${hostname}")`,
     );
   }
-  if (options.io !== "runtime" && numeric && epollAvailable()) {
-    return listening(inet(hostname, port), () => listenEpoll({ hostname, port }));
+  if (io !== "runtime" && numeric && epollAvailable()) {
+    const l = listening(
+      inet(hostname, port),
+      () => listenEpoll({ hostname, port, uring: io !== "epoll" }),
+    );
+    if (io === "io_uring" && !l.usesRing) {
+      l.close();
+      throw new TypeError('Invalid io "io_uring": the kernel refused io_uring here; use "epoll"');
+    }
+    return l;
   }
   // The server only reads, writes and closes: Deno's connections fit as they are.
   const l = listening(inet(hostname, port), () => Deno.listen({ port, hostname }));

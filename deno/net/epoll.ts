@@ -86,6 +86,23 @@ export function epollAvailable(): boolean {
 }
 
 /**
+ * Whether this kernel lets the process set up an io_uring, as
+ * {@link EpollListenOptions.uring} needs (Linux 5.19+, not disabled by
+ * `kernel.io_uring_disabled` or a seccomp filter).
+ */
+export function ioUringAvailable(): boolean {
+  if (!epollAvailable()) return false;
+  libc.acquireLibc();
+  try {
+    const ring = Ring.open(8);
+    ring?.close();
+    return ring !== null;
+  } finally {
+    libc.releaseLibc();
+  }
+}
+
+/**
  * Binds and listens on a TCP port, served by an epoll loop of its own.
  *
  * @throws {AddrInUse} The port is taken.

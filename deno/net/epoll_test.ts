@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { type EpollConn, type EpollListener, listenEpoll } from "./epoll.ts";
+import { type EpollConn, ioUringAvailable, listenEpoll } from "./epoll.ts";
 import { AddrInUse, ConnectionReset, SocketClosed } from "./errors.ts";
 import { requires } from "../_testing.ts";
 
@@ -13,12 +13,7 @@ function missingUring(): string | null {
   } catch {
     // Older kernels have no such switch: io_uring is on.
   }
-  using l = disposable(listenEpoll({ hostname: "127.0.0.1", port: 0 }));
-  return l.value.usesRing ? null : "the kernel refused io_uring (too old, or a seccomp filter)";
-}
-
-function disposable(l: EpollListener) {
-  return { value: l, [Symbol.dispose]: () => l.close() };
+  return ioUringAvailable() ? null : "the kernel refused io_uring (too old, or a seccomp filter)";
 }
 
 async function readToEnd(conn: { read(p: Uint8Array): Promise<number | null> }) {
