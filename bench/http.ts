@@ -5,6 +5,11 @@
  * connections. Servers are measured one after another in the same run, in
  * alternating order over the rounds, and the best round of each is kept.
  *
+ * socklab runs with serve()'s default io (on Linux with FFI: one epoll loop
+ * through libc, each turn's socket calls batched through io_uring) and, as
+ * "socklab runtime", on Deno's own sockets, which shows what the runtime's
+ * per-call ops cost.
+ *
  * Two reference points come with it: the "floor", a `Deno.listen` loop that
  * answers every read with a fixed response and parses nothing (what any
  * server on `Deno.Conn` pays for the runtime's read/write ops and the
@@ -22,15 +27,26 @@ import type { Conn, Listener } from "../deno/net/types.ts";
 
 const SERVER = new URL("../deno/http/server.ts", import.meta.url).href;
 
-// Each program listens on a free port and prints "ready PORT".
+// Each program listens on a free port and prints "ready PORT" (socklab's add their io).
 const PROGRAMS: Record<string, { cmd: string; args: string[] }> = {
+  // serve() with its default io: the fastest this machine allows.
   socklab: {
     cmd: Deno.execPath(),
     args: [
       "eval",
       `import { serve } from "${SERVER}";
        const s = serve({ port: 0, hostname: "127.0.0.1" }, () => new Response("hello world\\n"));
-       console.log("ready", s.addr.port);`,
+       console.log("ready", s.addr.port, s.io);`,
+    ],
+  },
+  // The same server on Deno's own sockets: one runtime op per read and per write.
+  "socklab runtime": {
+    cmd: Deno.execPath(),
+    args: [
+      "eval",
+      `import { serve } from "${SERVER}";
+       const s = serve({ port: 0, hostname: "127.0.0.1", io: "runtime" }, () => new Response("hello world\\n"));
+       console.log("ready", s.addr.port, s.io);`,
     ],
   },
   "Deno.serve": {
@@ -96,7 +112,7 @@ async function start(name: string) {
     .spawn();
   const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
   let text = "";
-  while (!/ready \d+\n/.test(text)) {
+  while (!/ready \d+.*\n/.test(text)) {
     const { done, value } = await reader.read();
     if (done) {
       const why = await new Response(child.stderr).text();
@@ -105,9 +121,10 @@ async function start(name: string) {
     text += value;
   }
   reader.releaseLock();
-  const port = Number(/ready (\d+)/.exec(text)![1]);
+  const [, port, io] = /ready (\d+) ?(\S*)/.exec(text)!;
   return {
-    port,
+    port: Number(port),
+    io,
     pid: child.pid,
     async stop() {
       child.kill("SIGKILL");
@@ -185,6 +202,7 @@ export async function httpCodeCostUs(requests = 200_000, rounds = 3): Promise<nu
       },
       write: (p: Uint8Array) => Promise.resolve(p.length),
       close: () => ended(),
+      fair: true, // no read rationing: nothing else waits here
     } as unknown as Conn;
     let accepted = false;
     let closeListener!: () => void;
@@ -209,15 +227,17 @@ export async function httpCodeCostUs(requests = 200_000, rounds = 3): Promise<nu
 /** Runs the comparison and returns the printable table. */
 export async function benchHttp(
   connectionCounts = [32, 256],
-  rounds = 2,
+  rounds = 3,
   seconds = Number(Deno.env.get("SOCKLAB_BENCH_SECONDS") ?? 3),
 ): Promise<string> {
   const names = Object.keys(PROGRAMS);
   const best = new Map<string, Result>();
+  let socklabIo = "";
   for (let round = 0; round < rounds; round++) {
     const order = round % 2 === 0 ? names : [...names].reverse();
     for (const name of order) {
       const server = await start(name);
+      if (name === "socklab") socklabIo = server.io;
       const port = server.port;
       try {
         await wrk(port, 8, 1, server.pid); // warm up the JIT
@@ -243,23 +263,20 @@ export async function benchHttp(
   }
   const rows: string[][] = [];
   for (const c of connectionCounts) {
-    const s = best.get(`socklab/${c}`)!;
-    const d = best.get(`Deno.serve/${c}`)!;
-    const n = best.get(`node:http/${c}`)!;
-    const f = best.get(`floor/${c}`)!;
-    const fmt = (r: Result) => `${Math.round(r.rps)}${r.errors ? "!" : ""}`;
+    const [s, d, n, r, f] = ["socklab", "Deno.serve", "node:http", "socklab runtime", "floor"]
+      .map((name) => best.get(`${name}/${c}`)!);
+    const fmt = (x: Result) => `${Math.round(x.rps)}${x.errors ? "!" : ""}`;
     rows.push([
       String(c),
       fmt(s),
       fmt(d),
       fmt(n),
-      fmt(f),
-      `${s.p99ms.toFixed(2)} / ${d.p99ms.toFixed(2)} / ${n.p99ms.toFixed(2)}`,
       `${(s.rps / d.rps).toFixed(2)}x`,
       `${(s.rps / n.rps).toFixed(2)}x`,
-      `${s.cpuUs.toFixed(1)} / ${d.cpuUs.toFixed(1)} / ${n.cpuUs.toFixed(1)} / ${
-        f.cpuUs.toFixed(1)
-      }`,
+      `${s.p99ms.toFixed(2)} / ${d.p99ms.toFixed(2)} / ${n.p99ms.toFixed(2)}`,
+      `${s.cpuUs.toFixed(1)} / ${d.cpuUs.toFixed(1)} / ${n.cpuUs.toFixed(1)}`,
+      fmt(r),
+      fmt(f),
     ]);
   }
   const codeUs = await httpCodeCostUs();
@@ -269,15 +286,18 @@ export async function benchHttp(
       "socklab req/s",
       "Deno.serve req/s",
       "node:http req/s",
-      "floor req/s",
-      "p99 ms socklab / Deno / node",
       "vs Deno",
       "vs node",
-      "CPU us/req socklab / Deno / node / floor",
+      "p99 ms socklab / Deno / node",
+      "CPU us/req socklab / Deno / node",
+      "socklab runtime req/s",
+      "floor req/s",
     ],
     rows,
   ) +
     `\nwrk -t1 -d${seconds}s keep-alive, best of ${rounds} rounds; "!" marks socket errors or non-2xx.` +
+    `\nsocklab: serve() with its default io, here "${socklabIo}"; socklab runtime: the same` +
+    ' server with io "runtime" (Deno.Conn: an op per read and per write).' +
     "\nCPU us/req: the server process's user+system time per request, lowest of the rounds." +
     "\nfloor: a Deno.listen loop answering each read with a fixed response (no HTTP), the cost" +
     "\nof Deno.Conn's read/write ops and the kernel that every server on Deno.Conn pays." +
