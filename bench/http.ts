@@ -2,8 +2,9 @@
  * socklab's HTTP/1.1 server beside Deno.serve and Node's node:http, each
  * answering `new Response("hello world\n")` (node: `res.end("hello world\n")`)
  * in its own process, driven by wrk (keep-alive, 1 thread) at 32 and 256
- * connections. Servers are measured one after another in the same run, in
- * alternating order over the rounds, and the best round of each is kept.
+ * connections. All servers run at once; each round gives each one a short
+ * wrk run, in a rotating order, and the table shows medians over the rounds
+ * and the median of the per-round ratios.
  *
  * socklab runs with serve()'s default io (on Linux with FFI: one epoll loop
  * through libc, each turn's socket calls batched through io_uring) and, as
@@ -16,7 +17,8 @@
  * kernel), and the CPU socklab's HTTP code itself takes per request, measured
  * in-process on an in-memory connection (no kernel, no runtime ops).
  *
- * SOCKLAB_BENCH_SECONDS sets the wrk duration per run (default 3).
+ * SOCKLAB_BENCH_SECONDS sets the wrk duration per run (default 2),
+ * SOCKLAB_BENCH_ROUNDS the number of rounds (default 5).
  *
  * @module
  */
@@ -179,8 +181,7 @@ async function wrk(
  * Microseconds of CPU socklab's HTTP code spends per request, without the
  * kernel or the runtime's socket ops: `serve()` on an in-memory connection
  * whose every read hands over a wrk-like request and whose writes return at
- * once. CPU time, not wall time: the server's fairness pauses (it lets the
- * event loop turn every 64 reads) are idle. Best of `rounds`.
+ * once. CPU time, not wall time. Best of `rounds`.
  */
 export async function httpCodeCostUs(requests = 200_000, rounds = 3): Promise<number> {
   const request = new TextEncoder().encode(
@@ -224,59 +225,71 @@ export async function httpCodeCostUs(requests = 200_000, rounds = 3): Promise<nu
   return best;
 }
 
-/** Runs the comparison and returns the printable table. */
+function median(values: number[]): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/**
+ * Runs the comparison and returns the printable table. Every server runs
+ * for the whole benchmark (an idle one costs nothing); each round gives
+ * each of them one wrk run at each connection count, in a rotating order,
+ * so that servers compared in a round ran seconds apart. The ratios are the
+ * median of the rounds' ratios, with their lowest and highest: on a shared
+ * machine whose speed drifts, a ratio taken within a round is what holds.
+ */
 export async function benchHttp(
   connectionCounts = [32, 256],
-  rounds = 3,
-  seconds = Number(Deno.env.get("SOCKLAB_BENCH_SECONDS") ?? 3),
+  rounds = Number(Deno.env.get("SOCKLAB_BENCH_ROUNDS") ?? 5),
+  seconds = Number(Deno.env.get("SOCKLAB_BENCH_SECONDS") ?? 2),
 ): Promise<string> {
   const names = Object.keys(PROGRAMS);
-  const best = new Map<string, Result>();
-  let socklabIo = "";
-  for (let round = 0; round < rounds; round++) {
-    const order = round % 2 === 0 ? names : [...names].reverse();
-    for (const name of order) {
-      const server = await start(name);
-      if (name === "socklab") socklabIo = server.io;
-      const port = server.port;
-      try {
-        await wrk(port, 8, 1, server.pid); // warm up the JIT
-        for (const c of connectionCounts) {
-          const r = await wrk(port, c, seconds, server.pid);
+  const servers = new Map<string, Awaited<ReturnType<typeof start>>>();
+  const runs = new Map<string, Result[]>(); // by "name/conns", one per round
+  try {
+    for (const name of names) servers.set(name, await start(name));
+    for (const server of servers.values()) await wrk(server.port, 8, 1, server.pid); // warm up
+    for (let round = 0; round < rounds; round++) {
+      const order = names.map((_, i) => names[(i + round) % names.length]);
+      for (const c of connectionCounts) {
+        for (const name of order) {
+          const server = servers.get(name)!;
+          const r = await wrk(server.port, c, seconds, server.pid);
           const key = `${name}/${c}`;
-          const prev = best.get(key);
-          if (!prev || r.rps > prev.rps) {
-            best.set(key, {
-              ...r,
-              errors: r.errors || !!prev?.errors,
-              cpuUs: Math.min(r.cpuUs, prev?.cpuUs ?? Infinity),
-            });
-          } else {
-            prev.errors ||= r.errors;
-            prev.cpuUs = Math.min(prev.cpuUs, r.cpuUs);
-          }
+          runs.set(key, [...(runs.get(key) ?? []), r]);
         }
-      } finally {
-        await server.stop();
       }
     }
+  } finally {
+    for (const server of servers.values()) await server.stop();
   }
   const rows: string[][] = [];
   for (const c of connectionCounts) {
+    const of = (name: string) => runs.get(`${name}/${c}`)!;
     const [s, d, n, r, f] = ["socklab", "Deno.serve", "node:http", "socklab runtime", "floor"]
-      .map((name) => best.get(`${name}/${c}`)!);
-    const fmt = (x: Result) => `${Math.round(x.rps)}${x.errors ? "!" : ""}`;
+      .map(of);
+    const rps = (x: Result[]) =>
+      `${Math.round(median(x.map((y) => y.rps)))}${x.some((y) => y.errors) ? "!" : ""}`;
+    const ms = (x: Result[]) => median(x.map((y) => y.p99ms)).toFixed(2);
+    const us = (x: Result[]) => median(x.map((y) => y.cpuUs)).toFixed(1);
+    const ratio = (x: Result[], y: Result[]) => {
+      const each = x.map((run, i) => run.rps / y[i].rps);
+      return `${median(each).toFixed(2)}x (${Math.min(...each).toFixed(2)}-${
+        Math.max(...each).toFixed(2)
+      })`;
+    };
     rows.push([
       String(c),
-      fmt(s),
-      fmt(d),
-      fmt(n),
-      `${(s.rps / d.rps).toFixed(2)}x`,
-      `${(s.rps / n.rps).toFixed(2)}x`,
-      `${s.p99ms.toFixed(2)} / ${d.p99ms.toFixed(2)} / ${n.p99ms.toFixed(2)}`,
-      `${s.cpuUs.toFixed(1)} / ${d.cpuUs.toFixed(1)} / ${n.cpuUs.toFixed(1)}`,
-      fmt(r),
-      fmt(f),
+      rps(s),
+      rps(d),
+      rps(n),
+      ratio(s, d),
+      ratio(s, n),
+      `${ms(s)} / ${ms(d)} / ${ms(n)}`,
+      `${us(s)} / ${us(d)} / ${us(n)}`,
+      rps(r),
+      rps(f),
     ]);
   }
   const codeUs = await httpCodeCostUs();
@@ -295,10 +308,13 @@ export async function benchHttp(
     ],
     rows,
   ) +
-    `\nwrk -t1 -d${seconds}s keep-alive, best of ${rounds} rounds; "!" marks socket errors or non-2xx.` +
-    `\nsocklab: serve() with its default io, here "${socklabIo}"; socklab runtime: the same` +
-    ' server with io "runtime" (Deno.Conn: an op per read and per write).' +
-    "\nCPU us/req: the server process's user+system time per request, lowest of the rounds." +
+    `\nwrk -t1 -d${seconds}s keep-alive, ${rounds} rounds; medians over the rounds. "vs": the median` +
+    '\nof each round\'s ratio (lowest-highest). "!" marks socket errors or non-2xx responses.' +
+    `\nsocklab: serve() with its default io, here "${
+      servers.get("socklab")?.io
+    }"; socklab runtime:` +
+    ' the same server with io "runtime" (Deno.Conn: an op per read and per write).' +
+    "\nCPU us/req: the server process's user+system time per request." +
     "\nfloor: a Deno.listen loop answering each read with a fixed response (no HTTP), the cost" +
     "\nof Deno.Conn's read/write ops and the kernel that every server on Deno.Conn pays." +
     `\nsocklab's HTTP code alone (in-memory connection, no kernel): ${
