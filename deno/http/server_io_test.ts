@@ -133,3 +133,27 @@ Deno.test("serve() refuses an io it does not know, or cannot run, with a TypeErr
     /Invalid io "epoll": it needs Linux, --allow-ffi and a numeric hostname/,
   );
 });
+
+Deno.test("serve() falls back to Deno's sockets when FFI is not allowed", async () => {
+  const server = new URL("./server.ts", import.meta.url).href;
+  const script = await Deno.makeTempFile({ suffix: ".ts" });
+  try {
+    await Deno.writeTextFile(
+      script,
+      `import { serve } from "${server}";
+       const s = serve({ port: 0, hostname: "127.0.0.1" }, () => new Response("ok"));
+       const r = await fetch("http://127.0.0.1:" + (s.addr as { port: number }).port + "/");
+       console.log(s.io, r.status, await r.text());
+       await s.shutdown();`,
+    );
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--no-config", "--allow-net", "--allow-read", script],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+    assert.equal(new TextDecoder().decode(out.stdout).trim(), "runtime 200 ok");
+  } finally {
+    await Deno.remove(script);
+  }
+});
