@@ -119,3 +119,16 @@ export async function tsharkFields(
     r.split("\t")
   );
 }
+
+/** Reads a stream connection until the peer's FIN; all the bytes, in one array. */
+export async function readToEnd(
+  conn: { read(p: Uint8Array): Promise<number | null> },
+): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  const buf = new Uint8Array(65536);
+  for (let n; (n = await conn.read(buf)) !== null;) parts.push(buf.slice(0, n));
+  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let at = 0;
+  for (const part of parts) out.set(part, (at += part.length) - part.length);
+  return out;
+}

@@ -6,6 +6,7 @@ import type { Impairments } from "./sim.ts";
 import { serve } from "../http/server.ts";
 import { fetchOver } from "../http/client.ts";
 import { TcpConnError } from "../tcp/conn.ts";
+import { readToEnd } from "../_testing.ts";
 
 const FAST = { rtt: { initialRto: 100, minRto: 20, maxRto: 2000 }, msl: 50 };
 
@@ -27,16 +28,6 @@ function pair(imp: Partial<Impairments> = {}, extra: Partial<UdpLinkOptions> = {
 
 const sha = (d: Uint8Array) => createHash("sha256").update(d).digest("hex");
 
-async function readAll(conn: { read(p: Uint8Array): Promise<number | null> }): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  const buf = new Uint8Array(65536);
-  for (let n; (n = await conn.read(buf)) !== null;) parts.push(buf.slice(0, n));
-  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
-  let at = 0;
-  for (const p of parts) out.set(p, (at += p.length) - p.length);
-  return out;
-}
-
 async function transfer(imp: Partial<Impairments>, size: number) {
   await using link = pair(imp);
   const listener = link.b.listen(80);
@@ -45,12 +36,12 @@ async function transfer(imp: Partial<Impairments>, size: number) {
   const server = await listener.accept();
   const [, received] = await Promise.all([
     client.writeAll(data).then(() => client.closeWrite()),
-    readAll(server),
+    readToEnd(server),
   ]);
   // Half-close: the server answers after the client's FIN, the client reads it.
   await server.writeAll(new TextEncoder().encode(`got ${received.length}`));
   await server.closeWrite();
-  const reply = new TextDecoder().decode(await readAll(client));
+  const reply = new TextDecoder().decode(await readToEnd(client));
   client.close();
   server.close();
   listener.close();
@@ -87,7 +78,7 @@ Deno.test("UdpLink.setBufferSize() grows the kernel buffers; a 2 MiB window of 6
   const server = await listener.accept();
   const [, received] = await Promise.all([
     client.writeAll(data).then(() => client.closeWrite()),
-    readAll(server),
+    readToEnd(server),
   ]);
   assert.equal(sha(received), sha(data));
   client.close();
@@ -154,7 +145,7 @@ Deno.test("UdpLink: two processes run socklab's TCP to each other over loopback"
     const conn = await link.a.connect("10.0.0.2", 7);
     await conn.writeAll(new TextEncoder().encode("ping from the parent"));
     await conn.closeWrite();
-    assert.equal(new TextDecoder().decode(await readAll(conn)), "ping from the parent");
+    assert.equal(new TextDecoder().decode(await readToEnd(conn)), "ping from the parent");
     conn.close();
     await reader.cancel();
   } finally {

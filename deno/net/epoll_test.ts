@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { type EpollConn, ioUringAvailable, listenEpoll } from "./epoll.ts";
 import { AddrInUse, ConnectionReset, SocketClosed } from "./errors.ts";
-import { requires } from "../_testing.ts";
+import { readToEnd, requires } from "../_testing.ts";
 
 const enc = new TextEncoder();
 
@@ -14,16 +14,6 @@ function missingUring(): string | null {
     // Older kernels have no such switch: io_uring is on.
   }
   return ioUringAvailable() ? null : "the kernel refused io_uring (too old, or a seccomp filter)";
-}
-
-async function readToEnd(conn: { read(p: Uint8Array): Promise<number | null> }) {
-  const parts: Uint8Array[] = [];
-  const buf = new Uint8Array(65536);
-  for (let n; (n = await conn.read(buf)) !== null;) parts.push(buf.slice(0, n));
-  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
-  let off = 0;
-  for (const p of parts) out.set(p, (off += p.length) - p.length);
-  return out;
 }
 
 async function writeAll(conn: Deno.Conn, data: Uint8Array) {

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { readToEnd } from "../_testing.ts";
 import {
   connect,
   type KernelConn,
@@ -17,17 +18,6 @@ import {
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
-
-/** Reads until the peer's FIN. */
-async function readToEnd(conn: KernelConn): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  const buf = new Uint8Array(4096);
-  for (let n; (n = await conn.read(buf)) !== null;) parts.push(buf.slice(0, n));
-  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
-  let off = 0;
-  for (const p of parts) out.set(p, (off += p.length) - p.length);
-  return out;
-}
 
 /** Accepts one connection and echoes it until FIN, then half-closes back. */
 async function echoOnce(listener: KernelListener): Promise<void> {
