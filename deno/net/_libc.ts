@@ -100,6 +100,7 @@ const SYMBOLS = {
     parameters: ["i32", "i32", "u32", "u32", "u32", "pointer", "pointer"],
     result: "i32",
   },
+  usleep: { parameters: ["u32"], result: "i32" },
   mmap: { parameters: ["pointer", "usize", "i32", "i32", "i32", "i64"], result: "pointer" },
   munmap: { parameters: ["pointer", "usize"], result: "i32" },
   __errno_location: { parameters: [], result: "pointer" },
@@ -556,4 +557,9 @@ export function mmap(length: number, fd = -1, offset = 0): Deno.PointerObject {
 /** munmap(2). */
 export function munmap(pointer: Deno.PointerObject, length: number): void {
   libc().munmap(pointer, BigInt(length));
+}
+
+/** usleep(3): holds this thread (and so its event loop) for `us` microseconds. */
+export function sleepMicros(us: number): void {
+  libc().usleep(us);
 }

@@ -59,8 +59,17 @@ export interface EpollListenOptions {
    * filter) each call is its own syscall, as with false.
    */
   uring?: boolean;
+  /**
+   * Microseconds the loop sleeps before polling again after a thin turn
+   * (1 to 3 sockets ready): under steady load that gathers more requests
+   * per turn, at the cost of holding this thread (and its event loop) that
+   * long. 0 turns it off. Default 20.
+   */
+  coalesce?: number;
 }
 
+/** A turn that found fewer ready sockets than this is thin (see {@link EpollListenOptions.coalesce}). */
+const THIN_TURN = 4;
 /** Events read per epoll_wait. */
 const MAX_EVENTS = 512;
 /** Connections accepted but not yet taken by accept(); more wait in the kernel's backlog. */
@@ -118,6 +127,12 @@ export function listenEpoll(options: EpollListenOptions): EpollListener {
   if (!Number.isInteger(backlog) || backlog < 1 || backlog > 65535) {
     throw new RangeError(`Invalid backlog: ${backlog} is not a whole number from 1 to 65535`);
   }
+  const coalesce = options.coalesce ?? 20;
+  if (!Number.isInteger(coalesce) || coalesce < 0 || coalesce > 1000) {
+    throw new RangeError(
+      `Invalid coalesce: ${coalesce} is not a whole number of microseconds from 0 to 1000`,
+    );
+  }
   libc.acquireLibc();
   let fd = -1;
   try {
@@ -131,7 +146,7 @@ export function listenEpoll(options: EpollListenOptions): EpollListener {
     libc.bind(fd, wanted);
     libc.listen(fd, backlog);
     const ring = options.uring === false ? null : Ring.open();
-    return new EpollListener(fd, libc.getSockName(fd) as InetAddr, ring);
+    return new EpollListener(fd, libc.getSockName(fd) as InetAddr, ring, coalesce);
   } catch (error) {
     if (fd >= 0) libc.close(fd);
     libc.releaseLibc();
@@ -196,16 +211,20 @@ export class EpollListener implements Listener {
   /** The loop waits in epoll_wait on a worker thread. */
   #waiting = false;
   #kicked = false;
+  /** Ready sockets the last poll found. */
+  #lastN = 0;
+  readonly #coalesce: number;
   readonly #loop: Loop;
   readonly #sa = new Uint8Array(128);
   readonly #saLen = new Uint32Array(1);
 
   /**
-   * Takes over a listening, non-blocking socket and, when given, a ring
-   * (use {@link listenEpoll}).
+   * Takes over a listening, non-blocking socket and, when given, a ring and
+   * a coalescing sleep in microseconds (use {@link listenEpoll}).
    */
-  constructor(fd: number, addr: InetAddr, ring: Ring | null = null) {
+  constructor(fd: number, addr: InetAddr, ring: Ring | null = null, coalesce = 0) {
     this.#fd = fd;
+    this.#coalesce = coalesce;
     this.addr = addr;
     this.#ring = ring;
     this.#ep = libc.epollCreate();
@@ -324,8 +343,14 @@ export class EpollListener implements Listener {
         // One io_uring_enter a turn: the writes of the last turn, and the reads that the
         // last events started (their readers run in this turn).
         const reaped = this.#flush();
+        // After a thin turn, a short sleep lets the next one gather more (interrupt coalescing,
+        // as network cards do): fewer turns, each cheaper per request. Idle turns do not sleep.
+        if (this.#coalesce > 0 && this.#lastN > 0 && this.#lastN < THIN_TURN) {
+          libc.sleepMicros(this.#coalesce);
+        }
         // Busy: take what is ready without a thread hop. Idle: wait on a worker thread.
         let n = libc.epollPoll(ep, events);
+        this.#lastN = n;
         if (n === 0 && reaped === 0 && !this.#ring?.queued) {
           if (this.#finished()) break;
           this.#waiting = true;

@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { type EpollConn, ioUringAvailable, listenEpoll } from "./epoll.ts";
+import {
+  type EpollConn,
+  type EpollListenOptions,
+  ioUringAvailable,
+  listenEpoll,
+  listenEpoll as listen,
+} from "./epoll.ts";
 import { AddrInUse, ConnectionReset, SocketClosed } from "./errors.ts";
 import { readToEnd, requires } from "../_testing.ts";
 
@@ -44,7 +50,9 @@ function pattern(n: number): Uint8Array {
 }
 
 for (const uring of [true, false]) {
-  const how = uring ? "through io_uring" : "with plain syscalls";
+  // The second pass also turns off the coalescing sleep, so both settings run every test.
+  const how = uring ? "through io_uring" : "with plain syscalls, without coalescing";
+  const listenEpoll = (o: EpollListenOptions) => listen({ ...o, coalesce: uring ? 20 : 0 });
 
   Deno.test(`epoll listener echoes 8 MB and half-closes, ${how}`, async () => {
     const listener = listenEpoll({ hostname: "127.0.0.1", port: 0, uring });
@@ -215,6 +223,10 @@ Deno.test("listenEpoll() rejects names and bad numbers with a clear error", () =
   assert.throws(() => listenEpoll({ hostname: "localhost", port: 0 }), /hostname|address/i);
   assert.throws(() => listenEpoll({ hostname: "127.0.0.1", port: 70000 }), RangeError);
   assert.throws(() => listenEpoll({ hostname: "127.0.0.1", port: 0, backlog: 0 }), RangeError);
+  assert.throws(
+    () => listenEpoll({ hostname: "127.0.0.1", port: 0, coalesce: -1 }),
+    /Invalid coalesce: -1 is not a whole number of microseconds from 0 to 1000/,
+  );
   assert.throws(() => listenEpoll(null as never), TypeError);
 });
 
