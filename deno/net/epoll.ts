@@ -14,7 +14,8 @@
  *
  * How it reads, for learners: this is the readiness model of nginx, libuv
  * and tokio. A socket is registered once with
- * `EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET`; an event sets a "may read"
+ * `EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET` (no `EPOLLOUT` with a ring,
+ * where a send that finds no room waits in the kernel); an event sets a "may read"
  * or "may write" flag; a `recv` that returns less than asked, or EAGAIN,
  * clears the flag until the next edge (on Linux a new arrival is a new
  * edge). A read with the flag clear waits for the loop to call it back.
@@ -22,7 +23,9 @@
  * Where the kernel allows io_uring (Linux 5.19+), the recv and send calls
  * of one turn of the loop are made together, with one `io_uring_enter(2)`
  * (`_uring.ts`): on a machine where a syscall costs a microsecond, that is
- * a large part of what a small request costs.
+ * a large part of what a small request costs. And after a thin turn (1 to
+ * 3 sockets ready) the loop sleeps 20 µs before it polls again, so that
+ * turns under a steady load carry more each (`coalesce`).
  *
  * @example Serve one line to each client
  * ```ts ignore
