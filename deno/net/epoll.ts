@@ -69,6 +69,11 @@ export interface EpollListenOptions {
    * long. 0 turns it off. Default 20.
    */
   coalesce?: number;
+  /**
+   * Operations the ring holds at once (a power of two, 1 to 32768; default
+   * 2048). When it is full, a read or write is made with a plain syscall.
+   */
+  ringEntries?: number;
 }
 
 /** A turn that found fewer ready sockets than this is thin (see {@link EpollListenOptions.coalesce}). */
@@ -136,6 +141,10 @@ export function listenEpoll(options: EpollListenOptions): EpollListener {
       `Invalid coalesce: ${coalesce} is not a whole number of microseconds from 0 to 1000`,
     );
   }
+  const entries = options.ringEntries ?? 2048;
+  if (!Number.isInteger(entries) || entries < 1 || entries > 32768 || (entries & (entries - 1))) {
+    throw new RangeError(`Invalid ringEntries: ${entries} is not a power of two from 1 to 32768`);
+  }
   libc.acquireLibc();
   let fd = -1;
   try {
@@ -148,7 +157,7 @@ export function listenEpoll(options: EpollListenOptions): EpollListener {
     libc.setIntOption(fd, libc.SOL_SOCKET, SO_REUSEADDR, 1);
     libc.bind(fd, wanted);
     libc.listen(fd, backlog);
-    const ring = options.uring === false ? null : Ring.open();
+    const ring = options.uring === false ? null : Ring.open(entries);
     return new EpollListener(fd, libc.getSockName(fd) as InetAddr, ring, coalesce);
   } catch (error) {
     if (fd >= 0) libc.close(fd);
@@ -698,11 +707,15 @@ export class EpollConn implements Conn {
     if (this.#ring!.queue(this.#sendOp)) this.#loop.kick();
     else {
       const n = this.#sendNow(w.p);
-      // No room in the socket either: retry on the next turn.
+      // No room in the socket either: retry on the next turn. Done or failed: say so after
+      // this call returns (submitWrite's callers are told "never during the call").
       if (n === -1) setImmediate(() => this.#writers[0] === w && this.#startSend());
       else {
-        this.#settleWrite(n);
-        if (this.#writers.length > 0) this.#startSend();
+        queueMicrotask(() => {
+          if (this.#writers[0] !== w) return; // closed meanwhile
+          this.#settleWrite(n);
+          if (this.#writers.length > 0) this.#startSend();
+        });
       }
     }
   }

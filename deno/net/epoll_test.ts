@@ -227,8 +227,40 @@ Deno.test("listenEpoll() rejects names and bad numbers with a clear error", () =
     () => listenEpoll({ hostname: "127.0.0.1", port: 0, coalesce: -1 }),
     /Invalid coalesce: -1 is not a whole number of microseconds from 0 to 1000/,
   );
+  assert.throws(
+    () => listenEpoll({ hostname: "127.0.0.1", port: 0, ringEntries: 3 }),
+    /Invalid ringEntries: 3 is not a power of two from 1 to 32768/,
+  );
   assert.throws(() => listenEpoll(null as never), TypeError);
 });
+
+Deno.test(
+  requires(missingUring(), {
+    name: "a full ring falls back to plain syscalls and loses nothing",
+    fn: async () => {
+      // Two slots for 40 connections echoing at once: most reads and writes find the ring full.
+      await using listener = listenEpoll({ hostname: "127.0.0.1", port: 0, ringEntries: 2 });
+      assert.equal(listener.usesRing, true);
+      const echoes: Promise<void>[] = [];
+      const accepting = (async () => {
+        for (let i = 0; i < 40; i++) echoes.push(echo(await listener.accept()));
+      })();
+      const sizes = await Promise.all(Array.from({ length: 40 }, async (_, i) => {
+        const c = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
+        const data = pattern(50_000 + i * 1000);
+        const sent = writeAll(c, data).then(() => c.closeWrite());
+        const got = await readToEnd(c);
+        await sent;
+        c.close();
+        assert.ok(got.every((b, k) => b === data[k]), `client ${i}: the echo differs`);
+        return got.length - data.length;
+      }));
+      await accepting;
+      await Promise.all(echoes);
+      assert.deepEqual(sizes, new Array(40).fill(0));
+    },
+  }),
+);
 
 Deno.test("a second read while one waits is refused, not lost", async () => {
   await using listener = listenEpoll({ hostname: "127.0.0.1", port: 0 });
