@@ -39,7 +39,6 @@ export const SHUT_WR = 1;
 export const TCP_NODELAY = 1;
 
 export const EPOLL_CTL_ADD = 1;
-export const EPOLL_CTL_DEL = 2;
 export const EPOLL_CTL_MOD = 3;
 export const EPOLLIN = 0x1;
 export const EPOLLOUT = 0x4;
@@ -462,11 +461,6 @@ export function send(fd: number, buf: Uint8Array): number {
 /** shutdown(2); `how` is SHUT_WR or SHUT_RDWR. */
 export function shutdown(fd: number, how: number): void {
   check("shutdown", libc().shutdown(fd, how));
-}
-
-/** Text for an errno, as strerror(3) gives it. */
-export function errnoMessage(errno: number): string {
-  return errnoText(errno);
 }
 
 /** epoll_create1(2), close-on-exec. */
