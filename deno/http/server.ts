@@ -308,7 +308,8 @@ class ServerState {
   #idle?: () => void;
   /** The last response head written, and its bytes (see {@link Connection.putText}). */
   lastHead = "";
-  lastHeadBytes: Uint8Array = new Uint8Array(0);
+  /** Null until the same head has been written twice in a row. */
+  lastHeadBytes: Uint8Array | null = null;
   /** Reads started since the event loop last turned (see {@link counted}). */
   burst = 0;
   #turn: Promise<void> | null = null;
@@ -588,22 +589,25 @@ class Connection {
    * and a head is short, so a loop beats a call into the encoder.
    */
   putText(text: string): void {
-    // A server mostly sends the same head again: keep its bytes, and copy them.
+    // A server mostly sends the same head again: once a head repeats, keep its bytes and copy them.
     const server = this.server;
-    if (text === server.lastHead) return this.put(server.lastHeadBytes);
-    const n = text.length;
-    if (n >= 32 && n <= 1024) {
-      const bytes = new Uint8Array(n);
-      for (let i = 0; i < n; i++) bytes[i] = text.charCodeAt(i);
-      server.lastHead = text;
-      server.lastHeadBytes = bytes;
-      return this.put(bytes);
+    if (text === server.lastHead && server.lastHeadBytes !== null) {
+      return this.put(server.lastHeadBytes);
     }
+    const n = text.length;
     this.reserve(n);
     const out = this.out;
-    let at = this.outLen;
+    const start = this.outLen;
+    let at = start;
     for (let i = 0; i < n; i++) out[at++] = text.charCodeAt(i);
     this.outLen = at;
+    if (n >= 32 && n <= 1024) {
+      if (text === server.lastHead) server.lastHeadBytes = out.slice(start, at);
+      else {
+        server.lastHead = text;
+        server.lastHeadBytes = null;
+      }
+    }
   }
 
   /**
@@ -1314,14 +1318,14 @@ function openListener(options: ServeOptions): ByteListener {
   if (io !== undefined && io !== "io_uring" && io !== "epoll" && io !== "runtime") {
     throw new TypeError(`Invalid io "${io}": expected "io_uring", "epoll" or "runtime"`);
   }
-  const numeric = isIPv4(hostname) || isIPv6(hostname);
-  if ((io === "epoll" || io === "io_uring") && !(epollAvailable() && numeric)) {
+  const canEpoll = (isIPv4(hostname) || isIPv6(hostname)) && epollAvailable();
+  if ((io === "epoll" || io === "io_uring") && !canEpoll) {
     throw new TypeError(
       `Invalid io "${io}": it needs Linux, --allow-ffi and a numeric hostname` +
         ` (here: ${Deno.build.os}, hostname "${hostname}")`,
     );
   }
-  if (io !== "runtime" && numeric && epollAvailable()) {
+  if (io !== "runtime" && canEpoll) {
     const l = listening(
       inet(hostname, port),
       () => listenEpoll({ hostname, port, uring: io !== "epoll" }),
