@@ -28,7 +28,7 @@ import { CoreReceiveBuffer } from "./core_buffer.ts";
 import { type CongestionController, FixedWindow } from "./congestion.ts";
 import { type IsnGenerator, rfc6528Isn, type TcpEndpoint } from "./isn.ts";
 import { DEFAULT_RTT_CONFIG, type RttConfig, RttEstimator } from "./rtt.ts";
-import { seqAdd, seqGe, seqGt, seqLe, seqLt, seqSub } from "../wire/seq.ts";
+import { seqAdd, seqGe, seqGt, seqInRange, seqLe, seqLt, seqSub } from "../wire/seq.ts";
 
 export type { TcpState } from "../trace/events.ts";
 export type { TcpEndpoint } from "./isn.ts";
@@ -743,14 +743,11 @@ export class TcpSocket {
     const len = segLen(repr);
     let acceptable: boolean;
     if (len === 0) {
-      acceptable = wnd === 0
-        ? seq === this.#rcvNxt
-        : seqLe(this.#rcvNxt, seq) && seqLt(seq, seqAdd(this.#rcvNxt, wnd));
+      acceptable = wnd === 0 ? seq === this.#rcvNxt : seqInRange(seq, this.#rcvNxt, wnd);
     } else {
-      const last = seqAdd(seq, len - 1);
       acceptable = wnd > 0 &&
-        ((seqLe(this.#rcvNxt, seq) && seqLt(seq, seqAdd(this.#rcvNxt, wnd))) ||
-          (seqLe(this.#rcvNxt, last) && seqLt(last, seqAdd(this.#rcvNxt, wnd))));
+        (seqInRange(seq, this.#rcvNxt, wnd) ||
+          seqInRange(seqAdd(seq, len - 1), this.#rcvNxt, wnd));
     }
     if (!acceptable) {
       // A zero window still takes ACKs at RCV.NXT (§3.10.7.4 "special allowance").
@@ -894,8 +891,7 @@ export class TcpSocket {
   // RST in SYN-RECEIVED and the synchronized states (§3.10.7.4 second, RFC 5961 §3.2).
   #processRst(now: number, repr: TcpRepr, wnd: number): void {
     if (repr.seq !== this.#rcvNxt) {
-      const inWindow = seqLe(this.#rcvNxt, repr.seq) &&
-        seqLt(repr.seq, seqAdd(this.#rcvNxt, Math.max(wnd, 1)));
+      const inWindow = seqInRange(repr.seq, this.#rcvNxt, Math.max(wnd, 1));
       // In the window but not exact: challenge ACK (RFC 5961 §3.2); outside: drop.
       if (inWindow) this.#challengeAck(now);
       else this.#drop(now, "RST outside the window", repr);
@@ -1129,6 +1125,14 @@ export class TcpSocket {
     this.#replies.push(this.#make({ seq, ack, control: "rst", window: 0 }));
   }
 
+  /** A timer ran out of patience: the connection is aborted with "timed out", its RST queued. */
+  #giveUp(now: number, timer: TcpTimer, out: TcpRepr[]): void {
+    this.#timerEvent(now, timer);
+    this.#error = "timed out";
+    this.abort(now);
+    out.push(...this.#replies.splice(0));
+  }
+
   #timers(now: number, out: TcpRepr[]): void {
     if (this.#timeWaitAt !== null && now >= this.#timeWaitAt) {
       // TIME-WAIT + 2·MSL elapsed: -> CLOSED.
@@ -1139,10 +1143,7 @@ export class TcpSocket {
     }
     if (this.#rtxAt !== null && now >= this.#rtxAt) {
       if (now - this.#progressAt >= this.config.userTimeout) {
-        this.#timerEvent(now, "user-timeout");
-        this.#error = "timed out";
-        this.abort(now);
-        out.push(...this.#replies.splice(0));
+        this.#giveUp(now, "user-timeout", out);
         return;
       }
       // Retransmission timeout (RFC 6298 §5.4-5.6): back off, go back to SND.UNA.
@@ -1156,10 +1157,7 @@ export class TcpSocket {
     }
     if (this.#persistAt !== null && now >= this.#persistAt) {
       if (now - this.#lastRecvAt >= this.config.userTimeout) {
-        this.#timerEvent(now, "user-timeout");
-        this.#error = "timed out";
-        this.abort(now);
-        out.push(...this.#replies.splice(0));
+        this.#giveUp(now, "user-timeout", out);
         return;
       }
       // Zero-window probe (§3.8.6.1): an old sequence number forces the peer's ACK.
@@ -1179,10 +1177,7 @@ export class TcpSocket {
       this.#keepAliveAt = null;
       if (now - this.#lastRecvAt >= ka.idle && this.#sndNxt === this.#sndUna) {
         if (this.#keepAliveProbes >= ka.count) {
-          this.#timerEvent(now, "keep-alive");
-          this.#error = "timed out";
-          this.abort(now);
-          out.push(...this.#replies.splice(0));
+          this.#giveUp(now, "keep-alive", out);
           return;
         }
         // Keep-alive probe: <SEQ=SND.UNA-1>, no data (§3.8.4).
