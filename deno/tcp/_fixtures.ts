@@ -4,6 +4,7 @@
 // sends as short text. Not part of the public API.
 import type { TcpRepr } from "../wire/tcp.ts";
 import type { TraceEvent } from "../trace/events.ts";
+import { flagsOf } from "../trace/json.ts";
 import { segment, type TcpConfig, TcpSocket } from "./socket.ts";
 import { seqAdd, seqSub } from "../wire/seq.ts";
 
@@ -66,13 +67,7 @@ export function recv(s: TcpSocket, now = 0): string[] {
 
 /** Describes one outgoing segment (seq relative to L_ISS, ack to R_ISS). */
 export function describe(r: TcpRepr): string {
-  const flags = [
-    r.control === "syn" && "SYN",
-    r.control === "fin" && "FIN",
-    r.control === "rst" && "RST",
-    r.psh && "PSH",
-    r.ack !== null && "ACK",
-  ].filter(Boolean).join(",") || "none";
+  const flags = flagsOf(r) || "none";
   let text = `${flags} seq=${seqSub(r.seq, L_ISS)}`;
   if (r.ack !== null) text += ` ack=${seqSub(r.ack, R_ISS)}`;
   if (r.payload.length) text += ` len=${r.payload.length}`;

@@ -93,7 +93,7 @@ export class TcpDriver {
     } finally {
       this.#pumping = false;
     }
-    for (const wake of [...this.#waiters]) wake();
+    this.wake();
     this.#arm();
   }
 
@@ -175,7 +175,7 @@ export class TcpDriver {
     if (this.#closed) return;
     this.#disarm();
     this.#closed = true;
-    for (const wake of [...this.#waiters]) wake();
+    this.wake();
   }
 }
 

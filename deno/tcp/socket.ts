@@ -13,9 +13,9 @@
  * RFC 6298 retransmission timeouts with Karn's rule and backoff (go-back-N);
  * sliding receive window with silly-window avoidance on both sides; window
  * updates; zero-window probing with a persist timer; delayed ACK; Nagle;
- * keep-alive; a user timeout; TIME-WAIT for 2·MSL.
+ * keep-alive; a user timeout; TIME-WAIT for 2·MSL; RFC 7323 window scaling.
  *
- * **Not supported:** window scaling, SACK, timestamps, urgent data, fast
+ * **Not supported:** SACK, timestamps, urgent data, fast
  * retransmit, congestion control beyond the {@link CongestionController}
  * seam, data on SYN segments (it is ignored and must be re-sent).
  *
@@ -163,6 +163,11 @@ function wantedShift(buffer: number): number {
   let shift = 0;
   while (shift < 14 && buffer / 2 ** shift > 65535) shift++;
   return shift;
+}
+
+/** The earlier of two deadlines, null meaning none. */
+function earliest(a: number | null, b: number | null): number | null {
+  return a === null ? b : b === null || a <= b ? a : b;
 }
 
 /** Builds a segment record with defaults for what is not given. */
@@ -559,13 +564,11 @@ export class TcpSocket {
    * the next `poll`, so a driver polls after every event.
    */
   pollAt(): number | null {
-    let at: number | null = null;
-    for (
-      const t of [this.#rtxAt, this.#persistAt, this.#ackAt, this.#keepAliveAt, this.#timeWaitAt]
-    ) {
-      if (t !== null && (at === null || t < at)) at = t;
-    }
-    return at;
+    // Called for every connection at every step of a driver: no array built per call.
+    return earliest(
+      earliest(earliest(this.#rtxAt, this.#persistAt), earliest(this.#ackAt, this.#keepAliveAt)),
+      this.#timeWaitAt,
+    );
   }
 
   /**

@@ -9,6 +9,7 @@
  */
 import type { LinkEvent, SegmentEvent, TraceEvent } from "./events.ts";
 import type { TcpRepr } from "../wire/tcp.ts";
+import { flagsOf } from "./json.ts";
 
 /** What to draw. */
 export interface LadderOptions {
@@ -117,13 +118,7 @@ function fmt(n: number): string {
 
 /** "PSH,ACK seq=1:1461 ack=1 win=65535", with "RTX" for retransmissions. */
 export function describeSegment(repr: TcpRepr, view?: SegmentEvent): string {
-  const flags = [
-    repr.control === "syn" && "SYN",
-    repr.control === "fin" && "FIN",
-    repr.control === "rst" && "RST",
-    repr.psh && "PSH",
-    repr.ack !== null && "ACK",
-  ].filter(Boolean).join(",") || "-";
+  const flags = flagsOf(repr) || "-";
   const seq = view ? view.relSeq : repr.seq;
   const len = repr.payload.length;
   let text = `${view?.retransmission ? "RTX " : ""}${flags} seq=${seq}`;
