@@ -128,14 +128,10 @@ export class UdpLink {
   #ident = 0;
   #closed = false;
 
-  private constructor(options: UdpLinkOptions, udp: Deno.DatagramConn) {
+  private constructor(options: UdpLinkOptions, imp: Impairments, udp: Deno.DatagramConn) {
     this.addr = options.addr;
     this.#udp = udp;
-    this.#imp = impairments({ mtu: 1500, ...options.impairments });
-    if (this.#imp.mtu > UDP_MAX) {
-      udp.close();
-      throw new RangeError(`UDP link mtu must be at most ${UDP_MAX}, got ${this.#imp.mtu}`);
-    }
+    this.#imp = imp;
     this.#random = new Random(options.seed ?? 1);
     this.#trace = options.trace ?? null;
     for (const [addr, peer] of Object.entries(options.peers ?? {})) this.addPeer(addr, peer);
@@ -158,13 +154,17 @@ export class UdpLink {
     if (typeof options?.addr !== "string") {
       throw new TypeError("UdpLink.open: options.addr (a virtual IPv4 address) is required");
     }
-    impairments(options.impairments ?? {}); // before binding
+    // Checked before binding, with the MTU the link runs at.
+    const imp = impairments({ mtu: 1500, ...options.impairments });
+    if (imp.mtu > UDP_MAX) {
+      throw new RangeError(`UDP link mtu must be at most ${UDP_MAX}, got ${imp.mtu}`);
+    }
     const udp = Deno.listenDatagram({
       transport: "udp",
       hostname: options.bind?.hostname ?? "127.0.0.1",
       port: options.bind?.port ?? 0,
     });
-    return new UdpLink(options, udp);
+    return new UdpLink(options, imp, udp);
   }
 
   /** The bound UDP address. */

@@ -123,6 +123,17 @@ Deno.test("UdpLink.open() rejects an MTU UDP cannot carry and bad impairments", 
   assert.throws(() => UdpLink.open({} as never), TypeError);
 });
 
+Deno.test("UdpLink.open() checks a rate queue against the MTU the link runs at (1500)", async () => {
+  // A 2000-byte queue holds a 1500-byte packet; an earlier check used 65535 and refused it.
+  const link = UdpLink.open({ addr: "10.0.0.1", impairments: { rate: 1e5, queue: 2000 } });
+  assert.equal(link.addr, "10.0.0.1");
+  await link.close();
+  assert.throws(
+    () => UdpLink.open({ addr: "10.0.0.1", impairments: { rate: 1e5, queue: 1000 } }),
+    /at least one MTU \(1500 bytes\)/,
+  );
+});
+
 Deno.test("UdpLink: two processes run socklab's TCP to each other over loopback", async () => {
   await using link = pair();
   const child = new Deno.Command(Deno.execPath(), {
