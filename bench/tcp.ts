@@ -41,6 +41,21 @@ function simBulk(mtu: number, bytes: number): number {
 }
 
 /** Bulk goodput over the UDP link on loopback, bytes/s, and datagrams/s sent. */
+/** Reads until `bytes` have come (or the stream ends), into one reused buffer; returns the count. */
+async function drain(
+  conn: { read(p: Uint8Array): Promise<number | null> },
+  bytes: number,
+): Promise<number> {
+  const buf = new Uint8Array(256 * 1024);
+  let got = 0;
+  while (got < bytes) {
+    const n = await conn.read(buf);
+    if (n === null) break;
+    got += n;
+  }
+  return got;
+}
+
 async function udpLinkBulk(mtu: number, bytes: number): Promise<{ rate: number; dgrams: number }> {
   // A window that fits in 4 MiB kernel socket buffers (without congestion
   // control, a later issue, every overflow of the UDP receive queue would
@@ -70,13 +85,7 @@ async function udpLinkBulk(mtu: number, bytes: number): Promise<{ rate: number; 
     const writer = (async () => {
       for (let sent = 0; sent < bytes; sent += chunk.length) await client.writeAll(chunk);
     })();
-    const buf = new Uint8Array(256 * 1024);
-    let got = 0;
-    while (got < bytes) {
-      const n = await server.read(buf);
-      if (n === null) break;
-      got += n;
-    }
+    const got = await drain(server, bytes);
     await writer;
     const seconds = (performance.now() - start) / 1000;
     const dgrams = (a.stats.sent - sentBefore) / seconds;
@@ -135,13 +144,7 @@ async function kernelTcp(bytes: number): Promise<number> {
       for (let off = 0; off < chunk.length;) off += await client.write(chunk.subarray(off));
     }
   })();
-  const buf = new Uint8Array(256 * 1024);
-  let got = 0;
-  while (got < bytes) {
-    const n = await server.read(buf);
-    if (n === null) break;
-    got += n;
-  }
+  const got = await drain(server, bytes);
   await writer;
   const seconds = (performance.now() - start) / 1000;
   client.close();
