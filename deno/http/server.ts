@@ -396,6 +396,12 @@ function positive(name: string, value: unknown, fallback: number): number {
   return value;
 }
 
+/** The end of a response head: the connection header HTTP/1.1 and 1.0 each need, and the blank line. */
+function headEnd(keepAlive: boolean, minor: number): string {
+  if (!keepAlive) return "connection: close\r\n\r\n";
+  return minor === 0 ? "connection: keep-alive\r\n\r\n" : "\r\n";
+}
+
 /** One client connection: its buffers, its parse state, its loop. */
 class Connection {
   readonly server: ServerState;
@@ -410,12 +416,11 @@ class Connection {
   outLen = 0;
   /** The output buffer of the write before last, reused when no write holds it. */
   spare: Uint8Array<ArrayBuffer> | null = null;
-  /** A write is in flight (one at a time; its buffer is left alone until it ends). */
-  writeBusy = false;
   /** Who waits for the write in flight to end. */
   readonly writeWaiters: (() => void)[] = [];
-  /** The buffer of the write in flight, and how much of it is to go. */
+  /** The buffer of the write in flight (one at a time; left alone until it ends), or null. */
   sending: Uint8Array<ArrayBuffer> | null = null;
+  /** How much of {@link sending} is to go. */
   sendingLength = 0;
   /** Why a write failed; the connection is closed by then. */
   writeError: unknown = null;
@@ -485,12 +490,11 @@ class Connection {
    */
   send(): void {
     const n = this.outLen;
-    if (n === 0 || this.writeBusy) return;
+    if (n === 0 || this.sending !== null) return;
     const buf = this.out;
     this.out = this.spare ?? new Uint8Array(OUT_SIZE);
     this.spare = null;
     this.outLen = 0;
-    this.writeBusy = true;
     this.sending = buf;
     this.sendingLength = n;
     const view = buf.subarray(0, n);
@@ -514,7 +518,6 @@ class Connection {
   };
 
   writeEnded(buf: Uint8Array<ArrayBuffer> | null): void {
-    this.writeBusy = false;
     this.sending = null;
     if (buf !== null && buf.length <= 4 * OUT_SIZE) this.spare = buf;
     if (this.writeWaiters.length > 0) { for (const wake of this.writeWaiters.splice(0)) wake(); }
@@ -522,17 +525,17 @@ class Connection {
 
   /** Resolves once no write is in flight (it never rejects; see {@link writeError}). */
   whenWritten(): Promise<void> {
-    if (!this.writeBusy) return Promise.resolve();
+    if (this.sending === null) return Promise.resolve();
     return new Promise((resolve) => this.writeWaiters.push(resolve));
   }
 
   /** Writes out the buffered output: resolves once every byte has been taken. */
   async flush(): Promise<void> {
-    if (this.writeBusy) await this.whenWritten();
+    if (this.sending !== null) await this.whenWritten();
     if (this.writeError !== null) throw this.writeError;
     if (this.outLen === 0) return;
     this.send();
-    if (this.writeBusy) await this.whenWritten();
+    if (this.sending !== null) await this.whenWritten();
     if (this.writeError !== null) throw this.writeError;
   }
 
@@ -540,9 +543,9 @@ class Connection {
    * Starts the write when the input holds no further request to answer
    * first; waits for it only when output piles up or the connection ends.
    */
-  async flushUnlessPipelined(keepAlive: boolean): Promise<void> {
-    if (!keepAlive || this.outLen >= OUT_SIZE) await this.flush();
-    else if (this.start === this.end) this.send();
+  flushUnlessPipelined(keepAlive: boolean): Promise<void> | undefined {
+    if (!keepAlive || this.outLen >= OUT_SIZE) return this.flush();
+    if (this.start === this.end) this.send();
   }
 
   /** Makes room for `n` more output bytes (the buffer grows; flush shrinks it back). */
@@ -618,7 +621,7 @@ class Connection {
     if (this.outLen > 0) {
       // The answers so far go out while we wait for more input; only one
       // write is in flight, so a client that does not read slows us down.
-      if (this.writeBusy) await this.whenWritten();
+      if (this.sending !== null) await this.whenWritten();
       if (this.writeError !== null) throw this.writeError;
       this.send();
     }
@@ -650,7 +653,7 @@ class Connection {
     }
     if (n === null || this.closed) {
       // The client may have only half-closed: what it asked for still goes out.
-      if (this.writeBusy) await this.whenWritten();
+      if (this.sending !== null) await this.whenWritten();
       return false;
     }
     this.end += n;
@@ -791,7 +794,7 @@ class Connection {
       if (server.closing) keepAlive = false;
       const written = this.writeResponse(result, method === "HEAD", minor, keepAlive);
       if (written === true) return keepAlive;
-      return written instanceof Promise ? written.then((ok) => ok && keepAlive) : false;
+      return written.then((ok) => ok && keepAlive);
     }
     return this.finish(result, body, framing, method, target, minor, keepAlive);
   }
@@ -888,9 +891,10 @@ class Connection {
     isHead: boolean,
     minor: number,
     keepAlive: boolean,
-  ): boolean | Promise<boolean> {
+  ): true | Promise<boolean> {
     const status = response.status;
-    const noBody = isHead || status === 204 || status === 304 || status < 200;
+    const bodiless = status === 204 || status === 304 || status < 200;
+    const noBody = isHead || bodiless;
     // The usual `new Response("text")`: no stream needed (see _static_body.ts).
     // Read before the headers: listing them makes Deno turn the body into a stream.
     const text = staticBody(response);
@@ -908,19 +912,14 @@ class Connection {
 
     if (text !== undefined) {
       const bytes = this.encodeBody(text);
-      if (status !== 204 && status !== 304 && status >= 200) {
-        head += "content-length: " + bytes.length + "\r\n";
-      }
-      head += keepAlive
-        ? (minor === 0 ? "connection: keep-alive\r\n\r\n" : "\r\n")
-        : "connection: close\r\n\r\n";
+      if (!bodiless) head += "content-length: " + bytes.length + "\r\n";
+      head += headEnd(keepAlive, minor);
       this.putText(head);
       if (noBody || bytes.length <= OUT_SIZE) {
         if (!noBody) this.put(bytes);
         // Sent now, or with the next answers when more requests are already in.
-        if (!keepAlive || this.outLen >= OUT_SIZE) return this.flush().then(() => true);
-        if (this.start === this.end) this.send();
-        return true;
+        const flushed = this.flushUnlessPipelined(keepAlive);
+        return flushed ? flushed.then(() => true) : true;
       }
       return this.putBody(bytes, keepAlive).then(() => true);
     }
@@ -931,16 +930,13 @@ class Connection {
       // HEAD: the length the GET would have, when the handler said; else none
       // (RFC 9110 §8.6 lets a HEAD response leave it out, but not get it wrong).
       if (isHead && declared >= 0) head += "content-length: " + declared + "\r\n";
-      else if (!isHead && status !== 204 && status !== 304 && status >= 200) {
+      else if (!isHead && !bodiless) {
         head += "content-length: 0\r\n";
       }
-      head += keepAlive
-        ? (minor === 0 ? "connection: keep-alive\r\n\r\n" : "\r\n")
-        : "connection: close\r\n\r\n";
+      head += headEnd(keepAlive, minor);
       this.putText(head);
-      if (!keepAlive || this.outLen >= OUT_SIZE) return this.flush().then(() => true);
-      if (this.start === this.end) this.send();
-      return true;
+      const flushed = this.flushUnlessPipelined(keepAlive);
+      return flushed ? flushed.then(() => true) : true;
     }
     return this.writeBodyStream(stream, head, declared, minor, keepAlive);
   }
@@ -979,9 +975,7 @@ class Connection {
       }
       const bytes = first.value!;
       head += "content-length: " + bytes.length + "\r\n";
-      head += keepAlive
-        ? (minor === 0 ? "connection: keep-alive\r\n\r\n" : "\r\n")
-        : "connection: close\r\n\r\n";
+      head += headEnd(keepAlive, minor);
       this.putText(head);
       await this.putBody(bytes, keepAlive);
       return true;
@@ -1005,9 +999,7 @@ class Connection {
     if (declared >= 0) head += "content-length: " + declared + "\r\n";
     else if (chunked) head += "transfer-encoding: chunked\r\n";
     else keepAlive = false; // HTTP/1.0 without a length: the close ends the body.
-    head += keepAlive
-      ? (minor === 0 ? "connection: keep-alive\r\n\r\n" : "\r\n")
-      : "connection: close\r\n\r\n";
+    head += headEnd(keepAlive, minor);
     this.putText(head);
     let sent = 0;
     const send = async (chunk: Uint8Array) => {
