@@ -41,16 +41,14 @@ function materialize(self: LazyRequest): Request {
   let r = self[real];
   if (r === null) {
     const p = self[parts];
-    headersOf(p);
-    r = p.body === null
-      ? new Request(p.url, { method: p.method, headers: headersOf(p) })
-      : new Request(p.url, {
-        method: p.method,
-        headers: headersOf(p),
-        body: p.body,
-        // @ts-ignore: Deno needs no duplex, the Fetch standard asks for it.
-        duplex: "half",
-      });
+    const headers = headersOf(p);
+    r = p.body === null ? new Request(p.url, { method: p.method, headers }) : new Request(p.url, {
+      method: p.method,
+      headers,
+      body: p.body,
+      // @ts-ignore: Deno needs no duplex, the Fetch standard asks for it.
+      duplex: "half",
+    });
     self[real] = r;
   }
   return r;
