@@ -540,14 +540,9 @@ export class EpollConn implements Conn {
   write(p: Uint8Array): Promise<number> {
     if (this.#closed) return Promise.reject(this.#closedError("write"));
     if (p.length === 0) return Promise.resolve(0);
-    if (this.#ring === null && this.#mayWrite && this.#writers.length === 0) {
-      const n = this.#sendNow(p);
-      if (n !== -1) return n instanceof Error ? Promise.reject(n) : Promise.resolve(n);
-    }
-    return new Promise((resolve, reject) => {
-      this.#writers.push({ p, resolve, reject });
-      if (this.#ring !== null && this.#writers.length === 1) this.#startSend();
-    });
+    const n = this.#tryWriteNow(p);
+    if (n !== -1) return n instanceof Error ? Promise.reject(n) : Promise.resolve(n);
+    return new Promise((resolve, reject) => this.#enqueue({ p, resolve, reject }));
   }
 
   /**
@@ -556,19 +551,20 @@ export class EpollConn implements Conn {
    * that writes once per request and counts every allocation.
    */
   submitWrite(p: Uint8Array, done: (result: number | Error) => void): void {
-    if (this.#closed || p.length === 0) {
-      const result = this.#closed ? this.#closedError("write") : 0;
-      queueMicrotask(() => done(result));
-      return;
-    }
-    if (this.#ring === null && this.#mayWrite && this.#writers.length === 0) {
-      const n = this.#sendNow(p);
-      if (n !== -1) {
-        queueMicrotask(() => done(n));
-        return;
-      }
-    }
-    this.#writers.push({ p, resolve: done, reject: done });
+    const n = this.#closed ? this.#closedError("write") : p.length === 0 ? 0 : this.#tryWriteNow(p);
+    if (n !== -1) queueMicrotask(() => done(n));
+    else this.#enqueue({ p, resolve: done, reject: done });
+  }
+
+  /** A plain send made now, when nothing is queued before it and the socket may take it; else -1. */
+  #tryWriteNow(p: Uint8Array): number | Error {
+    if (this.#ring !== null || !this.#mayWrite || this.#writers.length > 0) return -1;
+    return this.#sendNow(p);
+  }
+
+  /** Queues a write behind the others; with a ring, the first goes to the kernel. */
+  #enqueue(w: PendingWrite): void {
+    this.#writers.push(w);
     if (this.#ring !== null && this.#writers.length === 1) this.#startSend();
   }
 
@@ -646,14 +642,7 @@ export class EpollConn implements Conn {
       this.#mayRead = true;
       this.#edges++;
       if ((flags & HANGUP_EVENTS) !== 0) this.#hangup = true;
-      const reader = this.#reader;
-      if (reader !== null && !reader.started) {
-        if (this.#ring !== null) this.#startRecv();
-        else {
-          const n = this.#recvNow(reader.p);
-          if (n !== -1) this.#settleRead(reader, n);
-        }
-      }
+      if (this.#reader !== null && !this.#reader.started) this.#startRecv();
     }
     // With a ring, a send that found no room waits in the kernel: only plain sends wait here.
     if ((flags & WRITE_EVENTS) !== 0 && this.#ring === null) {
@@ -666,38 +655,29 @@ export class EpollConn implements Conn {
     }
   }
 
-  /** Queues the waiting reader's recv on the ring (a plain recv if the ring is full). */
+  /** Reads for the waiting reader: queued on the ring, or a plain recv (no ring, or a full one). */
   #startRecv(): void {
     const reader = this.#reader!;
-    reader.started = true;
-    this.#recvEdges = this.#edges;
-    this.#recvOp.buf = reader.p;
-    if (this.#ring!.queue(this.#recvOp)) this.#loop.kick();
-    else {
-      reader.started = false;
-      const n = this.#recvNow(reader.p);
-      if (n !== -1) this.#settleRead(reader, n);
+    if (this.#ring !== null) {
+      this.#recvEdges = this.#edges;
+      this.#recvOp.buf = reader.p;
+      if (this.#ring.queue(this.#recvOp)) {
+        reader.started = true;
+        this.#loop.kick();
+        return;
+      }
     }
+    const n = this.#recvNow(reader.p);
+    if (n !== -1) this.#settleRead(reader, n);
   }
 
   #recvDone(result: number): void {
     const reader = this.#reader;
     if (reader === null || !reader.started) return; // closed meanwhile
     reader.started = false;
-    if (result === -libc.EAGAIN || result === -libc.EINTR) {
-      this.#mayRead = false;
-      return;
-    }
     // A short read empties the socket, unless an edge came after the recv started.
-    if (
-      result > 0 && result < reader.p.length && this.#recvEdges === this.#edges && !this.#hangup
-    ) {
-      this.#mayRead = false;
-    }
-    this.#settleRead(
-      reader,
-      result === 0 ? null : result > 0 ? result : this.#error("recv", result),
-    );
+    const n = this.#recvResult(result, reader.p.length, this.#recvEdges === this.#edges);
+    if (n !== -1) this.#settleRead(reader, n);
   }
 
   /** Queues the first waiting write's send on the ring (a plain send if the ring is full). */
@@ -746,18 +726,26 @@ export class EpollConn implements Conn {
 
   /** One plain recv: bytes read, null at FIN, -1 when it must wait, or the error. */
   #recvNow(p: Uint8Array): number | null | Error {
-    const n = libc.recv(this.#fd, p);
-    if (n > 0) {
-      // Less than asked: the socket is empty now, and the next arrival is a new edge.
-      if (n < p.length && !this.#hangup) this.#mayRead = false;
-      return n;
+    return this.#recvResult(libc.recv(this.#fd, p), p.length, true);
+  }
+
+  /**
+   * What a recv's result means: bytes read, null at FIN, -1 when it must
+   * wait, or the error. A read of fewer bytes than `asked` empties the
+   * socket (the next arrival is a new edge) unless no edge can be trusted
+   * to follow: one came after the recv started, or the FIN's has been seen.
+   */
+  #recvResult(r: number, asked: number, noEdgeSince: boolean): number | null | Error {
+    if (r > 0) {
+      if (r < asked && noEdgeSince && !this.#hangup) this.#mayRead = false;
+      return r;
     }
-    if (n === 0) return null;
-    if (n === -libc.EAGAIN || n === -libc.EINTR) {
+    if (r === 0) return null;
+    if (r === -libc.EAGAIN || r === -libc.EINTR) {
       this.#mayRead = false;
       return -1;
     }
-    return this.#error("recv", n);
+    return this.#error("recv", r);
   }
 
   /** One plain send: bytes taken, -1 when it must wait, or the error. */
