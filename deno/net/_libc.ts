@@ -19,16 +19,15 @@ export const SOCK_STREAM = 1;
 export const SOCK_DGRAM = 2;
 export const SOCK_RAW = 3;
 export const SOCK_NONBLOCK = 0o4000;
-export const SOCK_CLOEXEC = 0o2000000;
+const SOCK_CLOEXEC = 0o2000000;
 export const IPPROTO_IP = 0;
 export const IPPROTO_ICMP = 1;
 export const IPPROTO_TCP = 6;
-export const IPPROTO_UDP = 17;
 export const IPPROTO_IPV6 = 41;
 export const IPPROTO_ICMPV6 = 58;
 export const SOL_SOCKET = 1;
 export const SHUT_RDWR = 2;
-export const MSG_DONTWAIT = 0x40;
+const MSG_DONTWAIT = 0x40;
 
 export const EAGAIN = 11;
 export const EINTR = 4;
@@ -56,7 +55,6 @@ const POLLIN = 0x1;
 const SYMBOLS = {
   socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
   bind: { parameters: ["i32", "buffer", "u32"], result: "i32" },
-  connect: { parameters: ["i32", "buffer", "u32"], result: "i32" },
   sendto: { parameters: ["i32", "buffer", "usize", "i32", "buffer", "u32"], result: "isize" },
   sendto_waiting: {
     name: "sendto",
@@ -258,11 +256,6 @@ export function bind(fd: number, addr: Addr): void {
   check("bind", libc().bind(fd, sa as Uint8Array<ArrayBuffer>, sa.length));
 }
 
-export function connect(fd: number, addr: Addr): void {
-  const sa = encodeSockaddr(addr);
-  check("connect", libc().connect(fd, sa as Uint8Array<ArrayBuffer>, sa.length));
-}
-
 export function close(fd: number): void {
   libc().close(fd);
 }
@@ -353,7 +346,7 @@ export function setIntOption(fd: number, level: number, name: number, value: num
 }
 
 /** setsockopt(2) with a byte-string value (for struct options). */
-export function setBytesOption(fd: number, level: number, name: number, value: Uint8Array): void {
+function setBytesOption(fd: number, level: number, name: number, value: Uint8Array): void {
   check(
     "setsockopt",
     libc().setsockopt(fd, level, name, value as Uint8Array<ArrayBuffer>, value.length),
@@ -515,15 +508,10 @@ export function rawSyscall(nr: number, ...args: number[]): number {
   return r < 0 ? -errno() : r;
 }
 
-/** io_uring_enter(2) with no signal mask: the result, or -errno. */
-export function ioUringEnter(
-  fd: number,
-  toSubmit: number,
-  minComplete: number,
-  flags: number,
-): number {
+/** io_uring_enter(2) that submits `toSubmit` entries and waits for none: the count, or -errno. */
+export function ioUringEnter(fd: number, toSubmit: number): number {
   const SYS_IO_URING_ENTER = 426;
-  const r = libc().io_uring_enter(SYS_IO_URING_ENTER, fd, toSubmit, minComplete, flags, null, null);
+  const r = libc().io_uring_enter(SYS_IO_URING_ENTER, fd, toSubmit, 0, 0, null, null);
   return r < 0 ? -errno() : r;
 }
 

@@ -77,7 +77,7 @@ export class Ring {
    * is used here (the caller makes plain syscalls then). libc must be
    * acquired by the caller.
    */
-  static open(entries = 2048): Ring | null {
+  static open(entries: number): Ring | null {
     const params = new Uint8Array(120);
     const fd = libc.rawSyscall(
       SYS_IO_URING_SETUP,
@@ -196,16 +196,16 @@ export class Ring {
   /**
    * Gives the queued operations to the kernel, which makes at once those
    * that can complete now (data waiting, room to send); the rest wait for
-   * their socket inside the kernel. Returns how many were submitted.
+   * their socket inside the kernel.
    */
-  submit(): number {
+  submit(): void {
     const n = this.#unsubmitted;
-    if (n === 0 || this.#closed) return 0;
+    if (n === 0 || this.#closed) return;
     Atomics.store(this.#u32, this.#sqTail, this.#u32[this.#sqTail] + n);
     this.#unsubmitted = 0;
-    let r = libc.ioUringEnter(this.fd, n, 0, 0);
-    while (r === -libc.EINTR) r = libc.ioUringEnter(this.fd, 0, 0, 0);
-    return r;
+    // A call that waits for nothing is not interrupted; were it, the kernel takes only the
+    // entries still in the ring, so asking again is safe.
+    if (libc.ioUringEnter(this.fd, n) === -libc.EINTR) libc.ioUringEnter(this.fd, n);
   }
 
   /** Calls back every completion that has arrived; returns how many. */

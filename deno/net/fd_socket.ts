@@ -62,9 +62,9 @@ export function errnoError(error: unknown, init: Omit<NetErrorInit, "cause">): u
     case 111: // ECONNREFUSED
     case 2: // ENOENT: no socket file at the path
       return new ConnectionRefused(error.errno === 2 ? "no socket at this path" : "refused", full);
-    case 104: // ECONNRESET
+    case libc.ECONNRESET:
       return new ConnectionReset("connection reset by peer", full);
-    case 32: // EPIPE
+    case libc.EPIPE:
       return new ConnectionReset("broken pipe (the peer is gone)", full);
     case 101: // ENETUNREACH
     case 113: // EHOSTUNREACH

@@ -12,6 +12,7 @@ import * as ipv4 from "../wire/ipv4.ts";
 import { WireError } from "../wire/error.ts";
 import { inetAddr } from "./addr.ts";
 import { TimedOut } from "./errors.ts";
+import * as libc from "./_libc.ts";
 import { type FdSocket, openRaw } from "./fd_socket.ts";
 import type { InetAddr } from "./types.ts";
 
@@ -45,7 +46,10 @@ export class Pinger implements AsyncDisposable {
   constructor(family: "inet" | "inet6", ident = Deno.pid & 0xffff) {
     this.family = family;
     this.ident = ident;
-    this.#socket = openRaw({ family, protocol: family === "inet" ? 1 : 58 });
+    this.#socket = openRaw({
+      family,
+      protocol: family === "inet" ? libc.IPPROTO_ICMP : libc.IPPROTO_ICMPV6,
+    });
   }
 
   /**
