@@ -132,3 +132,16 @@ export async function readToEnd(
   for (const part of parts) out.set(part, (at += part.length) - part.length);
   return out;
 }
+
+/** Runs `fn` with a fresh temporary folder (its name starts with `prefix`), removed afterwards. */
+export async function withTempDir(
+  prefix: string,
+  fn: (dir: string) => Promise<void>,
+): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix });
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}

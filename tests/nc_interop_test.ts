@@ -2,7 +2,7 @@
 // socat and ncat. Bytes both ways, half-close, a 10 MB binary transfer
 // checked by SHA-256, unix sockets, IPv6, and UDP datagram boundaries.
 import assert from "node:assert/strict";
-import { missingCommand, requires } from "../deno/_testing.ts";
+import { missingCommand, requires, withTempDir } from "../deno/_testing.ts";
 import { command as ncCommand } from "../deno/cli/nc.ts";
 import { listenDatagram } from "../deno/net/datagram.ts";
 import { connect, listen } from "../deno/net/stream.ts";
@@ -157,15 +157,6 @@ function binary(size: number): Uint8Array {
   return out;
 }
 
-async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "socklab-interop-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
 Deno.test(requires(needs, {
   name: "socat connects to nc -l: bytes both ways, each side half-closes",
   async fn() {
@@ -204,7 +195,7 @@ Deno.test(requires(needs, {
 Deno.test(requires(needs, {
   name: "unix streams: nc -U to socat UNIX-LISTEN and ncat -U to nc -U -l",
   async fn() {
-    await withTempDir(async (dir) => {
+    await withTempDir("socklab-interop-", async (dir) => {
       const socat = new Peer("socat", ["-d", "-d", `UNIX-LISTEN:${dir}/a.sock`, "EXEC:rev"]);
       await socat.stderrHas("listening on");
       const client = nc(["-U", `${dir}/a.sock`]);
@@ -382,7 +373,7 @@ Deno.test(requires(needs, {
 Deno.test(requires(needs, {
   name: "nc -U -u exchanges unix datagrams with a socat echo",
   async fn() {
-    await withTempDir(async (dir) => {
+    await withTempDir("socklab-interop-", async (dir) => {
       const echo = new Peer("socat", ["-d", "-d", `UNIX-RECVFROM:${dir}/echo.sock,fork`, "PIPE"]);
       await echo.stderrHas("receiving on");
       try {

@@ -1,18 +1,10 @@
 import assert from "node:assert/strict";
+import { withTempDir } from "../_testing.ts";
 import { type DatagramOptions, listenDatagram } from "./datagram.ts";
 import { AddrInUse, ConnectionRefused, SocketClosed, TimedOut } from "./errors.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
-
-async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "socklab-dgram-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
 
 const families: [string, (dir: string, name: string) => DatagramOptions][] = [
   ["UDP over IPv4", () => ({ hostname: "127.0.0.1", port: 0 })],
@@ -22,7 +14,7 @@ const families: [string, (dir: string, name: string) => DatagramOptions][] = [
 
 for (const [name, where] of families) {
   Deno.test(`send() and receive() keep datagram boundaries over ${name}`, async () => {
-    await withTempDir(async (dir) => {
+    await withTempDir("socklab-dgram-", async (dir) => {
       await using a = listenDatagram(where(dir, "a"));
       await using b = listenDatagram(where(dir, "b"));
       const sizes = [1, 0, 500, 3];
@@ -42,7 +34,7 @@ for (const [name, where] of families) {
   });
 
   Deno.test(`a datagram socket iterates datagrams until closed over ${name}`, async () => {
-    await withTempDir(async (dir) => {
+    await withTempDir("socklab-dgram-", async (dir) => {
       await using a = listenDatagram(where(dir, "a"));
       const b = listenDatagram(where(dir, "b"));
       for (const word of ["one", "two", "three"]) await a.send(enc.encode(word), b.addr);
@@ -88,7 +80,7 @@ Deno.test("listenDatagram() on a taken port throws AddrInUse", async () => {
 });
 
 Deno.test("send() to a unix path nobody binds throws ConnectionRefused", async () => {
-  await withTempDir(async (dir) => {
+  await withTempDir("socklab-dgram-", async (dir) => {
     await using a = listenDatagram({ path: `${dir}/a.sock` });
     const error = await a.send(enc.encode("x"), { family: "unix", path: `${dir}/none.sock` })
       .catch((e) => e);
@@ -98,7 +90,7 @@ Deno.test("send() to a unix path nobody binds throws ConnectionRefused", async (
 });
 
 Deno.test("an unnamed unix datagram socket can send but has no address", async () => {
-  await withTempDir(async (dir) => {
+  await withTempDir("socklab-dgram-", async (dir) => {
     await using server = listenDatagram({ path: `${dir}/s.sock` });
     await using client = listenDatagram({});
     assert.deepEqual(client.addr, { family: "unix", path: "" });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { missingRoot, requires } from "../_testing.ts";
+import { missingRoot, requires, withTempDir } from "../_testing.ts";
 import { openRaw, openUnixDatagram } from "./fd_socket.ts";
 import { Pinger } from "./ping.ts";
 import { AddrInUse, SocketClosed, TimedOut } from "./errors.ts";
@@ -7,17 +7,8 @@ import { AddrInUse, SocketClosed, TimedOut } from "./errors.ts";
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
-async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "socklab-fd-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
 Deno.test("openUnixDatagram() sends while a receive waits on the same socket", async () => {
-  await withTempDir(async (dir) => {
+  await withTempDir("socklab-fd-", async (dir) => {
     await using a = openUnixDatagram(`${dir}/a.sock`);
     await using b = openUnixDatagram(`${dir}/b.sock`);
     const waiting = a.receive();
@@ -40,7 +31,7 @@ Deno.test("closing an FdSocket wakes its pending receive with SocketClosed", asy
 });
 
 Deno.test("an FdSocket receive times out and keeps the late datagram", async () => {
-  await withTempDir(async (dir) => {
+  await withTempDir("socklab-fd-", async (dir) => {
     await using a = openUnixDatagram(`${dir}/a.sock`);
     await using b = openUnixDatagram();
     await assert.rejects(a.receive({ timeout: 10 }), TimedOut);
@@ -50,7 +41,7 @@ Deno.test("an FdSocket receive times out and keeps the late datagram", async () 
 });
 
 Deno.test("openUnixDatagram() on a taken path throws AddrInUse and leaks nothing", async () => {
-  await withTempDir(async (dir) => {
+  await withTempDir("socklab-fd-", async (dir) => {
     await using _a = openUnixDatagram(`${dir}/a.sock`);
     assert.throws(() => openUnixDatagram(`${dir}/a.sock`), AddrInUse);
     assert.throws(() => openUnixDatagram(`${dir}/${"n".repeat(120)}`), RangeError);
@@ -126,7 +117,7 @@ Deno.test(requires(missingRoot(), {
 }));
 
 Deno.test("a unix datagram sender waits for room when the receiver's queue is full", async () => {
-  await withTempDir(async (dir) => {
+  await withTempDir("socklab-fd-", async (dir) => {
     await using a = openUnixDatagram(`${dir}/a.sock`);
     await using b = openUnixDatagram(`${dir}/b.sock`);
     // Far more than the receive queue holds (net.unix.max_dgram_qlen, often 10).
@@ -140,7 +131,7 @@ Deno.test("a unix datagram sender waits for room when the receiver's queue is fu
 });
 
 Deno.test("closing a socket whose send waits for room ends the send with SocketClosed", async () => {
-  await withTempDir(async (dir) => {
+  await withTempDir("socklab-fd-", async (dir) => {
     const a = openUnixDatagram(`${dir}/a.sock`);
     await using b = openUnixDatagram(`${dir}/b.sock`);
     const sending = (async () => {

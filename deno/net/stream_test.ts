@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { readToEnd } from "../_testing.ts";
+import { readToEnd, withTempDir } from "../_testing.ts";
 import {
   connect,
   type KernelConn,
@@ -27,15 +27,6 @@ async function echoOnce(listener: KernelListener): Promise<void> {
   await conn.closeWrite();
 }
 
-async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "socklab-net-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
 const families: [string, (dir: string) => ListenOptions][] = [
   ["TCP over IPv4", () => ({ hostname: "127.0.0.1", port: 0 })],
   ["TCP over IPv6", () => ({ hostname: "::1", port: 0 })],
@@ -44,7 +35,7 @@ const families: [string, (dir: string) => ListenOptions][] = [
 
 for (const [name, where] of families) {
   Deno.test(`connect() and listen() echo bytes and half-close over ${name}`, async () => {
-    await withTempDir(async (dir) => {
+    await withTempDir("socklab-net-", async (dir) => {
       await using server = listen(where(dir));
       const served = echoOnce(server);
       await using client = await connect(server.addr);
@@ -58,7 +49,7 @@ for (const [name, where] of families) {
   });
 
   Deno.test(`Conn streams end at FIN without closing the socket over ${name}`, async () => {
-    await withTempDir(async (dir) => {
+    await withTempDir("socklab-net-", async (dir) => {
       await using server = listen(where(dir));
       const served = (async () => {
         await using conn = await server.accept();
@@ -108,7 +99,7 @@ Deno.test("connect() to a closed port throws ConnectionRefused naming the endpoi
 });
 
 Deno.test("connect() to a missing unix path throws ConnectionRefused", async () => {
-  await withTempDir(async (dir) => {
+  await withTempDir("socklab-net-", async (dir) => {
     await assert.rejects(connect({ path: `${dir}/nobody.sock` }), ConnectionRefused);
   });
 });
@@ -137,7 +128,7 @@ Deno.test("listen() with reusePort lets two listeners share a port", async () =>
 });
 
 Deno.test("listen() on a taken unix path throws AddrInUse", async () => {
-  await withTempDir(async (dir) => {
+  await withTempDir("socklab-net-", async (dir) => {
     await using _first = listen({ path: `${dir}/s.sock` });
     assert.throws(() => listen({ path: `${dir}/s.sock` }), AddrInUse);
   });
@@ -223,7 +214,7 @@ Deno.test("connect() rejects with the abort reason when its signal is aborted", 
 });
 
 Deno.test("setNoDelay() works on TCP and is refused on a unix socket", async () => {
-  await withTempDir(async (dir) => {
+  await withTempDir("socklab-net-", async (dir) => {
     await using server = listen({ path: `${dir}/s.sock` });
     const accepted = server.accept();
     await using client = await connect(server.addr);
