@@ -228,7 +228,8 @@ export function decodeFrame(packet: CapturedPacket): FrameContents {
     }
     if (protocol !== IpProtocol.Tcp) return { kind: "other", what: `IP protocol ${protocol}` };
     const tcp = parseTcp(payload);
-    const checksumOk = complete ? new TcpPacket(payload).verifyChecksum(pseudo) : null;
+    const view = new TcpPacket(payload);
+    const checksumOk = complete ? view.verifyChecksum(pseudo) : null;
     return {
       kind: "tcp",
       segment: {
@@ -237,7 +238,7 @@ export function decodeFrame(packet: CapturedPacket): FrameContents {
         src: endpoint(pseudo.src, tcp.srcPort),
         dst: endpoint(pseudo.dst, tcp.dstPort),
         tcp,
-        length: ipPayloadLen - new TcpPacket(payload).headerLen,
+        length: ipPayloadLen - view.headerLen,
         cut: !complete,
         checksumOk,
         ipChecksumOk,
@@ -471,7 +472,7 @@ export function analyze(capture: Capture): CaptureAnalysisWithStreams {
       byTuple.set(tuple, tracked);
       all.push(tracked);
     }
-    track(tracked, seg);
+    track(tracked, seg, a);
   }
   const connections = all.map(finish);
   return {
@@ -492,10 +493,11 @@ export function analyze(capture: Capture): CaptureAnalysisWithStreams {
   };
 }
 
-function track(t: Tracked, seg: CapturedSegment) {
+/** Counts one segment on its connection; `srcKey` is `key(seg.src)`, made once by the caller. */
+function track(t: Tracked, seg: CapturedSegment, srcKey: string) {
   const { conn, handshake } = t;
   const { tcp } = seg;
-  const fromClient = key(seg.src) === t.clientKey;
+  const fromClient = srcKey === t.clientKey;
   const side = fromClient ? "client" : "server";
   const dir = fromClient ? conn.toServer : conn.toClient;
   const asm = fromClient ? t.assemblers.toServer : t.assemblers.toClient;
