@@ -21,6 +21,8 @@
 // - A datagram not complete `timeoutMs` after its first fragment arrived is
 //   dropped. Time is an argument: this code reads no clock.
 
+import { inetSumLE } from "../checksum/inet";
+
 // Outcomes (FRAG_*), shared with core/js/packet.js.
 export const FRAG_HELD: i32 = 0; // stored; the datagram is not complete yet
 export const FRAG_COMPLETE: i32 = 1; // the datagram is complete: see outPtr/outLen
@@ -212,7 +214,7 @@ export class FragmentReassembler {
     if (totalLen < ihl) return FRAG_BAD_TOTAL_LENGTH;
     if (totalLen > len) return FRAG_TRUNCATED;
     // RFC 1071: a correct header sums to 0xFFFF.
-    if (inetSum(ptr, ihl) != 0xffff) return FRAG_BAD_CHECKSUM;
+    if (inetSumLE(ptr, ihl) != 0xffff) return FRAG_BAD_CHECKSUM; // either byte order
     const word = be16(ptr + 6);
     if (word & 0x8000) return FRAG_RESERVED_FLAG;
     const more = (word & 0x2000) != 0;
@@ -425,7 +427,7 @@ export class FragmentReassembler {
       store<u16>(out + 2, bswap<u16>(<u16>(d.headerLen + total)));
       store<u16>(out + 6, load<u16>(out + 6) & bswap<u16>(0x4000)); // keep DF only
       store<u16>(out + 10, 0);
-      store<u16>(out + 10, bswap<u16>(<u16>(~inetSum(out, d.headerLen) & 0xffff)));
+      store<u16>(out + 10, <u16>(~inetSumLE(out, d.headerLen) & 0xffff));
     } else {
       this.finish6(out, d.headerLen, d.nextHeaderAt, d.nextHeader, total);
     }
@@ -477,12 +479,4 @@ function chainComplete(data: usize, n: u32, nextHeader: u8): bool {
     p += size;
   }
   return true;
-}
-
-/** RFC 1071 sum of big-endian words over an even-length header, folded, not complemented. */
-function inetSum(p: usize, n: u32): u32 {
-  let s: u32 = 0;
-  for (let k: u32 = 0; k < n; k += 2) s += be16(p + k);
-  s = (s & 0xffff) + (s >> 16);
-  return (s & 0xffff) + (s >> 16);
 }
