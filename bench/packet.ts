@@ -8,7 +8,7 @@ import {
   type TcpReassembler,
 } from "../core/build/socklab.js";
 import { seqLe, seqLt } from "../deno/wire/seq.ts";
-import { table, throughput } from "./_harness.ts";
+import { ratios, table, throughput } from "./_harness.ts";
 
 const MSS = 1460;
 const SEGMENT_OPTIONS: SegmentOptions = {
@@ -263,7 +263,7 @@ function interleaved(
 }
 
 function ratioRow(label: string, ours: number[], theirs: number[]): string[] {
-  return [label, ...ours.map((v, i) => `${(v / theirs[i]).toFixed(2)}x`)];
+  return [label, ...ratios(ours, theirs)];
 }
 
 /** Runs the packet benchmarks and returns the report. */
