@@ -1,7 +1,15 @@
 // `socklab sim`: a transfer between two socklab TCP stacks on the simulated
 // network, with impairments from flags; prints a ladder diagram, a summary,
 // and optionally a pcap and JSON.
-import { CLIENT_ADDR, type CloseOrder, runTransfer, SERVER_ADDR } from "../link/transfer.ts";
+import {
+  CLIENT_ADDR,
+  CLOSE_ORDERS,
+  type CloseOrder,
+  runTransfer,
+  SERVER_ADDR,
+} from "../link/transfer.ts";
+// The playground's defaults are these flags' defaults: its replay commands leave them out.
+import { DEFAULT_SETTINGS as D } from "../playground/run.ts";
 import type { Impairments } from "../link/sim.ts";
 import type { TraceEvent } from "../trace/events.ts";
 import { renderLadder } from "../trace/ladder.ts";
@@ -64,8 +72,6 @@ Examples:
   socklab sim --simultaneous-open --bytes 0     simultaneous open
 `;
 
-const CLOSE_ORDERS = ["client-first", "server-first", "simultaneous"];
-
 function str(v: unknown): string | undefined {
   return typeof v === "string" ? v : undefined;
 }
@@ -106,13 +112,13 @@ export const command: Subcommand = {
     };
     const loss = pct("loss");
     if (loss >= 1) throw new UsageError("sim: --loss 100% would never deliver anything");
-    const mtu = values.mtu === undefined ? 1500 : intValue("mtu", str(values.mtu)!, 68, 65535);
+    const mtu = values.mtu === undefined ? D.mtu : intValue("mtu", str(values.mtu)!, 68, 65535);
     const link: Partial<Impairments> = {
       loss,
       reorder: pct("reorder"),
       duplicate: pct("duplicate"),
       corrupt: pct("corrupt"),
-      delay: values.delay === undefined ? 10 : durationValue("delay", str(values.delay)!),
+      delay: values.delay === undefined ? D.delay : durationValue("delay", str(values.delay)!),
       jitter: values.jitter === undefined ? 0 : durationValue("jitter", str(values.jitter)!),
       rate: values.rate === undefined ? 0 : rateValue("rate", str(values.rate)!),
       queue: values.queue === undefined ? 65536 : bytesValue("queue", str(values.queue)!),
@@ -123,26 +129,26 @@ export const command: Subcommand = {
     }
     const limit = 256 * 1024 * 1024;
     const bytes = values.bytes === undefined
-      ? 10_000
+      ? D.bytes
       : bytesValue("bytes", str(values.bytes)!, limit);
     const replyBytes = values["reply-bytes"] === undefined
-      ? 0
+      ? D.replyBytes
       : bytesValue("reply-bytes", str(values["reply-bytes"])!, limit);
-    const close = str(values.close) ?? "client-first";
-    if (!CLOSE_ORDERS.includes(close)) {
+    const close = str(values.close) ?? D.close;
+    if (!(CLOSE_ORDERS as readonly string[]).includes(close)) {
       throw new UsageError(
         `sim: --close must be one of ${CLOSE_ORDERS.join(", ")}, got "${close}"`,
       );
     }
     const seed = values.seed === undefined
-      ? 1
+      ? D.seed
       : intValue("seed", str(values.seed)!, 0, 2 ** 32 - 1);
     const maxTime = values["max-time"] === undefined
       ? 6 * 3_600_000
       : durationValue("max-time", str(values["max-time"])!);
-    const msl = values.msl === undefined ? 1000 : durationValue("msl", str(values.msl)!);
+    const msl = values.msl === undefined ? D.msl : durationValue("msl", str(values.msl)!);
     const recvBufferSize = values["recv-buffer"] === undefined
-      ? 65535
+      ? D.recvBuffer
       : bytesValue("recv-buffer", str(values["recv-buffer"])!);
     if (recvBufferSize < 1 || recvBufferSize > 2 ** 30) {
       throw new UsageError(
@@ -152,7 +158,7 @@ export const command: Subcommand = {
     const delayedAck = values["delayed-ack"] === undefined
       ? 40
       : durationValue("delayed-ack", str(values["delayed-ack"])!);
-    const stall = values.stall === undefined ? 0 : durationValue("stall", str(values.stall)!);
+    const stall = values.stall === undefined ? D.stall : durationValue("stall", str(values.stall)!);
     const lines = values.lines === undefined ? 80 : intValue("lines", str(values.lines)!, 0, 1e9);
     if (lines > 0 && lines < 4) throw new UsageError("sim: --lines must be 0 or at least 4");
 
