@@ -373,6 +373,25 @@ function listHas(buf: Uint8Array, start: number, end: number, token: string): bo
   return false;
 }
 
+/** A Framing to fill with {@link requestFraming}, for a caller that keeps one. */
+export function newFraming(): Framing {
+  return {
+    kind: "none",
+    length: 0,
+    keepAlive: true,
+    expectContinue: false,
+    error: "",
+    errorStatus: 0,
+  };
+}
+
+/** Marks `f` as refused with `status` and `reason`, and returns it. */
+function rejected(f: Framing, status: number, reason: string): Framing {
+  f.error = reason;
+  f.errorStatus = status;
+  return f;
+}
+
 /**
  * Decides how a request's body is framed and whether the connection may
  * persist, rejecting what RFC 9112 §6 says a server must not guess at:
@@ -388,14 +407,7 @@ export function requestFraming(
   maxBody: number,
   into?: Framing,
 ): Framing {
-  const f: Framing = into ?? {
-    kind: "none",
-    length: 0,
-    keepAlive: true,
-    expectContinue: false,
-    error: "",
-    errorStatus: 0,
-  };
+  const f = into ?? newFraming();
   f.kind = "none";
   f.length = 0;
   f.keepAlive = head.minorVersion === 1;
@@ -424,30 +436,22 @@ export function requestFraming(
           digits++;
         }
         if (digits === 0 || digits > 15) {
-          f.error = "invalid Content-Length";
-          f.errorStatus = 400;
-          return f;
+          return rejected(f, 400, "invalid Content-Length");
         }
         if (value !== -1 && value !== n) {
-          f.error = "conflicting Content-Length values";
-          f.errorStatus = 400;
-          return f;
+          return rejected(f, 400, "conflicting Content-Length values");
         }
         value = n;
         while (j < ve && (buf[j] === SP || buf[j] === HTAB)) j++;
         if (j === ve) break;
         if (buf[j] !== 0x2c) {
-          f.error = "invalid Content-Length";
-          f.errorStatus = 400;
-          return f;
+          return rejected(f, 400, "invalid Content-Length");
         }
         j++;
         while (j < ve && (buf[j] === SP || buf[j] === HTAB)) j++;
       }
       if (contentLength !== -1 && contentLength !== value) {
-        f.error = "conflicting Content-Length headers";
-        f.errorStatus = 400;
-        return f;
+        return rejected(f, 400, "conflicting Content-Length headers");
       }
       contentLength = value;
     } else if (
@@ -456,9 +460,7 @@ export function requestFraming(
       transferEncoding = true;
       // The last coding of the last field decides; earlier "chunked" is an error.
       if (chunkedLast) {
-        f.error = "chunked is not the final transfer coding";
-        f.errorStatus = 400;
-        return f;
+        return rejected(f, 400, "chunked is not the final transfer coding");
       }
       let s = vs;
       let e = ve;
@@ -466,9 +468,7 @@ export function requestFraming(
       for (let j = s; j < e; j++) if (buf[j] === 0x2c) lastComma = j;
       if (lastComma !== -1) {
         if (listHas(buf, s, lastComma, "chunked")) {
-          f.error = "chunked is not the final transfer coding";
-          f.errorStatus = 400;
-          return f;
+          return rejected(f, 400, "chunked is not the final transfer coding");
         }
         s = lastComma + 1;
       }
@@ -477,14 +477,10 @@ export function requestFraming(
       if (equalsIgnoreCase(buf, s, e, "chunked")) {
         chunkedLast = true;
         if (lastComma !== -1) {
-          f.error = "transfer codings other than chunked are not implemented";
-          f.errorStatus = 501;
-          return f;
+          return rejected(f, 501, "transfer codings other than chunked are not implemented");
         }
       } else {
-        f.error = "chunked is not the final transfer coding";
-        f.errorStatus = 400;
-        return f;
+        return rejected(f, 400, "chunked is not the final transfer coding");
       }
     } else if (len === 10 && first === 0x63 && equalsIgnoreCase(buf, ns, ne, "connection")) {
       if (listHas(buf, vs, ve, "close")) f.keepAlive = false;
@@ -492,35 +488,33 @@ export function requestFraming(
     } else if (len === 6 && first === 0x65 && equalsIgnoreCase(buf, ns, ne, "expect")) {
       if (equalsIgnoreCase(buf, vs, ve, "100-continue")) f.expectContinue = true;
       else {
-        f.error = "unsupported expectation";
-        f.errorStatus = 417;
-        return f;
+        return rejected(f, 417, "unsupported expectation");
       }
     }
   }
   if (head.minorVersion === 1 && hosts !== 1) {
-    f.error = hosts === 0 ? "HTTP/1.1 request without Host" : "more than one Host header";
-    f.errorStatus = 400;
-    return f;
+    return rejected(
+      f,
+      400,
+      hosts === 0 ? "HTTP/1.1 request without Host" : "more than one Host header",
+    );
   }
   if (transferEncoding) {
     if (contentLength !== -1) {
-      f.error = "both Transfer-Encoding and Content-Length";
-      f.errorStatus = 400;
-      return f;
+      return rejected(f, 400, "both Transfer-Encoding and Content-Length");
     }
     if (head.minorVersion === 0) {
-      f.error = "Transfer-Encoding in an HTTP/1.0 request";
-      f.errorStatus = 400;
-      return f;
+      return rejected(f, 400, "Transfer-Encoding in an HTTP/1.0 request");
     }
     f.kind = "chunked";
     return f;
   }
   if (contentLength > maxBody) {
-    f.error = `body of ${contentLength} bytes is larger than the limit of ${maxBody}`;
-    f.errorStatus = 413;
-    return f;
+    return rejected(
+      f,
+      413,
+      `body of ${contentLength} bytes is larger than the limit of ${maxBody}`,
+    );
   }
   if (contentLength > 0) {
     f.kind = "length";

@@ -29,6 +29,7 @@ import {
   ERROR,
   type Framing,
   latin1,
+  newFraming,
   ParsedHead,
   parseRequest,
   PARTIAL,
@@ -440,14 +441,7 @@ class Connection {
   closed = false;
   requests = 0;
   readonly head: ParsedHead;
-  readonly framing: Framing = {
-    kind: "none",
-    length: 0,
-    keepAlive: true,
-    expectContinue: false,
-    error: "",
-    errorStatus: 0,
-  };
+  readonly framing: Framing = newFraming();
 
   constructor(server: ServerState, conn: ByteStream) {
     this.server = server;
