@@ -146,3 +146,10 @@ export async function write(stream: WritableStream<Uint8Array>, text: string): P
     writer.releaseLock();
   }
 }
+
+/** Why a file could not be opened, in a few words: "no such file", "permission denied", or the runtime's message. */
+export function fileErrorReason(error: unknown): string {
+  if (error instanceof Deno.errors.NotFound) return "no such file";
+  if (error instanceof Deno.errors.PermissionDenied) return "permission denied";
+  return error instanceof Error ? error.message : String(error);
+}

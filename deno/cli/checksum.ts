@@ -1,7 +1,14 @@
 // `socklab checksum`: the Internet checksum, CRC-32 and CRC-32C of files or
 // standard input, one line each, like cksum(1).
 import { crc32, crc32c, InetChecksum } from "../checksum.ts";
-import { type CommandIo, parseFlags, type Subcommand, UsageError, write } from "./_args.ts";
+import {
+  type CommandIo,
+  fileErrorReason,
+  parseFlags,
+  type Subcommand,
+  UsageError,
+  write,
+} from "./_args.ts";
 
 const ALGORITHMS = ["inet", "crc32", "crc32c"] as const;
 type Algorithm = typeof ALGORITHMS[number];
@@ -57,12 +64,7 @@ async function open(name: string, io: CommandIo): Promise<ReadableStream<Uint8Ar
   try {
     return (await Deno.open(name)).readable;
   } catch (error) {
-    const reason = error instanceof Deno.errors.NotFound
-      ? "no such file"
-      : error instanceof Deno.errors.PermissionDenied
-      ? "permission denied"
-      : (error as Error).message;
-    throw new Error(`checksum: cannot read ${name}: ${reason}`);
+    throw new Error(`checksum: cannot read ${name}: ${fileErrorReason(error)}`);
   }
 }
 

@@ -12,6 +12,7 @@ import { readCapture } from "../pcap/reader.ts";
 import { WireError } from "../wire/error.ts";
 import {
   type CommandIo,
+  fileErrorReason,
   intValue,
   parseFlags,
   type Subcommand,
@@ -169,12 +170,7 @@ async function readFile(name: string): Promise<Uint8Array> {
   try {
     return await Deno.readFile(name);
   } catch (error) {
-    const reason = error instanceof Deno.errors.NotFound
-      ? "no such file"
-      : error instanceof Deno.errors.PermissionDenied
-      ? "permission denied"
-      : (error as Error).message;
-    throw new Error(`cannot read ${name}: ${reason}`);
+    throw new Error(`cannot read ${name}: ${fileErrorReason(error)}`);
   }
 }
 
