@@ -284,3 +284,31 @@ Deno.test(
     },
   }),
 );
+
+for (const uring of [true, false]) {
+  Deno.test(`submitWrite() reports the count after it returns, and SocketClosed once closed (uring ${uring})`, async () => {
+    await using listener = listenEpoll({ hostname: "127.0.0.1", port: 0, uring });
+    const client = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
+    const conn = await listener.accept();
+    const results: (number | Error)[] = [];
+    let returned = false;
+    const done = new Promise<void>((resolve) =>
+      conn.submitWrite(enc.encode("hello"), (r) => {
+        assert.ok(returned, "done was called during submitWrite()");
+        results.push(r);
+        resolve();
+      })
+    );
+    returned = true;
+    await done;
+    assert.deepEqual(results, [5]);
+    const buf = new Uint8Array(16);
+    assert.equal(new TextDecoder().decode(buf.subarray(0, (await client.read(buf))!)), "hello");
+    conn.close();
+    const after = await new Promise<number | Error>((resolve) =>
+      conn.submitWrite(enc.encode("x"), resolve)
+    );
+    assert.ok(after instanceof SocketClosed);
+    client.close();
+  });
+}
