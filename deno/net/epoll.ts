@@ -332,12 +332,12 @@ export class EpollListener implements Listener {
     this.#watching = on;
   }
 
-  /** Submits what is queued on the ring and calls back what completed; returns how many did. */
-  #flush(): number {
+  /** Submits what is queued on the ring and calls back what completed. */
+  #flush(): void {
     const ring = this.#ring;
-    if (ring === null) return 0;
+    if (ring === null) return;
     ring.submit();
-    return ring.reap();
+    ring.reap();
   }
 
   /** Done when the listener and its connections are closed and the kernel holds no operation. */
@@ -352,9 +352,6 @@ export class EpollListener implements Listener {
     const view = new DataView(events.buffer);
     try {
       while (!this.#finished()) {
-        // One io_uring_enter a turn: the writes of the last turn, and the reads that the
-        // last events started (their readers run in this turn).
-        const reaped = this.#flush();
         // After a thin turn, a short sleep lets the next one gather more (interrupt coalescing,
         // as network cards do): fewer turns, each cheaper per request. Idle turns do not sleep.
         if (this.#coalesce > 0 && this.#lastN > 0 && this.#lastN < THIN_TURN) {
@@ -363,7 +360,7 @@ export class EpollListener implements Listener {
         // Busy: take what is ready without a thread hop. Idle: wait on a worker thread.
         let n = libc.epollPoll(ep, events);
         this.#lastN = n;
-        if (n === 0 && reaped === 0 && !this.#ring?.queued) {
+        if (n === 0 && !this.#ring?.queued) {
           if (this.#finished()) break;
           this.#waiting = true;
           n = await libc.epollWaitBlocking(ep, events);
@@ -376,8 +373,10 @@ export class EpollListener implements Listener {
           else if (fd === this.#wake[0]) libc.drainPipe(fd);
           else this.#conns[fd]?.ready(flags);
         }
-        // Without a ring the reads are done already. With one, they go with the next flush.
-        // Either way, let the readers called back run, and write, before polling again.
+        // One io_uring_enter a turn: the writes the last turn's readers made, then the reads
+        // these events started. Without a ring the reads are done already. Either way, let
+        // the readers called back run, and write, before polling again.
+        this.#flush();
         await nextTurn();
       }
     } finally {
