@@ -169,21 +169,8 @@ export const command: Subcommand = {
           const body = request.body ? await request.text() : "";
           return new Response(lines.join("\n") + "\n\n" + body);
         }
-        if (url.pathname === "/files") return Response.redirect(new URL("/files/", url), 301);
-        if (url.pathname.startsWith("/files/")) {
-          const inner = new Request(new URL(url.pathname.slice(6) + url.search, url), {
-            method: request.method,
-            headers: request.headers,
-          });
-          const res = await serveDir(inner, { root });
-          const location = res.headers.get("location");
-          if (location?.startsWith("/")) {
-            return new Response(null, {
-              status: res.status,
-              headers: { location: "/files" + location },
-            });
-          }
-          return res;
+        if (url.pathname === "/files" || url.pathname.startsWith("/files/")) {
+          return serveDir(request, { root, urlRoot: "files" });
         }
         return new Response("Not Found\n", { status: 404 });
       });

@@ -21,6 +21,11 @@ export interface ServeDirOptions {
   index?: string;
   /** Whether names starting with "." (.git, .env) are served and listed. Default false. */
   dotfiles?: boolean;
+  /**
+   * The URL path the folder is served under, such as "files" for
+   * `/files/...`; a request outside it gets 404. Default: the whole path.
+   */
+  urlRoot?: string;
 }
 
 const MIME: Record<string, string> = {
@@ -123,7 +128,12 @@ export function parseRange(
   return [start, end];
 }
 
-async function listing(dir: string, urlPath: string, dotfiles: boolean): Promise<Response> {
+async function listing(
+  dir: string,
+  urlPath: string,
+  atRoot: boolean,
+  dotfiles: boolean,
+): Promise<Response> {
   const entries: { name: string; dir: boolean; size: number }[] = [];
   for await (const e of Deno.readDir(dir)) {
     if (!dotfiles && e.name.startsWith(".")) continue;
@@ -142,7 +152,7 @@ async function listing(dir: string, urlPath: string, dotfiles: boolean): Promise
     const label = escapeHtml(e.name) + (e.dir ? "/" : "");
     return `<tr><td><a href="${href}">${label}</a></td><td>${e.dir ? "" : e.size}</td></tr>`;
   });
-  const up = urlPath === "/" ? "" : `<tr><td><a href="../">../</a></td><td></td></tr>`;
+  const up = atRoot ? "" : `<tr><td><a href="../">../</a></td><td></td></tr>`;
   const html = `<!doctype html>
 <html><head><meta charset="utf-8"><title>Index of ${title}</title></head>
 <body><h1>Index of ${title}</h1>
@@ -212,11 +222,17 @@ export async function serveDir(request: Request, options: ServeDirOptions): Prom
   if (!options || typeof options.root !== "string") {
     throw new TypeError("Invalid options: root must be a folder path");
   }
+  const prefix = urlPrefix(options.urlRoot);
   if (request.method !== "GET" && request.method !== "HEAD") {
     return plain(405, "Method Not Allowed", { allow: "GET, HEAD" });
   }
   const url = new URL(request.url);
-  const segments = safeSegments(url.pathname);
+  let inner = url.pathname;
+  if (prefix !== "") {
+    if (inner !== prefix && !inner.startsWith(prefix + "/")) return plain(404, "Not Found");
+    inner = inner.slice(prefix.length);
+  }
+  const segments = safeSegments(inner);
   if (segments === null) return plain(400, "Bad Request: unsafe path");
   if (!options.dotfiles && segments.some((s) => s.startsWith("."))) return plain(404, "Not Found");
   let root: string;
@@ -249,10 +265,27 @@ export async function serveDir(request: Request, options: ServeDirOptions): Prom
       // No index file.
     }
     if (options.listing === false) return plain(404, "Not Found");
-    return await listing(path, url.pathname, options.dotfiles === true);
+    return await listing(path, url.pathname, segments.length === 0, options.dotfiles === true);
   }
   if (!info.isFile) return plain(404, "Not Found");
   return await serveFile(request, path, info);
+}
+
+/** `urlRoot` as a path prefix without a trailing slash ("" for none), or a TypeError. */
+function urlPrefix(urlRoot: string | undefined): string {
+  if (urlRoot === undefined) return "";
+  if (typeof urlRoot !== "string") throw new TypeError("Invalid options: urlRoot must be a string");
+  const segments = urlRoot.split("/").filter((s) => s !== "");
+  for (const s of segments) {
+    if (s === "." || s === ".." || !/^[A-Za-z0-9._~!$&'()*+,;=:@%-]+$/.test(s)) {
+      throw new TypeError(
+        `Invalid options: urlRoot ${
+          JSON.stringify(urlRoot)
+        } must be a plain URL path such as "files"`,
+      );
+    }
+  }
+  return segments.map((s) => "/" + s).join("");
 }
 
 async function serveFile(request: Request, path: string, info: Deno.FileInfo): Promise<Response> {

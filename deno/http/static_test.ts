@@ -118,6 +118,44 @@ Deno.test("serveDir() lists folders, redirects to the slash, refuses other metho
   });
 });
 
+Deno.test("serveDir() with urlRoot serves the folder under that path only", async () => {
+  const { base, root } = await fixture();
+  try {
+    await withServer({}, (req) => serveDir(req, { root, urlRoot: "/files/" }), async (port) => {
+      const file = await get(port, "/files/hello.txt");
+      assert.equal(statusOf(file), 200);
+      assert.match(file, /\r\n\r\n0123456789$/);
+      assert.equal(statusOf(await get(port, "/hello.txt")), 404);
+      assert.equal(statusOf(await get(port, "/filesx/hello.txt")), 404);
+      // The prefix itself is a folder: redirected to its slash, then listed without "../".
+      assert.match(await get(port, "/files"), /^HTTP\/1.1 301[^]*location: \/files\/\r\n/);
+      const top = await get(port, "/files/");
+      assert.match(top, /<a href="hello.txt">/);
+      assert.doesNotMatch(top, /href="\.\.\/"/);
+      assert.match(await get(port, "/files/sub/"), /<a href="\.\.\/">/);
+      assert.match(await get(port, "/files/sub"), /location: \/files\/sub\/\r\n/);
+      for (
+        const target of ["/files/../secret.txt", "/files/%2e%2e/secret.txt", "/files/up/secret.txt"]
+      ) {
+        assert.doesNotMatch(await get(port, target), /SECRET/, target);
+      }
+    });
+  } finally {
+    await Deno.remove(base, { recursive: true });
+  }
+});
+
+Deno.test("serveDir() refuses a urlRoot that is not a plain URL path", async () => {
+  const request = new Request("http://x/files/a");
+  for (const urlRoot of ["../up", "a/./b", "with space", 7 as unknown as string]) {
+    await assert.rejects(
+      () => serveDir(request, { root: ".", urlRoot }),
+      TypeError,
+      String(urlRoot),
+    );
+  }
+});
+
 Deno.test("safeSegments(), parseRange() and contentType() decide the small things", () => {
   assert.deepEqual(safeSegments("/a/b%20c/"), ["a", "b c"]);
   assert.equal(safeSegments("/a/%2e"), null);
