@@ -43,8 +43,7 @@ import { setImmediate } from "node:timers";
 import * as libc from "./_libc.ts";
 import { readableOf, writableOf } from "./_streams.ts";
 import { formatAddr, inetAddr } from "./addr.ts";
-import { SocketClosed, untilClosed } from "./errors.ts";
-import { errnoError } from "./fd_socket.ts";
+import { errnoError, SocketClosed, untilClosed } from "./errors.ts";
 import { Ring, type RingOp } from "./_uring.ts";
 import type { Addr, Conn, InetAddr, Listener } from "./types.ts";
 

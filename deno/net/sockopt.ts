@@ -28,8 +28,8 @@
  */
 import * as libc from "./_libc.ts";
 import { KernelDatagramSocket } from "./datagram.ts";
-import { NetError } from "./errors.ts";
-import { errnoError, FdSocket } from "./fd_socket.ts";
+import { errnoError, NetError } from "./errors.ts";
+import { FdSocket } from "./fd_socket.ts";
 import { kernelSockets, kernelState } from "./procnet.ts";
 import { KernelConn, KernelListener } from "./stream.ts";
 import type { Addr } from "./types.ts";
