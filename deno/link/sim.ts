@@ -17,6 +17,7 @@ import { type IpSegment, TcpStack } from "../tcp/stack.ts";
 import type { TcpConfig } from "../tcp/socket.ts";
 import { decodeSegment, encodedLength, encodeSegment } from "./packet.ts";
 import { Random } from "./random.ts";
+import { LinkImpairer, recordFate } from "./_impair.ts";
 
 /** What a link does to the packets of one direction. */
 export interface Impairments {
@@ -24,11 +25,14 @@ export interface Impairments {
   readonly loss: number;
   /** One-way delay, ms. */
   readonly delay: number;
-  /** Uniform jitter added to the delay, ± ms (jitter can reorder packets). */
+  /**
+   * Uniform jitter added to the delay, ± ms (jitter can reorder packets); a
+   * packet never arrives before the rate limit lets it leave.
+   */
   readonly jitter: number;
-  /** Probability that a packet is held back behind later ones. */
+  /** Probability that a packet is held back behind later ones (1 to delay + 6 ms more). */
   readonly reorder: number;
-  /** Probability that a packet is delivered twice. */
+  /** Probability that a packet is delivered twice (the copy intact, up to 2 ms later). */
   readonly duplicate: number;
   /** Probability that one bit of a packet is flipped. */
   readonly corrupt: number;
@@ -132,8 +136,7 @@ const POOL_BYTES = 16 << 20;
 interface Direction {
   /** "src>dst", for traces. */
   key: string;
-  imp: Impairments;
-  busyUntil: number;
+  impairer: LinkImpairer;
 }
 
 /** Options of a {@link SimNetwork}. */
@@ -247,9 +250,8 @@ export class SimNetwork {
   /** Sets the impairments of the direction `from` -> `to`. */
   impair(from: string, to: string, given: Partial<Impairments>): void {
     const imp = impairments(given);
-    const dir = this.#direction(from, to);
-    dir.imp = imp;
-    dir.busyUntil = 0;
+    // A fresh rate limiter, with nothing queued.
+    this.#direction(from, to).impairer = new LinkImpairer(imp);
   }
 
   /**
@@ -364,13 +366,16 @@ export class SimNetwork {
     let from = this.#directions.get(src);
     if (!from) this.#directions.set(src, from = new Map());
     let dir = from.get(dst);
-    if (!dir) from.set(dst, dir = { key: `${src}>${dst}`, imp: this.#default, busyUntil: 0 });
+    if (!dir) {
+      dir = { key: `${src}>${dst}`, impairer: new LinkImpairer(this.#default) };
+      from.set(dst, dir);
+    }
     return dir;
   }
 
   #transmit(seg: IpSegment): void {
     const dir = this.#direction(seg.src, seg.dst);
-    const { imp, key } = dir;
+    const key = dir.key;
     // Without a trace hook nothing outlives delivery, so big packets reuse buffers.
     const length = this.#trace ? 0 : encodedLength(seg);
     const pooled = length < POOL_MIN
@@ -388,74 +393,19 @@ export class SimNetwork {
       packet,
       repr: seg.repr,
     });
-    const rnd = this.random;
-    if (packet.length > imp.mtu) {
-      this.stats.mtuDrops++;
-      return this.#drop(key, `${packet.length} bytes exceed the MTU of ${imp.mtu}`, seg.repr);
-    }
-    if (rnd.chance(imp.loss)) {
-      this.stats.lost++;
-      return this.#drop(key, "loss", seg.repr);
-    }
-    const fault = this.#fault?.(seg, this.#now);
-    if (fault) {
-      this.stats.lost++;
-      return this.#drop(key, fault, seg.repr);
-    }
-    let depart = this.#now;
-    if (imp.rate > 0) {
-      const start = Math.max(this.#now, dir.busyUntil);
-      const queued = (start - this.#now) * imp.rate / 1000;
-      if (queued + packet.length > imp.queue) {
-        this.stats.queueDrops++;
-        return this.#drop(key, "queue full", seg.repr);
-      }
-      dir.busyUntil = start + packet.length * 1000 / imp.rate;
-      depart = dir.busyUntil;
-    }
-    let arrive = depart + imp.delay;
-    if (imp.jitter > 0) arrive = Math.max(depart, arrive + (rnd.next() * 2 - 1) * imp.jitter);
-    if (rnd.chance(imp.reorder)) {
-      // Held back behind the packets of the next few milliseconds.
-      this.stats.reordered++;
-      arrive += 1 + rnd.next() * (imp.delay + 5);
-      this.#trace?.({
-        kind: "link",
-        time: this.#now,
-        link: key,
-        action: "reorder",
-        packet,
-        repr: seg.repr,
-      });
-    }
-    let wire = packet;
-    if (rnd.chance(imp.corrupt)) {
-      this.stats.corrupted++;
-      wire = packet.slice();
-      const bit = rnd.int(wire.length * 8);
-      wire[bit >> 3] ^= 1 << (bit & 7);
-      this.#trace?.({
-        kind: "link",
-        time: this.#now,
-        link: key,
-        action: "corrupt",
-        packet: wire,
-        repr: seg.repr,
-      });
-    }
-    const first = this.#schedule(arrive, seg.dst, wire, wire === packet ? pooled : null);
-    if (rnd.chance(imp.duplicate)) {
+    const now = this.#now, fault = this.#fault;
+    const fate = dir.impairer.decide(
+      packet.length,
+      now,
+      this.random,
+      fault && (() => fault(seg, now)),
+    );
+    const wire = recordFate(fate, packet, seg.repr, this.stats, this.#trace, now, key);
+    if (fate.drop || wire === null) return; // counted and traced
+    const first = this.#schedule(fate.arrive, seg.dst, wire, wire === packet ? pooled : null);
+    if (fate.duplicateArrive !== null) {
       first.pooled = null; // two deliveries share the buffer: leave it to the GC
-      this.stats.duplicated++;
-      this.#trace?.({
-        kind: "link",
-        time: this.#now,
-        link: key,
-        action: "duplicate",
-        packet,
-        repr: seg.repr,
-      });
-      this.#schedule(arrive + rnd.next() * 2, seg.dst, packet, null);
+      this.#schedule(fate.duplicateArrive, seg.dst, packet, null);
     }
   }
 

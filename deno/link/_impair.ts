@@ -1,0 +1,194 @@
+/**
+ * The impairment pipeline both links run on every packet they send: the
+ * simulated network (`sim.ts`) on its virtual clock, the UDP link (`udp.ts`)
+ * on the real one. {@link LinkImpairer.decide} works out what happens to one
+ * packet; {@link recordFate} counts it and traces it. Each link keeps only
+ * what is its own: when the packet is handed over (an event queue, a timer)
+ * and how (to a host, to a UDP socket).
+ *
+ * The steps, in the order the random numbers are drawn:
+ *
+ * 1. MTU: a packet larger than the MTU is dropped (no random number).
+ * 2. Loss: dropped with probability `loss`.
+ * 3. A scripted fault, if the link has one, may drop it.
+ * 4. Rate limit: the packet waits until the ones before it have left; if
+ *    more than `queue` bytes would be waiting, it is dropped. It departs
+ *    once its own bytes have gone out.
+ * 5. Delay and jitter: it arrives `delay` ± `jitter` ms after it departs,
+ *    never before it departs.
+ * 6. Reordering: with probability `reorder` it is held back a further 1 to
+ *    `delay` + 6 ms, behind packets sent after it.
+ * 7. Corruption: with probability `corrupt` one bit is flipped.
+ * 8. Duplication: with probability `duplicate` an intact copy arrives up to
+ *    2 ms after it.
+ *
+ * @module
+ */
+import type { TraceHook } from "../trace/events.ts";
+import type { TcpRepr } from "../wire/tcp.ts";
+import type { Random } from "./random.ts";
+import type { Impairments } from "./sim.ts";
+
+/** The counters a link keeps of what its impairments did. */
+export interface ImpairmentCounts {
+  /** Packets lost (random loss and scripted faults). */
+  lost: number;
+  /** Packets with a bit flipped. */
+  corrupted: number;
+  /** Packets delivered twice. */
+  duplicated: number;
+  /** Packets held back behind later ones. */
+  reordered: number;
+  /** Packets larger than the MTU, dropped. */
+  mtuDrops: number;
+  /** Packets dropped because the rate limiter's queue was full. */
+  queueDrops: number;
+}
+
+/** A packet the impairments dropped. */
+export interface Dropped {
+  /** Discriminant. */
+  readonly drop: true;
+  /** The counter of {@link ImpairmentCounts} the drop adds to. */
+  readonly counter: "mtuDrops" | "lost" | "queueDrops";
+  /** Why, for the trace ("loss", "queue full", ...). */
+  readonly reason: string;
+}
+
+/** A packet the impairments let through, and what they did to it. */
+export interface Passed {
+  /** Discriminant. */
+  readonly drop: false;
+  /** When it leaves the rate limiter (the time it was sent, without one). */
+  readonly depart: number;
+  /** When it arrives: never before `depart`. */
+  readonly arrive: number;
+  /** Whether it was held back behind later packets. */
+  readonly reordered: boolean;
+  /** The bit flipped (bit `b & 7` of byte `b >> 3`), or -1 if none was. */
+  readonly corruptBit: number;
+  /** When its intact duplicate arrives, or null if there is none. */
+  readonly duplicateArrive: number | null;
+}
+
+/** What the impairments did to one packet. */
+export type Fate = Dropped | Passed;
+
+/**
+ * The impairments of one direction of a link, with its rate limiter's state.
+ *
+ * @example A rate limit of 1000 bytes/s and a 10 ms delay
+ * ```ts
+ * import { LinkImpairer } from "./_impair.ts";
+ * import { impairments } from "./sim.ts";
+ * import { Random } from "./random.ts";
+ * import assert from "node:assert/strict";
+ * const link = new LinkImpairer(impairments({ rate: 1000, queue: 2000, mtu: 1000, delay: 10 }));
+ * const fate = link.decide(500, 0, new Random(1));
+ * assert.ok(!fate.drop && fate.depart === 500 && fate.arrive === 510);
+ * ```
+ */
+export class LinkImpairer {
+  /** The settings (checked by `impairments()`). */
+  readonly settings: Impairments;
+  // When the rate limiter has sent everything queued so far, in ms.
+  #busyUntil = 0;
+
+  /** Makes the impairer of a direction with an idle rate limiter. */
+  constructor(settings: Impairments) {
+    this.settings = settings;
+  }
+
+  /**
+   * Decides what happens to one packet sent at `now`, drawing from `random`
+   * in the order the module documentation lists.
+   *
+   * @param length The packet's length in bytes, IP header included.
+   * @param now The time it is sent, in ms.
+   * @param random The generator the choices come from.
+   * @param fault A scripted fault, asked only about packets that were not
+   *   dropped before it: a string drops the packet with that reason.
+   * @returns The packet's fate; times are on the clock of `now`.
+   */
+  decide(
+    length: number,
+    now: number,
+    random: Random,
+    fault: (() => string | null) | null = null,
+  ): Fate {
+    const imp = this.settings;
+    if (length > imp.mtu) {
+      return drop("mtuDrops", `${length} bytes exceed the MTU of ${imp.mtu}`);
+    }
+    if (random.chance(imp.loss)) return drop("lost", "loss");
+    const reason = fault?.();
+    if (reason) return drop("lost", reason);
+    let depart = now;
+    if (imp.rate > 0) {
+      const start = Math.max(now, this.#busyUntil);
+      const queued = (start - now) * imp.rate / 1000;
+      if (queued + length > imp.queue) return drop("queueDrops", "queue full");
+      this.#busyUntil = start + length * 1000 / imp.rate;
+      depart = this.#busyUntil;
+    }
+    let arrive = depart + imp.delay;
+    if (imp.jitter > 0) arrive = Math.max(depart, arrive + (random.next() * 2 - 1) * imp.jitter);
+    const reordered = random.chance(imp.reorder);
+    if (reordered) arrive += 1 + random.next() * (imp.delay + 5);
+    const corruptBit = random.chance(imp.corrupt) ? random.int(length * 8) : -1;
+    const duplicateArrive = random.chance(imp.duplicate) ? arrive + random.next() * 2 : null;
+    return { drop: false, depart, arrive, reordered, corruptBit, duplicateArrive };
+  }
+}
+
+function drop(counter: Dropped["counter"], reason: string): Dropped {
+  return { drop: true, counter, reason };
+}
+
+/**
+ * Counts a packet's fate and traces it, the same way on every link: a drop
+ * event for a dropped packet, else a "reorder", a "corrupt" (with the
+ * corrupted bytes) and a "duplicate" link event for what applies, in that
+ * order.
+ *
+ * @param fate What {@link LinkImpairer.decide} decided.
+ * @param packet The packet as the sender emitted it.
+ * @param repr The segment it carries.
+ * @param counts The link's counters.
+ * @param trace The link's trace hook.
+ * @param time The time the packet was sent.
+ * @param link The direction, "src>dst".
+ * @returns The bytes to deliver at `fate.arrive`: `packet` itself, or a
+ *   corrupted copy (a duplicate is always `packet`); null if it was dropped.
+ */
+export function recordFate(
+  fate: Fate,
+  packet: Uint8Array,
+  repr: TcpRepr,
+  counts: ImpairmentCounts,
+  trace: TraceHook | null,
+  time: number,
+  link: string,
+): Uint8Array | null {
+  if (fate.drop) {
+    counts[fate.counter]++;
+    trace?.({ kind: "drop", time, endpoint: link, reason: fate.reason, repr });
+    return null;
+  }
+  if (fate.reordered) {
+    counts.reordered++;
+    trace?.({ kind: "link", time, link, action: "reorder", packet, repr });
+  }
+  let wire = packet;
+  if (fate.corruptBit >= 0) {
+    counts.corrupted++;
+    wire = packet.slice();
+    wire[fate.corruptBit >> 3] ^= 1 << (fate.corruptBit & 7);
+    trace?.({ kind: "link", time, link, action: "corrupt", packet: wire, repr });
+  }
+  if (fate.duplicateArrive !== null) {
+    counts.duplicated++;
+    trace?.({ kind: "link", time, link, action: "duplicate", packet, repr });
+  }
+  return wire;
+}
