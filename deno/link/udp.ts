@@ -15,6 +15,7 @@ import { TcpConn, TcpDriver, TcpListener } from "../tcp/conn.ts";
 import { decodeSegment, encodedLength, encodeSegment } from "./packet.ts";
 import { type Impairments, impairments } from "./sim.ts";
 import { Random } from "./random.ts";
+import { LinkImpairer, recordFate } from "./_impair.ts";
 import { KernelDatagramSocket } from "../net/datagram.ts";
 import { getSocketOption, setSocketOption } from "../net/sockopt.ts";
 
@@ -56,6 +57,8 @@ export interface UdpLinkStats {
   corrupted: number;
   /** Packets sent twice. */
   duplicated: number;
+  /** Packets held back behind later ones. */
+  reordered: number;
   /** Packets larger than the MTU, dropped. */
   mtuDrops: number;
   /** Packets dropped because the rate limiter's queue was full. */
@@ -110,6 +113,7 @@ export class UdpLink {
     lost: 0,
     corrupted: 0,
     duplicated: 0,
+    reordered: 0,
     mtuDrops: 0,
     queueDrops: 0,
     rejected: 0,
@@ -117,27 +121,26 @@ export class UdpLink {
   };
   readonly #udp: Deno.DatagramConn;
   readonly #peers = new Map<string, Deno.NetAddr>();
-  readonly #imp: Impairments;
+  readonly #impairer: LinkImpairer;
   readonly #random: Random;
   readonly #trace: TraceHook | null;
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   readonly #sends = new Set<Promise<unknown>>();
   readonly #pool: Uint8Array[] = [];
   readonly #loop: Promise<void>;
-  #busyUntil = 0;
   #ident = 0;
   #closed = false;
 
   private constructor(options: UdpLinkOptions, imp: Impairments, udp: Deno.DatagramConn) {
     this.addr = options.addr;
     this.#udp = udp;
-    this.#imp = imp;
+    this.#impairer = new LinkImpairer(imp);
     this.#random = new Random(options.seed ?? 1);
     this.#trace = options.trace ?? null;
     for (const [addr, peer] of Object.entries(options.peers ?? {})) this.addPeer(addr, peer);
     const stack = new TcpStack(
       options.addr,
-      { mss: Math.min(65495, this.#imp.mtu - 40), ...options.config },
+      { mss: Math.min(65495, imp.mtu - 40), ...options.config },
       this.#trace,
     );
     this.driver = new TcpDriver(stack, (segment) => this.#transmit(segment));
@@ -227,59 +230,16 @@ export class UdpLink {
       ? this.#pool.pop() ?? new Uint8Array(POOL_SIZE)
       : null;
     const packet = encodeSegment(segment, this.#ident++, pooled ?? undefined);
-    const imp = this.#imp, rnd = this.#random, key = `${segment.src}>${segment.dst}`;
-    this.#trace?.({
-      kind: "link",
-      time: this.driver.now(),
-      link: key,
-      action: "send",
-      packet,
-      repr: segment.repr,
-    });
-    const drop = (reason: string) =>
-      this.#trace?.({
-        kind: "drop",
-        time: this.driver.now(),
-        endpoint: key,
-        reason,
-        repr: segment.repr,
-      });
-    if (packet.length > imp.mtu) {
-      this.stats.mtuDrops++;
-      return drop(`${packet.length} bytes exceed the MTU of ${imp.mtu}`);
-    }
-    if (rnd.chance(imp.loss)) {
-      this.stats.lost++;
-      return drop("loss");
-    }
-    const now = this.driver.now();
-    let depart = now;
-    if (imp.rate > 0) {
-      const start = Math.max(now, this.#busyUntil);
-      if ((start - now) * imp.rate / 1000 + packet.length > imp.queue) {
-        this.stats.queueDrops++;
-        return drop("queue full");
-      }
-      this.#busyUntil = start + packet.length * 1000 / imp.rate;
-      depart = this.#busyUntil;
-    }
-    let delay = depart - now + imp.delay;
-    if (imp.jitter > 0) delay = Math.max(0, delay + (rnd.next() * 2 - 1) * imp.jitter);
-    if (rnd.chance(imp.reorder)) delay += 1 + rnd.next() * (imp.delay + 5);
-    let wire = packet;
-    if (rnd.chance(imp.corrupt)) {
-      this.stats.corrupted++;
-      wire = packet.slice();
-      const bit = rnd.int(wire.length * 8);
-      wire[bit >> 3] ^= 1 << (bit & 7);
-    }
+    const now = this.driver.now(), link = `${segment.src}>${segment.dst}`;
+    this.#trace?.({ kind: "link", time: now, link, action: "send", packet, repr: segment.repr });
+    const fate = this.#impairer.decide(packet.length, now, this.#random);
+    const wire = recordFate(fate, packet, segment.repr, this.stats, this.#trace, now, link);
+    if (fate.drop || wire === null) return; // counted and traced
     // The buffer goes back to the pool after its one send (a duplicate shares it).
-    const duplicate = rnd.chance(imp.duplicate);
-    this.#later(delay, wire, peer, wire === packet && !duplicate ? pooled : null);
-    if (duplicate) {
-      this.stats.duplicated++;
-      this.#later(delay + rnd.next() * 2, packet, peer, null);
-    }
+    const duplicate = fate.duplicateArrive;
+    const reuse = wire === packet && duplicate === null ? pooled : null;
+    this.#later(fate.arrive - now, wire, peer, reuse);
+    if (duplicate !== null) this.#later(duplicate - now, packet, peer, null);
   }
 
   #later(delay: number, packet: Uint8Array, peer: Deno.NetAddr, pooled: Uint8Array | null): void {

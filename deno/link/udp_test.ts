@@ -7,6 +7,7 @@ import { serve } from "../http/server.ts";
 import { fetchOver } from "../http/client.ts";
 import { TcpConnError } from "../tcp/conn.ts";
 import { readToEnd } from "../_testing.ts";
+import type { TraceEvent } from "../trace/events.ts";
 
 const FAST = { rtt: { initialRto: 100, minRto: 20, maxRto: 2000 }, msl: 50 };
 
@@ -46,6 +47,31 @@ async function transfer(imp: Partial<Impairments>, size: number) {
   server.close();
   listener.close();
   return { data, received, reply, link };
+}
+
+/**
+ * Opens one end of a link to a UDP socket that never answers, starts a
+ * connect (its SYN is the link's first packet, transmitted before connect()
+ * returns), and closes. Returns the counters as they were right after the SYN
+ * and the link's events (sends, drops, reorder, corrupt, duplicate).
+ */
+async function firstSyn(imp: Partial<Impairments>, seed: number) {
+  const events: TraceEvent[] = [];
+  const silent = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+  const a = UdpLink.open({
+    addr: "10.0.0.1",
+    impairments: imp,
+    seed,
+    config: FAST,
+    trace: (e) => events.push(e),
+    peers: { "10.0.0.2": silent.addr as Deno.NetAddr },
+  });
+  const aborted = assert.rejects(a.connect("10.0.0.2", 80), TcpConnError);
+  const stats = { ...a.stats };
+  await a.close();
+  silent.close();
+  await aborted;
+  return { stats, events: events.filter((e) => e.kind === "link" || e.kind === "drop") };
 }
 
 Deno.test("UdpLink: 1 MB arrives intact over loopback UDP, and the half-closed reply too", async () => {
@@ -164,3 +190,67 @@ Deno.test("UdpLink: two processes run socklab's TCP to each other over loopback"
     assert.equal(status.code, 0);
   }
 });
+
+Deno.test("UdpLink: with a rate limit and jitter, no packet leaves before the rate limit lets it", async () => {
+  // At 1 byte/s the 44-byte SYN departs 44 s after it is sent. Seed 4's
+  // first draw puts the jitter 910 s early: that shortens the delay, but a
+  // packet never leaves before it departs.
+  const { stats, events } = await firstSyn({ rate: 1, jitter: 1_000_000 }, 4);
+  assert.deepEqual(events.map((e) => e.kind === "link" && e.action), ["send"]);
+  assert.equal(stats.sent, 0, "the SYN went out before the rate limiter let it leave");
+});
+
+Deno.test("UdpLink: a reordered packet is counted and traced, as on the simulated link", async () => {
+  const { stats, events } = await firstSyn({ reorder: 1 }, 1);
+  assert.equal(stats.reordered, 1);
+  assert.deepEqual(events.map((e) => e.kind === "link" && e.action), ["send", "reorder"]);
+  const [send, reorder] = events;
+  assert.ok(send.kind === "link" && reorder.kind === "link");
+  assert.equal(reorder.packet, send.packet);
+  assert.equal(reorder.link, "10.0.0.1>10.0.0.2");
+});
+
+Deno.test("UdpLink: a corrupted and duplicated packet is counted and traced, the copy intact", async () => {
+  const { stats, events } = await firstSyn({ corrupt: 1, duplicate: 1 }, 1);
+  assert.equal(stats.corrupted, 1);
+  assert.equal(stats.duplicated, 1);
+  assert.deepEqual(events.map((e) => e.kind === "link" && e.action), [
+    "send",
+    "corrupt",
+    "duplicate",
+  ]);
+  const [send, corrupt, duplicate] = events;
+  assert.ok(send.kind === "link" && corrupt.kind === "link" && duplicate.kind === "link");
+  const flipped = send.packet.reduce((n, byte, i) => n + popcount(byte ^ corrupt.packet[i]), 0);
+  assert.equal(flipped, 1);
+  assert.equal(duplicate.packet, send.packet);
+});
+
+Deno.test("UdpLink: a queue-full drop is counted and traced with its reason", async () => {
+  // At 2 bytes/s the first 44-byte SYN keeps the 80-byte queue busy for 22
+  // seconds: the second finds it full.
+  const events: TraceEvent[] = [];
+  const silent = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+  const a = UdpLink.open({
+    addr: "10.0.0.1",
+    impairments: { rate: 2, queue: 80, mtu: 68 },
+    config: FAST,
+    trace: (e) => events.push(e),
+    peers: { "10.0.0.2": silent.addr as Deno.NetAddr },
+  });
+  const aborted = [80, 81].map((port) => assert.rejects(a.connect("10.0.0.2", port), TcpConnError));
+  assert.equal(a.stats.queueDrops, 1);
+  await a.close();
+  silent.close();
+  await Promise.all(aborted);
+  const drops = events.filter((e) => e.kind === "drop");
+  assert.deepEqual(drops.map((e) => e.kind === "drop" && [e.endpoint, e.reason]), [
+    ["10.0.0.1>10.0.0.2", "queue full"],
+  ]);
+});
+
+function popcount(x: number): number {
+  let n = 0;
+  for (; x; x &= x - 1) n++;
+  return n;
+}
