@@ -1,5 +1,5 @@
 // The Web streams of a Conn, built from its read/writeAll/closeWrite: one
-// definition for every kind of stream connection in this folder.
+// definition for every kind of stream connection (kernel, epoll, socklab TCP).
 import type { Conn } from "./types.ts";
 
 const CHUNK = 64 * 1024;

@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { readableOf, writableOf } from "../net/_streams.ts";
 import type { Conn, InetAddr, Listener } from "../net/types.ts";
 import type { IpSegment, TcpStack } from "./stack.ts";
 import type { TcpSocket } from "./socket.ts";
@@ -179,8 +180,6 @@ export class TcpDriver {
   }
 }
 
-const CHUNK = 64 * 1024;
-
 /** A socklab TCP connection as a `Conn`. */
 export class TcpConn implements Conn {
   readonly #driver: TcpDriver;
@@ -281,31 +280,18 @@ export class TcpConn implements Conn {
     this.#driver.pump();
   }
 
-  /** The bytes from the peer (reading to the end closes the connection). */
+  /**
+   * The bytes from the peer. The stream ends at the peer's FIN without
+   * closing this connection, and cancelling it does not close it either:
+   * a half-closed connection can still be written to.
+   */
   get readable(): ReadableStream<Uint8Array> {
-    this.#readable ??= new ReadableStream<Uint8Array>({
-      type: "bytes",
-      pull: async (controller) => {
-        const buf = new Uint8Array(CHUNK);
-        const n = await this.read(buf);
-        if (n === null) {
-          controller.close();
-          this.close();
-        } else controller.enqueue(buf.subarray(0, n));
-      },
-      cancel: () => this.close(),
-    });
-    return this.#readable;
+    return this.#readable ??= readableOf(this);
   }
 
   /** Bytes to the peer (closing it half-closes the connection). */
   get writable(): WritableStream<Uint8Array> {
-    this.#writable ??= new WritableStream<Uint8Array>({
-      write: (chunk) => this.writeAll(chunk),
-      close: () => this.closeWrite(),
-      abort: () => this.close(),
-    });
-    return this.#writable;
+    return this.#writable ??= writableOf(this);
   }
 
   /** Same as {@link close}. */

@@ -73,6 +73,25 @@ Deno.test("TcpConn: the readable and writable streams carry the bytes and the FI
   listener.close();
 });
 
+Deno.test("TcpConn: the readable ends at the FIN without closing, so the answer still goes back", async () => {
+  using w = wired();
+  const listener = w.b.listen(80);
+  const client = await w.a.connect("10.0.0.2", 80);
+  const server = await listener.accept();
+  await client.writeAll(enc("question"));
+  await client.closeWrite();
+  // The server reads the whole request through its stream, then answers on the same connection.
+  const asked = await new Response(server.readable).text();
+  assert.equal(asked, "question");
+  const writer = server.writable.getWriter();
+  await writer.write(enc("answer"));
+  await writer.close();
+  assert.equal(await new Response(client.readable).text(), "answer");
+  client.close();
+  server.close();
+  listener.close();
+});
+
 Deno.test("TcpListener: close() rejects a pending accept() and ends the iterator", async () => {
   using w = wired();
   const listener = w.b.listen(80);
