@@ -17,8 +17,9 @@
  * kernel), and the CPU socklab's HTTP code itself takes per request, measured
  * in-process on an in-memory connection (no kernel, no runtime ops).
  *
- * SOCKLAB_BENCH_SECONDS sets the wrk duration per run (default 2),
- * SOCKLAB_BENCH_ROUNDS the number of rounds (default 5).
+ * SOCKLAB_BENCH_SECONDS sets the wrk duration per run (default 1),
+ * SOCKLAB_BENCH_ROUNDS the number of rounds (default 10). Short runs in many
+ * rounds pair the servers more tightly: the machine drifts within seconds.
  *
  * @module
  */
@@ -244,8 +245,8 @@ function median(values: number[]): number {
  */
 export async function benchHttp(
   connectionCounts = [32, 256],
-  rounds = Number(Deno.env.get("SOCKLAB_BENCH_ROUNDS") ?? 5),
-  seconds = Number(Deno.env.get("SOCKLAB_BENCH_SECONDS") ?? 2),
+  rounds = Number(Deno.env.get("SOCKLAB_BENCH_ROUNDS") ?? 10),
+  seconds = Number(Deno.env.get("SOCKLAB_BENCH_SECONDS") ?? 1),
 ): Promise<string> {
   const names = Object.keys(PROGRAMS);
   const servers = new Map<string, Awaited<ReturnType<typeof start>>>();
