@@ -22,6 +22,10 @@
  * 8. Duplication: with probability `duplicate` an intact copy arrives up to
  *    2 ms after it.
  *
+ * Whatever else drops a packet on either link (no host or peer for its
+ * address, a failed check on arrival) goes through {@link recordDrop}, so
+ * every lost packet has a counter and a trace event of the same shape.
+ *
  * @module
  */
 import type { TraceHook } from "../trace/events.ts";
@@ -171,8 +175,7 @@ export function recordFate(
   link: string,
 ): Uint8Array | null {
   if (fate.drop) {
-    counts[fate.counter]++;
-    trace?.({ kind: "drop", time, endpoint: link, reason: fate.reason, repr });
+    recordDrop(counts, fate.counter, trace, time, link, fate.reason, repr);
     return null;
   }
   if (fate.reordered) {
@@ -191,4 +194,41 @@ export function recordFate(
     trace?.({ kind: "link", time, link, action: "duplicate", packet, repr });
   }
   return wire;
+}
+
+/**
+ * Counts a packet a link dropped and traces a "drop" event for it: the one
+ * shape every drop on a link has, whatever dropped it.
+ *
+ * @param counts The link's counters.
+ * @param counter The counter the drop adds to.
+ * @param trace The link's trace hook.
+ * @param time When the packet was dropped.
+ * @param endpoint Where: the direction ("src>dst") for a packet dropped on
+ *   its way, the receiving address for one dropped on arrival.
+ * @param reason Why, readable on its own ("no host 10.0.0.9 on this network").
+ * @param repr The segment, when the packet could be parsed.
+ *
+ * @example
+ * ```ts
+ * import { recordDrop } from "./_impair.ts";
+ * import type { TraceEvent } from "../trace/events.ts";
+ * import assert from "node:assert/strict";
+ * const counts = { unroutable: 0 }, events: TraceEvent[] = [];
+ * recordDrop(counts, "unroutable", (e) => events.push(e), 5, "10.0.0.1>10.0.0.9", "no peer for 10.0.0.9", null);
+ * assert.equal(counts.unroutable, 1);
+ * assert.equal(events[0].kind === "drop" && events[0].reason, "no peer for 10.0.0.9");
+ * ```
+ */
+export function recordDrop<K extends string>(
+  counts: Record<K, number>,
+  counter: K,
+  trace: TraceHook | null,
+  time: number,
+  endpoint: string,
+  reason: string,
+  repr: TcpRepr | null,
+): void {
+  counts[counter]++;
+  trace?.({ kind: "drop", time, endpoint, reason, repr });
 }

@@ -17,7 +17,7 @@ import { type IpSegment, TcpStack } from "../tcp/stack.ts";
 import type { TcpConfig } from "../tcp/socket.ts";
 import { decodeSegment, encodedLength, encodeSegment } from "./packet.ts";
 import { Random } from "./random.ts";
-import { LinkImpairer, recordFate } from "./_impair.ts";
+import { LinkImpairer, recordDrop, recordFate } from "./_impair.ts";
 
 /** What a link does to the packets of one direction. */
 export interface Impairments {
@@ -113,12 +113,18 @@ export interface LinkStats {
   queueDrops: number;
   /** Packets the receiving host rejected (checksum or malformed). */
   rejected: number;
+  /** Packets that arrived for an address no host on the network has, dropped. */
+  unroutable: number;
 }
 
 interface Pending {
   time: number;
   order: number;
   to: string;
+  /** The direction it travels, "src>dst", for traces. */
+  link: string;
+  /** The segment it carries (the object its "send" event traced). */
+  repr: TcpRepr;
   packet: Uint8Array;
   /** The pooled buffer the packet lives in, returned to the pool once delivered. */
   pooled: Uint8Array | null;
@@ -186,6 +192,7 @@ export class SimNetwork {
     mtuDrops: 0,
     queueDrops: 0,
     rejected: 0,
+    unroutable: 0,
   };
   #now = 0;
   #order = 0;
@@ -341,12 +348,12 @@ export class SimNetwork {
   #deliver(p: Pending): void {
     const host = this.#hosts.get(p.to);
     if (host) this.#receive(host, p);
-    // The host copied what it keeps (TCP never holds on to a segment's payload).
-    const buf = p.pooled;
-    if (buf) {
-      const pool = buf.length === BIG ? this.#bigPool : this.#smallPool;
-      if (pool.length * buf.length < POOL_BYTES) pool.push(buf);
+    else {
+      const reason = `no host ${p.to} on this network`;
+      recordDrop(this.stats, "unroutable", this.#trace, this.#now, p.link, reason, p.repr);
     }
+    // The host copied what it keeps (TCP never holds on to a segment's payload).
+    this.#release(p.pooled);
   }
 
   #receive(host: TcpStack, p: Pending): void {
@@ -354,12 +361,19 @@ export class SimNetwork {
     try {
       seg = decodeSegment(p.packet);
     } catch (error) {
-      this.stats.rejected++;
-      this.#drop(`${p.to}`, `rejected: ${(error as Error).message}`, null);
+      const reason = `rejected: ${(error as Error).message}`;
+      recordDrop(this.stats, "rejected", this.#trace, this.#now, p.to, reason, null);
       return;
     }
     this.stats.delivered++;
     host.receive(this.#now, seg);
+  }
+
+  // Puts a pooled buffer that no packet in flight uses back in its pool.
+  #release(buf: Uint8Array | null): void {
+    if (!buf) return;
+    const pool = buf.length === BIG ? this.#bigPool : this.#smallPool;
+    if (pool.length * buf.length < POOL_BYTES) pool.push(buf);
   }
 
   #direction(src: string, dst: string): Direction {
@@ -402,23 +416,32 @@ export class SimNetwork {
     );
     const wire = recordFate(fate, packet, seg.repr, this.stats, this.#trace, now, key);
     if (fate.drop || wire === null) return; // counted and traced
-    const first = this.#schedule(fate.arrive, seg.dst, wire, wire === packet ? pooled : null);
-    if (fate.duplicateArrive !== null) {
-      first.pooled = null; // two deliveries share the buffer: leave it to the GC
-      this.#schedule(fate.duplicateArrive, seg.dst, packet, null);
-    }
+    const dup = fate.duplicateArrive;
+    // Two deliveries sharing the buffer leave it to the GC.
+    const owner = wire === packet && dup === null ? pooled : null;
+    this.#schedule(fate.arrive, seg, key, wire, owner);
+    if (dup !== null) this.#schedule(dup, seg, key, packet, null);
   }
 
-  #schedule(time: number, to: string, packet: Uint8Array, pooled: Uint8Array | null): Pending {
-    const p: Pending = { time, order: this.#order++, to, packet, pooled };
+  #schedule(
+    time: number,
+    seg: IpSegment,
+    link: string,
+    packet: Uint8Array,
+    pooled: Uint8Array | null,
+  ): void {
+    const p: Pending = {
+      time,
+      order: this.#order++,
+      to: seg.dst,
+      link,
+      repr: seg.repr,
+      packet,
+      pooled,
+    };
     const last = this.#fifo[this.#fifo.length - 1];
     if (last === undefined || time >= last.time) this.#fifo.push(p);
     else pushHeap(this.#heap, p);
-    return p;
-  }
-
-  #drop(where: string, reason: string, repr: TcpRepr | null): void {
-    this.#trace?.({ kind: "drop", time: this.#now, endpoint: where, reason, repr });
   }
 }
 

@@ -253,3 +253,30 @@ Deno.test("SimNetwork: a long rate-limited transfer, packets always in flight, d
   assert.equal(r.link.sent, r.link.delivered);
   assert.ok(r.dataDoneTime >= bytes / rate * 1000, `done at ${r.dataDoneTime} ms`);
 });
+
+Deno.test("SimNetwork: a packet for an address no host has is counted as unroutable and traced as a drop", () => {
+  const events: TraceEvent[] = [];
+  const net = new SimNetwork({ link: { delay: 10 }, trace: (e) => events.push(e) });
+  const a = net.addHost("10.0.0.1");
+  a.connect({ addr: "10.0.0.9", port: 80 }, net.now);
+  assert.equal(net.run({ maxTime: 15 }), "timeout");
+  assert.deepEqual(net.stats, { ...net.stats, sent: 1, delivered: 0, unroutable: 1 });
+  const [send, drop] = events.filter((e) => e.kind === "link" || e.kind === "drop");
+  assert.ok(send.kind === "link" && drop.kind === "drop");
+  assert.deepEqual([drop.time, drop.endpoint, drop.reason], [
+    10,
+    "10.0.0.1>10.0.0.9",
+    "no host 10.0.0.9 on this network",
+  ]);
+  assert.equal(drop.repr, send.repr); // how a ladder finds the arrow to mark
+});
+
+Deno.test("SimNetwork: an unroutable packet and its duplicate are each counted and traced", () => {
+  const events: TraceEvent[] = [];
+  const net = new SimNetwork({ link: { duplicate: 1 }, trace: (e) => events.push(e) });
+  net.addHost("10.0.0.1").connect({ addr: "10.0.0.9", port: 80 }, net.now);
+  net.run({ maxTime: 5 });
+  assert.equal(net.stats.duplicated, 1);
+  assert.equal(net.stats.unroutable, 2);
+  assert.equal(events.filter((e) => e.kind === "drop" && /no host/.test(e.reason)).length, 2);
+});
