@@ -415,12 +415,19 @@ export class SimNetwork {
       fault && (() => fault(seg, now)),
     );
     const wire = recordFate(fate, packet, seg.repr, this.stats, this.#trace, now, key);
-    if (fate.drop || wire === null) return; // counted and traced
+    if (fate.drop || wire === null) { // counted and traced
+      this.#release(pooled);
+      return;
+    }
+    // The pooled buffer holds `packet`: it goes back to the pool after the one
+    // delivery that carries it, now if none does (a corrupted copy travels
+    // instead), and never if two share it (the GC reclaims it).
     const dup = fate.duplicateArrive;
-    // Two deliveries sharing the buffer leave it to the GC.
-    const owner = wire === packet && dup === null ? pooled : null;
-    this.#schedule(fate.arrive, seg, key, wire, owner);
-    if (dup !== null) this.#schedule(dup, seg, key, packet, null);
+    const carriers = (wire === packet ? 1 : 0) + (dup === null ? 0 : 1);
+    const owner = carriers === 1 ? pooled : null;
+    this.#schedule(fate.arrive, seg, key, wire, wire === packet ? owner : null);
+    if (dup !== null) this.#schedule(dup, seg, key, packet, owner);
+    else if (carriers === 0) this.#release(pooled);
   }
 
   #schedule(
