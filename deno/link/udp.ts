@@ -8,6 +8,7 @@
  * @module
  */
 import type { TraceHook } from "../trace/events.ts";
+import type { TcpRepr } from "../wire/tcp.ts";
 import type { TcpConfig } from "../tcp/socket.ts";
 import { TcpStack } from "../tcp/stack.ts";
 import type { IpSegment } from "../tcp/stack.ts";
@@ -15,7 +16,7 @@ import { TcpConn, TcpDriver, TcpListener } from "../tcp/conn.ts";
 import { decodeSegment, encodedLength, encodeSegment } from "./packet.ts";
 import { type Impairments, impairments } from "./sim.ts";
 import { Random } from "./random.ts";
-import { LinkImpairer, recordFate } from "./_impair.ts";
+import { LinkImpairer, recordDrop, recordFate } from "./_impair.ts";
 import { KernelDatagramSocket } from "../net/datagram.ts";
 import { getSocketOption, setSocketOption } from "../net/sockopt.ts";
 
@@ -47,9 +48,9 @@ export interface UdpLinkOptions {
 
 /** Counters of one end of a UDP link. */
 export interface UdpLinkStats {
-  /** Datagrams sent. */
+  /** Datagrams handed to the UDP socket. */
   sent: number;
-  /** Datagrams received and decoded. */
+  /** Datagrams received, decoded and handed to this end's TCP. */
   received: number;
   /** Packets dropped by the loss setting. */
   lost: number;
@@ -67,6 +68,24 @@ export interface UdpLinkStats {
   rejected: number;
   /** Segments for a virtual address with no known peer. */
   unroutable: number;
+  /** Datagrams that decoded but were addressed to another virtual address than this end's. */
+  misaddressed: number;
+  /** Datagrams the UDP socket failed to send (counted in `sent` too). */
+  sendErrors: number;
+  /** Packets still waiting out their delay or the rate limit when the link closed, never sent. */
+  closeDrops: number;
+}
+
+/** A packet on its way to the UDP socket. */
+interface Outgoing {
+  readonly packet: Uint8Array;
+  readonly peer: Deno.NetAddr;
+  /** "src>dst", for traces. */
+  readonly link: string;
+  /** The segment it carries (the object the sender traced). */
+  readonly repr: TcpRepr;
+  /** The pooled buffer `packet` lives in, back to the pool once sent; or null. */
+  readonly pooled: Uint8Array | null;
 }
 
 const UDP_MAX = 65507;
@@ -76,6 +95,8 @@ const UDP_MAX = 65507;
 const POOL_MIN = 2048;
 const POOL_SIZE = 65536;
 const POOL_MAX = 256;
+// Why a delayed packet was never sent.
+const CLOSED = "the link closed before the packet left";
 
 /**
  * One end of a UDP link, with its own TCP stack.
@@ -118,13 +139,17 @@ export class UdpLink {
     queueDrops: 0,
     rejected: 0,
     unroutable: 0,
+    misaddressed: 0,
+    sendErrors: 0,
+    closeDrops: 0,
   };
   readonly #udp: Deno.DatagramConn;
   readonly #peers = new Map<string, Deno.NetAddr>();
   readonly #impairer: LinkImpairer;
   readonly #random: Random;
   readonly #trace: TraceHook | null;
-  readonly #timers = new Set<ReturnType<typeof setTimeout>>();
+  // Delayed packets by their timer, so closing can account for each.
+  readonly #timers = new Map<ReturnType<typeof setTimeout>, Outgoing>();
   readonly #sends = new Set<Promise<unknown>>();
   readonly #pool: Uint8Array[] = [];
   readonly #loop: Promise<void>;
@@ -221,46 +246,64 @@ export class UdpLink {
   }
 
   #transmit(segment: IpSegment): void {
+    const now = this.driver.now(), link = `${segment.src}>${segment.dst}`;
     const peer = this.#peers.get(segment.dst);
     if (!peer) {
-      this.stats.unroutable++;
-      return;
+      return this.#drop("unroutable", link, `no peer for ${segment.dst}`, segment.repr);
     }
     const pooled = !this.#trace && encodedLength(segment) > POOL_MIN
       ? this.#pool.pop() ?? new Uint8Array(POOL_SIZE)
       : null;
     const packet = encodeSegment(segment, this.#ident++, pooled ?? undefined);
-    const now = this.driver.now(), link = `${segment.src}>${segment.dst}`;
-    this.#trace?.({ kind: "link", time: now, link, action: "send", packet, repr: segment.repr });
+    const repr = segment.repr;
+    this.#trace?.({ kind: "link", time: now, link, action: "send", packet, repr });
     const fate = this.#impairer.decide(packet.length, now, this.#random);
-    const wire = recordFate(fate, packet, segment.repr, this.stats, this.#trace, now, link);
+    const wire = recordFate(fate, packet, repr, this.stats, this.#trace, now, link);
     if (fate.drop || wire === null) return; // counted and traced
     // The buffer goes back to the pool after its one send (a duplicate shares it).
-    const duplicate = fate.duplicateArrive;
-    const reuse = wire === packet && duplicate === null ? pooled : null;
-    this.#later(fate.arrive - now, wire, peer, reuse);
-    if (duplicate !== null) this.#later(duplicate - now, packet, peer, null);
+    const dup = fate.duplicateArrive;
+    const owner = wire === packet && dup === null ? pooled : null;
+    this.#later(fate.arrive - now, { packet: wire, peer, link, repr, pooled: owner });
+    if (dup !== null) this.#later(dup - now, { packet, peer, link, repr, pooled: null });
   }
 
-  #later(delay: number, packet: Uint8Array, peer: Deno.NetAddr, pooled: Uint8Array | null): void {
-    if (delay < 0.5) return this.#sendNow(packet, peer, pooled);
+  #later(delay: number, out: Outgoing): void {
+    if (delay < 0.5) return this.#sendNow(out);
     const timer = setTimeout(() => {
       this.#timers.delete(timer);
-      this.#sendNow(packet, peer, pooled);
+      this.#sendNow(out);
     }, delay);
-    this.#timers.add(timer);
+    this.#timers.set(timer, out);
   }
 
-  #sendNow(packet: Uint8Array, peer: Deno.NetAddr, pooled: Uint8Array | null): void {
-    if (this.#closed) return;
+  #sendNow(out: Outgoing): void {
+    if (this.#closed) return this.#drop("closeDrops", out.link, CLOSED, out.repr);
     this.stats.sent++;
-    const p = this.#udp.send(packet, peer).then(() => {
-      if (pooled && this.#pool.length < POOL_MAX) this.#pool.push(pooled);
-    }, () => {
-      // The peer's socket may be gone (ICMP port unreachable); TCP recovers or times out.
-    });
+    const p = this.#udp.send(out.packet, out.peer).then(
+      () => this.#release(out.pooled),
+      (error) => {
+        // No route to the peer, say; TCP retransmits or times out.
+        const { hostname, port } = out.peer;
+        const reason = `send to ${hostname}:${port} failed: ${(error as Error).message}`;
+        this.#drop("sendErrors", out.link, reason, out.repr);
+      },
+    );
     this.#sends.add(p);
     p.finally(() => this.#sends.delete(p));
+  }
+
+  #drop(
+    counter: keyof UdpLinkStats,
+    endpoint: string,
+    reason: string,
+    repr: TcpRepr | null,
+  ): void {
+    recordDrop(this.stats, counter, this.#trace, this.driver.now(), endpoint, reason, repr);
+  }
+
+  // Puts a pooled buffer that no send uses any more back in the pool.
+  #release(pooled: Uint8Array | null): void {
+    if (pooled && this.#pool.length < POOL_MAX) this.#pool.push(pooled);
   }
 
   async #receiveLoop(): Promise<void> {
@@ -279,14 +322,13 @@ export class UdpLink {
       try {
         segment = decodeSegment(data);
       } catch (error) {
-        this.stats.rejected++;
-        this.#trace?.({
-          kind: "drop",
-          time: this.driver.now(),
-          endpoint: this.addr,
-          reason: `rejected: ${(error as Error).message}`,
-          repr: null,
-        });
+        this.#drop("rejected", this.addr, `rejected: ${(error as Error).message}`, null);
+        continue;
+      }
+      if (segment.dst !== this.addr) {
+        // A peer that routes another address here: TCP would ignore it unseen.
+        const reason = `addressed to ${segment.dst}, not to this end (${this.addr})`;
+        this.#drop("misaddressed", this.addr, reason, segment.repr);
         continue;
       }
       this.stats.received++;
@@ -299,7 +341,10 @@ export class UdpLink {
     if (this.#closed) return;
     this.#closed = true;
     this.driver.close();
-    for (const t of this.#timers) clearTimeout(t);
+    for (const [timer, out] of this.#timers) {
+      clearTimeout(timer);
+      this.#drop("closeDrops", out.link, CLOSED, out.repr);
+    }
     this.#timers.clear();
     await Promise.all([...this.#sends]);
     this.#udp.close();

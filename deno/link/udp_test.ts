@@ -7,7 +7,9 @@ import { serve } from "../http/server.ts";
 import { fetchOver } from "../http/client.ts";
 import { TcpConnError } from "../tcp/conn.ts";
 import { readToEnd } from "../_testing.ts";
-import type { TraceEvent } from "../trace/events.ts";
+import type { DropEvent, TraceEvent } from "../trace/events.ts";
+import { encodeSegment } from "./packet.ts";
+import { segment } from "../tcp/socket.ts";
 
 const FAST = { rtt: { initialRto: 100, minRto: 20, maxRto: 2000 }, msl: 50 };
 
@@ -52,8 +54,9 @@ async function transfer(imp: Partial<Impairments>, size: number) {
 /**
  * Opens one end of a link to a UDP socket that never answers, starts a
  * connect (its SYN is the link's first packet, transmitted before connect()
- * returns), and closes. Returns the counters as they were right after the SYN
- * and the link's events (sends, drops, reorder, corrupt, duplicate).
+ * returns), and closes. Returns the counters and the link's events (sends,
+ * drops, reorder, corrupt, duplicate) as they were right after the SYN, before
+ * closing drops what is still waiting.
  */
 async function firstSyn(imp: Partial<Impairments>, seed: number) {
   const events: TraceEvent[] = [];
@@ -68,10 +71,11 @@ async function firstSyn(imp: Partial<Impairments>, seed: number) {
   });
   const aborted = assert.rejects(a.connect("10.0.0.2", 80), TcpConnError);
   const stats = { ...a.stats };
+  const seen = events.filter((e) => e.kind === "link" || e.kind === "drop");
   await a.close();
   silent.close();
   await aborted;
-  return { stats, events: events.filter((e) => e.kind === "link" || e.kind === "drop") };
+  return { stats, events: seen };
 }
 
 Deno.test("UdpLink: 1 MB arrives intact over loopback UDP, and the half-closed reply too", async () => {
@@ -240,13 +244,107 @@ Deno.test("UdpLink: a queue-full drop is counted and traced with its reason", as
   });
   const aborted = [80, 81].map((port) => assert.rejects(a.connect("10.0.0.2", port), TcpConnError));
   assert.equal(a.stats.queueDrops, 1);
+  const drops = events.filter((e) => e.kind === "drop");
   await a.close();
   silent.close();
   await Promise.all(aborted);
-  const drops = events.filter((e) => e.kind === "drop");
   assert.deepEqual(drops.map((e) => e.kind === "drop" && [e.endpoint, e.reason]), [
     ["10.0.0.1>10.0.0.2", "queue full"],
   ]);
+});
+
+/** The drop events among `events`. */
+function drops(events: TraceEvent[]): DropEvent[] {
+  return events.filter((e): e is DropEvent => e.kind === "drop");
+}
+
+/** The first segment the TCP of `events` sent (what a link drop must point at). */
+function firstSent(events: TraceEvent[]) {
+  const syn = events.find((e) => e.kind === "segment" && e.direction === "send");
+  assert.ok(syn?.kind === "segment");
+  return syn.repr;
+}
+
+Deno.test("UdpLink: a segment for an address with no peer is counted as unroutable and traced as a drop", async () => {
+  const events: TraceEvent[] = [];
+  const a = UdpLink.open({ addr: "10.0.0.1", config: FAST, trace: (e) => events.push(e) });
+  const aborted = assert.rejects(a.connect("10.0.0.9", 80), TcpConnError);
+  assert.deepEqual([a.stats.unroutable, a.stats.sent], [1, 0]);
+  await a.close();
+  await aborted;
+  assert.deepEqual(drops(events).map((e) => [e.endpoint, e.reason]), [
+    ["10.0.0.1>10.0.0.9", "no peer for 10.0.0.9"],
+  ]);
+  assert.equal(drops(events)[0].repr, firstSent(events));
+});
+
+Deno.test("UdpLink: a datagram for another virtual address is counted and traced, not ignored unseen", async () => {
+  // A SYN for 10.0.0.3 reaches 10.0.0.2's socket, then a datagram that does
+  // not decode: once that one is traced, the SYN has been dealt with.
+  const events: TraceEvent[] = [];
+  const rejected = Promise.withResolvers<void>();
+  const b = UdpLink.open({
+    addr: "10.0.0.2",
+    config: FAST,
+    trace: (e) => {
+      events.push(e);
+      if (e.kind === "drop" && e.reason.startsWith("rejected")) rejected.resolve();
+    },
+  });
+  const raw = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+  const to = { transport: "udp" as const, ...b.udpAddr };
+  const syn = segment({ srcPort: 40000, dstPort: 80, seq: 1, control: "syn" });
+  await raw.send(encodeSegment({ src: "10.0.0.1", dst: "10.0.0.3", repr: syn }), to);
+  await raw.send(new Uint8Array(3), to);
+  await rejected.promise;
+  raw.close();
+  await b.close();
+  assert.deepEqual([b.stats.misaddressed, b.stats.rejected, b.stats.received], [1, 1, 0]);
+  const [misaddressed] = drops(events);
+  assert.deepEqual(
+    [misaddressed.endpoint, misaddressed.reason, misaddressed.repr?.control],
+    ["10.0.0.2", "addressed to 10.0.0.3, not to this end (10.0.0.2)", "syn"],
+  );
+});
+
+Deno.test("UdpLink: a datagram the UDP socket cannot send is counted and traced with the error", async () => {
+  // Linux refuses to send from 127.0.0.1 to an address off loopback (EINVAL).
+  const events: TraceEvent[] = [];
+  const a = UdpLink.open({
+    addr: "10.0.0.1",
+    config: FAST,
+    trace: (e) => events.push(e),
+    peers: { "10.0.0.2": { hostname: "192.0.2.1", port: 9 } },
+  });
+  const aborted = assert.rejects(a.connect("10.0.0.2", 80), TcpConnError);
+  await a.close(); // waits for the send to end
+  await aborted;
+  assert.deepEqual([a.stats.sent, a.stats.sendErrors], [1, 1]);
+  const [drop] = drops(events);
+  assert.equal(drop.endpoint, "10.0.0.1>10.0.0.2");
+  assert.match(drop.reason, /^send to 192\.0\.2\.1:9 failed: ./);
+  assert.equal(drop.repr, firstSent(events));
+});
+
+Deno.test("UdpLink: a packet still waiting out its delay when the link closes is counted and traced", async () => {
+  const events: TraceEvent[] = [];
+  const silent = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+  const a = UdpLink.open({
+    addr: "10.0.0.1",
+    impairments: { delay: 60_000 },
+    config: FAST,
+    trace: (e) => events.push(e),
+    peers: { "10.0.0.2": silent.addr as Deno.NetAddr },
+  });
+  const aborted = assert.rejects(a.connect("10.0.0.2", 80), TcpConnError);
+  await a.close();
+  silent.close();
+  await aborted;
+  assert.deepEqual([a.stats.sent, a.stats.closeDrops], [0, 1]);
+  assert.deepEqual(drops(events).map((e) => [e.endpoint, e.reason]), [
+    ["10.0.0.1>10.0.0.2", "the link closed before the packet left"],
+  ]);
+  assert.equal(drops(events)[0].repr, firstSent(events));
 });
 
 function popcount(x: number): number {
