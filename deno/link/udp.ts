@@ -259,12 +259,22 @@ export class UdpLink {
     this.#trace?.({ kind: "link", time: now, link, action: "send", packet, repr });
     const fate = this.#impairer.decide(packet.length, now, this.#random);
     const wire = recordFate(fate, packet, repr, this.stats, this.#trace, now, link);
-    if (fate.drop || wire === null) return; // counted and traced
-    // The buffer goes back to the pool after its one send (a duplicate shares it).
+    if (fate.drop || wire === null) return this.#release(pooled); // counted and traced
+    // The pooled buffer holds `packet`: it goes back to the pool after the one
+    // send that carries it, now if none does (a corrupted copy goes instead),
+    // and never if two share it (the GC reclaims it).
     const dup = fate.duplicateArrive;
-    const owner = wire === packet && dup === null ? pooled : null;
-    this.#later(fate.arrive - now, { packet: wire, peer, link, repr, pooled: owner });
-    if (dup !== null) this.#later(dup - now, { packet, peer, link, repr, pooled: null });
+    const carriers = (wire === packet ? 1 : 0) + (dup === null ? 0 : 1);
+    const owner = carriers === 1 ? pooled : null;
+    this.#later(fate.arrive - now, {
+      packet: wire,
+      peer,
+      link,
+      repr,
+      pooled: wire === packet ? owner : null,
+    });
+    if (dup !== null) this.#later(dup - now, { packet, peer, link, repr, pooled: owner });
+    else if (carriers === 0) this.#release(pooled);
   }
 
   #later(delay: number, out: Outgoing): void {
@@ -282,7 +292,9 @@ export class UdpLink {
     const p = this.#udp.send(out.packet, out.peer).then(
       () => this.#release(out.pooled),
       (error) => {
-        // No route to the peer, say; TCP retransmits or times out.
+        // No route to the peer, say; TCP retransmits or times out. Either way
+        // the send is over and the buffer is free.
+        this.#release(out.pooled);
         const { hostname, port } = out.peer;
         const reason = `send to ${hostname}:${port} failed: ${(error as Error).message}`;
         this.#drop("sendErrors", out.link, reason, out.repr);

@@ -10,6 +10,7 @@ import { readToEnd } from "../_testing.ts";
 import type { DropEvent, TraceEvent } from "../trace/events.ts";
 import { encodeSegment } from "./packet.ts";
 import { segment } from "../tcp/socket.ts";
+import type { IpSegment } from "../tcp/stack.ts";
 
 const FAST = { rtt: { initialRto: 100, minRto: 20, maxRto: 2000 }, msl: 50 };
 
@@ -345,6 +346,48 @@ Deno.test("UdpLink: a packet still waiting out its delay when the link closes is
     ["10.0.0.1>10.0.0.2", "the link closed before the packet left"],
   ]);
   assert.equal(drops(events)[0].repr, firstSent(events));
+});
+
+Deno.test("UdpLink: the recycled buffer of a packet dropped over the MTU carries the next packet", async () => {
+  // Only the UDP socket sees pooled buffers (a trace hook turns pooling off),
+  // so this test watches what is handed to it. The first packet's buffer
+  // returns to the pool once sent; the second, too big, takes it and is
+  // dropped; the third must find it back in the pool.
+  const silent = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+  const proto = Object.getPrototypeOf(silent) as Deno.DatagramConn;
+  const send = proto.send;
+  const packets: Uint8Array[] = [], sends: Promise<number>[] = [];
+  proto.send = function (this: Deno.DatagramConn, p: Uint8Array, addr: Deno.Addr) {
+    const sent = send.call(this, p, addr);
+    packets.push(p);
+    sends.push(sent);
+    return sent;
+  };
+  const a = UdpLink.open({
+    addr: "10.0.0.1",
+    impairments: { mtu: 4000 },
+    peers: { "10.0.0.2": silent.addr as Deno.NetAddr },
+  });
+  try {
+    const outbox: IpSegment[] = [];
+    a.driver.stack.poll = () => outbox.splice(0);
+    const emit = (seq: number, bytes: number) => {
+      const repr = segment({ srcPort: 1, dstPort: 2, seq, payload: new Uint8Array(bytes) });
+      outbox.push({ src: "10.0.0.1", dst: "10.0.0.2", repr });
+      a.driver.pump();
+    };
+    emit(1, 3000);
+    await sends[0]; // the link's own callback, which pools the buffer, runs first
+    emit(2, 5000);
+    emit(3, 3000);
+    assert.equal(a.stats.mtuDrops, 1);
+    assert.equal(packets.length, 2);
+    assert.equal(packets[1].buffer, packets[0].buffer);
+  } finally {
+    proto.send = send;
+    await a.close();
+    silent.close();
+  }
 });
 
 function popcount(x: number): number {
