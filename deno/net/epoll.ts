@@ -215,8 +215,10 @@ export class EpollListener implements Listener {
   #open = 0;
   readonly #queue: EpollConn[] = [];
   readonly #waiters: Waiter<EpollConn>[] = [];
-  #acceptError: unknown = null;
-  /** Whether the listening socket is in the epoll set (it leaves while the queue is full). */
+  /**
+   * Whether the listening socket is in the epoll set: it leaves while the
+   * queue is full, and after accept(2) failed, until the next accept().
+   */
   #watching = false;
   #closed = false;
   /** The loop waits in epoll_wait on a worker thread. */
@@ -277,18 +279,15 @@ export class EpollListener implements Listener {
    * Waits for the next connection.
    *
    * @throws {SocketClosed} If the listener is or gets closed.
-   * @throws {NetError} If accept(2) failed (too many open files, say).
+   * @throws {NetError} If accept(2) failed while this call waited (too many
+   * open files, say). The listener then stops watching for connections
+   * until the next accept(), which tries again.
    */
   accept(): Promise<EpollConn> {
     if (this.#closed) return Promise.reject(this.#closedError());
     const conn = this.#queue.shift();
     if (!this.#watching) this.#watch(true);
     if (conn !== undefined) return Promise.resolve(conn);
-    if (this.#acceptError !== null) {
-      const error = this.#acceptError;
-      this.#acceptError = null;
-      return Promise.reject(error);
-    }
     return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
   }
 
@@ -397,15 +396,16 @@ export class EpollListener implements Listener {
         if (errno === libc.EAGAIN) return;
         const ECONNABORTED = 103;
         if (errno === libc.EINTR || errno === ECONNABORTED) continue;
-        // EMFILE and the like would repeat at once: stop watching until the next accept().
+        // EMFILE and the like would repeat at once: stop watching until the next accept(), and
+        // fail every call waiting (none may wait on a socket no longer watched). With nobody
+        // waiting the error is not kept: the next accept() tries again and reports what it
+        // finds then, a descriptor having perhaps been freed since.
         const error = errnoError(new libc.Errno("accept4", errno), {
           op: "accept",
           local: this.addr,
         });
         this.#watch(false);
-        const w = this.#waiters.shift();
-        if (w) w.reject(error);
-        else this.#acceptError = error;
+        for (const w of this.#waiters.splice(0)) w.reject(error);
         return;
       }
       const conn = this.#adopt(fd, libc.decodeSockaddr(sa, len[0]));

@@ -7,7 +7,7 @@ import {
   listenEpoll as listen,
 } from "./epoll.ts";
 import { AddrInUse, ConnectionReset, SocketClosed } from "./errors.ts";
-import { readToEnd, requires } from "../_testing.ts";
+import { missingCommand, readToEnd, requires } from "../_testing.ts";
 
 const enc = new TextEncoder();
 
@@ -312,3 +312,303 @@ for (const uring of [true, false]) {
     client.close();
   });
 }
+
+// At the open-file limit. The server side runs in a child process whose limit
+// is low (prlimit), so this process keeps its own descriptors. The child calls
+// back on a TCP connection made before it fills its table, and takes commands
+// and answers on it as JSON lines (its stdin would not do: the runtime opens a
+// descriptor of its own to read it, now and then).
+
+/** The children's open-file limit: above what the runtime itself holds (about 30). */
+const FILE_LIMIT = 128;
+
+/**
+ * The children's shared code: the control connection (`commands`, `say`),
+ * `bounded` (3 s), and `fillDescriptors(room)`, which opens /dev/null until
+ * the table is full and frees `room` descriptors. The runtime's signal
+ * handling takes a pipe the first time a handler is set, which it does by
+ * itself a moment after start: one is set first, or Deno panics once the
+ * table is full.
+ */
+const CHILD_PRELUDE = `
+const control = await Deno.connect({ hostname: "127.0.0.1", port: Number(Deno.args[0]) });
+const toParent = control.writable.getWriter();
+const say = (message) => toParent.write(new TextEncoder().encode(JSON.stringify(message) + "\\n"));
+async function* lines() {
+  let buffer = "";
+  for await (const chunk of control.readable.pipeThrough(new TextDecoderStream())) {
+    buffer += chunk;
+    for (let end; (end = buffer.indexOf("\\n")) !== -1; buffer = buffer.slice(end + 1)) {
+      yield JSON.parse(buffer.slice(0, end));
+    }
+  }
+}
+const commands = lines();
+function fillDescriptors(room) {
+  const nothing = () => {};
+  Deno.addSignalListener("SIGWINCH", nothing);
+  Deno.removeSignalListener("SIGWINCH", nothing);
+  const files = [];
+  for (;;) {
+    try {
+      files.push(Deno.openSync("/dev/null"));
+    } catch (error) {
+      if (!String(error).includes("os error 24")) throw error;
+      break;
+    }
+  }
+  for (let i = 0; i < room; i++) files.pop().close();
+  return files;
+}
+function bounded(promise) {
+  let timer;
+  const late = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error("no answer in 3 s")), 3000);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+`;
+
+/** An epoll listener with two descriptors to spare, driven by commands (child code). */
+function atTheLimitChild(uring: boolean): string {
+  const at = (file: string) => JSON.stringify(new URL(file, import.meta.url).href);
+  return `import { listenEpoll } from ${at("./epoll.ts")};
+import { NetError } from ${at("./errors.ts")};
+${CHILD_PRELUDE}
+const listener = listenEpoll({ hostname: "127.0.0.1", port: 0, uring: ${uring} });
+const conns = [];
+fillDescriptors(2);
+say({ port: listener.addr.port });
+for await (const command of commands) {
+  if (command.do === "accept") {
+    // Several accept() calls at once when asked: one answer each, in order.
+    const accepts = Array.from({ length: command.count ?? 1 }, () => bounded(listener.accept()));
+    for (const accepting of accepts) {
+      try {
+        const conn = await accepting;
+        conns.push(conn);
+        say({ accepted: conns.length - 1, port: conn.remoteAddr.port });
+      } catch (e) {
+        say({ rejected: e.name, netError: e instanceof NetError, op: e.op, message: e.message });
+      }
+    }
+  } else if (command.do === "close") {
+    conns[command.conn].close();
+    say({ closed: command.conn });
+  } else if (command.do === "echo") {
+    const byte = new Uint8Array(1);
+    const n = await bounded(conns[command.conn].read(byte));
+    await conns[command.conn].writeAll(byte.subarray(0, n));
+    say({ echoed: n });
+  }
+}
+for (const conn of conns) conn.close();
+await listener[Symbol.asyncDispose]();
+`;
+}
+
+/** A child process spoken to in JSON lines. */
+interface LineChild {
+  /** Its process id (prlimit runs the runtime in its own place). */
+  readonly pid: number;
+  /** Sends one command. */
+  send(command: unknown): Promise<void>;
+  /** The next line it sent, parsed (a hang becomes a failure). */
+  next(): Promise<unknown>;
+}
+
+/**
+ * Runs `source` in a child runtime under {@link FILE_LIMIT}, with the port
+ * to call back as its argument, and hands it to `fn`; then half-closes the
+ * control connection and expects the child to exit cleanly. The child is
+ * killed if it is still there at the end.
+ */
+async function withLimitedChild(source: string, fn: (child: LineChild) => Promise<void>) {
+  const script = await Deno.makeTempFile({ suffix: ".ts" });
+  await Deno.writeTextFile(script, source);
+  using callBack = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const process = new Deno.Command("prlimit", {
+    args: [
+      `--nofile=${FILE_LIMIT}:${FILE_LIMIT}`,
+      Deno.execPath(),
+      "run",
+      "--no-config",
+      "--allow-net=127.0.0.1",
+      "--allow-ffi",
+      "--allow-read=/dev/null",
+      script,
+      String(callBack.addr.port),
+    ],
+    // No background check for a newer Deno: it would open files and sockets of its own.
+    env: { DENO_NO_UPDATE_CHECK: "1" },
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const stderr = new Response(process.stderr).text();
+  const ended = async (when: string) => {
+    throw new Error(`the child ended ${when}:\n${await stderr}`);
+  };
+  let control: Deno.TcpConn | undefined;
+  let output: ReadableStreamDefaultReader<string> | undefined;
+  let exited = false;
+  try {
+    control = await within(
+      10_000,
+      "the child's call",
+      Promise.race([callBack.accept(), process.status.then(() => ended("before calling"))]),
+    );
+    const reader = output = control.readable.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = "";
+    const nextLine = async (): Promise<unknown> => {
+      while (!buffer.includes("\n")) {
+        const { done, value } = await reader.read();
+        if (done) await ended("early");
+        buffer += value;
+      }
+      const line = buffer.slice(0, buffer.indexOf("\n"));
+      buffer = buffer.slice(line.length + 1);
+      return JSON.parse(line);
+    };
+    const conn = control;
+    await fn({
+      pid: process.pid,
+      send: (command) => conn.write(enc.encode(JSON.stringify(command) + "\n")).then(() => {}),
+      next: () => within(5000, "the child's answer", nextLine()),
+    });
+    await conn.closeWrite();
+    const status = await within(5000, "the child's exit", process.status);
+    exited = true;
+    assert.equal(status.code, 0, await stderr);
+  } finally {
+    if (!exited) {
+      try {
+        process.kill("SIGKILL");
+      } catch {
+        // It exited by itself.
+      }
+      await process.status;
+    }
+    await output?.cancel();
+    try {
+      control?.close();
+    } catch {
+      // Closed with its stream.
+    }
+    await stderr;
+    await Deno.remove(script);
+  }
+}
+
+/** CPU seconds (user and system) the process `pid` has used, from /proc/<pid>/stat. */
+function cpuSeconds(pid: number): number {
+  const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+  // Fields 14 and 15, counted from the state (field 3) after the command name in parentheses.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100; // in USER_HZ, 100 on Linux
+}
+
+/** The share of one core `pid` uses over `ms` milliseconds of wall time. */
+async function cpuShare(pid: number, ms: number): Promise<number> {
+  const cpu = cpuSeconds(pid), start = performance.now();
+  await new Promise((r) => setTimeout(r, ms));
+  return (cpuSeconds(pid) - cpu) / ((performance.now() - start) / 1000);
+}
+
+const localPort = (conn: Deno.TcpConn) => conn.localAddr.port;
+
+/** What the child says of an accept() that met the open-file limit. */
+function atTheLimit(port: number) {
+  return {
+    rejected: "NetError",
+    netError: true,
+    op: "accept",
+    message: `accept on 127.0.0.1:${port}: too many open files`,
+  };
+}
+
+/** Connects `count` clients to the child's listener, one after another. */
+async function connectClients(port: number, count: number): Promise<Deno.TcpConn[]> {
+  const clients: Deno.TcpConn[] = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      clients.push(await Deno.connect({ hostname: "127.0.0.1", port }));
+    }
+  } catch (error) {
+    for (const client of clients) client.close();
+    throw error;
+  }
+  return clients;
+}
+
+for (const uring of [true, false]) {
+  Deno.test(
+    requires(missingCommand("prlimit"), {
+      name: `accept() at the open-file limit rejects with NetError without spinning, and ` +
+        `accepts again once a connection is closed (uring ${uring})`,
+      fn: async () => {
+        await withLimitedChild(atTheLimitChild(uring), async (child) => {
+          const { port } = await child.next() as { port: number };
+          const clients = await connectClients(port, 3);
+          try {
+            // Two descriptors are free: two connections are accepted, the third meets the limit.
+            for (const i of [0, 1]) {
+              await child.send({ do: "accept" });
+              assert.deepEqual(await child.next(), { accepted: i, port: localPort(clients[i]) });
+            }
+            await child.send({ do: "accept" });
+            assert.deepEqual(await child.next(), atTheLimit(port));
+            // The third connection still waits in the kernel's queue, so the listening socket
+            // stays ready: a loop that kept watching it would retry accept(2) every turn, and
+            // use about a third of a core even with its coalescing sleeps between turns.
+            const share = await cpuShare(child.pid, 1000);
+            assert.ok(
+              share < 0.1,
+              `the child used ${share.toFixed(2)} of a core while at the limit`,
+            );
+            // A descriptor is freed: the next accept() tries again and takes the third
+            // connection (an error met earlier says nothing about now).
+            await child.send({ do: "close", conn: 0 });
+            assert.deepEqual(await child.next(), { closed: 0 });
+            await child.send({ do: "accept" });
+            assert.deepEqual(await child.next(), { accepted: 2, port: localPort(clients[2]) });
+            await clients[2].write(enc.encode("x"));
+            await child.send({ do: "echo", conn: 2 });
+            assert.deepEqual(await child.next(), { echoed: 1 });
+            const byte = new Uint8Array(1);
+            assert.equal(await within(5000, "reading the echo", clients[2].read(byte)), 1);
+            assert.equal(String.fromCharCode(byte[0]), "x");
+          } finally {
+            for (const client of clients) client.close();
+          }
+        });
+      },
+    }),
+  );
+}
+
+Deno.test(
+  requires(missingCommand("prlimit"), {
+    name: "accept() calls waiting together at the open-file limit are each rejected, every time",
+    fn: async () => {
+      await withLimitedChild(atTheLimitChild(true), async (child) => {
+        const { port } = await child.next() as { port: number };
+        const clients = await connectClients(port, 3);
+        try {
+          await child.send({ do: "accept", count: 2 });
+          assert.equal((await child.next() as { accepted: number }).accepted, 0);
+          assert.equal((await child.next() as { accepted: number }).accepted, 1);
+          // The listener stops watching when accept(2) fails: a call left waiting then would
+          // wait until some later accept() watched again.
+          for (let round = 0; round < 3; round++) {
+            await child.send({ do: "accept", count: 2 });
+            const answers = [await child.next(), await child.next()];
+            assert.deepEqual(answers, [atTheLimit(port), atTheLimit(port)], `round ${round}`);
+          }
+        } finally {
+          for (const client of clients) client.close();
+        }
+      });
+    },
+  }),
+);
