@@ -235,7 +235,7 @@ function summary(r: ReturnType<typeof runTransfer>, wallMs: number, pcap?: strin
     `  server -> client: ${c.bytesReceived} bytes, SHA-256 ${
       c.receivedSha256 === s.sentSha256 ? "match" : "MISMATCH"
     } ${c.receivedSha256.slice(0, 16)}...`,
-    `  link: ${l.sent} packets sent, ${l.delivered} delivered, ${l.lost} lost, ${l.corrupted} corrupted (${l.rejected} rejected by checksum), ${l.duplicated} duplicated, ${l.reordered} held back, ${l.queueDrops} queue drops, ${l.mtuDrops} over MTU`,
+    `  link: ${l.sent} packets sent, ${l.delivered} delivered, ${l.lost} lost, ${l.corrupted} corrupted (${l.rejected} rejected by checksum), ${l.duplicated} duplicated, ${l.reordered} held back, ${l.queueDrops} queue drops, ${l.mtuDrops} over MTU, ${l.unroutable} for no host`,
   ];
   if (pcap) out.push(`  pcap: ${pcap}`);
   for (const p of r.problems) out.push(`  problem: ${p}`);

@@ -56,6 +56,29 @@ function addressBytes(text: string): Uint8Array {
   return bytes;
 }
 
+/**
+ * Checks that `text` is an IPv4 address a link can carry, for the hosts and
+ * peers given to a link (so that a bad one fails where it was given, not at
+ * the first packet).
+ *
+ * @throws {RangeError} If `text` is not a dotted-quad IPv4 address.
+ */
+export function checkLinkAddress(text: string, what: string): void {
+  let bytes: Uint8Array | null = null;
+  try {
+    bytes = typeof text === "string" ? parseAddress(text) : null;
+  } catch {
+    // Reported below.
+  }
+  if (bytes === null || bytes.length !== 4) {
+    throw new RangeError(
+      `${what} must be an IPv4 address such as 10.0.0.1 (links carry IPv4 only), got ${
+        JSON.stringify(text)
+      }`,
+    );
+  }
+}
+
 /** The number of bytes {@link encodeSegment} writes for `segment`. */
 export function encodedLength(segment: IpSegment): number {
   return ipv4.HEADER_LEN + tcp.bufferLen(segment.repr);

@@ -15,7 +15,7 @@ import type { TraceHook } from "../trace/events.ts";
 import type { TcpRepr } from "../wire/tcp.ts";
 import { type IpSegment, TcpStack } from "../tcp/stack.ts";
 import type { TcpConfig } from "../tcp/socket.ts";
-import { decodeSegment, encodedLength, encodeSegment } from "./packet.ts";
+import { checkLinkAddress, decodeSegment, encodedLength, encodeSegment } from "./packet.ts";
 import { Random } from "./random.ts";
 import { LinkImpairer, recordDrop, recordFate } from "./_impair.ts";
 
@@ -214,8 +214,11 @@ export class SimNetwork {
   readonly #trace: TraceHook | null;
   readonly #fault: ((segment: IpSegment, now: number) => string | null) | null;
 
-  /** @throws {RangeError} For bad default impairments or seed. */
-  /** Makes an empty network at virtual time 0. */
+  /**
+   * Makes an empty network at virtual time 0.
+   *
+   * @throws {RangeError} For bad default impairments or seed.
+   */
   constructor(options: SimOptions = {}) {
     this.random = new Random(options.seed ?? 1);
     this.#trace = options.trace ?? null;
@@ -236,9 +239,10 @@ export class SimNetwork {
   /**
    * Adds a host with its own TCP stack.
    *
-   * @throws {TcpError} If the address is taken.
+   * @throws {RangeError} If the address is not IPv4, or is taken.
    */
   addHost(addr: string, config: Partial<TcpConfig> = {}): TcpStack {
+    checkLinkAddress(addr, "sim: a host's address");
     if (this.#hosts.has(addr)) throw new RangeError(`sim: host ${addr} exists already`);
     const stack = new TcpStack(addr, config, this.#trace);
     this.#hosts.set(addr, stack);

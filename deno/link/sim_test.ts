@@ -83,6 +83,13 @@ Deno.test("SimNetwork: virtual time advances by the link delay only", () => {
   assert.throws(() => net.addHost("10.0.0.1"), RangeError);
 });
 
+Deno.test("SimNetwork.addHost() refuses an address a link cannot carry, saying why", () => {
+  const net = new SimNetwork();
+  for (const addr of ["::1", "10.0.0", "host.example", "10.0.0.256"]) {
+    assert.throws(() => net.addHost(addr), /must be an IPv4 address such as 10\.0\.0\.1/, addr);
+  }
+});
+
 Deno.test("SimNetwork: a packet larger than the MTU is dropped with a trace event", () => {
   const events: TraceEvent[] = [];
   const r = runTransfer({

@@ -13,7 +13,7 @@ import type { TcpConfig } from "../tcp/socket.ts";
 import { TcpStack } from "../tcp/stack.ts";
 import type { IpSegment } from "../tcp/stack.ts";
 import { TcpConn, TcpDriver, TcpListener } from "../tcp/conn.ts";
-import { decodeSegment, encodedLength, encodeSegment } from "./packet.ts";
+import { checkLinkAddress, decodeSegment, encodedLength, encodeSegment } from "./packet.ts";
 import { type Impairments, impairments } from "./sim.ts";
 import { Random } from "./random.ts";
 import { LinkImpairer, recordDrop, recordFate } from "./_impair.ts";
@@ -175,13 +175,15 @@ export class UdpLink {
   /**
    * Binds a UDP socket and starts the link.
    *
-   * @throws {RangeError} For bad impairments or an MTU above 65507.
+   * @throws {RangeError} For a virtual address that is not IPv4, bad impairments or an MTU above 65507.
    * @throws {Deno.errors.AddrInUse} If the UDP port is taken.
    */
   static open(options: UdpLinkOptions): UdpLink {
     if (typeof options?.addr !== "string") {
       throw new TypeError("UdpLink.open: options.addr (a virtual IPv4 address) is required");
     }
+    checkLinkAddress(options.addr, "UdpLink.open: options.addr");
+    for (const peer of Object.keys(options.peers ?? {})) checkLinkAddress(peer, "UDP link peer");
     // Checked before binding, with the MTU the link runs at.
     const imp = impairments({ mtu: 1500, ...options.impairments });
     if (imp.mtu > UDP_MAX) {
@@ -227,8 +229,13 @@ export class UdpLink {
     return await getSocketOption(socket, "receiveBufferSize");
   }
 
-  /** Routes virtual address `addr` to the UDP endpoint `peer`. */
+  /**
+   * Routes virtual address `addr` to the UDP endpoint `peer`.
+   *
+   * @throws {RangeError} If `addr` is not IPv4 or the port is not 1 to 65535.
+   */
   addPeer(addr: string, peer: UdpAddr): void {
+    checkLinkAddress(addr, "UDP link peer");
     if (!Number.isInteger(peer?.port) || peer.port < 1 || peer.port > 65535) {
       throw new RangeError(`UDP peer port must be 1 to 65535, got ${peer?.port}`);
     }

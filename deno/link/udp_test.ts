@@ -154,6 +154,21 @@ Deno.test("UdpLink.open() rejects an MTU UDP cannot carry and bad impairments", 
   assert.throws(() => UdpLink.open({} as never), TypeError);
 });
 
+Deno.test("UdpLink refuses a virtual address that is not IPv4, before binding", async () => {
+  assert.throws(() => UdpLink.open({ addr: "::1" }), /options\.addr must be an IPv4 address/);
+  assert.throws(
+    () =>
+      UdpLink.open({ addr: "10.0.0.1", peers: { "10.0.0": { hostname: "127.0.0.1", port: 9 } } }),
+    /UDP link peer must be an IPv4 address/,
+  );
+  const link = UdpLink.open({ addr: "10.0.0.1" });
+  try {
+    assert.throws(() => link.addPeer("fe80::1", { hostname: "127.0.0.1", port: 9 }), /IPv4/);
+  } finally {
+    await link.close();
+  }
+});
+
 Deno.test("UdpLink.open() checks a rate queue against the MTU the link runs at (1500)", async () => {
   // A 2000-byte queue holds a 1500-byte packet; an earlier check used 65535 and refused it.
   const link = UdpLink.open({ addr: "10.0.0.1", impairments: { rate: 1e5, queue: 2000 } });
