@@ -502,7 +502,13 @@ async function withLimitedChild(source: string, fn: (child: LineChild) => Promis
 
 /** CPU seconds (user and system) the process `pid` has used, from /proc/<pid>/stat. */
 function cpuSeconds(pid: number): number {
-  const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+  let stat: string;
+  try {
+    stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) throw new Error(`process ${pid} has exited`);
+    throw error;
+  }
   // Fields 14 and 15, counted from the state (field 3) after the command name in parentheses.
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return (Number(fields[11]) + Number(fields[12])) / 100; // in USER_HZ, 100 on Linux
