@@ -7,6 +7,7 @@ import { serve, type ServeIo } from "./server.ts";
 import { epollAvailable, ioUringAvailable } from "../net/epoll.ts";
 import { exchange, statuses } from "./_test_util.ts";
 import type { InetAddr } from "../net/types.ts";
+import { missingCommand, requires } from "../_testing.ts";
 
 /** The io modes this machine can run: "runtime" always, the others where FFI is allowed on Linux. */
 function modes(): ("io_uring" | "epoll" | "runtime")[] {
@@ -157,3 +158,218 @@ Deno.test("serve() falls back to Deno's sockets when FFI is not allowed", async 
     await Deno.remove(script);
   }
 });
+
+// More clients than descriptors. The server runs in a child process whose
+// open-file limit is low (prlimit); it fills its table with /dev/null until
+// three descriptors are left, prints its port and what its trace hook reports
+// as JSON lines, and shuts down on SIGTERM.
+
+/** The child's open-file limit: above what the runtime itself holds (about 30). */
+const FILE_LIMIT = 128;
+
+/** A server with three descriptors to spare (child code). */
+function serverAtTheLimit(io: "io_uring" | "epoll"): string {
+  const server = JSON.stringify(new URL("./server.ts", import.meta.url).href);
+  return `import { serve } from ${server};
+const say = (message) => console.log(JSON.stringify(message));
+const server = serve({
+  port: 0,
+  hostname: "127.0.0.1",
+  io: "${io}",
+  idleTimeout: 30000,
+  trace(event) {
+    if (event.type === "error") say({ error: event.error.name, message: event.error.message });
+  },
+}, (request) => new Response(new URL(request.url).pathname));
+// The runtime's signal handling takes a pipe when the first handler is set (it sets one
+// itself a moment after start): set this one before the table is full, or Deno panics then.
+Deno.addSignalListener("SIGTERM", async () => {
+  await server.shutdown();
+  Deno.exit(0);
+});
+const files = [];
+for (;;) {
+  try {
+    files.push(Deno.openSync("/dev/null"));
+  } catch (error) {
+    if (!String(error).includes("os error 24")) throw error;
+    break;
+  }
+}
+for (let i = 0; i < 3; i++) files.pop().close();
+say({ port: server.addr.port, io: server.io });
+`;
+}
+
+/** The child running {@link serverAtTheLimit}: its process, port, and printed lines. */
+interface ChildServer {
+  readonly pid: number;
+  readonly port: number;
+  /** The next line it printed, parsed (a hang becomes a failure). */
+  next(): Promise<unknown>;
+}
+
+/** Runs {@link serverAtTheLimit} in a child, hands it to `fn`, then stops it with SIGTERM. */
+async function withServerAtTheLimit(
+  io: "io_uring" | "epoll",
+  fn: (server: ChildServer) => Promise<void>,
+) {
+  const script = await Deno.makeTempFile({ suffix: ".ts" });
+  await Deno.writeTextFile(script, serverAtTheLimit(io));
+  const process = new Deno.Command("prlimit", {
+    args: [
+      `--nofile=${FILE_LIMIT}:${FILE_LIMIT}`,
+      Deno.execPath(),
+      "run",
+      "--no-config",
+      "--allow-net=127.0.0.1",
+      "--allow-ffi",
+      "--allow-read=/dev/null",
+      script,
+    ],
+    // No background check for a newer Deno: it would open files and sockets of its own.
+    env: { DENO_NO_UPDATE_CHECK: "1" },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const stderr = new Response(process.stderr).text();
+  const output = process.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  const nextLine = async (): Promise<unknown> => {
+    while (!buffer.includes("\n")) {
+      const { done, value } = await output.read();
+      if (done) throw new Error(`the child ended early:\n${await stderr}`);
+      buffer += value;
+    }
+    const line = buffer.slice(0, buffer.indexOf("\n"));
+    buffer = buffer.slice(line.length + 1);
+    return JSON.parse(line);
+  };
+  const next = () => within(5000, "the child's next line", nextLine());
+  let exited = false;
+  try {
+    const { port, io: used } = await next() as { port: number; io: ServeIo };
+    assert.equal(used, io);
+    await fn({ pid: process.pid, port, next });
+    process.kill("SIGTERM");
+    const status = await within(5000, "the child's shutdown", process.status);
+    exited = true;
+    assert.equal(status.code, 0, await stderr);
+  } finally {
+    if (!exited) {
+      try {
+        process.kill("SIGKILL");
+      } catch {
+        // It exited by itself.
+      }
+      await process.status;
+    }
+    await output.cancel();
+    await stderr;
+    await Deno.remove(script);
+  }
+}
+
+/** `promise`, or a rejection naming `what` after `ms` (a hang becomes a failure). */
+function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish in ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
+/** The share of one core `pid` uses over `ms` milliseconds, from /proc/<pid>/stat. */
+async function cpuShare(pid: number, ms: number): Promise<number> {
+  const cpuSeconds = () => {
+    let stat: string;
+    try {
+      stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) {
+        throw new Error(`the server (pid ${pid}) has exited`);
+      }
+      throw error;
+    }
+    // utime and stime, fields 14 and 15, counted from the state (field 3) after the name.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100; // in USER_HZ, 100 on Linux
+  };
+  const cpu = cpuSeconds(), start = performance.now();
+  await new Promise((r) => setTimeout(r, ms));
+  return (cpuSeconds() - cpu) / ((performance.now() - start) / 1000);
+}
+
+/** Sends a GET for `path` on a kept-alive connection and reads one whole response. */
+async function get(conn: Deno.Conn, path: string): Promise<string> {
+  await conn.write(new TextEncoder().encode(`GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`));
+  return await within(5000, `the answer to GET ${path}`, readResponse(conn));
+}
+
+/** Reads one response whose body has a Content-Length. */
+async function readResponse(conn: Deno.Conn): Promise<string> {
+  const buf = new Uint8Array(4096);
+  let text = "";
+  for (;;) {
+    const end = text.indexOf("\r\n\r\n");
+    if (end !== -1) {
+      const length = Number(/content-length: (\d+)/i.exec(text.slice(0, end))?.[1] ?? 0);
+      if (text.length >= end + 4 + length) return text;
+    }
+    const n = await conn.read(buf);
+    if (n === null) {
+      throw new Error(`the server closed the connection after ${JSON.stringify(text)}`);
+    }
+    text += String.fromCharCode(...buf.subarray(0, n));
+  }
+}
+
+const ok = (path: string) => new RegExp(`^HTTP/1\\.1 200 OK\\r\\n[^]*\\r\\n\\r\\n${path}$`);
+
+for (const io of modes().filter((m): m is "io_uring" | "epoll" => m !== "runtime")) {
+  Deno.test(
+    requires(missingCommand("prlimit"), {
+      name: `serve() with io "${io}" past its open-file limit reports the failed accept, ` +
+        `idles, answers the connections it has, and takes the waiting ones as others leave`,
+      fn: async () => {
+        await withServerAtTheLimit(io, async ({ pid, port, next }) => {
+          const connect = () => Deno.connect({ hostname: "127.0.0.1", port });
+          const early: Deno.TcpConn[] = [], late: Deno.TcpConn[] = [];
+          try {
+            // Three descriptors are free: three clients are served.
+            for (let i = 0; i < 3; i++) {
+              early.push(await connect());
+              assert.match(await get(early[i], `/early${i}`), ok(`/early${i}`));
+            }
+            // Three more wait in the kernel's queue, their requests sent.
+            for (let i = 0; i < 3; i++) {
+              late.push(await connect());
+              await late[i].write(
+                new TextEncoder().encode(`GET /late${i} HTTP/1.1\r\nHost: x\r\n\r\n`),
+              );
+            }
+            assert.deepEqual(await next(), {
+              error: "NetError",
+              message: `accept on 127.0.0.1:${port}: too many open files`,
+            });
+            // It retries after a pause, not at once: no spinning while the queue stays full.
+            const share = await cpuShare(pid, 1000);
+            assert.ok(share < 0.1, `the server used ${share.toFixed(2)} of a core at the limit`);
+            for (let i = 0; i < 3; i++) {
+              assert.match(await get(early[i], `/again${i}`), ok(`/again${i}`));
+            }
+            // The early clients leave: the server closes their sockets and takes the others.
+            for (const conn of early.splice(0)) conn.close();
+            for (let i = 0; i < 3; i++) {
+              const answer = await within(5000, `the answer to /late${i}`, readResponse(late[i]));
+              assert.match(answer, ok(`/late${i}`));
+            }
+          } finally {
+            for (const conn of [...early, ...late]) conn.close();
+          }
+        });
+      },
+    }),
+  );
+}
