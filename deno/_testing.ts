@@ -145,3 +145,33 @@ export async function withTempDir(
     await Deno.remove(dir, { recursive: true });
   }
 }
+
+/** `promise`, or a rejection naming `what` after `ms` (a hang becomes a failure). */
+export function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish in ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
+/** CPU seconds (user and system) the process `pid` has used, from /proc/<pid>/stat (Linux). */
+export function cpuSeconds(pid: number): number {
+  let stat: string;
+  try {
+    stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) throw new Error(`process ${pid} has exited`);
+    throw error;
+  }
+  // utime and stime, fields 14 and 15, counted from the state (field 3) after the name.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100; // in USER_HZ, 100 on Linux
+}
+
+/** The share of one core the process `pid` uses over `ms` milliseconds of wall time. */
+export async function cpuShare(pid: number, ms: number): Promise<number> {
+  const cpu = cpuSeconds(pid), start = performance.now();
+  await new Promise((r) => setTimeout(r, ms));
+  return (cpuSeconds(pid) - cpu) / ((performance.now() - start) / 1000);
+}

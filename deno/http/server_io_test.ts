@@ -7,7 +7,7 @@ import { serve, type ServeIo } from "./server.ts";
 import { epollAvailable, ioUringAvailable } from "../net/epoll.ts";
 import { exchange, statuses } from "./_test_util.ts";
 import type { InetAddr } from "../net/types.ts";
-import { missingCommand, requires } from "../_testing.ts";
+import { cpuShare, missingCommand, requires, within } from "../_testing.ts";
 
 /** The io modes this machine can run: "runtime" always, the others where FFI is allowed on Linux. */
 function modes(): ("io_uring" | "epoll" | "runtime")[] {
@@ -269,36 +269,6 @@ async function withServerAtTheLimit(
     await stderr;
     await Deno.remove(script);
   }
-}
-
-/** `promise`, or a rejection naming `what` after `ms` (a hang becomes a failure). */
-function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not finish in ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
-}
-
-/** The share of one core `pid` uses over `ms` milliseconds, from /proc/<pid>/stat. */
-async function cpuShare(pid: number, ms: number): Promise<number> {
-  const cpuSeconds = () => {
-    let stat: string;
-    try {
-      stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    } catch (error) {
-      if (error instanceof Deno.errors.NotFound) {
-        throw new Error(`the server (pid ${pid}) has exited`);
-      }
-      throw error;
-    }
-    // utime and stime, fields 14 and 15, counted from the state (field 3) after the name.
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / 100; // in USER_HZ, 100 on Linux
-  };
-  const cpu = cpuSeconds(), start = performance.now();
-  await new Promise((r) => setTimeout(r, ms));
-  return (cpuSeconds() - cpu) / ((performance.now() - start) / 1000);
 }
 
 /** Sends a GET for `path` on a kept-alive connection and reads one whole response. */

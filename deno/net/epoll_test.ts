@@ -7,7 +7,7 @@ import {
   listenEpoll as listen,
 } from "./epoll.ts";
 import { AddrInUse, ConnectionReset, SocketClosed } from "./errors.ts";
-import { missingCommand, readToEnd, requires } from "../_testing.ts";
+import { cpuShare, missingCommand, readToEnd, requires, within } from "../_testing.ts";
 
 const enc = new TextEncoder();
 
@@ -32,15 +32,6 @@ async function echo(conn: EpollConn): Promise<void> {
   for (let n; (n = await conn.read(buf)) !== null;) await conn.writeAll(buf.subarray(0, n));
   await conn.closeWrite();
   conn.close();
-}
-
-/** `promise`, or a rejection naming `what` after `ms` (a hang becomes a failure). */
-function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not finish in ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 function pattern(n: number): Uint8Array {
@@ -498,27 +489,6 @@ async function withLimitedChild(source: string, fn: (child: LineChild) => Promis
     await stderr;
     await Deno.remove(script);
   }
-}
-
-/** CPU seconds (user and system) the process `pid` has used, from /proc/<pid>/stat. */
-function cpuSeconds(pid: number): number {
-  let stat: string;
-  try {
-    stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) throw new Error(`process ${pid} has exited`);
-    throw error;
-  }
-  // Fields 14 and 15, counted from the state (field 3) after the command name in parentheses.
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100; // in USER_HZ, 100 on Linux
-}
-
-/** The share of one core `pid` uses over `ms` milliseconds of wall time. */
-async function cpuShare(pid: number, ms: number): Promise<number> {
-  const cpu = cpuSeconds(pid), start = performance.now();
-  await new Promise((r) => setTimeout(r, ms));
-  return (cpuSeconds(pid) - cpu) / ((performance.now() - start) / 1000);
 }
 
 const localPort = (conn: Deno.TcpConn) => conn.localAddr.port;
