@@ -35,7 +35,7 @@ import type { Impairments } from "./sim.ts";
 
 /** The counters a link keeps of what its impairments did. */
 export interface ImpairmentCounts {
-  /** Packets lost (random loss and scripted faults). */
+  /** Packets lost (random loss, and scripted faults on the simulated network). */
   lost: number;
   /** Packets with a bit flipped. */
   corrupted: number;
@@ -47,6 +47,11 @@ export interface ImpairmentCounts {
   mtuDrops: number;
   /** Packets dropped because the rate limiter's queue was full. */
   queueDrops: number;
+}
+
+/** Every counter of {@link ImpairmentCounts} at 0, for a link's stats to start from. */
+export function zeroCounts(): ImpairmentCounts {
+  return { lost: 0, corrupted: 0, duplicated: 0, reordered: 0, mtuDrops: 0, queueDrops: 0 };
 }
 
 /** A packet the impairments dropped. */

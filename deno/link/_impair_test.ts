@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { type Fate, type ImpairmentCounts, LinkImpairer, recordFate } from "./_impair.ts";
+import { type Fate, LinkImpairer, recordFate, zeroCounts } from "./_impair.ts";
 import { type Impairments, impairments } from "./sim.ts";
 import { Random } from "./random.ts";
 import { encodeSegment } from "./packet.ts";
@@ -8,14 +8,7 @@ import type { TraceEvent } from "../trace/events.ts";
 
 const impairer = (given: Partial<Impairments>) => new LinkImpairer(impairments(given));
 
-const counts = (): ImpairmentCounts => ({
-  lost: 0,
-  corrupted: 0,
-  duplicated: 0,
-  reordered: 0,
-  mtuDrops: 0,
-  queueDrops: 0,
-});
+const counts = zeroCounts;
 
 function passed(fate: Fate) {
   assert.equal(fate.drop, false, "the packet was dropped");

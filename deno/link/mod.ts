@@ -38,6 +38,7 @@ export {
   type TransferOptions,
   type TransferResult,
 } from "./transfer.ts";
+export type { ImpairmentCounts } from "./_impair.ts";
 export { type UdpAddr, UdpLink, type UdpLinkOptions, type UdpLinkStats } from "./udp.ts";
 export { decodeSegment, encodedLength, encodeSegment } from "./packet.ts";
 export { Random } from "./random.ts";

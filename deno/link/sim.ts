@@ -17,7 +17,13 @@ import { type IpSegment, TcpStack } from "../tcp/stack.ts";
 import type { TcpConfig } from "../tcp/socket.ts";
 import { checkLinkAddress, decodeSegment, encodedLength, encodeSegment } from "./packet.ts";
 import { Random } from "./random.ts";
-import { LinkImpairer, recordDrop, recordFate } from "./_impair.ts";
+import {
+  type ImpairmentCounts,
+  LinkImpairer,
+  recordDrop,
+  recordFate,
+  zeroCounts,
+} from "./_impair.ts";
 
 /** What a link does to the packets of one direction. */
 export interface Impairments {
@@ -94,23 +100,11 @@ export function impairments(given: Partial<Impairments>): Impairments {
 }
 
 /** What the links did, summed over all directions. */
-export interface LinkStats {
+export interface LinkStats extends ImpairmentCounts {
   /** Packets hosts put on links. */
   sent: number;
   /** Packets handed to the receiving host intact. */
   delivered: number;
-  /** Packets lost (random loss and scripted faults). */
-  lost: number;
-  /** Packets with a bit flipped. */
-  corrupted: number;
-  /** Packets delivered twice. */
-  duplicated: number;
-  /** Packets held back behind later ones. */
-  reordered: number;
-  /** Packets larger than the MTU, dropped. */
-  mtuDrops: number;
-  /** Packets dropped because the rate limiter's queue was full. */
-  queueDrops: number;
   /** Packets the receiving host rejected (checksum or malformed). */
   rejected: number;
   /** Packets that arrived for an address no host on the network has, dropped. */
@@ -185,12 +179,7 @@ export class SimNetwork {
   readonly stats: LinkStats = {
     sent: 0,
     delivered: 0,
-    lost: 0,
-    corrupted: 0,
-    duplicated: 0,
-    reordered: 0,
-    mtuDrops: 0,
-    queueDrops: 0,
+    ...zeroCounts(),
     rejected: 0,
     unroutable: 0,
   };

@@ -16,7 +16,13 @@ import { TcpConn, TcpDriver, TcpListener } from "../tcp/conn.ts";
 import { checkLinkAddress, decodeSegment, encodedLength, encodeSegment } from "./packet.ts";
 import { type Impairments, impairments } from "./sim.ts";
 import { Random } from "./random.ts";
-import { LinkImpairer, recordDrop, recordFate } from "./_impair.ts";
+import {
+  type ImpairmentCounts,
+  LinkImpairer,
+  recordDrop,
+  recordFate,
+  zeroCounts,
+} from "./_impair.ts";
 import { KernelDatagramSocket } from "../net/datagram.ts";
 import { getSocketOption, setSocketOption } from "../net/sockopt.ts";
 
@@ -47,23 +53,11 @@ export interface UdpLinkOptions {
 }
 
 /** Counters of one end of a UDP link. */
-export interface UdpLinkStats {
+export interface UdpLinkStats extends ImpairmentCounts {
   /** Datagrams handed to the UDP socket. */
   sent: number;
   /** Datagrams received, decoded and handed to this end's TCP. */
   received: number;
-  /** Packets dropped by the loss setting. */
-  lost: number;
-  /** Packets sent with a bit flipped. */
-  corrupted: number;
-  /** Packets sent twice. */
-  duplicated: number;
-  /** Packets held back behind later ones. */
-  reordered: number;
-  /** Packets larger than the MTU, dropped. */
-  mtuDrops: number;
-  /** Packets dropped because the rate limiter's queue was full. */
-  queueDrops: number;
   /** Datagrams that did not decode (checksum or malformed). */
   rejected: number;
   /** Segments for a virtual address with no known peer. */
@@ -131,12 +125,7 @@ export class UdpLink {
   readonly stats: UdpLinkStats = {
     sent: 0,
     received: 0,
-    lost: 0,
-    corrupted: 0,
-    duplicated: 0,
-    reordered: 0,
-    mtuDrops: 0,
-    queueDrops: 0,
+    ...zeroCounts(),
     rejected: 0,
     unroutable: 0,
     misaddressed: 0,
