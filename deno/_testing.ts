@@ -175,3 +175,86 @@ export async function cpuShare(pid: number, ms: number): Promise<number> {
   await new Promise((r) => setTimeout(r, ms));
   return (cpuSeconds(pid) - cpu) / ((performance.now() - start) / 1000);
 }
+
+/**
+ * Starts `deno run` on `script` (with `args`) in a child whose open-file
+ * limit is `limit` (soft and hard, through prlimit), with the network on
+ * loopback and FFI allowed, no config and no update check (which would open
+ * files of its own). Its stderr is piped, for {@link ChildAtLimit.stderr}.
+ */
+export function spawnAtFileLimit(
+  limit: number,
+  script: string,
+  args: string[],
+  stdout: "piped" | "null",
+): ChildAtLimit {
+  const process = new Deno.Command("prlimit", {
+    args: [
+      `--nofile=${limit}:${limit}`,
+      Deno.execPath(),
+      "run",
+      "--no-config",
+      "--allow-net=127.0.0.1",
+      "--allow-ffi",
+      "--allow-read=/dev/null",
+      script,
+      ...args,
+    ],
+    env: { DENO_NO_UPDATE_CHECK: "1" },
+    stdin: "null",
+    stdout,
+    stderr: "piped",
+  }).spawn();
+  let exited = false;
+  return {
+    process,
+    stderr: new Response(process.stderr).text(),
+    async exit(ms: number): Promise<Deno.CommandStatus> {
+      const status = await within(ms, "the child's exit", process.status);
+      exited = true;
+      return status;
+    },
+    async [Symbol.asyncDispose]() {
+      if (!exited) {
+        try {
+          process.kill("SIGKILL");
+        } catch {
+          // It exited by itself.
+        }
+        await process.status;
+      }
+      await this.stderr;
+    },
+  };
+}
+
+/** A child of {@link spawnAtFileLimit}: killed at disposal unless {@link exit} saw it end. */
+export interface ChildAtLimit extends AsyncDisposable {
+  readonly process: Deno.ChildProcess;
+  /** All it wrote to stderr, once it has ended. */
+  readonly stderr: Promise<string>;
+  /** Waits (at most `ms`) for it to exit by itself. */
+  exit(ms: number): Promise<Deno.CommandStatus>;
+}
+
+/**
+ * A reader of newline-delimited JSON from `reader`: each call resolves to
+ * the next line, parsed; at the end of the stream it rejects with what
+ * `ended()` gives.
+ */
+export function jsonLines(
+  reader: ReadableStreamDefaultReader<string>,
+  ended: () => Promise<Error>,
+): () => Promise<unknown> {
+  let buffer = "";
+  return async () => {
+    while (!buffer.includes("\n")) {
+      const { done, value } = await reader.read();
+      if (done) throw await ended();
+      buffer += value;
+    }
+    const line = buffer.slice(0, buffer.indexOf("\n"));
+    buffer = buffer.slice(line.length + 1);
+    return JSON.parse(line);
+  };
+}

@@ -7,7 +7,15 @@ import { serve, type ServeIo } from "./server.ts";
 import { epollAvailable, ioUringAvailable } from "../net/epoll.ts";
 import { exchange, statuses } from "./_test_util.ts";
 import type { InetAddr } from "../net/types.ts";
-import { cpuShare, missingCommand, requires, within } from "../_testing.ts";
+import {
+  cpuShare,
+  jsonLines,
+  missingCommand,
+  requires,
+  spawnAtFileLimit,
+  within,
+  withTempDir,
+} from "../_testing.ts";
 
 /** The io modes this machine can run: "runtime" always, the others where FFI is allowed on Linux. */
 function modes(): ("io_uring" | "epoll" | "runtime")[] {
@@ -214,61 +222,27 @@ async function withServerAtTheLimit(
   io: "io_uring" | "epoll",
   fn: (server: ChildServer) => Promise<void>,
 ) {
-  const script = await Deno.makeTempFile({ suffix: ".ts" });
-  await Deno.writeTextFile(script, serverAtTheLimit(io));
-  const process = new Deno.Command("prlimit", {
-    args: [
-      `--nofile=${FILE_LIMIT}:${FILE_LIMIT}`,
-      Deno.execPath(),
-      "run",
-      "--no-config",
-      "--allow-net=127.0.0.1",
-      "--allow-ffi",
-      "--allow-read=/dev/null",
-      script,
-    ],
-    // No background check for a newer Deno: it would open files and sockets of its own.
-    env: { DENO_NO_UPDATE_CHECK: "1" },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const stderr = new Response(process.stderr).text();
-  const output = process.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = "";
-  const nextLine = async (): Promise<unknown> => {
-    while (!buffer.includes("\n")) {
-      const { done, value } = await output.read();
-      if (done) throw new Error(`the child ended early:\n${await stderr}`);
-      buffer += value;
+  await withTempDir("socklab-serve-limit-", async (dir) => {
+    const script = `${dir}/server.ts`;
+    await Deno.writeTextFile(script, serverAtTheLimit(io));
+    await using child = spawnAtFileLimit(FILE_LIMIT, script, [], "piped");
+    const output = child.process.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    try {
+      const nextLine = jsonLines(
+        output,
+        async () => new Error(`the child ended early:\n${await child.stderr}`),
+      );
+      const next = () => within(5000, "the child's next line", nextLine());
+      const { port, io: used } = await next() as { port: number; io: ServeIo };
+      assert.equal(used, io);
+      await fn({ pid: child.process.pid, port, next });
+      child.process.kill("SIGTERM");
+      const status = await child.exit(5000);
+      assert.equal(status.code, 0, await child.stderr);
+    } finally {
+      await output.cancel();
     }
-    const line = buffer.slice(0, buffer.indexOf("\n"));
-    buffer = buffer.slice(line.length + 1);
-    return JSON.parse(line);
-  };
-  const next = () => within(5000, "the child's next line", nextLine());
-  let exited = false;
-  try {
-    const { port, io: used } = await next() as { port: number; io: ServeIo };
-    assert.equal(used, io);
-    await fn({ pid: process.pid, port, next });
-    process.kill("SIGTERM");
-    const status = await within(5000, "the child's shutdown", process.status);
-    exited = true;
-    assert.equal(status.code, 0, await stderr);
-  } finally {
-    if (!exited) {
-      try {
-        process.kill("SIGKILL");
-      } catch {
-        // It exited by itself.
-      }
-      await process.status;
-    }
-    await output.cancel();
-    await stderr;
-    await Deno.remove(script);
-  }
+  });
 }
 
 /** Sends a GET for `path` on a kept-alive connection and reads one whole response. */

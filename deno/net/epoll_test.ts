@@ -7,7 +7,16 @@ import {
   listenEpoll as listen,
 } from "./epoll.ts";
 import { AddrInUse, ConnectionReset, SocketClosed } from "./errors.ts";
-import { cpuShare, missingCommand, readToEnd, requires, within } from "../_testing.ts";
+import {
+  cpuShare,
+  jsonLines,
+  missingCommand,
+  readToEnd,
+  requires,
+  spawnAtFileLimit,
+  within,
+  withTempDir,
+} from "../_testing.ts";
 
 const enc = new TextEncoder();
 
@@ -415,80 +424,43 @@ interface LineChild {
  * killed if it is still there at the end.
  */
 async function withLimitedChild(source: string, fn: (child: LineChild) => Promise<void>) {
-  const script = await Deno.makeTempFile({ suffix: ".ts" });
-  await Deno.writeTextFile(script, source);
-  using callBack = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const process = new Deno.Command("prlimit", {
-    args: [
-      `--nofile=${FILE_LIMIT}:${FILE_LIMIT}`,
-      Deno.execPath(),
-      "run",
-      "--no-config",
-      "--allow-net=127.0.0.1",
-      "--allow-ffi",
-      "--allow-read=/dev/null",
-      script,
-      String(callBack.addr.port),
-    ],
-    // No background check for a newer Deno: it would open files and sockets of its own.
-    env: { DENO_NO_UPDATE_CHECK: "1" },
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  const stderr = new Response(process.stderr).text();
-  const ended = async (when: string) => {
-    throw new Error(`the child ended ${when}:\n${await stderr}`);
-  };
-  let control: Deno.TcpConn | undefined;
-  let output: ReadableStreamDefaultReader<string> | undefined;
-  let exited = false;
-  try {
-    control = await within(
+  await withTempDir("socklab-epoll-limit-", async (dir) => {
+    const script = `${dir}/child.ts`;
+    await Deno.writeTextFile(script, source);
+    using callBack = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    await using child = spawnAtFileLimit(FILE_LIMIT, script, [String(callBack.addr.port)], "null");
+    const ended = async (when: string) =>
+      new Error(`the child ended ${when}:\n${await child.stderr}`);
+    const control = await within(
       10_000,
       "the child's call",
-      Promise.race([callBack.accept(), process.status.then(() => ended("before calling"))]),
+      Promise.race([
+        callBack.accept(),
+        child.process.status.then(async () => {
+          throw await ended("before calling");
+        }),
+      ]),
     );
-    const reader = output = control.readable.pipeThrough(new TextDecoderStream()).getReader();
-    let buffer = "";
-    const nextLine = async (): Promise<unknown> => {
-      while (!buffer.includes("\n")) {
-        const { done, value } = await reader.read();
-        if (done) await ended("early");
-        buffer += value;
-      }
-      const line = buffer.slice(0, buffer.indexOf("\n"));
-      buffer = buffer.slice(line.length + 1);
-      return JSON.parse(line);
-    };
-    const conn = control;
-    await fn({
-      pid: process.pid,
-      send: (command) => conn.write(enc.encode(JSON.stringify(command) + "\n")).then(() => {}),
-      next: () => within(5000, "the child's answer", nextLine()),
-    });
-    await conn.closeWrite();
-    const status = await within(5000, "the child's exit", process.status);
-    exited = true;
-    assert.equal(status.code, 0, await stderr);
-  } finally {
-    if (!exited) {
-      try {
-        process.kill("SIGKILL");
-      } catch {
-        // It exited by itself.
-      }
-      await process.status;
-    }
-    await output?.cancel();
+    const reader = control.readable.pipeThrough(new TextDecoderStream()).getReader();
     try {
-      control?.close();
-    } catch {
-      // Closed with its stream.
+      const nextLine = jsonLines(reader, () => ended("early"));
+      await fn({
+        pid: child.process.pid,
+        send: (command) => control.write(enc.encode(JSON.stringify(command) + "\n")).then(() => {}),
+        next: () => within(5000, "the child's answer", nextLine()),
+      });
+      await control.closeWrite();
+      const status = await child.exit(5000);
+      assert.equal(status.code, 0, await child.stderr);
+    } finally {
+      await reader.cancel();
+      try {
+        control.close();
+      } catch {
+        // Closed with its stream.
+      }
     }
-    await stderr;
-    await Deno.remove(script);
-  }
+  });
 }
 
 const localPort = (conn: Deno.TcpConn) => conn.localAddr.port;
