@@ -59,9 +59,11 @@ function addressBytes(text: string): Uint8Array {
 /**
  * Checks that `text` is an IPv4 address a link can carry, for the hosts and
  * peers given to a link (so that a bad one fails where it was given, not at
- * the first packet).
+ * the first packet). The address must be in canonical dotted-quad form, as
+ * decoded packets spell it: an end given "10.0.0.01" would never match the
+ * "10.0.0.1" its packets are addressed to.
  *
- * @throws {RangeError} If `text` is not a dotted-quad IPv4 address.
+ * @throws {RangeError} If `text` is not a canonical dotted-quad IPv4 address.
  */
 export function checkLinkAddress(text: string, what: string): void {
   let bytes: Uint8Array | null = null;
@@ -70,9 +72,9 @@ export function checkLinkAddress(text: string, what: string): void {
   } catch {
     // Reported below.
   }
-  if (bytes === null || bytes.length !== 4) {
+  if (bytes === null || bytes.length !== 4 || formatAddress(bytes) !== text) {
     throw new RangeError(
-      `${what} must be an IPv4 address such as 10.0.0.1 (links carry IPv4 only), got ${
+      `${what} must be an IPv4 address such as 10.0.0.1, in canonical dotted-quad form (four numbers from 0 to 255, no leading zeros; links carry IPv4 only), got ${
         JSON.stringify(text)
       }`,
     );

@@ -85,9 +85,11 @@ Deno.test("SimNetwork: virtual time advances by the link delay only", () => {
 
 Deno.test("SimNetwork.addHost() refuses an address a link cannot carry, saying why", () => {
   const net = new SimNetwork();
-  for (const addr of ["::1", "10.0.0", "host.example", "10.0.0.256"]) {
+  for (const addr of ["::1", "10.0.0", "host.example", "10.0.0.256", "10.0.0.01", "010.0.0.1"]) {
     assert.throws(() => net.addHost(addr), /must be an IPv4 address such as 10\.0\.0\.1/, addr);
   }
+  // Decoded packets say "10.0.0.1": a host at "10.0.0.01" would receive nothing.
+  assert.throws(() => net.addHost("10.0.0.01"), /canonical dotted-quad form \(.*no leading zeros/);
 });
 
 Deno.test("SimNetwork: a packet larger than the MTU is dropped with a trace event", () => {

@@ -156,6 +156,8 @@ Deno.test("UdpLink.open() rejects an MTU UDP cannot carry and bad impairments", 
 
 Deno.test("UdpLink refuses a virtual address that is not IPv4, before binding", async () => {
   assert.throws(() => UdpLink.open({ addr: "::1" }), /options\.addr must be an IPv4 address/);
+  // Decoded packets say "10.0.0.1": an end at "10.0.0.01" would receive nothing.
+  assert.throws(() => UdpLink.open({ addr: "10.0.0.01" }), /no leading zeros/);
   assert.throws(
     () =>
       UdpLink.open({ addr: "10.0.0.1", peers: { "10.0.0": { hostname: "127.0.0.1", port: 9 } } }),
@@ -164,6 +166,10 @@ Deno.test("UdpLink refuses a virtual address that is not IPv4, before binding", 
   const link = UdpLink.open({ addr: "10.0.0.1" });
   try {
     assert.throws(() => link.addPeer("fe80::1", { hostname: "127.0.0.1", port: 9 }), /IPv4/);
+    assert.throws(
+      () => link.addPeer("10.0.0.02", { hostname: "127.0.0.1", port: 9 }),
+      /no leading zeros/,
+    );
   } finally {
     await link.close();
   }
