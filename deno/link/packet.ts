@@ -63,6 +63,10 @@ function addressBytes(text: string): Uint8Array {
  * decoded packets spell it: an end given "10.0.0.01" would never match the
  * "10.0.0.1" its packets are addressed to.
  *
+ * @param text The address as given.
+ * @param what What the address is, named after the operation and the
+ *   parameter it came in ("UdpLink.addPeer: addr"): the error message opens
+ *   with it.
  * @throws {RangeError} If `text` is not a canonical dotted-quad IPv4 address.
  */
 export function checkLinkAddress(text: string, what: string): void {

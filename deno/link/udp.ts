@@ -224,9 +224,9 @@ export class UdpLink {
    * @throws {RangeError} If `addr` is not IPv4 or the port is not 1 to 65535.
    */
   addPeer(addr: string, peer: UdpAddr): void {
-    checkLinkAddress(addr, "UDP link peer");
+    checkLinkAddress(addr, "UdpLink.addPeer: addr");
     if (!Number.isInteger(peer?.port) || peer.port < 1 || peer.port > 65535) {
-      throw new RangeError(`UDP peer port must be 1 to 65535, got ${peer?.port}`);
+      throw new RangeError(`UdpLink.addPeer: peer.port must be 1 to 65535, got ${peer?.port}`);
     }
     this.#peers.set(addr, { transport: "udp", hostname: peer.hostname, port: peer.port });
   }

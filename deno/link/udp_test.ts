@@ -165,7 +165,14 @@ Deno.test("UdpLink refuses a virtual address that is not IPv4, before binding", 
   );
   const link = UdpLink.open({ addr: "10.0.0.1" });
   try {
-    assert.throws(() => link.addPeer("fe80::1", { hostname: "127.0.0.1", port: 9 }), /IPv4/);
+    assert.throws(
+      () => link.addPeer("fe80::1", { hostname: "127.0.0.1", port: 9 }),
+      /^RangeError: UdpLink\.addPeer: addr must be an IPv4 address/,
+    );
+    assert.throws(
+      () => link.addPeer("10.0.0.2", { hostname: "127.0.0.1", port: 0 }),
+      /^RangeError: UdpLink\.addPeer: peer\.port must be 1 to 65535, got 0/,
+    );
     assert.throws(
       () => link.addPeer("10.0.0.02", { hostname: "127.0.0.1", port: 9 }),
       /no leading zeros/,
