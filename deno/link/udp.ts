@@ -93,6 +93,30 @@ const POOL_MAX = 256;
 const CLOSED = "the link closed before the packet left";
 
 /**
+ * Checks a peer, its virtual address and its UDP endpoint, and returns the
+ * endpoint as the UDP socket sends to it. `op` and the two names say where
+ * each came from, for the error messages.
+ */
+function checkPeer(
+  op: string,
+  addr: string,
+  addrName: string,
+  peer: UdpAddr,
+  peerName: string,
+): Deno.NetAddr {
+  checkLinkAddress(addr, `${op}: ${addrName}`);
+  if (typeof peer?.hostname !== "string") {
+    throw new TypeError(
+      `${op}: ${peerName}.hostname must be a string (an IP address), got ${typeof peer?.hostname}`,
+    );
+  }
+  if (!Number.isInteger(peer.port) || peer.port < 1 || peer.port > 65535) {
+    throw new RangeError(`${op}: ${peerName}.port must be 1 to 65535, got ${peer.port}`);
+  }
+  return { transport: "udp", hostname: peer.hostname, port: peer.port };
+}
+
+/**
  * One end of a UDP link, with its own TCP stack.
  *
  * @example Two ends in one process
@@ -133,7 +157,7 @@ export class UdpLink {
     closeDrops: 0,
   };
   readonly #udp: Deno.DatagramConn;
-  readonly #peers = new Map<string, Deno.NetAddr>();
+  readonly #peers: Map<string, Deno.NetAddr>;
   readonly #impairer: LinkImpairer;
   readonly #random: Random;
   readonly #trace: TraceHook | null;
@@ -145,13 +169,18 @@ export class UdpLink {
   #ident = 0;
   #closed = false;
 
-  private constructor(options: UdpLinkOptions, imp: Impairments, udp: Deno.DatagramConn) {
+  private constructor(
+    options: UdpLinkOptions,
+    imp: Impairments,
+    peers: Map<string, Deno.NetAddr>,
+    udp: Deno.DatagramConn,
+  ) {
     this.addr = options.addr;
     this.#udp = udp;
+    this.#peers = peers;
     this.#impairer = new LinkImpairer(imp);
     this.#random = new Random(options.seed ?? 1);
     this.#trace = options.trace ?? null;
-    for (const [addr, peer] of Object.entries(options.peers ?? {})) this.addPeer(addr, peer);
     const stack = new TcpStack(
       options.addr,
       { mss: Math.min(65495, imp.mtu - 40), ...options.config },
@@ -162,9 +191,14 @@ export class UdpLink {
   }
 
   /**
-   * Binds a UDP socket and starts the link.
+   * Binds a UDP socket and starts the link. Everything given is checked
+   * before the socket is bound, and the socket is closed again if the link
+   * cannot start, so a refused call leaves its port free.
    *
-   * @throws {RangeError} For a virtual address that is not IPv4, bad impairments or an MTU above 65507.
+   * @throws {RangeError} For a virtual address (this end's or a peer's) that
+   *   is not IPv4, a peer port outside 1 to 65535, bad impairments, an MTU
+   *   above 65507 or bad TCP settings.
+   * @throws {TypeError} If `addr` is missing or a peer's hostname is not a string.
    * @throws {Deno.errors.AddrInUse} If the UDP port is taken.
    */
   static open(options: UdpLinkOptions): UdpLink {
@@ -172,7 +206,11 @@ export class UdpLink {
       throw new TypeError("UdpLink.open: options.addr (a virtual IPv4 address) is required");
     }
     checkLinkAddress(options.addr, "UdpLink.open: options.addr");
-    for (const peer of Object.keys(options.peers ?? {})) checkLinkAddress(peer, "UDP link peer");
+    const peers = new Map<string, Deno.NetAddr>();
+    for (const [addr, peer] of Object.entries(options.peers ?? {})) {
+      const where = `options.peers[${JSON.stringify(addr)}]`;
+      peers.set(addr, checkPeer("UdpLink.open", addr, "a key of options.peers", peer, where));
+    }
     // Checked before binding, with the MTU the link runs at.
     const imp = impairments({ mtu: 1500, ...options.impairments });
     if (imp.mtu > UDP_MAX) {
@@ -183,7 +221,12 @@ export class UdpLink {
       hostname: options.bind?.hostname ?? "127.0.0.1",
       port: options.bind?.port ?? 0,
     });
-    return new UdpLink(options, imp, udp);
+    try {
+      return new UdpLink(options, imp, peers, udp);
+    } catch (error) {
+      udp.close(); // bad TCP settings, say: the port must not stay bound
+      throw error;
+    }
   }
 
   /** The bound UDP address. */
@@ -222,13 +265,10 @@ export class UdpLink {
    * Routes virtual address `addr` to the UDP endpoint `peer`.
    *
    * @throws {RangeError} If `addr` is not IPv4 or the port is not 1 to 65535.
+   * @throws {TypeError} If the hostname is not a string.
    */
   addPeer(addr: string, peer: UdpAddr): void {
-    checkLinkAddress(addr, "UdpLink.addPeer: addr");
-    if (!Number.isInteger(peer?.port) || peer.port < 1 || peer.port > 65535) {
-      throw new RangeError(`UdpLink.addPeer: peer.port must be 1 to 65535, got ${peer?.port}`);
-    }
-    this.#peers.set(addr, { transport: "udp", hostname: peer.hostname, port: peer.port });
+    this.#peers.set(addr, checkPeer("UdpLink.addPeer", addr, "addr", peer, "peer"));
   }
 
   /** Connects to `addr:port` over the link. */

@@ -161,7 +161,7 @@ Deno.test("UdpLink refuses a virtual address that is not IPv4, before binding", 
   assert.throws(
     () =>
       UdpLink.open({ addr: "10.0.0.1", peers: { "10.0.0": { hostname: "127.0.0.1", port: 9 } } }),
-    /UDP link peer must be an IPv4 address/,
+    /UdpLink\.open: a key of options\.peers must be an IPv4 address/,
   );
   const link = UdpLink.open({ addr: "10.0.0.1" });
   try {
@@ -180,6 +180,34 @@ Deno.test("UdpLink refuses a virtual address that is not IPv4, before binding", 
   } finally {
     await link.close();
   }
+});
+
+Deno.test("UdpLink.open() leaves its UDP port free when a peer or the TCP settings are refused", async () => {
+  const probe = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+  const port = (probe.addr as Deno.NetAddr).port;
+  probe.close();
+  const bind = { hostname: "127.0.0.1", port };
+  assert.throws(
+    () =>
+      UdpLink.open({
+        addr: "10.0.0.1",
+        bind,
+        peers: { "10.0.0.2": { hostname: "127.0.0.1", port: 0 } },
+      }),
+    /^RangeError: UdpLink\.open: options\.peers\["10\.0\.0\.2"\]\.port must be 1 to 65535, got 0/,
+  );
+  assert.throws(
+    () => UdpLink.open({ addr: "10.0.0.1", bind, peers: { "10.0.0.2": { port: 9 } as never } }),
+    /^TypeError: UdpLink\.open: options\.peers\["10\.0\.0\.2"\]\.hostname must be a string/,
+  );
+  assert.throws(
+    () => UdpLink.open({ addr: "10.0.0.1", bind, config: { mss: 70_000 } }),
+    /^RangeError: TCP mss 70000 exceeds 65495/,
+  );
+  // Each refusal closed what it had bound (or bound nothing): the port is free.
+  const link = UdpLink.open({ addr: "10.0.0.1", bind });
+  assert.equal(link.udpAddr.port, port);
+  await link.close();
 });
 
 Deno.test("UdpLink.open() checks a rate queue against the MTU the link runs at (1500)", async () => {
