@@ -31,7 +31,7 @@
 import type { TraceHook } from "../trace/events.ts";
 import type { TcpRepr } from "../wire/tcp.ts";
 import type { Random } from "./random.ts";
-import type { Impairments } from "./sim.ts";
+import type { Impairments } from "./impairments.ts";
 
 /** The counters a link keeps of what its impairments did. */
 export interface ImpairmentCounts {
@@ -89,7 +89,7 @@ export type Fate = Dropped | Passed;
  * @example A rate limit of 1000 bytes/s and a 10 ms delay
  * ```ts
  * import { LinkImpairer } from "./_impair.ts";
- * import { impairments } from "./sim.ts";
+ * import { impairments } from "./impairments.ts";
  * import { Random } from "./random.ts";
  * import assert from "node:assert/strict";
  * const link = new LinkImpairer(impairments({ rate: 1000, queue: 2000, mtu: 1000, delay: 10 }));

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { type Fate, LinkImpairer, recordFate, zeroCounts } from "./_impair.ts";
-import { type Impairments, impairments } from "./sim.ts";
+import { type Impairments, impairments } from "./impairments.ts";
 import { Random } from "./random.ts";
 import { encodeSegment } from "./packet.ts";
 import { segment } from "../tcp/socket.ts";

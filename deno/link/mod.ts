@@ -19,15 +19,8 @@
  *
  * @module
  */
-export {
-  type Impairments,
-  impairments,
-  type LinkStats,
-  PERFECT_LINK,
-  type RunEnd,
-  SimNetwork,
-  type SimOptions,
-} from "./sim.ts";
+export { type Impairments, impairments, PERFECT_LINK } from "./impairments.ts";
+export { type LinkStats, type RunEnd, SimNetwork, type SimOptions } from "./sim.ts";
 export {
   CLIENT_ADDR,
   CLOSE_ORDERS,

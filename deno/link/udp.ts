@@ -14,7 +14,7 @@ import { TcpStack } from "../tcp/stack.ts";
 import type { IpSegment } from "../tcp/stack.ts";
 import { TcpConn, TcpDriver, TcpListener } from "../tcp/conn.ts";
 import { checkLinkAddress, decodeSegment, encodedLength, encodeSegment } from "./packet.ts";
-import { type Impairments, impairments } from "./sim.ts";
+import { type Impairments, impairments } from "./impairments.ts";
 import { Random } from "./random.ts";
 import {
   type ImpairmentCounts,

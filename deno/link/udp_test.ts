@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { UdpLink, type UdpLinkOptions } from "./udp.ts";
 import { Random } from "./random.ts";
-import type { Impairments } from "./sim.ts";
+import type { Impairments } from "./impairments.ts";
 import { serve } from "../http/server.ts";
 import { fetchOver } from "../http/client.ts";
 import { TcpConnError } from "../tcp/conn.ts";
