@@ -2,7 +2,8 @@
  * The impairment pipeline both links run on every packet they send: the
  * simulated network (`sim.ts`) on its virtual clock, the UDP link (`udp.ts`)
  * on the real one. {@link LinkImpairer.decide} works out what happens to one
- * packet; {@link recordFate} counts it and traces it. Each link keeps only
+ * packet; {@link recordDrop} counts and traces it if it was dropped, and
+ * {@link recordFate} what was done to it if not. Each link keeps only
  * what is its own: when the packet is handed over (an event queue, a timer)
  * and how (to a host, to a UDP socket).
  *
@@ -155,12 +156,13 @@ function drop(counter: Dropped["counter"], reason: string): Dropped {
 }
 
 /**
- * Counts a packet's fate and traces it, the same way on every link: a drop
- * event for a dropped packet, else a "reorder", a "corrupt" (with the
- * corrupted bytes) and a "duplicate" link event for what applies, in that
- * order.
+ * Counts and traces what the impairments did to a packet they let through,
+ * the same way on every link: a "reorder", a "corrupt" (with the corrupted
+ * bytes) and a "duplicate" link event for what applies, in that order. (A
+ * dropped packet goes to {@link recordDrop} with its fate's counter and
+ * reason.)
  *
- * @param fate What {@link LinkImpairer.decide} decided.
+ * @param fate What {@link LinkImpairer.decide} decided for a packet it passed.
  * @param packet The packet as the sender emitted it.
  * @param repr The segment it carries.
  * @param counts The link's counters.
@@ -168,21 +170,17 @@ function drop(counter: Dropped["counter"], reason: string): Dropped {
  * @param time The time the packet was sent.
  * @param link The direction, "src>dst".
  * @returns The bytes to deliver at `fate.arrive`: `packet` itself, or a
- *   corrupted copy (a duplicate is always `packet`); null if it was dropped.
+ *   corrupted copy (a duplicate is always `packet`).
  */
 export function recordFate(
-  fate: Fate,
+  fate: Passed,
   packet: Uint8Array,
   repr: TcpRepr,
   counts: ImpairmentCounts,
   trace: TraceHook | null,
   time: number,
   link: string,
-): Uint8Array | null {
-  if (fate.drop) {
-    recordDrop(counts, fate.counter, trace, time, link, fate.reason, repr);
-    return null;
-  }
+): Uint8Array {
   if (fate.reordered) {
     counts.reordered++;
     trace?.({ kind: "link", time, link, action: "reorder", packet, repr });

@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { type Fate, LinkImpairer, recordFate, zeroCounts } from "./_impair.ts";
+import {
+  type Fate,
+  LinkImpairer,
+  type Passed,
+  recordDrop,
+  recordFate,
+  zeroCounts,
+} from "./_impair.ts";
 import { type Impairments, impairments } from "./impairments.ts";
 import { Random } from "./random.ts";
 import { encodeSegment } from "./packet.ts";
@@ -12,7 +19,7 @@ const counts = zeroCounts;
 
 function passed(fate: Fate) {
   assert.equal(fate.drop, false, "the packet was dropped");
-  return fate as Exclude<Fate, { drop: true }>;
+  return fate as Passed;
 }
 
 const SEG = {
@@ -126,7 +133,7 @@ Deno.test("recordFate(): reordering, corruption and duplication are counted and 
   const original = packet.slice();
   const events: TraceEvent[] = [];
   const stats = counts();
-  const fate: Fate = {
+  const fate: Passed = {
     drop: false,
     depart: 1,
     arrive: 9,
@@ -155,7 +162,7 @@ Deno.test("recordFate(): an untouched packet is delivered as it is, with no coun
   const packet = encodeSegment(SEG);
   const events: TraceEvent[] = [];
   const stats = counts();
-  const fate: Fate = {
+  const fate: Passed = {
     drop: false,
     depart: 0,
     arrive: 5,
@@ -168,17 +175,16 @@ Deno.test("recordFate(): an untouched packet is delivered as it is, with no coun
   assert.deepEqual(events, []);
 });
 
-Deno.test("recordFate(): a drop is counted in its counter and traced with its reason", () => {
+Deno.test("recordDrop(): a drop the impairments decided is counted in its counter and traced with its reason", () => {
   const events: TraceEvent[] = [];
   const stats = counts();
-  const fate: Fate = { drop: true, counter: "queueDrops", reason: "queue full" };
-  const packet = encodeSegment(SEG);
-  assert.equal(recordFate(fate, packet, SEG.repr, stats, (e) => events.push(e), 7, "a>b"), null);
+  const fate = { drop: true, counter: "queueDrops", reason: "queue full" } as const;
+  recordDrop(stats, fate.counter, (e) => events.push(e), 7, "a>b", fate.reason, SEG.repr);
   assert.deepEqual(stats, { ...counts(), queueDrops: 1 });
   assert.deepEqual(events, [
     { kind: "drop", time: 7, endpoint: "a>b", reason: "queue full", repr: SEG.repr },
   ]);
   // Without a trace hook it still counts.
-  recordFate(fate, packet, SEG.repr, stats, null, 7, "a>b");
+  recordDrop(stats, fate.counter, null, 7, "a>b", fate.reason, SEG.repr);
   assert.equal(stats.queueDrops, 2);
 });

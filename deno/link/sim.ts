@@ -336,11 +336,11 @@ export class SimNetwork {
       this.random,
       fault && (() => fault(seg, now)),
     );
-    const wire = recordFate(fate, packet, seg.repr, this.stats, this.#trace, now, key);
-    if (fate.drop || wire === null) { // counted and traced
-      this.#release(pooled);
-      return;
+    if (fate.drop) {
+      recordDrop(this.stats, fate.counter, this.#trace, now, key, fate.reason, seg.repr);
+      return this.#release(pooled);
     }
+    const wire = recordFate(fate, packet, seg.repr, this.stats, this.#trace, now, key);
     // The pooled buffer holds `packet`: it goes back to the pool after the one
     // delivery that carries it, now if none does (a corrupted copy travels
     // instead), and never if two share it (the GC reclaims it).

@@ -294,8 +294,11 @@ export class UdpLink {
     const repr = segment.repr;
     this.#trace?.({ kind: "link", time: now, link, action: "send", packet, repr });
     const fate = this.#impairer.decide(packet.length, now, this.#random);
+    if (fate.drop) {
+      recordDrop(this.stats, fate.counter, this.#trace, now, link, fate.reason, repr);
+      return this.#release(pooled);
+    }
     const wire = recordFate(fate, packet, repr, this.stats, this.#trace, now, link);
-    if (fate.drop || wire === null) return this.#release(pooled); // counted and traced
     // The pooled buffer holds `packet`: it goes back to the pool after the one
     // send that carries it, now if none does (a corrupted copy goes instead),
     // and never if two share it (the GC reclaims it).
