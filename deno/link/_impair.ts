@@ -3,9 +3,10 @@
  * simulated network (`sim.ts`) on its virtual clock, the UDP link (`udp.ts`)
  * on the real one. {@link LinkImpairer.decide} works out what happens to one
  * packet; {@link recordDrop} counts and traces it if it was dropped, and
- * {@link recordFate} what was done to it if not. Each link keeps only
- * what is its own: when the packet is handed over (an event queue, a timer)
- * and how (to a host, to a UDP socket).
+ * {@link recordFate} what was done to it if not, and {@link bufferOwner}
+ * says which of its deliveries hands back the pooled buffer it was written
+ * into. Each link keeps only what is its own: when the packet is handed over
+ * (an event queue, a timer) and how (to a host, to a UDP socket).
  *
  * The steps, in the order the random numbers are drawn:
  *
@@ -197,6 +198,47 @@ export function recordFate(
     trace?.({ kind: "link", time, link, action: "duplicate", packet, repr });
   }
   return wire;
+}
+
+/**
+ * Which delivery of a packet a link let through puts the buffer the packet
+ * was written into back in the link's pool: "packet" (the packet's own
+ * delivery, when it is the buffer's only carrier), "duplicate" (its intact
+ * duplicate, the only carrier when a corrupted copy was delivered instead
+ * of the packet), "now" (no delivery carries it: a corrupted copy, no
+ * duplicate), or "never" (the packet and its duplicate share it; the
+ * garbage collector reclaims it once both are done).
+ */
+export type BufferOwner = "packet" | "duplicate" | "now" | "never";
+
+/**
+ * Decides which delivery returns a passed packet's pooled buffer, from
+ * what {@link recordFate} delivers: the packet itself unless it was
+ * corrupted (a corrupted copy travels instead), and the packet again as its
+ * duplicate, if it has one.
+ *
+ * @param fate What {@link LinkImpairer.decide} decided for a packet it passed.
+ * @returns See {@link BufferOwner}.
+ *
+ * @example A corrupted packet's intact duplicate carries its buffer
+ * ```ts
+ * import { bufferOwner } from "./_impair.ts";
+ * import assert from "node:assert/strict";
+ * const fate = {
+ *   drop: false,
+ *   depart: 0,
+ *   arrive: 5,
+ *   reordered: false,
+ *   corruptBit: 9,
+ *   duplicateArrive: 6,
+ * } as const;
+ * assert.equal(bufferOwner(fate), "duplicate");
+ * ```
+ */
+export function bufferOwner(fate: Passed): BufferOwner {
+  const corrupted = fate.corruptBit >= 0, duplicated = fate.duplicateArrive !== null;
+  if (corrupted) return duplicated ? "duplicate" : "now";
+  return duplicated ? "never" : "packet";
 }
 
 /**

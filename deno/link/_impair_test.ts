@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import {
+  type BufferOwner,
+  bufferOwner,
   type Fate,
   LinkImpairer,
   type Passed,
@@ -187,4 +189,31 @@ Deno.test("recordDrop(): a drop the impairments decided is counted in its counte
   // Without a trace hook it still counts.
   recordDrop(stats, fate.counter, null, 7, "a>b", fate.reason, SEG.repr);
   assert.equal(stats.queueDrops, 2);
+});
+
+Deno.test("bufferOwner(): the one delivery that carries the pooled buffer returns it, or none", () => {
+  // Both links hand a pooled buffer back through this: two deliveries that
+  // both returned it would let two packets share it; none that did would
+  // lose it from the pool.
+  const fate = (corruptBit: number, duplicateArrive: number | null): Passed => ({
+    drop: false,
+    depart: 0,
+    arrive: 5,
+    reordered: false,
+    corruptBit,
+    duplicateArrive,
+  });
+  const table: [corruptBit: number, duplicateArrive: number | null, owner: BufferOwner][] = [
+    [-1, null, "packet"], // the packet alone carries it
+    [-1, 6, "never"], // the packet and its duplicate share it
+    [0, null, "now"], // a corrupted copy travels instead: nothing carries it
+    [17, 6, "duplicate"], // a corrupted copy and the intact duplicate, its only carrier
+  ];
+  for (const [corruptBit, duplicateArrive, owner] of table) {
+    assert.equal(
+      bufferOwner(fate(corruptBit, duplicateArrive)),
+      owner,
+      `corruptBit ${corruptBit}, duplicateArrive ${duplicateArrive}`,
+    );
+  }
 });

@@ -19,6 +19,7 @@ import { checkLinkAddress, decodeSegment, encodedLength, encodeSegment } from ".
 import { Random } from "./random.ts";
 import { type Impairments, impairments } from "./impairments.ts";
 import {
+  bufferOwner,
   type ImpairmentCounts,
   LinkImpairer,
   recordDrop,
@@ -341,15 +342,12 @@ export class SimNetwork {
       return this.#release(pooled);
     }
     const wire = recordFate(fate, packet, seg.repr, this.stats, this.#trace, now, key);
-    // The pooled buffer holds `packet`: it goes back to the pool after the one
-    // delivery that carries it, now if none does (a corrupted copy travels
-    // instead), and never if two share it (the GC reclaims it).
+    // The pooled buffer holds `packet`; one delivery at most hands it back.
+    const owner = bufferOwner(fate);
+    this.#schedule(fate.arrive, seg, key, wire, owner === "packet" ? pooled : null);
     const dup = fate.duplicateArrive;
-    const carriers = (wire === packet ? 1 : 0) + (dup === null ? 0 : 1);
-    const owner = carriers === 1 ? pooled : null;
-    this.#schedule(fate.arrive, seg, key, wire, wire === packet ? owner : null);
-    if (dup !== null) this.#schedule(dup, seg, key, packet, owner);
-    else if (carriers === 0) this.#release(pooled);
+    if (dup !== null) this.#schedule(dup, seg, key, packet, owner === "duplicate" ? pooled : null);
+    if (owner === "now") this.#release(pooled);
   }
 
   #schedule(

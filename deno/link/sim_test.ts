@@ -360,3 +360,32 @@ Deno.test("SimNetwork: the intact duplicate of a corrupted packet keeps its buff
   assert.deepEqual(b.seqs, [1, 3, 2]);
   assert.equal(net.stats.rejected, 1);
 });
+
+Deno.test("SimNetwork: the intact duplicate of a corrupted packet returns its buffer once it arrives", () => {
+  const net = new SimNetwork();
+  const a = scripted(net, "10.0.0.1"), b = scripted(net, "10.0.0.2");
+  net.impair("10.0.0.1", "10.0.0.2", { corrupt: 1, duplicate: 1 });
+  a.outbox.push(bigSegment(1));
+  net.run({ maxTime: 10 });
+  net.impair("10.0.0.1", "10.0.0.2", {});
+  a.outbox.push(bigSegment(2));
+  net.run({ maxTime: 10 });
+  assert.deepEqual(b.seqs, [1, 2]); // the duplicate of 1 (its corrupted copy was rejected), then 2
+  assert.ok(b.buffers[1] === b.buffers[0], "the duplicate did not return the buffer");
+});
+
+Deno.test("SimNetwork: a packet and its intact duplicate share a buffer that never returns to the pool", () => {
+  // Returned by either delivery (or both), it would carry two later packets
+  // at once, and the second would overwrite the first.
+  const net = new SimNetwork();
+  const a = scripted(net, "10.0.0.1"), b = scripted(net, "10.0.0.2");
+  net.impair("10.0.0.1", "10.0.0.2", { duplicate: 1 });
+  a.outbox.push(bigSegment(1));
+  net.run({ maxTime: 10 });
+  net.impair("10.0.0.1", "10.0.0.2", {});
+  a.outbox.push(bigSegment(2), bigSegment(3)); // both in flight at once
+  net.run({ maxTime: 10 });
+  assert.deepEqual(b.seqs, [1, 1, 2, 3]);
+  assert.ok(b.buffers[1] === b.buffers[0]);
+  assert.equal(new Set(b.buffers).size, 3, "a later packet reused the shared buffer");
+});

@@ -17,6 +17,7 @@ import { checkLinkAddress, decodeSegment, encodedLength, encodeSegment } from ".
 import { type Impairments, impairments } from "./impairments.ts";
 import { Random } from "./random.ts";
 import {
+  bufferOwner,
   type ImpairmentCounts,
   LinkImpairer,
   recordDrop,
@@ -299,21 +300,13 @@ export class UdpLink {
       return this.#release(pooled);
     }
     const wire = recordFate(fate, packet, repr, this.stats, this.#trace, now, link);
-    // The pooled buffer holds `packet`: it goes back to the pool after the one
-    // send that carries it, now if none does (a corrupted copy goes instead),
-    // and never if two share it (the GC reclaims it).
-    const dup = fate.duplicateArrive;
-    const carriers = (wire === packet ? 1 : 0) + (dup === null ? 0 : 1);
-    const owner = carriers === 1 ? pooled : null;
-    this.#later(fate.arrive - now, {
-      packet: wire,
-      peer,
-      link,
-      repr,
-      pooled: wire === packet ? owner : null,
-    });
-    if (dup !== null) this.#later(dup - now, { packet, peer, link, repr, pooled: owner });
-    else if (carriers === 0) this.#release(pooled);
+    // The pooled buffer holds `packet`; one send at most hands it back.
+    const owner = bufferOwner(fate);
+    const ownPool = owner === "packet" ? pooled : null;
+    this.#later(fate.arrive - now, { packet: wire, peer, link, repr, pooled: ownPool });
+    const dup = fate.duplicateArrive, dupPool = owner === "duplicate" ? pooled : null;
+    if (dup !== null) this.#later(dup - now, { packet, peer, link, repr, pooled: dupPool });
+    if (owner === "now") this.#release(pooled);
   }
 
   #later(delay: number, out: Outgoing): void {

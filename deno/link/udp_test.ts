@@ -8,7 +8,7 @@ import { fetchOver } from "../http/client.ts";
 import { TcpConnError } from "../tcp/conn.ts";
 import { readToEnd } from "../_testing.ts";
 import type { DropEvent, TraceEvent } from "../trace/events.ts";
-import { encodeSegment } from "./packet.ts";
+import { decodeSegment, encodeSegment } from "./packet.ts";
 import { segment } from "../tcp/socket.ts";
 import type { IpSegment } from "../tcp/stack.ts";
 
@@ -408,46 +408,127 @@ Deno.test("UdpLink: a packet still waiting out its delay when the link closes is
   assert.equal(drops(events)[0].repr, firstSent(events));
 });
 
-Deno.test("UdpLink: the recycled buffer of a packet dropped over the MTU carries the next packet", async () => {
-  // Only the UDP socket sees pooled buffers (a trace hook turns pooling off),
-  // so this test watches what is handed to it. The first packet's buffer
-  // returns to the pool once sent; the second, too big, takes it and is
-  // dropped; the third must find it back in the pool.
+/**
+ * One end of a UDP link whose recycled buffers can be watched. Only the UDP
+ * socket sees them (a trace hook turns pooling off), so every packet handed
+ * to it is kept, and the buffer of each recycled (64 KiB) one by the SEQ of
+ * its segment as it was sent. The link's TCP sends exactly the segments
+ * given to `emit()`, to a socket that never answers.
+ */
+function watchedLink(impairments: Partial<Impairments>) {
   const silent = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
   const proto = Object.getPrototypeOf(silent) as Deno.DatagramConn;
   const send = proto.send;
   const packets: Uint8Array[] = [], sends: Promise<number>[] = [];
+  const recycled = new Map<number, ArrayBufferLike>();
+  let handed: (() => void) | null = null;
   proto.send = function (this: Deno.DatagramConn, p: Uint8Array, addr: Deno.Addr) {
     const sent = send.call(this, p, addr);
     packets.push(p);
     sends.push(sent);
+    if (p.buffer.byteLength === 65536) recycled.set(decodeSegment(p).repr.seq, p.buffer);
+    handed?.();
     return sent;
   };
-  const a = UdpLink.open({
+  const link = UdpLink.open({
     addr: "10.0.0.1",
-    impairments: { mtu: 4000 },
+    impairments,
     peers: { "10.0.0.2": silent.addr as Deno.NetAddr },
   });
-  try {
-    const outbox: IpSegment[] = [];
-    a.driver.stack.poll = () => outbox.splice(0);
-    const emit = (seq: number, bytes: number) => {
+  const outbox: IpSegment[] = [];
+  link.driver.stack.poll = () => outbox.splice(0);
+  return {
+    link,
+    packets,
+    /** Has the link's TCP send a segment with `bytes` bytes of payload. */
+    emit(seq: number, bytes: number) {
       const repr = segment({ srcPort: 1, dstPort: 2, seq, payload: new Uint8Array(bytes) });
       outbox.push({ src: "10.0.0.1", dst: "10.0.0.2", repr });
-      a.driver.pump();
-    };
-    emit(1, 3000);
-    await sends[0]; // the link's own callback, which pools the buffer, runs first
-    emit(2, 5000);
-    emit(3, 3000);
-    assert.equal(a.stats.mtuDrops, 1);
-    assert.equal(packets.length, 2);
-    assert.equal(packets[1].buffer, packets[0].buffer);
-  } finally {
-    proto.send = send;
-    await a.close();
-    silent.close();
+      link.driver.pump();
+    },
+    /**
+     * Waits until `count` packets have been handed to the socket (a delayed
+     * duplicate waits for its timer) and every send has ended; the link's
+     * own callback, which pools the buffer, runs before this returns.
+     */
+    async sent(count: number) {
+      while (packets.length < count) await new Promise<void>((resolve) => handed = resolve);
+      await Promise.all(sends);
+    },
+    recycled,
+    async [Symbol.asyncDispose]() {
+      proto.send = send;
+      await link.close();
+      silent.close();
+    },
+  };
+}
+
+Deno.test("UdpLink: the recycled buffer of a packet dropped over the MTU carries the next packet", async () => {
+  // The first packet's buffer returns to the pool once sent; the second, too
+  // big, takes it and is dropped; the third must find it back in the pool.
+  await using w = watchedLink({ mtu: 4000 });
+  w.emit(1, 3000);
+  await w.sent(1);
+  w.emit(2, 5000);
+  w.emit(3, 3000);
+  assert.equal(w.link.stats.mtuDrops, 1);
+  assert.equal(w.packets.length, 2);
+  assert.ok(w.recycled.get(3) === w.recycled.get(1));
+});
+
+Deno.test("UdpLink: a corrupted packet's recycled buffer goes back to the pool at once, a copy being sent", async () => {
+  // Every send is waited for, so one buffer serves every packet: had a
+  // corrupted packet kept its buffer from the pool, the next intact one would
+  // take a new buffer.
+  await using w = watchedLink({ mtu: 4000, corrupt: 0.5 });
+  let corruptedBefore = false, intactAfterCorrupted = 0;
+  for (let seq = 1; seq <= 10; seq++) {
+    const corrupted = w.link.stats.corrupted;
+    w.emit(seq, 3000);
+    await w.sent(seq);
+    const now = w.link.stats.corrupted > corrupted;
+    if (corruptedBefore && !now) intactAfterCorrupted++;
+    corruptedBefore = now;
   }
+  assert.ok(
+    intactAfterCorrupted > 0,
+    "no intact packet followed a corrupted one: nothing was tested",
+  );
+  assert.equal(new Set(w.recycled.values()).size, 1);
+});
+
+Deno.test("UdpLink: a duplicated packet's recycled buffer, sent twice, never goes back to the pool", async () => {
+  // Back in the pool after either send (or both), it would be written over
+  // by a later packet while the other send may still use it.
+  await using w = watchedLink({ mtu: 4000, duplicate: 1 });
+  w.emit(1, 3000);
+  await w.sent(2);
+  assert.ok(w.packets[1].buffer === w.packets[0].buffer);
+  w.emit(2, 3000);
+  w.emit(3, 3000);
+  const buffers = w.recycled;
+  assert.deepEqual([...buffers.keys()], [1, 2, 3]);
+  assert.ok(buffers.get(2) !== buffers.get(1), "packet 2 reused packet 1's buffer");
+  assert.ok(buffers.get(3) !== buffers.get(1), "packet 3 reused packet 1's buffer");
+  assert.ok(buffers.get(3) !== buffers.get(2), "packets 2 and 3 share a buffer");
+});
+
+Deno.test("UdpLink: a corrupted packet's intact duplicate carries its recycled buffer back to the pool, once", async () => {
+  // A corrupted copy (not recycled) goes at once; the duplicate carries the
+  // buffer and returns it once sent: the next packet takes it, and the one
+  // after that, sent meanwhile, must not.
+  await using w = watchedLink({ mtu: 4000, corrupt: 1, duplicate: 1 });
+  w.emit(1, 3000);
+  await w.sent(2);
+  w.emit(2, 3000);
+  w.emit(3, 3000);
+  await w.sent(6);
+  assert.equal(w.link.stats.corrupted, 3);
+  const buffers = w.recycled;
+  assert.deepEqual([...buffers.keys()].sort(), [1, 2, 3]);
+  assert.ok(buffers.get(2) === buffers.get(1), "packet 1's buffer did not go back to the pool");
+  assert.ok(buffers.get(3) !== buffers.get(1), "packet 1's buffer went back twice");
 });
 
 function popcount(x: number): number {
