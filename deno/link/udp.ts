@@ -67,7 +67,11 @@ export interface UdpLinkStats extends ImpairmentCounts {
   misaddressed: number;
   /** Datagrams the UDP socket failed to send (counted in `sent` too). */
   sendErrors: number;
-  /** Packets still waiting out their delay or the rate limit when the link closed, never sent. */
+  /**
+   * Packets still waiting out their delay or the rate limit when
+   * {@link UdpLink.close} was called: it cancels their timers, and counts
+   * and traces each as a drop; they are never sent.
+   */
   closeDrops: number;
 }
 
@@ -318,8 +322,9 @@ export class UdpLink {
     this.#timers.set(timer, out);
   }
 
+  // Never called once the link is closed: close() cancels every timer first,
+  // and the closed driver hands over no more segments.
   #sendNow(out: Outgoing): void {
-    if (this.#closed) return this.#drop("closeDrops", out.link, CLOSED, out.repr);
     this.stats.sent++;
     const p = this.#udp.send(out.packet, out.peer).then(
       () => this.#release(out.pooled),
