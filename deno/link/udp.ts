@@ -75,6 +75,10 @@ export interface UdpLinkStats extends ImpairmentCounts {
   closeDrops: number;
 }
 
+// The counters of the drops the link makes itself; the impairments' drops go
+// to recordDrop() with their fate's counter.
+type OwnDrop = "unroutable" | "rejected" | "misaddressed" | "sendErrors" | "closeDrops";
+
 /** A packet on its way to the UDP socket. */
 interface Outgoing {
   readonly packet: Uint8Array;
@@ -342,7 +346,7 @@ export class UdpLink {
   }
 
   #drop(
-    counter: keyof UdpLinkStats,
+    counter: OwnDrop,
     endpoint: string,
     reason: string,
     repr: TcpRepr | null,
