@@ -37,7 +37,13 @@ export interface LinkStats extends ImpairmentCounts {
   delivered: number;
   /** Packets the receiving host rejected (checksum or malformed). */
   rejected: number;
-  /** Packets that arrived for an address no host on the network has, dropped. */
+  /**
+   * Packets for an address no host on the network has, dropped as they
+   * arrive. Until then such a packet travels like any other: it is counted in
+   * `sent`, traced as "send" and put through the impairments of its direction
+   * (which may lose, corrupt or duplicate it); each copy that arrives, a
+   * duplicate too, is counted here and traced as a drop on that direction.
+   */
   unroutable: number;
 }
 

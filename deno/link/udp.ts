@@ -61,7 +61,13 @@ export interface UdpLinkStats extends ImpairmentCounts {
   received: number;
   /** Datagrams that did not decode (checksum or malformed). */
   rejected: number;
-  /** Segments for a virtual address with no known peer. */
+  /**
+   * Segments for a virtual address with no known peer, dropped before
+   * anything else, as there is nowhere to send them: they are not counted in
+   * `sent`, not traced as "send", and do not go through the impairments (no
+   * random number is drawn for them). Each is traced as a drop on its
+   * direction.
+   */
   unroutable: number;
   /** Datagrams that decoded but were addressed to another virtual address than this end's. */
   misaddressed: number;

@@ -333,6 +333,8 @@ Deno.test("UdpLink: a segment for an address with no peer is counted as unroutab
     ["10.0.0.1>10.0.0.9", "no peer for 10.0.0.9"],
   ]);
   assert.equal(drops(events)[0].repr, firstSent(events));
+  // Dropped before it was sent: no "send" link event (unlike the simulated network).
+  assert.deepEqual(events.filter((e) => e.kind === "link"), []);
 });
 
 Deno.test("UdpLink: a datagram for another virtual address is counted and traced, not ignored unseen", async () => {
