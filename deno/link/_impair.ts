@@ -249,8 +249,11 @@ export function bufferOwner(fate: Passed): BufferOwner {
  * @param counter The counter the drop adds to.
  * @param trace The link's trace hook.
  * @param time When the packet was dropped.
- * @param endpoint Where: the direction ("src>dst") for a packet dropped on
- *   its way, the receiving address for one dropped on arrival.
+ * @param endpoint Where, as trace events name it: the direction ("src>dst")
+ *   for a packet the link lost (to its impairments, for want of a host or
+ *   peer with its address, to a failed send, to the link closing), even one
+ *   dropped as it arrives; the receiving end's address for one that end
+ *   refused (it did not decode, or was addressed to another address).
  * @param reason Why, readable on its own ("no host 10.0.0.9 on this network").
  * @param repr The segment, when the packet could be parsed.
  *
