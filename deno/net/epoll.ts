@@ -606,6 +606,11 @@ export class EpollConn implements Conn {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#reader?.started || (this.#ring !== null && this.#writers.length > 0)) {
+      // An operation of ours may still be queued on the ring, naming this descriptor by
+      // number: once closed, the number can go to the next accepted connection before the
+      // loop submits, and the recv or send would act on that one. Submitted now, the kernel
+      // holds the socket itself (a queued send still goes out, before the FIN).
+      this.#ring?.submit();
       // An operation waits in the kernel, which holds the socket open until it ends:
       // end it now (a recv then sees end of stream, a send an error; both are ignored).
       try {

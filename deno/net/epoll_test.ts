@@ -262,6 +262,98 @@ Deno.test(
   }),
 );
 
+/**
+ * A plain blocking TCP socket made through libc, so that it connects and
+ * sends before the call returns: no turn of the event loop (and of the
+ * listener's loop) comes in between.
+ */
+function plainSocket() {
+  const libc = Deno.dlopen("libc.so.6", {
+    socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
+    connect: { parameters: ["i32", "buffer", "u32"], result: "i32" },
+    send: { parameters: ["i32", "buffer", "usize", "i32"], result: "isize" },
+    recv: { parameters: ["i32", "buffer", "usize", "i32"], result: "isize" },
+    close: { parameters: ["i32"], result: "i32" },
+  });
+  const fd = libc.symbols.socket(2, 1, 0); // AF_INET, SOCK_STREAM
+  if (fd < 0) throw new Error("socket failed");
+  return {
+    /** Connects to 127.0.0.1:`port` and sends `request`. */
+    connectAndSend(port: number, request: Uint8Array): void {
+      const sa = new Uint8Array(16);
+      const view = new DataView(sa.buffer);
+      view.setUint16(0, 2, true); // AF_INET
+      view.setUint16(2, port); // network order
+      sa.set([127, 0, 0, 1], 4);
+      if (libc.symbols.connect(fd, sa, 16) !== 0) throw new Error("connect failed");
+      libc.symbols.send(fd, request as Uint8Array<ArrayBuffer>, BigInt(request.length), 0);
+    },
+    /** What has arrived, read without waiting (MSG_DONTWAIT). */
+    arrived(): string {
+      const buf = new Uint8Array(100);
+      const n = Number(libc.symbols.recv(fd, buf, 100n, 0x40));
+      return n > 0 ? new TextDecoder().decode(buf.subarray(0, n)) : "";
+    },
+    [Symbol.dispose]() {
+      libc.symbols.close(fd);
+      libc.close();
+    },
+  };
+}
+
+/**
+ * Opens /dev/null into every free descriptor number below the highest in
+ * use, so that the next descriptor closed is the one the next opened gets
+ * (the kernel hands out the lowest free number). Close the files after.
+ */
+function fillDescriptorHoles(): Deno.FsFile[] {
+  // The listing includes the descriptor that reads it, closed again after: one more to fill.
+  const used = new Set([...Deno.readDirSync("/proc/self/fd")].map((e) => Number(e.name)));
+  let free = 1;
+  for (let fd = 0, highest = Math.max(...used); fd < highest; fd++) if (!used.has(fd)) free++;
+  return Array.from({ length: free }, () => Deno.openSync("/dev/null"));
+}
+
+for (const op of ["write", "read"] as const) {
+  Deno.test(
+    requires(missingUring(), {
+      name:
+        `a ${op} queued on the ring by a connection closed at once never acts on the next connection`,
+      fn: async () => {
+        // A queues an operation and closes in the turn that accepted it (the listener's loop is
+        // not waiting then, so nothing is submitted); B connects at once and is accepted in the
+        // loop's next turn, on A's old descriptor number, before the loop submits the ring.
+        await using listener = listenEpoll({ hostname: "127.0.0.1", port: 0 });
+        const port = listener.addr.port;
+        // B's client socket exists first, and no other number is free, so that A's is the one
+        // the listener's accept() gets for B.
+        using b = plainSocket();
+        let fillers: Deno.FsFile[] = [];
+        let connB: EpollConn;
+        try {
+          const tricked = listener.accept().then((connA) => {
+            fillers = fillDescriptorHoles();
+            if (op === "write") connA.write(enc.encode("FOR A ONLY")).catch(() => {});
+            else connA.read(new Uint8Array(100)).catch(() => {});
+            connA.close();
+            b.connectAndSend(port, enc.encode("from B"));
+          });
+          using _a = await Deno.connect({ hostname: "127.0.0.1", port });
+          await within(5000, "accepting A", tricked);
+          connB = await within(5000, "accepting B", listener.accept());
+        } finally {
+          for (const file of fillers) file.close();
+        }
+        await using _ = connB;
+        const buf = new Uint8Array(100);
+        const n = await within(5000, "B's request", connB.read(buf));
+        assert.equal(new TextDecoder().decode(buf.subarray(0, n ?? 0)), "from B");
+        assert.equal(b.arrived(), "", "B received bytes written to A");
+      },
+    }),
+  );
+}
+
 Deno.test("a second read while one waits is refused, not lost", async () => {
   await using listener = listenEpoll({ hostname: "127.0.0.1", port: 0 });
   const client = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
