@@ -43,7 +43,8 @@ import { setImmediate } from "node:timers";
 import * as libc from "./_libc.ts";
 import { readableOf, writableOf } from "./_streams.ts";
 import { formatAddr, inetAddr } from "./addr.ts";
-import { errnoError, SocketClosed, untilClosed } from "./errors.ts";
+import { SocketClosed, untilClosed } from "./errors.ts";
+import { errnoError } from "./_errno.ts";
 import { Ring, type RingOp } from "./_uring.ts";
 import type { Addr, Conn, InetAddr, Listener } from "./types.ts";
 
@@ -77,6 +78,12 @@ export interface EpollListenOptions {
 
 /** A turn that found fewer ready sockets than this is thin (see {@link EpollListenOptions.coalesce}). */
 const THIN_TURN = 4;
+/**
+ * accept(2) errors of one pending connection, not of the listener: "treat them like EAGAIN by
+ * retrying" (Linux accept(2)). ECONNABORTED, and the network errors TCP/IP may pass on:
+ * ENETDOWN, EPROTO, ENOPROTOOPT, EHOSTDOWN, ENONET, EHOSTUNREACH, EOPNOTSUPP, ENETUNREACH.
+ */
+const ACCEPT_RETRY = new Set([103, 100, 71, 92, 112, 64, 113, 95, 101]);
 /** Events read per epoll_wait. */
 const MAX_EVENTS = 512;
 /** Connections accepted but not yet taken by accept(); more wait in the kernel's backlog. */
@@ -394,8 +401,7 @@ export class EpollListener implements Listener {
       if (fd < 0) {
         const errno = -fd;
         if (errno === libc.EAGAIN) return;
-        const ECONNABORTED = 103;
-        if (errno === libc.EINTR || errno === ECONNABORTED) continue;
+        if (errno === libc.EINTR || ACCEPT_RETRY.has(errno)) continue;
         // EMFILE and the like would repeat at once: stop watching until the next accept(), and
         // fail every call waiting (none may wait on a socket no longer watched). With nobody
         // waiting the error is not kept: the next accept() tries again and reports what it

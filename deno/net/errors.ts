@@ -9,12 +9,11 @@
  * ```
  *
  * Transport-neutral: socklab's user-space TCP throws the same classes.
- * {@link toNetError} and {@link errnoError} turn the runtime's errors and
- * libc's errnos into them.
+ * {@link toNetError} turns the runtime's errors into them (and `errnoError`,
+ * beside the libc binding, libc's errnos).
  *
  * @module
  */
-import * as libc from "./_libc.ts";
 import { formatAddr } from "./addr.ts";
 import type { Addr } from "./types.ts";
 
@@ -151,32 +150,6 @@ export function toNetError(error: unknown, init: Omit<NetErrorInit, "cause">): u
   if (error instanceof e.NetworkUnreachable) return new NetworkUnreachable("unreachable", full);
   if (/unreachable/i.test(message)) return new NetworkUnreachable("unreachable", full);
   return new NetError(message, full);
-}
-
-/** Maps an errno of a libc call to a typed {@link NetError}. */
-export function errnoError(error: unknown, init: Omit<NetErrorInit, "cause">): unknown {
-  if (!(error instanceof libc.Errno)) return error;
-  const full = { ...init, cause: error };
-  const text = error.message.replace(/^\w+: /, "").replace(/ \(errno \d+\)$/, "").toLowerCase();
-  switch (error.errno) {
-    case 1: // EPERM
-    case 13: // EACCES
-      return new PermissionDenied(`permission denied (${text})`, full);
-    case 98: // EADDRINUSE
-      return new AddrInUse("address already in use", full);
-    case 111: // ECONNREFUSED
-    case 2: // ENOENT: no socket file at the path
-      return new ConnectionRefused(error.errno === 2 ? "no socket at this path" : "refused", full);
-    case libc.ECONNRESET:
-      return new ConnectionReset("connection reset by peer", full);
-    case libc.EPIPE:
-      return new ConnectionReset("broken pipe (the peer is gone)", full);
-    case 101: // ENETUNREACH
-    case 113: // EHOSTUNREACH
-      return new NetworkUnreachable("unreachable", full);
-    default:
-      return new NetError(text, full);
-  }
 }
 
 /**

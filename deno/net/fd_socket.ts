@@ -29,7 +29,9 @@
 import * as libc from "./_libc.ts";
 import { type ReceiveOptions, ReceiveQueue } from "./_receive.ts";
 import { formatAddr, inetAddr, unixAddr } from "./addr.ts";
-import { errnoError, SocketClosed, untilClosed } from "./errors.ts";
+import { SocketClosed, untilClosed } from "./errors.ts";
+import { errnoError } from "./_errno.ts";
+export { errnoError };
 import type { Addr, Datagram, DatagramSocket, Family } from "./types.ts";
 
 /** How long one waiting send blocks a worker thread before checking for close(). */

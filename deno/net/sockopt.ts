@@ -28,7 +28,8 @@
  */
 import * as libc from "./_libc.ts";
 import { KernelDatagramSocket } from "./datagram.ts";
-import { errnoError, NetError } from "./errors.ts";
+import { NetError } from "./errors.ts";
+import { errnoError } from "./_errno.ts";
 import { FdSocket } from "./fd_socket.ts";
 import { kernelSockets, kernelState } from "./procnet.ts";
 import { KernelConn, KernelListener } from "./stream.ts";
