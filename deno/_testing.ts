@@ -180,7 +180,10 @@ export async function cpuShare(pid: number, ms: number): Promise<number> {
  * Starts `deno run` on `script` (with `args`) in a child whose open-file
  * limit is `limit` (soft and hard, through prlimit), with the network on
  * loopback and FFI allowed, no config and no update check (which would open
- * files of its own). Its stderr is piped, for {@link ChildAtLimit.stderr}.
+ * files of its own). Its stdout is piped (for the caller to read) or
+ * dropped, as `stdout` says; its stderr is piped, for
+ * {@link ChildAtLimit.stderr}. prlimit replaces itself with the runtime, so
+ * `process.pid` is the runtime's own (what {@link cpuShare} wants).
  */
 export function spawnAtFileLimit(
   limit: number,
