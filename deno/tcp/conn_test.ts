@@ -70,6 +70,7 @@ Deno.test("TcpConn: the readable and writable streams carry the bytes and the FI
   ]);
   assert.deepEqual(new Uint8Array(got), sent);
   client.close();
+  server.close();
   listener.close();
 });
 
