@@ -24,6 +24,9 @@ export interface ServeDirOptions {
   /**
    * The URL path the folder is served under, such as "files" for
    * `/files/...`; a request outside it gets 404. Default: the whole path.
+   * Percent-escapes are allowed ("my%20files") and compared decoded, so
+   * `/fil%65s/` is `/files/`; a segment that does not decode, or that is `.`
+   * or `..` or would be refused in a request path, is a TypeError.
    */
   urlRoot?: string;
 }
@@ -86,16 +89,24 @@ export function safeSegments(pathname: string): string[] | null {
   const out: string[] = [];
   for (const raw of pathname.split("/")) {
     if (raw === "") continue;
-    let s: string;
-    try {
-      s = decodeURIComponent(raw);
-    } catch {
-      return null;
-    }
-    if (s === "." || s === ".." || /[\/\\\0]/.test(s)) return null;
-    out.push(s);
+    const decoded = decodeSegment(raw);
+    if ("refused" in decoded) return null;
+    out.push(decoded.segment);
   }
   return out;
+}
+
+/** One URL path segment percent-decoded, or why it is refused (the rules of {@link safeSegments}). */
+function decodeSegment(raw: string): { segment: string } | { refused: string } {
+  let s: string;
+  try {
+    s = decodeURIComponent(raw);
+  } catch {
+    return { refused: "has a malformed percent-escape" };
+  }
+  if (s === "." || s === "..") return { refused: "is a dot segment" };
+  if (/[\/\\\0]/.test(s)) return { refused: "decodes to hold a /, \\ or NUL" };
+  return { segment: s };
 }
 
 /** Whether an entity tag list (If-None-Match, If-Match) matches `etag`. */
@@ -128,9 +139,10 @@ export function parseRange(
   return [start, end];
 }
 
+/** The HTML listing of `dir`; `shown` is the decoded URL path for its title, used as text only. */
 async function listing(
   dir: string,
-  urlPath: string,
+  shown: string,
   atRoot: boolean,
   dotfiles: boolean,
 ): Promise<Response> {
@@ -146,7 +158,7 @@ async function listing(
     entries.push({ name: e.name, dir: e.isDirectory, size });
   }
   entries.sort((a, b) => Number(b.dir) - Number(a.dir) || a.name.localeCompare(b.name));
-  const title = escapeHtml(decodeURIComponent(urlPath));
+  const title = escapeHtml(shown);
   const rows = entries.map((e) => {
     const href = encodeURIComponent(e.name) + (e.dir ? "/" : "");
     const label = escapeHtml(e.name) + (e.dir ? "/" : "");
@@ -227,13 +239,12 @@ export async function serveDir(request: Request, options: ServeDirOptions): Prom
     return plain(405, "Method Not Allowed", { allow: "GET, HEAD" });
   }
   const url = new URL(request.url);
-  let inner = url.pathname;
-  if (prefix !== "") {
-    if (inner !== prefix && !inner.startsWith(prefix + "/")) return plain(404, "Not Found");
-    inner = inner.slice(prefix.length);
+  const all = safeSegments(url.pathname);
+  if (all === null) return plain(400, "Bad Request: unsafe path");
+  if (all.length < prefix.length || prefix.some((s, i) => all[i] !== s)) {
+    return plain(404, "Not Found");
   }
-  const segments = safeSegments(inner);
-  if (segments === null) return plain(400, "Bad Request: unsafe path");
+  const segments = all.slice(prefix.length);
   if (!options.dotfiles && segments.some((s) => s.startsWith("."))) return plain(404, "Not Found");
   let root: string;
   try {
@@ -265,27 +276,36 @@ export async function serveDir(request: Request, options: ServeDirOptions): Prom
       // No index file.
     }
     if (options.listing === false) return plain(404, "Not Found");
-    return await listing(path, url.pathname, segments.length === 0, options.dotfiles === true);
+    const shown = "/" + all.map((s) => s + "/").join("");
+    return await listing(path, shown, segments.length === 0, options.dotfiles === true);
   }
   if (!info.isFile) return plain(404, "Not Found");
   return await serveFile(request, path, info);
 }
 
-/** `urlRoot` as a path prefix without a trailing slash ("" for none), or a TypeError. */
-function urlPrefix(urlRoot: string | undefined): string {
-  if (urlRoot === undefined) return "";
+/**
+ * `urlRoot` as its decoded segments ([] for none), or a TypeError saying
+ * which segment is refused and why.
+ */
+function urlPrefix(urlRoot: string | undefined): string[] {
+  if (urlRoot === undefined) return [];
   if (typeof urlRoot !== "string") throw new TypeError("Invalid options: urlRoot must be a string");
-  const segments = urlRoot.split("/").filter((s) => s !== "");
-  for (const s of segments) {
-    if (s === "." || s === ".." || !/^[A-Za-z0-9._~!$&'()*+,;=:@%-]+$/.test(s)) {
-      throw new TypeError(
-        `Invalid options: urlRoot ${
-          JSON.stringify(urlRoot)
-        } must be a plain URL path such as "files"`,
-      );
+  const refuse = (raw: string, why: string) =>
+    new TypeError(
+      `Invalid options: urlRoot ${JSON.stringify(urlRoot)} must be a plain URL path such as ` +
+        `"files": segment ${JSON.stringify(raw)} ${why}`,
+    );
+  const out: string[] = [];
+  for (const raw of urlRoot.split("/")) {
+    if (raw === "") continue;
+    if (!/^[A-Za-z0-9._~!$&'()*+,;=:@%-]+$/.test(raw)) {
+      throw refuse(raw, "holds a character that must be percent-encoded");
     }
+    const decoded = decodeSegment(raw);
+    if ("refused" in decoded) throw refuse(raw, decoded.refused);
+    out.push(decoded.segment);
   }
-  return segments.map((s) => "/" + s).join("");
+  return out;
 }
 
 async function serveFile(request: Request, path: string, info: Deno.FileInfo): Promise<Response> {

@@ -134,11 +134,54 @@ Deno.test("serveDir() with urlRoot serves the folder under that path only", asyn
       assert.doesNotMatch(top, /href="\.\.\/"/);
       assert.match(await get(port, "/files/sub/"), /<a href="\.\.\/">/);
       assert.match(await get(port, "/files/sub"), /location: \/files\/sub\/\r\n/);
-      for (
-        const target of ["/files/../secret.txt", "/files/%2e%2e/secret.txt", "/files/up/secret.txt"]
-      ) {
-        assert.doesNotMatch(await get(port, target), /SECRET/, target);
+      // The URL parser folds the first two to /secret.txt, outside the prefix; the
+      // encoded ones reach serveDir's own segment check; the link is caught by realPath.
+      const attempts: [string, number][] = [
+        ["/files/../secret.txt", 404],
+        ["/files/%2e%2e/secret.txt", 404],
+        ["/files/..%2fsecret.txt", 400],
+        ["/files/%2e%2e%2fsecret.txt", 400],
+        ["/files/sub/..%5c..%5csecret.txt", 400],
+        ["/files/%zz/secret.txt", 400],
+        ["/files/up/secret.txt", 404],
+      ];
+      for (const [target, status] of attempts) {
+        const answer = await get(port, target);
+        assert.equal(statusOf(answer), status, `${target}: ${answer.slice(0, 40)}`);
+        assert.doesNotMatch(answer, /SECRET/, target);
       }
+    });
+  } finally {
+    await Deno.remove(base, { recursive: true });
+  }
+});
+
+Deno.test("serveDir() with urlRoot compares the prefix decoded, as the rest of the path", async () => {
+  const { base, root } = await fixture();
+  try {
+    const handler = (req: Request) => serveDir(req, { root, urlRoot: "caf%C3%A9/fil%65s" });
+    await withServer({}, handler, async (port) => {
+      for (const target of ["/caf%C3%A9/files/hello.txt", "/caf%c3%a9/fil%65s/hello.txt"]) {
+        assert.match(await get(port, target), /^HTTP\/1.1 200[^]*\r\n\r\n0123456789$/, target);
+      }
+      assert.equal(statusOf(await get(port, "/cafe/files/hello.txt")), 404);
+      assert.equal(statusOf(await get(port, "/caf%C3%A9/hello.txt")), 404);
+      // The redirect keeps the path as sent; the listing's links are relative to it.
+      assert.match(
+        await get(port, "/caf%c3%a9/fil%65s/sub?q=1"),
+        /^HTTP\/1.1 301[^]*location: \/caf%c3%a9\/fil%65s\/sub\/\?q=1\r\n/,
+      );
+      const top = await get(port, "/caf%c3%a9/fil%65s/");
+      assert.equal(statusOf(top), 200);
+      assert.match(top, /<title>Index of \/caf\xc3\xa9\/files\/<\/title>/);
+      assert.match(top, /<a href="sub\/">sub\/<\/a>/);
+      assert.doesNotMatch(top, /href="\.\.\/"/);
+      const sub = await get(port, "/caf%C3%A9/files/sub/");
+      assert.match(sub, /<a href="\.\.\/">/);
+      assert.match(sub, /<a href="a%20%3Cb%3E.txt">/);
+      // A malformed escape anywhere in the path is refused before any prefix or listing.
+      assert.equal(statusOf(await get(port, "/caf%C3%A9/files/%zz/")), 400);
+      assert.equal(statusOf(await get(port, "/caf%C3/files/")), 400);
     });
   } finally {
     await Deno.remove(base, { recursive: true });
@@ -147,10 +190,24 @@ Deno.test("serveDir() with urlRoot serves the folder under that path only", asyn
 
 Deno.test("serveDir() refuses a urlRoot that is not a plain URL path", async () => {
   const request = new Request("http://x/files/a");
-  for (const urlRoot of ["../up", "a/./b", "with space", 7 as unknown as string]) {
+  const refused: [unknown, RegExp][] = [
+    ["../up", /segment "\.\." is a dot segment/],
+    ["a/./b", /segment "\." is a dot segment/],
+    ["%2e%2e", /segment "%2e%2e" is a dot segment/],
+    ["files/%2E", /segment "%2E" is a dot segment/],
+    ["a%zz", /segment "a%zz" has a malformed percent-escape/],
+    ["%C3", /segment "%C3" has a malformed percent-escape/],
+    ["a%2fb", /segment "a%2fb" decodes to hold a \/, \\ or NUL/],
+    ["a%5Cb", /decodes to hold/],
+    ["a%00", /decodes to hold/],
+    ["with space", /segment "with space" holds a character that must be percent-encoded/],
+    ["a\\b", /must be percent-encoded/],
+    [7, /urlRoot must be a string/],
+  ];
+  for (const [urlRoot, message] of refused) {
     await assert.rejects(
-      () => serveDir(request, { root: ".", urlRoot }),
-      TypeError,
+      () => serveDir(request, { root: ".", urlRoot: urlRoot as string }),
+      (e: Error) => e instanceof TypeError && message.test(e.message),
       String(urlRoot),
     );
   }
