@@ -54,21 +54,26 @@ for (const uring of [true, false]) {
   const how = uring ? "through io_uring" : "with plain syscalls, without coalescing";
   const listenEpoll = (o: EpollListenOptions) => listen({ ...o, coalesce: uring ? 20 : 0 });
 
-  Deno.test(`epoll listener echoes 8 MB and half-closes, ${how}`, async () => {
-    const listener = listenEpoll({ hostname: "127.0.0.1", port: 0, uring });
-    const served = listener.accept().then(echo);
-    const client = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
-    const data = pattern(8 * 1024 * 1024);
-    const sent = writeAll(client, data).then(() => client.closeWrite());
-    const got = await readToEnd(client);
-    await sent;
-    await served;
-    client.close();
-    assert.equal(got.length, data.length);
-    assert.ok(got.every((b, i) => b === data[i]), "the echo differs from what was sent");
-    listener.close();
-    await listener.stopped;
-  });
+  Deno.test(`epoll listener echoes 8 MB and half-closes, ${how}`, () =>
+    within(
+      30_000,
+      "the 8 MB echo",
+      (async () => {
+        const listener = listenEpoll({ hostname: "127.0.0.1", port: 0, uring });
+        const served = listener.accept().then(echo);
+        const client = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
+        const data = pattern(8 * 1024 * 1024);
+        const sent = writeAll(client, data).then(() => client.closeWrite());
+        const got = await readToEnd(client);
+        await sent;
+        await served;
+        client.close();
+        assert.equal(got.length, data.length);
+        assert.ok(got.every((b, i) => b === data[i]), "the echo differs from what was sent");
+        listener.close();
+        await listener.stopped;
+      })(),
+    ));
 
   Deno.test(`a FIN that arrives with the last data is still read as the end, ${how}`, async () => {
     // The FIN's edge comes once, with the data: a short read must not be taken
@@ -137,19 +142,24 @@ for (const uring of [true, false]) {
     assert.equal(clients.filter((ok) => ok).length, 300);
   });
 
-  Deno.test(`a write to a peer that has gone rejects with ConnectionReset, ${how}`, async () => {
-    await using listener = listenEpoll({ hostname: "127.0.0.1", port: 0, uring });
-    const client = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
-    await using conn = await listener.accept();
-    client.close();
-    // The first write may be taken (the peer answers it with RST); a later one fails.
-    await assert.rejects(async () => {
-      for (let i = 0; i < 100; i++) {
-        await conn.write(enc.encode("anyone there?"));
-        await new Promise((r) => setTimeout(r, 10));
-      }
-    }, ConnectionReset);
-  });
+  Deno.test(`a write to a peer that has gone rejects with ConnectionReset, ${how}`, () =>
+    within(
+      10_000,
+      "writing to a peer that has gone",
+      (async () => {
+        await using listener = listenEpoll({ hostname: "127.0.0.1", port: 0, uring });
+        const client = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
+        await using conn = await listener.accept();
+        client.close();
+        // The first write may be taken (the peer answers it with RST); a later one fails.
+        await assert.rejects(async () => {
+          for (let i = 0; i < 100; i++) {
+            await conn.write(enc.encode("anyone there?"));
+            await new Promise((r) => setTimeout(r, 10));
+          }
+        }, ConnectionReset);
+      })(),
+    ));
 
   Deno.test(`close() rejects a waiting read and stops the loop, ${how}`, async () => {
     const listener = listenEpoll({ hostname: "127.0.0.1", port: 0, uring });
