@@ -169,10 +169,9 @@ export const command: Subcommand = {
           const body = request.body ? await request.text() : "";
           return new Response(lines.join("\n") + "\n\n" + body);
         }
-        if (url.pathname === "/files" || url.pathname.startsWith("/files/")) {
-          return serveDir(request, { root, urlRoot: "files" });
-        }
-        return new Response("Not Found\n", { status: 404 });
+        // The folder under /files/ (the prefix compared decoded, as the rest of the path);
+        // anything else is a 404 from serveDir too.
+        return serveDir(request, { root, urlRoot: "files" });
       });
       say(`io: ${server.io}`);
       await server.finished;

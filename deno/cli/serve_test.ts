@@ -35,6 +35,13 @@ Deno.test("socklab serve serves the demo page, echo and files, and stops on SIGT
     });
     assert.equal(file.status, 206);
     assert.equal(await file.text(), "{");
+    // The /files/ prefix is matched decoded, like the rest of the path; elsewhere, 404.
+    const encoded = await client.fetch(new URL("/fil%65s/requests.json", url));
+    assert.equal(encoded.status, 200);
+    assert.match(await encoded.text(), /^\{/);
+    const missing = await client.fetch(new URL("/nothing-here", url));
+    assert.equal(missing.status, 404);
+    await missing.text();
     const page = await client.fetch(new URL("/playground", url));
     assert.match(await page.text(), /socklab playground/);
     const run = await client.fetch(new URL("/playground/run?bytes=0&seed=1", url));

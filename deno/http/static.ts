@@ -235,14 +235,15 @@ export async function serveDir(request: Request, options: ServeDirOptions): Prom
     throw new TypeError("Invalid options: root must be a folder path");
   }
   const prefix = urlPrefix(options.urlRoot);
-  if (request.method !== "GET" && request.method !== "HEAD") {
-    return plain(405, "Method Not Allowed", { allow: "GET, HEAD" });
-  }
   const url = new URL(request.url);
   const all = safeSegments(url.pathname);
   if (all === null) return plain(400, "Bad Request: unsafe path");
+  // Outside urlRoot nothing is served here, whatever the method.
   if (all.length < prefix.length || prefix.some((s, i) => all[i] !== s)) {
     return plain(404, "Not Found");
+  }
+  if (request.method !== "GET" && request.method !== "HEAD") {
+    return plain(405, "Method Not Allowed", { allow: "GET, HEAD" });
   }
   const segments = all.slice(prefix.length);
   if (!options.dotfiles && segments.some((s) => s.startsWith("."))) return plain(404, "Not Found");

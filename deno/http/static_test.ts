@@ -166,6 +166,9 @@ Deno.test("serveDir() with urlRoot compares the prefix decoded, as the rest of t
       }
       assert.equal(statusOf(await get(port, "/cafe/files/hello.txt")), 404);
       assert.equal(statusOf(await get(port, "/caf%C3%A9/hello.txt")), 404);
+      // Outside the prefix nothing is served here, whatever the method: 404, not 405.
+      const post = "POST /elsewhere HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n";
+      assert.equal(statusOf(await exchange(port, post)), 404);
       // The redirect keeps the path as sent; the listing's links are relative to it.
       assert.match(
         await get(port, "/caf%c3%a9/fil%65s/sub?q=1"),
