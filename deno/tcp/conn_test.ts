@@ -24,11 +24,17 @@ function wired() {
 
 const enc = (t: string) => new TextEncoder().encode(t);
 
-Deno.test("TcpConn: read() resolves null after the peer's FIN (half-close), writes still go", async () => {
-  using w = wired();
+/** b listening on port 80, a connected to it: the listener and both ends. */
+async function connected(w: ReturnType<typeof wired>) {
   const listener = w.b.listen(80);
   const client = await w.a.connect("10.0.0.2", 80);
   const server = await listener.accept();
+  return { listener, client, server };
+}
+
+Deno.test("TcpConn: read() resolves null after the peer's FIN (half-close), writes still go", async () => {
+  using w = wired();
+  const { listener, client, server } = await connected(w);
   await client.writeAll(enc("question"));
   await client.closeWrite();
   const buf = new Uint8Array(100);
@@ -44,9 +50,7 @@ Deno.test("TcpConn: read() resolves null after the peer's FIN (half-close), writ
 
 Deno.test("TcpConn: a reset surfaces as a TcpConnError naming both endpoints", async () => {
   using w = wired();
-  const listener = w.b.listen(80);
-  const client = await w.a.connect("10.0.0.2", 80);
-  const server = await listener.accept();
+  const { listener, client, server } = await connected(w);
   client.socket.abort();
   w.a.pump();
   await assert.rejects(server.read(new Uint8Array(4)), (e: Error) => {
@@ -60,9 +64,7 @@ Deno.test("TcpConn: a reset surfaces as a TcpConnError naming both endpoints", a
 
 Deno.test("TcpConn: the readable and writable streams carry the bytes and the FIN", async () => {
   using w = wired();
-  const listener = w.b.listen(80);
-  const client = await w.a.connect("10.0.0.2", 80);
-  const server = await listener.accept();
+  const { listener, client, server } = await connected(w);
   const sent = new Uint8Array(300_000).map((_, i) => i % 251);
   const [, got] = await Promise.all([
     new Response(sent).body!.pipeTo(client.writable),
@@ -76,9 +78,7 @@ Deno.test("TcpConn: the readable and writable streams carry the bytes and the FI
 
 Deno.test("TcpConn: the readable ends at the FIN without closing, so the answer still goes back", async () => {
   using w = wired();
-  const listener = w.b.listen(80);
-  const client = await w.a.connect("10.0.0.2", 80);
-  const server = await listener.accept();
+  const { listener, client, server } = await connected(w);
   await client.writeAll(enc("question"));
   await client.closeWrite();
   // The server reads the whole request through its stream, then answers on the same connection.
