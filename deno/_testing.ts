@@ -261,3 +261,30 @@ export function jsonLines(
     return JSON.parse(line);
   };
 }
+
+/** The open-file limit of the children of {@link spawnAtFileLimit} in tests: above the runtime's own (about 30). */
+export const FILE_LIMIT = 128;
+
+/**
+ * Child-script source of `fillDescriptors(room)`: opens /dev/null until the
+ * descriptor table is full, then frees `room` of them; returns the files.
+ * The runtime's signal handling takes a pipe the first time a handler is
+ * set (it sets one by itself a moment after start), so one is set first:
+ * with the table full, Deno would panic then.
+ */
+export const FILL_DESCRIPTORS = `function fillDescriptors(room) {
+  const nothing = () => {};
+  Deno.addSignalListener("SIGWINCH", nothing);
+  Deno.removeSignalListener("SIGWINCH", nothing);
+  const files = [];
+  for (;;) {
+    try {
+      files.push(Deno.openSync("/dev/null"));
+    } catch (error) {
+      if (!String(error).includes("os error 24")) throw error;
+      break;
+    }
+  }
+  for (let i = 0; i < room; i++) files.pop().close();
+  return files;
+}`;

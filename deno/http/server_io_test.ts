@@ -9,6 +9,8 @@ import { exchange, statuses } from "./_test_util.ts";
 import type { InetAddr } from "../net/types.ts";
 import {
   cpuShare,
+  FILE_LIMIT,
+  FILL_DESCRIPTORS,
   jsonLines,
   missingCommand,
   requires,
@@ -172,9 +174,6 @@ Deno.test("serve() falls back to Deno's sockets when FFI is not allowed", async 
 // three descriptors are left, prints its port and what its trace hook reports
 // as JSON lines, and shuts down on SIGTERM.
 
-/** The child's open-file limit: above what the runtime itself holds (about 30). */
-const FILE_LIMIT = 128;
-
 /** A server with three descriptors to spare (child code). */
 function serverAtTheLimit(io: "io_uring" | "epoll"): string {
   const server = JSON.stringify(new URL("./server.ts", import.meta.url).href);
@@ -195,16 +194,8 @@ Deno.addSignalListener("SIGTERM", async () => {
   await server.shutdown();
   Deno.exit(0);
 });
-const files = [];
-for (;;) {
-  try {
-    files.push(Deno.openSync("/dev/null"));
-  } catch (error) {
-    if (!String(error).includes("os error 24")) throw error;
-    break;
-  }
-}
-for (let i = 0; i < 3; i++) files.pop().close();
+${FILL_DESCRIPTORS}
+const files = fillDescriptors(3);
 say({ port: server.addr.port, io: server.io });
 `;
 }

@@ -9,6 +9,8 @@ import {
 import { AddrInUse, ConnectionReset, SocketClosed } from "./errors.ts";
 import {
   cpuShare,
+  FILE_LIMIT,
+  FILL_DESCRIPTORS,
   jsonLines,
   missingCommand,
   readToEnd,
@@ -421,16 +423,9 @@ for (const uring of [true, false]) {
 // and answers on it as JSON lines (its stdin would not do: the runtime opens a
 // descriptor of its own to read it, now and then).
 
-/** The children's open-file limit: above what the runtime itself holds (about 30). */
-const FILE_LIMIT = 128;
-
 /**
  * The children's shared code: the control connection (`commands`, `say`),
- * `bounded` (3 s), and `fillDescriptors(room)`, which opens /dev/null until
- * the table is full and frees `room` descriptors. The runtime's signal
- * handling takes a pipe the first time a handler is set, which it does by
- * itself a moment after start: one is set first, or Deno panics once the
- * table is full.
+ * `bounded` (3 s), and {@link FILL_DESCRIPTORS}.
  */
 const CHILD_PRELUDE = `
 const control = await Deno.connect({ hostname: "127.0.0.1", port: Number(Deno.args[0]) });
@@ -446,22 +441,7 @@ async function* lines() {
   }
 }
 const commands = lines();
-function fillDescriptors(room) {
-  const nothing = () => {};
-  Deno.addSignalListener("SIGWINCH", nothing);
-  Deno.removeSignalListener("SIGWINCH", nothing);
-  const files = [];
-  for (;;) {
-    try {
-      files.push(Deno.openSync("/dev/null"));
-    } catch (error) {
-      if (!String(error).includes("os error 24")) throw error;
-      break;
-    }
-  }
-  for (let i = 0; i < room; i++) files.pop().close();
-  return files;
-}
+${FILL_DESCRIPTORS}
 function bounded(promise) {
   let timer;
   const late = new Promise((_, reject) => {
