@@ -208,12 +208,11 @@ export class Ring {
     if (libc.ioUringEnter(this.fd, n) === -libc.EINTR) libc.ioUringEnter(this.fd, n);
   }
 
-  /** Calls back every completion that has arrived; returns how many. */
-  reap(): number {
+  /** Calls back every completion that has arrived. */
+  reap(): void {
     const u32 = this.#u32;
     let head = u32[this.#cqHead];
     const tail = Atomics.load(u32, this.#cqTail);
-    let n = 0;
     while (head !== tail) {
       const at = (head & this.#cqMask) * CQE_SIZE;
       const slot = this.#cqes.getUint32(at, true);
@@ -222,7 +221,6 @@ export class Ring {
       const op = this.#ops[slot];
       this.#ops[slot] = undefined;
       this.#free.push(slot);
-      n++;
       if (op === undefined) continue;
       if (op.kind === "recv" && result > 0 && op.buf.buffer.byteLength <= SMALL) {
         op.buf.set(this.#staging.subarray(slot * SMALL, slot * SMALL + result));
@@ -230,7 +228,6 @@ export class Ring {
       op.done(result);
     }
     Atomics.store(u32, this.#cqHead, head);
-    return n;
   }
 
   /**
