@@ -442,13 +442,23 @@ export class LossRecovery {
     this.#rtxLog = this.#rtxLog.filter(([s, e]) => s !== start || e !== end);
   }
 
+  /**
+   * FlightSize for a controller's multiplicative decrease: the data
+   * outstanding (RFC 5681 §3.1), but never more than cwnd. After a
+   * recovery with many losses, SACKed bytes above the remaining holes keep
+   * SND.NXT − SND.UNA far above what the network holds, and halving that
+   * would raise ssthresh instead of lowering it (Linux halves cwnd).
+   */
+  #flightSize(): number {
+    return Math.min(this.scoreboard.outstanding, this.cc.cwnd);
+  }
+
   // Fast recovery begins: the controller reduces, PRR paces (RFC 6675 §5 step 4).
   #enter(now: number, signal: LossSignal, sndNxt: number): void {
-    const flight = this.scoreboard.outstanding;
     this.#phase = "recovery";
     this.#recoveryPoint = sndNxt;
-    this.cc.onCongestion("fast", flight, now);
-    this.#prr.start(flight);
+    this.cc.onCongestion("fast", this.#flightSize(), now);
+    this.#prr.start(this.scoreboard.outstanding);
     this.#prrWindow = null;
     this.#tlpEnd = null;
     this.#stats.recoveries++;
@@ -479,7 +489,7 @@ export class LossRecovery {
     const sb = this.scoreboard;
     // A repeated timeout of the same data holds ssthresh (RFC 5681 §3.1).
     const repeated = this.#phase === "loss" && this.#lossUna === sndUna;
-    if (!repeated) this.cc.onCongestion("rto", sb.outstanding, now);
+    if (!repeated) this.cc.onCongestion("rto", this.#flightSize(), now);
     if (this.#mode === "rack") this.rack.markLossesOnRto(sb, now);
     else sb.markAllLost();
     if (this.#phase === "recovery") this.rack.onRecoveryExit();
@@ -618,7 +628,7 @@ export class LossRecovery {
       // The probe repaired a loss: reduce the window once, as a recovery would.
       this.#tlpEnd = null;
       this.#stats.tlpRecoveries++;
-      this.cc.onCongestion("fast", this.scoreboard.outstanding, now);
+      this.cc.onCongestion("fast", this.#flightSize(), now);
       this.cc.onRecoveryEnd(now);
       this.#traceRecovery(now, "enter", "recovery", "tlp");
       this.#traceRecovery(now, "exit", "recovery", "recovery point acknowledged");
