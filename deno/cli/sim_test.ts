@@ -88,7 +88,7 @@ Deno.test("socklab sim rejects bad flags and impossible settings with exit 2", a
       [["--loss", "150"]],
       [["--loss", "100"], /never deliver/],
       [["--mtu", "30"], /mtu/],
-      [["--close", "sideways"], /--close must be one of/],
+      [["--close", "sideways"], /sim --close: must be one of/],
       [["--recv-buffer", "2GiB"], /1GiB/],
       [["--delay", "soon"], /--delay/],
       [["--rate", "1Mbit", "--queue", "100"], /cannot hold/],

@@ -267,6 +267,9 @@ export class LossRecovery {
     // Karn's rule (RFC 6298 §3): no sample from an ACK that covers a retransmission.
     const karnCumulative = this.#ackedRetransmission ? null : this.#karnSentAt;
     this.#karnSentAt = null;
+    // A SACK-only ACK echoes the stamp of the last in-order segment, which
+    // says nothing about the segments it SACKs.
+    this.#visitEcho = null;
     let newlySacked = 0;
     if (this.#mode !== "newreno" && a.sack.length > 0) {
       const d = sb.sack(dsack ? a.sack.slice(1) : a.sack, a.ack, this.#onDelivered);
@@ -396,17 +399,18 @@ export class LossRecovery {
     if (!isDsack) return false;
     this.#stats.dsacksReceived++;
     this.rack.onDsack(a.sndNxt);
-    for (let i = 0; i < this.#rtxLog.length; i++) {
+    // One D-SACK block reports one duplicate arrival: one needless transmission.
+    const i = this.#rtxLog.findIndex(([start, end]) => seqGe(start, left) && seqLe(end, right));
+    if (i >= 0) {
       const [start, end] = this.#rtxLog[i];
-      if (seqGe(start, left) && seqLe(end, right)) {
-        this.#rtxLog.splice(i--, 1);
-        this.#spurious(now, start, end, "D-SACK");
-      }
+      this.#rtxLog.splice(i, 1);
+      this.#spurious(now, start, end, "D-SACK");
     }
     return true;
   }
 
-  // A segment delivered for the first time by this ACK (cumulatively or by SACK).
+  // A segment delivered for the first time by this ACK (cumulatively or by
+  // SACK; the timestamp echo is set only for the cumulative part).
   #delivered(seg: SentSegment): void {
     if (seg.retransmits > 0) {
       this.#ackedRetransmission = true;
@@ -433,9 +437,9 @@ export class LossRecovery {
     });
   }
 
+  // Counted already: a later D-SACK of these bytes is the same needless copy.
   #forgetRetransmission(start: number, end: number): void {
-    const i = this.#rtxLog.findIndex(([s, e]) => s === start && e === end);
-    if (i >= 0) this.#rtxLog.splice(i, 1);
+    this.#rtxLog = this.#rtxLog.filter(([s, e]) => s !== start || e !== end);
   }
 
   // Fast recovery begins: the controller reduces, PRR paces (RFC 6675 §5 step 4).
