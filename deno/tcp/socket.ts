@@ -685,7 +685,7 @@ export class TcpSocket {
     // Called for every connection at every step of a driver: no array built per call.
     return earliest(
       earliest(earliest(this.#rtxAt, this.#persistAt), earliest(this.#ackAt, this.#keepAliveAt)),
-      earliest(this.#timeWaitAt, this.#recovery.pollAt()),
+      earliest(this.#timeWaitAt, this.#recovery.pollAt(this.#rtxAt)),
     );
   }
 
@@ -1516,10 +1516,14 @@ export class TcpSocket {
       return;
     }
     // RACK's reordering timer and the tail-loss probe (RFC 8985 §6.2, §7.2).
-    const fired = this.#recovery.onTimer(now);
+    const fired = this.#recovery.onTimer(now, this.#rtxAt);
     if (fired !== null) {
       this.#timerEvent(now, fired);
-      if (fired === "tail-loss-probe") this.#probeDue = true;
+      if (fired === "tail-loss-probe") {
+        // The probe goes out in the timeout's place; the timer restarts from it.
+        this.#probeDue = true;
+        this.#rtxAt = now + this.#rtt.rto;
+      }
     }
     if (this.#rtxAt !== null && now >= this.#rtxAt) {
       if (now - this.#progressAt >= this.config.userTimeout) {

@@ -128,7 +128,10 @@ export class TcpStack {
         `connect ${this.addr}:${port} -> ${remote.addr}:${remote.port}: address in use`,
       );
     }
-    const socket = new TcpSocket(config ? { ...this.#config, ...config } : this.#config, this.#trace);
+    const socket = new TcpSocket(
+      config ? { ...this.#config, ...config } : this.#config,
+      this.#trace,
+    );
     socket.connect({ addr: this.addr, port }, remote, now);
     this.#conns.set(key, socket);
     return socket;
