@@ -41,7 +41,7 @@
  */
 import { setImmediate } from "node:timers";
 import * as libc from "./_libc.ts";
-import { readableOf, writableOf } from "./_streams.ts";
+import { readableOf, writableOf } from "./conn_streams.ts";
 import { formatAddr, inetAddr } from "./addr.ts";
 import { SocketClosed, untilClosed } from "./errors.ts";
 import { errnoError } from "./_errno.ts";

@@ -46,3 +46,5 @@ export * from "./procnet.ts";
 export * from "./fd_socket.ts";
 export * from "./ping.ts";
 export * from "./sockopt.ts";
+// The type of the layer below that this API names, so its docs are whole.
+export type { TcpState } from "../tcp/state.ts";

@@ -33,7 +33,7 @@
 import { checkPort, formatAddr, fromDenoAddr, inetAddr, unixAddr } from "./addr.ts";
 import { NetError, SocketClosed, TimedOut, toNetError, untilClosed } from "./errors.ts";
 import type { Addr, Conn, Listener } from "./types.ts";
-import { readableOf, writableOf } from "./_streams.ts";
+import { readableOf, writableOf } from "./conn_streams.ts";
 
 /** Where to listen: an IP address and port, or a unix socket path. */
 export type ListenOptions = InetListenOptions | UnixListenOptions;

@@ -3,7 +3,7 @@
 // sequence numbers relative to each side's ISS and read back what the socket
 // sends as short text. Not part of the public API.
 import type { TcpRepr } from "../wire/tcp.ts";
-import type { TraceEvent } from "../trace/events.ts";
+import type { TraceEvent } from "./events.ts";
 import { flagsOf } from "../trace/json.ts";
 import { segment, type TcpConfig, TcpSocket } from "./socket.ts";
 import { seqAdd, seqSub } from "../wire/seq.ts";

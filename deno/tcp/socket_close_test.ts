@@ -15,7 +15,7 @@ import {
   text,
 } from "./_fixtures.ts";
 import { TcpError } from "./socket.ts";
-import type { TraceEvent } from "../trace/events.ts";
+import type { TraceEvent } from "./events.ts";
 import { LOCAL, REMOTE, socket } from "./_fixtures.ts";
 
 // --- FIN-WAIT-1 -----------------------------------------------------------

@@ -23,14 +23,14 @@ export type {
   RttEvent,
   SegmentEvent,
   StateEvent,
-  TcpState,
   TcpTimer,
   TimerEvent,
   TraceEvent,
   TraceHook,
-} from "./events.ts";
+} from "../tcp/events.ts";
 export { describeSegment, type LadderOptions, renderLadder } from "./ladder.ts";
 export { pcapOfTrace } from "./pcap.ts";
 export { flagsOf, type JsonValue, traceEventJson } from "./json.ts";
-// The segment type this API names, so its docs are whole.
+// The types of the layers below that this API names, so its docs are whole.
+export type { TcpState } from "../tcp/state.ts";
 export type { SackBlock, TcpControl, TcpRepr, TcpTimestamp } from "../wire/tcp.ts";
