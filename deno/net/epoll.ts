@@ -83,7 +83,17 @@ const THIN_TURN = 4;
  * retrying" (Linux accept(2)). ECONNABORTED, and the network errors TCP/IP may pass on:
  * ENETDOWN, EPROTO, ENOPROTOOPT, EHOSTDOWN, ENONET, EHOSTUNREACH, EOPNOTSUPP, ENETUNREACH.
  */
-const ACCEPT_RETRY = new Set([103, 100, 71, 92, 112, 64, 113, 95, 101]);
+const ACCEPT_RETRY = new Set([
+  libc.ECONNABORTED,
+  libc.ENETDOWN,
+  libc.EPROTO,
+  libc.ENOPROTOOPT,
+  libc.EHOSTDOWN,
+  libc.ENONET,
+  libc.EHOSTUNREACH,
+  libc.EOPNOTSUPP,
+  libc.ENETUNREACH,
+]);
 /** Events read per epoll_wait. */
 const MAX_EVENTS = 512;
 /** Connections accepted but not yet taken by accept(); more wait in the kernel's backlog. */
@@ -159,8 +169,7 @@ export function listenEpoll(options: EpollListenOptions): EpollListener {
       libc.SOCK_STREAM | libc.SOCK_NONBLOCK,
       0,
     );
-    const SO_REUSEADDR = 2;
-    libc.setIntOption(fd, libc.SOL_SOCKET, SO_REUSEADDR, 1);
+    libc.setIntOption(fd, libc.SOL_SOCKET, libc.SO_REUSEADDR, 1);
     libc.bind(fd, wanted);
     libc.listen(fd, backlog);
     const ring = options.uring === false ? null : Ring.open(entries);
