@@ -1,7 +1,7 @@
 // The server under awkward delivery and hostile input: bytes one at a time,
 // unread bodies, slow readers of streamed responses, and random garbage.
 import assert from "node:assert/strict";
-import { exchange, statuses, withServer } from "./_test_util.ts";
+import { exchange, statuses, withServer } from "./_testing.ts";
 
 const enc = new TextEncoder();
 
