@@ -27,6 +27,7 @@ import { cpuUsage } from "node:process";
 import { table } from "./_harness.ts";
 import { serve } from "../deno/http/server.ts";
 import type { Conn, Listener } from "../deno/net/types.ts";
+import { SocketClosed } from "../deno/net/errors.ts";
 
 const SERVER = new URL("../deno/http/server.ts", import.meta.url).href;
 
@@ -212,7 +213,7 @@ export async function httpCodeCostUs(requests = 200_000, rounds = 3): Promise<nu
     let accepted = false;
     let closeListener!: () => void;
     const closed = new Promise<never>((_, reject) =>
-      closeListener = () => reject(new Deno.errors.BadResource("closed"))
+      closeListener = () => reject(new SocketClosed("listener is closed", { op: "accept" }))
     );
     const listener = {
       addr,

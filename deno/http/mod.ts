@@ -32,13 +32,13 @@
 export {
   type HttpServer,
   type HttpTraceEvent,
-  reasonPhrase,
   serve,
   type ServeHandler,
   type ServeHandlerInfo,
   type ServeIo,
   type ServeOptions,
 } from "./server.ts";
+export { reasonPhrase } from "./status.ts";
 export { fetchOver, HttpClient, HttpClientError, type HttpClientOptions } from "./client.ts";
 export { contentType, serveDir, type ServeDirOptions } from "./static.ts";
 export type { ByteStream } from "./_stream.ts";

@@ -27,6 +27,7 @@ export const IPPROTO_IPV6 = 41;
 export const IPPROTO_ICMPV6 = 58;
 export const SOL_SOCKET = 1;
 export const SO_REUSEADDR = 2;
+export const SO_REUSEPORT = 15;
 export const SHUT_RDWR = 2;
 const MSG_DONTWAIT = 0x40;
 

@@ -56,6 +56,8 @@ export interface EpollListenOptions {
   port: number;
   /** listen(2)'s backlog; default 4096. */
   backlog?: number;
+  /** SO_REUSEPORT: several listeners share the port and the kernel spreads connections. */
+  reusePort?: boolean;
   /**
    * Make each turn's recv and send calls together through io_uring.
    * Default true; without a usable io_uring (an old kernel, a seccomp
@@ -170,6 +172,7 @@ export function listenEpoll(options: EpollListenOptions): EpollListener {
       0,
     );
     libc.setIntOption(fd, libc.SOL_SOCKET, libc.SO_REUSEADDR, 1);
+    if (options.reusePort) libc.setIntOption(fd, libc.SOL_SOCKET, libc.SO_REUSEPORT, 1);
     libc.bind(fd, wanted);
     libc.listen(fd, backlog);
     const ring = options.uring === false ? null : Ring.open(entries);
@@ -284,6 +287,11 @@ export class EpollListener implements Listener {
   /** Whether recv and send calls go through io_uring, a turn at a time. */
   get usesRing(): boolean {
     return this.#ring !== null;
+  }
+
+  /** How its sockets are driven: "io_uring" with a ring, else "epoll". */
+  get io(): "io_uring" | "epoll" {
+    return this.#ring !== null ? "io_uring" : "epoll";
   }
 
   /** Whether `close()` has been called. */
