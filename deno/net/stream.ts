@@ -147,6 +147,13 @@ export type OpenedListener = (KernelListener | EpollListener) & { readonly io: L
 export function listen(
   options: UnixListenOptions | Addr | (InetListenOptions & { io?: "runtime" }),
 ): KernelListener;
+/**
+ * Starts listening, with any `io`: the listener is a {@link KernelListener}
+ * or, for io "epoll", "io_uring" or "auto", perhaps an {@link EpollListener}.
+ *
+ * @param options Where to listen, and for TCP how.
+ * @returns The listener; its `io` says how its sockets are driven.
+ */
 export function listen(options: ListenOptions | Addr): OpenedListener;
 export function listen(options: ListenOptions | Addr): OpenedListener {
   const opts = normalizeListen(options);

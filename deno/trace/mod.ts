@@ -5,6 +5,11 @@
  * never prints. {@link renderLadder} draws an ASCII ladder diagram of a
  * conversation and {@link pcapOfTrace} writes the packets for Wireshark.
  *
+ * The events themselves are defined in `deno/tcp/events.ts`, beside the TCP
+ * that emits them; this layer renders them. It depends only on the wire and
+ * TCP types and on the pcap writer, and sits above the links whose runs it
+ * draws (its examples run `runTransfer()`); it runs nothing itself.
+ *
  * @example
  * ```ts
  * import { renderLadder } from "./mod.ts";
