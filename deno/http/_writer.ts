@@ -15,7 +15,7 @@
 //   would have carried, when that is known. Error responses included.
 import type { Conn } from "../net/types.ts";
 import { reasonPhrase } from "./status.ts";
-import { staticBody } from "./_static_body.ts";
+import { staticBody, staticContentType } from "./_static_body.ts";
 
 /** The output buffer's size; answers up to this size go out in one write. */
 export const OUT_SIZE = 8192;
@@ -36,6 +36,37 @@ function statusLine(status: number, text: string): string {
     statusLines.set(status, line);
   }
   return line;
+}
+
+/**
+ * The head of the last plain 200 written (status 200, at most a
+ * Content-Type, a body of known length), and what it was made from: a server
+ * answering the same again, as a busy one mostly does, copies its bytes.
+ */
+export class PlainHeads {
+  #type = "";
+  #length = -1;
+  #date = "";
+  #end = "";
+  #bytes = new Uint8Array(0);
+
+  /** The head's bytes, made again only when one of its parts changed. */
+  get(type: string, length: number, date: string, keepAlive: boolean, minor: number): Uint8Array {
+    const end = headEnd(keepAlive, minor);
+    if (
+      length === this.#length && type === this.#type && date === this.#date && end === this.#end
+    ) {
+      return this.#bytes;
+    }
+    const head = statusLine(200, "") + (type === "" ? "" : `content-type: ${type}\r\n`) +
+      `date: ${date}\r\ncontent-length: ${length}\r\n${end}`;
+    this.#bytes = Uint8Array.from(head, (c) => c.charCodeAt(0));
+    this.#type = type;
+    this.#length = length;
+    this.#date = date;
+    this.#end = end;
+    return this.#bytes;
+  }
 }
 
 /** The end of a response head: the connection header HTTP/1.1 and 1.0 each need, and the blank line. */
@@ -71,6 +102,8 @@ export interface WriterShared {
   lastHead: string;
   /** Its bytes, once the same head has been written twice in a row; else null. */
   lastHeadBytes: Uint8Array | null;
+  /** The last plain 200's head. */
+  readonly plainHeads: PlainHeads;
   /** Reports an error that ended a response after its head went out. */
   readonly trace?: (event: { type: "error"; error: unknown }) => void;
 }
@@ -263,23 +296,36 @@ export class ResponseWriter {
     // The usual `new Response("text")`: no stream needed (see _static_body.ts).
     // Read before the headers: listing them makes Deno turn the body into a stream.
     const text = staticBody(response);
-    let head = statusLine(status, response.statusText);
+    // A plain 200 with at most a Content-Type: its head comes from the shared cache, and
+    // the Headers object is never built.
+    const contentType = text === undefined ? undefined : staticContentType(response);
+    let head = "";
     let declared = -1;
-    // forEach, not for-of: Deno's header iterator costs several times more.
-    response.headers.forEach((value, name) => {
-      if (name === "content-length") {
-        declared = /^\d{1,15}$/.test(value) ? Number(value) : -1;
-      } else if (name !== "transfer-encoding" && name !== "connection" && name !== "keep-alive") {
-        head += name + ": " + value + "\r\n";
-      }
-    });
-    head += "date: " + this.#shared.date + "\r\n";
+    if (contentType === undefined) {
+      head = statusLine(status, response.statusText);
+      // forEach, not for-of: Deno's header iterator costs several times more.
+      response.headers.forEach((value, name) => {
+        if (name === "content-length") {
+          declared = /^\d{1,15}$/.test(value) ? Number(value) : -1;
+        } else if (
+          name !== "transfer-encoding" && name !== "connection" && name !== "keep-alive"
+        ) {
+          head += name + ": " + value + "\r\n";
+        }
+      });
+      head += "date: " + this.#shared.date + "\r\n";
+    }
 
     if (text !== undefined) {
       const bytes = this.encodeBody(text);
-      if (!bodiless) head += "content-length: " + bytes.length + "\r\n";
-      head += headEnd(keepAlive, minor);
-      this.putText(head);
+      if (contentType !== undefined) {
+        const shared = this.#shared;
+        this.put(shared.plainHeads.get(contentType, bytes.length, shared.date, keepAlive, minor));
+      } else {
+        if (!bodiless) head += "content-length: " + bytes.length + "\r\n";
+        head += headEnd(keepAlive, minor);
+        this.putText(head);
+      }
       if (noBody || bytes.length <= OUT_SIZE) {
         if (!noBody) this.put(bytes);
         // Sent now, or with the next answers when more requests are already in.

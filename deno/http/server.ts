@@ -42,7 +42,7 @@ import {
 import { lazyRequest, materialized } from "./_lazy_request.ts";
 import { HeadDecoder } from "./_request.ts";
 import { BodyError, type BodyInput, BodyReader, DRAIN_LIMIT } from "./_body.ts";
-import { errorResponse, ResponseWriter, type WriterOwner } from "./_writer.ts";
+import { errorResponse, PlainHeads, ResponseWriter, type WriterOwner } from "./_writer.ts";
 
 /** What the handler is told besides the request. */
 export interface ServeHandlerInfo {
@@ -158,6 +158,8 @@ class ServerState {
   lastHead = "";
   /** Null until the same head has been written twice in a row. */
   lastHeadBytes: Uint8Array | null = null;
+  /** The head of the last plain 200 written (see _writer.ts). */
+  readonly plainHeads = new PlainHeads();
   /** Reads started since the event loop last turned (see {@link counted}). */
   burst = 0;
   #turn: Promise<void> | null = null;
