@@ -7,10 +7,16 @@
  * @module
  */
 export type {
+  CongestionEvent,
   DropEvent,
   LinkEvent,
+  LossSignal,
+  RecoveryEvent,
+  RecoveryPhase,
   RttEvent,
+  ScoreboardEvent,
   SegmentEvent,
+  SpuriousEvent,
   StateEvent,
   TcpTimer,
   TimerEvent,
