@@ -114,3 +114,22 @@ export function sizeLabel(n: number): string {
   if (n >= 1 << 10 && n % (1 << 10) === 0) return `${n / (1 << 10)} KiB`;
   return `${n} B`;
 }
+
+/**
+ * The machine a run measured: the CPU model and its count of logical CPUs,
+ * the kernel, the runtime. Printed with a benchmark's numbers, which mean
+ * little without it.
+ */
+export function machine(): string {
+  let cpu = "unknown CPU";
+  try {
+    const info = Deno.readTextFileSync("/proc/cpuinfo");
+    const model = /^(?:model name|Hardware|Processor|cpu model)\s*:\s*(.+)$/m.exec(info);
+    if (model) cpu = model[1].trim();
+  } catch {
+    // Not Linux: the model stays unknown.
+  }
+  const kernel = `${Deno.build.os} ${Deno.osRelease()} ${Deno.build.arch}`;
+  return `machine: ${cpu}, ${navigator.hardwareConcurrency} CPUs; kernel ${kernel}; ` +
+    `Deno ${Deno.version.deno} (V8 ${Deno.version.v8})`;
+}

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { runCli as cli } from "./_testing.ts";
+import { runCli as cli } from "./cli/_testing.ts";
 
 Deno.test("socklab checksum prints all three checksums of stdin like cksum", async () => {
   const { code, stdout } = await cli(["checksum"], "123456789");

@@ -13,7 +13,7 @@ import { type Impairments, impairments } from "./impairments.ts";
 import { Random } from "./random.ts";
 import { encodeSegment } from "./packet.ts";
 import { segment } from "../tcp/socket.ts";
-import type { TraceEvent } from "../trace/events.ts";
+import type { TraceEvent } from "../tcp/events.ts";
 
 const impairer = (given: Partial<Impairments>) => new LinkImpairer(impairments(given));
 

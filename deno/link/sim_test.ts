@@ -4,7 +4,7 @@ import { Random } from "./random.ts";
 import { decodeSegment, encodedLength, encodeSegment } from "./packet.ts";
 import { runTransfer } from "./transfer.ts";
 import { segment } from "../tcp/socket.ts";
-import type { TraceEvent } from "../trace/events.ts";
+import type { TraceEvent } from "../tcp/events.ts";
 import type { IpSegment } from "../tcp/stack.ts";
 
 Deno.test("Random: the same seed gives the same sequence, another seed another", () => {

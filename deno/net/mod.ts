@@ -16,9 +16,16 @@
  * (`ping.ts`); socket options Deno lacks (`sockopt.ts`); and the kernel's
  * view of its sockets from /proc/net (`procnet.ts`).
  *
+ * {@link listen} picks how a listening socket is driven (unix, TLS, Deno's
+ * sockets, the epoll loop, io_uring) from its options, as Go's `net.Listen`
+ * picks the transport: servers consume the {@link Listener} it returns.
+ *
  * What it does not do: it never prints, reads no clock except for the
  * timeouts it is given, and resolves no names beyond what the runtime's
- * connect does.
+ * connect does. It sits above the sans-IO TCP (`deno/tcp/`), whose state
+ * names the kernel's view reuses ({@link KernelTcpState}), and knows nothing
+ * of how socklab's TCP is driven: the driver that puts it behind
+ * {@link Conn} and {@link Listener} lives a layer up, in `deno/link/`.
  *
  * @example Connect, send, half-close, read the reply
  * ```ts
@@ -46,3 +53,5 @@ export * from "./procnet.ts";
 export * from "./fd_socket.ts";
 export * from "./ping.ts";
 export * from "./sockopt.ts";
+// The type of the layer below that this API names, so its docs are whole.
+export type { TcpState } from "../tcp/state.ts";

@@ -27,7 +27,8 @@
  * @module
  */
 import { type TcpRepr, tcpRepr } from "../wire/tcp.ts";
-import type { TcpState, TcpTimer, TraceHook } from "../trace/events.ts";
+import type { TcpTimer, TraceHook } from "./events.ts";
+import type { TcpState } from "./state.ts";
 import { ByteRing, type ReceiveBuffer } from "./buffers.ts";
 import { CoreReceiveBuffer } from "./core_buffer.ts";
 import type { CongestionController } from "./congestion.ts";
@@ -47,7 +48,7 @@ import { type IsnGenerator, rfc6528Isn, type TcpEndpoint } from "./isn.ts";
 import { DEFAULT_RTT_CONFIG, type RttConfig, RttEstimator } from "./rtt.ts";
 import { seqAdd, seqGe, seqGt, seqInRange, seqLe, seqLt, seqSub } from "../wire/seq.ts";
 
-export type { TcpState } from "../trace/events.ts";
+export type { TcpState } from "./state.ts";
 export type { TcpEndpoint } from "./isn.ts";
 
 /** Keep-alive probing (RFC 9293 §3.8.4): off unless configured. */

@@ -13,7 +13,7 @@ import {
   socketListen,
   socketSynReceived,
   socketSynSent,
-} from "./_fixtures.ts";
+} from "./_testing.ts";
 import { resetFor, segment, TcpError, TcpSocket } from "./socket.ts";
 
 // --- CLOSED ---------------------------------------------------------------

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { type IpSegment, STACK_DROP, TcpStack } from "./stack.ts";
-import type { TraceEvent } from "../trace/events.ts";
+import type { TraceEvent } from "./events.ts";
 import { segment, TcpError } from "./socket.ts";
 
 const A = "10.1.0.1";

@@ -2,9 +2,8 @@
 // sockets built into each state, and helpers that send a segment written with
 // sequence numbers relative to each side's ISS and read back what the socket
 // sends as short text. Not part of the public API.
-import type { TcpRepr } from "../wire/tcp.ts";
-import type { TraceEvent } from "../trace/events.ts";
-import { flagsOf } from "../trace/json.ts";
+import { flagsOf, type TcpRepr } from "../wire/tcp.ts";
+import type { TraceEvent } from "./events.ts";
 import { segment, type TcpConfig, TcpSocket } from "./socket.ts";
 import { seqAdd, seqSub } from "../wire/seq.ts";
 
