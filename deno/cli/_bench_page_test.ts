@@ -7,7 +7,7 @@ const get = (path: string, method = "GET") =>
 Deno.test("benchPageHandler() serves the page, its script, the shared benchmark code and the built core", async () => {
   const cases: [string, RegExp, RegExp][] = [
     ["/bench", /^text\/html/, /Checksum benchmark, in your browser/],
-    ["/bench/app.js", /^text\/javascript/, /from "\/bench\/lib\/_measure\.js"/],
+    ["/bench/app.js", /^text\/javascript/, /"\/bench\/lib\/_measure\.js"/],
     ["/bench/lib/_measure.js", /^text\/javascript/, /export async function measureAll/],
     ["/bench/lib/_plain_js.js", /^text\/javascript/, /export function inetChecksumJs/],
     ["/bench/core/instantiate.js", /^text\/javascript/, /export async function instantiate/],

