@@ -11,10 +11,12 @@
  * sockets (`datagram.ts`: UDP v4/v6, unix); a TCP listener served by one
  * epoll loop through libc, its recv and send calls batched through io_uring
  * where the kernel allows (`epoll.ts`, Linux, `--allow-ffi`: what socklab's
- * HTTP server runs on by default); raw IP and unix datagram
+ * HTTP server runs on by default; its own entry point, not re-exported
+ * here); raw IP and unix datagram
  * sockets through libc (`fd_socket.ts`, Linux, `--allow-ffi`); ICMP echo
  * (`ping.ts`); socket options Deno lacks (`sockopt.ts`); and the kernel's
- * view of its sockets from /proc/net (`procnet.ts`).
+ * view of its sockets from /proc/net ({@link kernelSockets}; the parsers
+ * are `procnet.ts`'s own entry point).
  *
  * What it does not do: it never prints, reads no clock except for the
  * timeouts it is given, and resolves no names beyond what the runtime's
@@ -40,9 +42,19 @@ export * from "./types.ts";
 export * from "./addr.ts";
 export * from "./errors.ts";
 export * from "./stream.ts";
-export * from "./epoll.ts";
 export * from "./datagram.ts";
-export * from "./procnet.ts";
+// The kernel's sockets as `ss` shows them. The /proc parsers and Linux's
+// state-name table are `./procnet.ts`'s own (entry point "./net/procnet"),
+// and the epoll/io_uring driver under the HTTP server is `./epoll.ts`'s
+// ("./net/epoll"): both are importable there, not from here.
+export {
+  type KernelSocket,
+  type KernelSocketFilter,
+  kernelSockets,
+  kernelState,
+  type TcpState,
+  type TimerKind,
+} from "./procnet.ts";
 export * from "./fd_socket.ts";
 export * from "./ping.ts";
 export * from "./sockopt.ts";
