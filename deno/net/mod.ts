@@ -38,15 +38,45 @@
  *
  * @module
  */
-export * from "./types.ts";
-export * from "./addr.ts";
-export * from "./errors.ts";
+export type * from "./types.ts";
+export {
+  formatAddr,
+  inetAddr,
+  isIPv4,
+  isIPv6,
+  parseAddr,
+  UNIX_PATH_MAX,
+  unixAddr,
+} from "./addr.ts";
+export {
+  AddrInUse,
+  AddrNotAvailable,
+  ConnectionRefused,
+  ConnectionReset,
+  NetError,
+  type NetErrorInit,
+  NetworkUnreachable,
+  PermissionDenied,
+  SocketClosed,
+  TimedOut,
+} from "./errors.ts";
 export * from "./stream.ts";
 export * from "./datagram.ts";
+export { FdSocket, openRaw, openUnixDatagram, type RawOptions } from "./fd_socket.ts";
+export * from "./ping.ts";
+export {
+  type AnySocket,
+  getSocketOption,
+  setSocketOption,
+  SOCKET_OPTIONS,
+  type SocketOption,
+} from "./sockopt.ts";
 // The kernel's sockets as `ss` shows them. The /proc parsers and Linux's
 // state-name table are `./procnet.ts`'s own (entry point "./net/procnet"),
 // and the epoll/io_uring driver under the HTTP server is `./epoll.ts`'s
-// ("./net/epoll"): both are importable there, not from here.
+// ("./net/epoll"): both are importable there, not from here. So are the
+// drivers' helpers (toNetError, untilClosed, checkPort, fromDenoAddr,
+// socketFd) from their own files.
 export {
   type KernelSocket,
   type KernelSocketFilter,
@@ -55,6 +85,3 @@ export {
   type TcpState,
   type TimerKind,
 } from "./procnet.ts";
-export * from "./fd_socket.ts";
-export * from "./ping.ts";
-export * from "./sockopt.ts";
