@@ -17,9 +17,14 @@ export const LOCAL = { addr: "192.168.1.1", port: 80 };
 /** The peer. */
 export const REMOTE = { addr: "192.168.1.2", port: 49500 };
 
-/** Settings that make replies immediate and numbers predictable. */
+/**
+ * Settings that make replies immediate and numbers predictable: a 64 KiB
+ * receive buffer keeps the window arithmetic small (and the offered window
+ * scale 0).
+ */
 export const TEST_CONFIG: Partial<TcpConfig> = {
   isn: () => L_ISS,
+  recvBufferSize: 65535,
   delayedAck: 0,
   nagle: false,
   msl: 1000,
@@ -59,7 +64,8 @@ export function incoming(seg: Incoming): TcpRepr {
 
 /**
  * Polls `s` at `now` and describes each segment sent, e.g.
- * "SYN,ACK seq=0 ack=1 mss=1460" or "PSH,ACK seq=1 ack=1 len=5".
+ * "SYN,ACK seq=0 ack=1 mss=1460 ws=0 sackOK TS" or "PSH,ACK seq=1 ack=1 len=5";
+ * SACK blocks read "sack=7-9,3-5" (relative to the peer's ISS).
  */
 export function recv(s: TcpSocket, now = 0): string[] {
   return s.poll(now).map(describe);
@@ -73,6 +79,11 @@ export function describe(r: TcpRepr): string {
   if (r.payload.length) text += ` len=${r.payload.length}`;
   if (r.mss !== null) text += ` mss=${r.mss}`;
   if (r.windowScale !== null) text += ` ws=${r.windowScale}`;
+  if (r.sackPermitted) text += " sackOK";
+  if (r.timestamp !== null) text += " TS";
+  if (r.sack.length) {
+    text += ` sack=${r.sack.map(([a, b]) => `${seqSub(a, R_ISS)}-${seqSub(b, R_ISS)}`).join(",")}`;
+  }
   return text;
 }
 
