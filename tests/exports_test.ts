@@ -81,3 +81,19 @@ Deno.test("the drivers and the /proc parsers are their own entry points, not in 
     assert.ok(name in root, name);
   }
 });
+
+Deno.test("deno.json's names for @socklab/core are the entries of core/package.json's exports map", async () => {
+  // They let Deno code (the docs' examples) import the core by its package name.
+  const core = JSON.parse(
+    await Deno.readTextFile(new URL("../core/package.json", import.meta.url)),
+  );
+  const modules = Object.entries(core.exports as Record<string, string | { default: string }>)
+    .filter(([, target]) => typeof target !== "string")
+    .map(([entry, target]) => [
+      entry.replace(/^\./, core.name),
+      (target as { default: string }).default.replace(/^\.\//, "./core/"),
+    ]);
+  const mapped = Object.entries(CONFIG.imports as Record<string, string>)
+    .filter(([name]) => name.startsWith(core.name));
+  assert.deepEqual(Object.fromEntries(mapped), Object.fromEntries(modules));
+});

@@ -50,4 +50,5 @@ Deno.test("deno publish --dry-run finds the package ready: no slow types, nothin
     assert.ok(text.includes(file), `${file} is not published`);
   }
   assert.doesNotMatch(text, /_test\.ts|\/testdata\//);
+  assert.doesNotMatch(text, /warning\[/);
 });
