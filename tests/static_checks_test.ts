@@ -52,3 +52,32 @@ Deno.test("deno publish --dry-run finds the package ready: no slow types, nothin
   assert.doesNotMatch(text, /_test\.ts|\/testdata\//);
   assert.doesNotMatch(text, /warning\[/);
 });
+
+/** The Markdown files whose code blocks are type-checked: docs/, and the benchmarks' page. */
+async function markdown(): Promise<string[]> {
+  const files = ["bench/README.md", "core/assembly/checksum/README.md"];
+  for await (const entry of Deno.readDir(new URL("../docs/", import.meta.url))) {
+    if (entry.isFile && entry.name.endsWith(".md")) files.push(`docs/${entry.name}`);
+  }
+  return files.sort();
+}
+
+Deno.test("every code block of docs/ and bench/README.md type-checks (deno check --doc-only)", async () => {
+  const files = await markdown();
+  assert.ok(files.includes("docs/core.md"), files.join(" "));
+  const { code, text } = await deno("check", "--doc-only", ...files);
+  assert.equal(code, 0, text);
+  // The blocks were found and checked, not skipped: one "Check" line per block.
+  assert.ok((text.match(/^Check /gm) ?? []).length >= 15, text);
+});
+
+Deno.test({
+  name: "every code block of README.md type-checks (deno check --doc-only)",
+  // Ignored until the lead's rewrite of README.md: its blocks still import listenEpoll
+  // from "." and call an undeclared handler. Remove this line with the rewrite.
+  ignore: true,
+  async fn() {
+    const { code, text } = await deno("check", "--doc-only", "README.md");
+    assert.equal(code, 0, text);
+  },
+});
