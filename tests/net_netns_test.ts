@@ -8,10 +8,16 @@ const NET = new URL("../deno/net/mod.ts", import.meta.url).href;
 
 /** Runs a command, failing with its stderr. */
 async function sh(cmd: string, ...args: string[]): Promise<string> {
-  const out = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
+  const out = await new Deno.Command(cmd, {
+    args,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
   const text = new TextDecoder().decode(out.stdout);
   if (!out.success) {
-    throw new Error(`${cmd} ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
+    throw new Error(
+      `${cmd} ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`,
+    );
   }
   return text;
 }
@@ -41,7 +47,8 @@ await group.leave();
 `;
 
 Deno.test(requires([missingRoot(), missingCommand("ip")], {
-  name: "UDP broadcast needs SO_BROADCAST and multicast reaches a joined group (in a netns)",
+  name:
+    "UDP broadcast needs SO_BROADCAST and multicast reaches a joined group (in a netns)",
   async fn() {
     const ns = `socklab-${Deno.pid}-bcast`;
     await sh("ip", "netns", "add", ns);

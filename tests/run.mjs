@@ -23,7 +23,13 @@ const runners = {
     const paths = extra.length ? extra : ["core/", "tests/node/"];
     const run = spawnSync(
       bin("vitest"),
-      ["run", ...paths, "--reporter=default", "--reporter=json", `--outputFile.json=${out}`],
+      [
+        "run",
+        ...paths,
+        "--reporter=default",
+        "--reporter=json",
+        `--outputFile.json=${out}`,
+      ],
       { cwd: root, stdio: "inherit" },
     );
     let report;
@@ -38,7 +44,9 @@ const runners = {
       };
     }
     const brokenSuites =
-      report.testResults.filter((r) => r.status === "failed" && r.assertionResults.length === 0)
+      report.testResults.filter((r) =>
+        r.status === "failed" && r.assertionResults.length === 0
+      )
         .length;
     return {
       passed: report.numPassedTests,
@@ -49,7 +57,13 @@ const runners = {
   },
   deno() {
     const out = join(work, "deno.xml");
-    const run = spawnSync(bin("deno"), ["test", "-A", "--doc", `--junit-path=${out}`, ...extra], {
+    const run = spawnSync(bin("deno"), [
+      "test",
+      "-A",
+      "--doc",
+      `--junit-path=${out}`,
+      ...extra,
+    ], {
       cwd: root,
       stdio: "inherit",
     });
@@ -67,7 +81,12 @@ const runners = {
     const cases = xml.split("<testcase ").slice(1);
     const failed = cases.filter((c) => /<failure|<error/.test(c)).length;
     const skipped = cases.filter((c) => /<skipped/.test(c)).length;
-    const result = { passed: cases.length - failed - skipped, failed, skipped, exit: run.status };
+    const result = {
+      passed: cases.length - failed - skipped,
+      failed,
+      skipped,
+      exit: run.status,
+    };
     if (run.status !== 0 && failed === 0) {
       result.failed = 1;
       result.note =
@@ -82,7 +101,9 @@ const total = { passed: 0, failed: 0, skipped: 0 };
 for (const name of names) {
   if (!runners[name]) {
     console.error(
-      `tests/run.mjs: unknown runner "${name}" (known: ${Object.keys(runners).join(", ")})`,
+      `tests/run.mjs: unknown runner "${name}" (known: ${
+        Object.keys(runners).join(", ")
+      })`,
     );
     process.exit(2);
   }
@@ -97,5 +118,7 @@ for (const name of names) {
   total.skipped += r.skipped;
 }
 rmSync(work, { recursive: true, force: true });
-console.log(`\n${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
+console.log(
+  `\n${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`,
+);
 process.exit(total.failed > 0 ? 1 : 0);

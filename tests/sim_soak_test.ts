@@ -7,7 +7,11 @@
 //   SOCKLAB_SOAK_RUNS=20000 deno test -A tests/sim_soak_test.ts   (longer soak)
 //   SOCKLAB_SOAK_FIRST=5000 ...                                   (other seeds)
 import assert from "node:assert/strict";
-import { CLOSE_ORDERS, runTransfer, type TransferOptions } from "../deno/link/transfer.ts";
+import {
+  CLOSE_ORDERS,
+  runTransfer,
+  type TransferOptions,
+} from "../deno/link/transfer.ts";
 import {
   DEFAULT_SETTINGS,
   replayArgs,
@@ -26,7 +30,10 @@ const FIRST = Number(Deno.env.get("SOCKLAB_SOAK_FIRST") ?? 1);
 function plan(seed: number): { flags: string[]; options: TransferOptions } {
   const r = new Random(seed);
   const pct = (max: number) => Math.round(r.next() * max * 10) / 10 / 100;
-  const loss = pct(30), reorder = pct(20), duplicate = pct(10), corrupt = pct(10);
+  const loss = pct(30),
+    reorder = pct(20),
+    duplicate = pct(10),
+    corrupt = pct(10);
   const delay = r.int(50), jitter = r.int(10);
   const mtu = [576, 1500, 9000, 65535][r.int(4)];
   const bytes = r.int(200_000), replyBytes = r.int(20_000);
@@ -35,7 +42,11 @@ function plan(seed: number): { flags: string[]; options: TransferOptions } {
   // window, or change Nagle and delayed ACKs.
   const simultaneousOpen = r.chance(0.1);
   const stall = r.chance(0.1) ? r.int(3000) : 0;
-  const recvBuffer = stall ? 2048 + r.int(8192) : r.chance(0.2) ? 65536 + r.int(1 << 20) : 65535;
+  const recvBuffer = stall
+    ? 2048 + r.int(8192)
+    : r.chance(0.2)
+    ? 65536 + r.int(1 << 20)
+    : 65535;
   const nagle = !r.chance(0.3);
   const delayedAck = r.chance(0.3) ? 0 : 40;
   // Some links are rate-limited, with the CLI's default 64 KiB queue.
@@ -70,16 +81,18 @@ Deno.test(`sim soak: ${RUNS} seeded runs deliver every byte and end CLOSED`, () 
     const result = runTransfer(options);
     if (!result.ok) {
       failures.push(
-        `seed ${seed}: ${result.problems.join("; ")}\n  replay: deno task socklab sim ${
-          flags.join(" ")
-        }`,
+        `seed ${seed}: ${
+          result.problems.join("; ")
+        }\n  replay: deno task socklab sim ${flags.join(" ")}`,
       );
     }
   }
   assert.equal(
     failures.length,
     0,
-    `${failures.length} of ${RUNS} runs failed:\n${failures.slice(0, 10).join("\n")}`,
+    `${failures.length} of ${RUNS} runs failed:\n${
+      failures.slice(0, 10).join("\n")
+    }`,
   );
 });
 
@@ -87,7 +100,14 @@ Deno.test("sim soak: the printed replay command reproduces a seed's run exactly"
   const { run } = await import("../deno/cli.ts");
   // The first seeds, and the first seed that uses each optional flag.
   const seeds = [FIRST, FIRST + 1, FIRST + 2];
-  for (const flag of ["--simultaneous-open", "--no-nagle", "--stall [1-9]", "--rate"]) {
+  for (
+    const flag of [
+      "--simultaneous-open",
+      "--no-nagle",
+      "--stall [1-9]",
+      "--rate",
+    ]
+  ) {
     let seed = FIRST;
     while (!new RegExp(flag).test(plan(seed).flags.join(" "))) seed++;
     seeds.push(seed);
@@ -113,9 +133,16 @@ Deno.test("sim soak: the printed replay command reproduces a seed's run exactly"
 });
 
 Deno.test("the tcp_sim examples run and end with every byte delivered and both ends CLOSED", async () => {
-  const names = ["handshake", "lossy", "zero_window", "simultaneous_open", "time_wait"];
+  const names = [
+    "handshake",
+    "lossy",
+    "zero_window",
+    "simultaneous_open",
+    "time_wait",
+  ];
   const outputs = await Promise.all(names.map(async (name) => {
-    const path = new URL(`../examples/tcp_sim_${name}.ts`, import.meta.url).pathname;
+    const path =
+      new URL(`../examples/tcp_sim_${name}.ts`, import.meta.url).pathname;
     const out = await new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", path],
       stdout: "piped",

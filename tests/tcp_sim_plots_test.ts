@@ -4,7 +4,8 @@ import assert from "node:assert/strict";
 Deno.test("examples/tcp_sim_plots.ts writes a time-sequence graph and a cwnd plot", async () => {
   const dir = await Deno.makeTempDir({ prefix: "socklab-plots-" });
   try {
-    const example = new URL("../examples/tcp_sim_plots.ts", import.meta.url).pathname;
+    const example =
+      new URL("../examples/tcp_sim_plots.ts", import.meta.url).pathname;
     const out = await new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", example, dir, "reno", "4"],
       stdout: "piped",
@@ -20,7 +21,10 @@ Deno.test("examples/tcp_sim_plots.ts writes a time-sequence graph and a cwnd plo
       assert.doesNotMatch(svg, /NaN|Infinity|no data/);
     }
     assert.match(ts, /<g class="rtx">/);
-    assert.match(cc, /<title>Congestion window: 10\.0\.0\.1:49152 \(reno\)<\/title>/);
+    assert.match(
+      cc,
+      /<title>Congestion window: 10\.0\.0\.1:49152 \(reno\)<\/title>/,
+    );
     assert.match(cc, /<rect class="episode" data-phase="recovery"/);
   } finally {
     await Deno.remove(dir, { recursive: true });

@@ -14,7 +14,9 @@ test("a plain Node .mjs script imports core/build/socklab.js and computes known 
     const script = join(dir, "use_core.mjs");
     writeFileSync(
       script,
-      `import { crc32, crc32c, inetChecksum, engine, alloc } from ${JSON.stringify(wrapper)};
+      `import { crc32, crc32c, inetChecksum, engine, alloc } from ${
+        JSON.stringify(wrapper)
+      };
 const data = new TextEncoder().encode("123456789");
 const buf = alloc(9);
 buf.bytes.set(data);
@@ -28,7 +30,9 @@ console.log(JSON.stringify({
 buf.free();
 `,
     );
-    const out = JSON.parse(execFileSync(process.execPath, [script], { encoding: "utf8" }));
+    const out = JSON.parse(
+      execFileSync(process.execPath, [script], { encoding: "utf8" }),
+    );
     expect(out).toEqual({
       engine: "simd",
       crc32: 0xcbf43926,
