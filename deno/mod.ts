@@ -1,10 +1,15 @@
 /**
  * socklab: a socket and TCP laboratory for Deno with a WebAssembly core.
  *
- * This module re-exports the public API of every layer. Layers point one
- * way: the WASM core (pure computation) is used by the checksum module here;
- * nothing in this layer prints, reads a clock it was not handed, or touches
- * I/O except the modules whose purpose is I/O.
+ * This module re-exports the public API of every layer, each of which is
+ * also an entry point of its own: `./wire`, `./net`, `./tcp`, `./link`,
+ * `./http`, `./pcap`, `./trace` and `./checksum`. Drivers and parsers that
+ * only some users need are entry points of their own and are not here:
+ * `./net/epoll` (the epoll/io_uring listener) and `./net/procnet` (the
+ * /proc/net parsers). Layers point one way: the WASM core (pure
+ * computation) is used by the checksum module here; nothing in this layer
+ * prints, reads a clock it was not handed, or touches I/O except the
+ * modules whose purpose is I/O.
  *
  * @example Checksums
  * ```ts
