@@ -47,6 +47,10 @@
  * @module
  */
 import { CLOSE_ORDERS, type CloseOrder, type TransferOptions } from "./transfer.ts";
+import type { FlowsOptions } from "./flows.ts";
+import { controllerFactory, CONTROLLERS } from "../tcp/controllers.ts";
+import type { CongestionController } from "../tcp/congestion.ts";
+import { RECOVERY_MODES, type RecoveryMode } from "../tcp/recovery.ts";
 import {
   formatDuration,
   formatPercent,
@@ -262,6 +266,33 @@ export const toggle: Kind<boolean> = {
   format: (value) => (value ? "on" : "off"),
 };
 
+/**
+ * Congestion controllers by name, a comma-separated list (one per flow,
+ * the last repeated for any flow left), held as written. On the command
+ * line an entry may also be a module file (`.ts`, `.js`, `.mjs`) whose
+ * default export makes a controller, which the CLI loads; a playground
+ * query takes names only.
+ */
+export const controllers: Kind<string> = {
+  toggle: false,
+  parse(text, name, surface) {
+    const names = CONTROLLERS.map((c) => c.name);
+    const list = text.split(",").map((s) => s.trim());
+    for (const entry of list) {
+      if ((names as string[]).includes(entry)) continue;
+      if (surface === "flag" && /\.(m?js|ts)$/.test(entry)) continue;
+      const files = surface === "flag" ? ", or a controller module (.ts, .js, .mjs)" : "";
+      throw new RangeError(
+        `${name}: unknown congestion controller "${entry}"; the controllers are ${
+          names.join(", ")
+        }${files}`,
+      );
+    }
+    return list.join(",");
+  },
+  format: String,
+};
+
 /** Any text, such as a file name; undefined when not given. */
 export const text: Kind<string | undefined> = {
   toggle: false,
@@ -329,6 +360,28 @@ export const SIM_FIELDS = {
     default: 1,
     kind: whole(0, 2 ** 32 - 1),
     always: true,
+  }),
+  flows: field({
+    flag: "flows",
+    query: "flows",
+    group: "Transfer",
+    arg: "N",
+    help: "flows through the same bottleneck, each sending --bytes (default 1)",
+    default: 1,
+    kind: whole(1, 64),
+    check: (n, s) =>
+      n > 1 && (s.replyBytes as number) > 0
+        ? "several flows send one way only; leave out --reply-bytes"
+        : null,
+  }),
+  duration: field({
+    flag: "duration",
+    query: "duration",
+    group: "Transfer",
+    arg: "TIME",
+    help: "with --flows, send without end for this long and measure each flow's share",
+    default: 0,
+    kind: duration({ queryMax: MAX_QUERY_TIME }),
   }),
   maxTime: field({
     flag: "max-time",
@@ -436,13 +489,56 @@ export const SIM_FIELDS = {
     query: "recv-buffer",
     group: "TCP",
     arg: "SIZE",
-    help: "receive buffer (default 65535; above it the SYN offers window scaling)",
-    default: 65535,
+    help: "receive buffer, the largest window (default 1MiB)",
+    default: 1 << 20,
     kind: bytes(),
     check: (n) =>
       n < 1 || n > 2 ** 30
         ? `${n} bytes is out of range: at least 1 byte, at most 1GiB (the largest scaled window)`
         : null,
+  }),
+  cc: field({
+    flag: "cc",
+    query: "cc",
+    group: "TCP",
+    arg: "NAME|FILE",
+    help:
+      "congestion control: fixed, reno, newreno, cubic, or a module file; a comma list gives each of --flows its own (default cubic)",
+    default: "cubic",
+    kind: controllers,
+  }),
+  recovery: field<RecoveryMode>({
+    flag: "recovery",
+    query: "recovery",
+    group: "TCP",
+    arg: "MODE",
+    help: "loss recovery: newreno, sack or rack (default rack; newreno without SACK)",
+    default: "rack",
+    kind: choice(RECOVERY_MODES),
+  }),
+  sack: field({
+    flag: "no-sack",
+    query: "sack",
+    group: "TCP",
+    help: "offer no SACK (RFC 2018)",
+    default: true,
+    kind: toggle,
+  }),
+  timestamps: field({
+    flag: "no-timestamps",
+    query: "timestamps",
+    group: "TCP",
+    help: "offer no timestamps (RFC 7323)",
+    default: true,
+    kind: toggle,
+  }),
+  windowScaling: field({
+    flag: "no-window-scaling",
+    query: "window-scaling",
+    group: "TCP",
+    help: "offer no window scaling (the window stays within 64 KiB)",
+    default: true,
+    kind: toggle,
   }),
   delayedAck: field({
     flag: "delayed-ack",
@@ -682,6 +778,7 @@ export function flagHelp(tables: readonly FieldTable[]): string[] {
  * impairments both ways); add `trace` and `fault` as needed.
  *
  * @param s The settings.
+ * @param loaded Controllers loaded from files (see {@link controllersOf}).
  * @returns The options.
  *
  * @example
@@ -692,7 +789,10 @@ export function flagHelp(tables: readonly FieldTable[]): string[] {
  * assert.equal(runTransfer(transferOptions({ ...DEFAULT_SETTINGS, bytes: 0 })).ok, true);
  * ```
  */
-export function transferOptions(s: SimSettings): TransferOptions {
+export function transferOptions(
+  s: SimSettings,
+  loaded: Readonly<Record<string, () => CongestionController>> = {},
+): TransferOptions {
   return {
     seed: s.seed,
     bytes: s.bytes,
@@ -717,6 +817,56 @@ export function transferOptions(s: SimSettings): TransferOptions {
       recvBufferSize: s.recvBuffer,
       delayedAck: s.delayedAck,
       nagle: s.nagle,
+      recovery: s.recovery,
+      sack: s.sack,
+      timestamps: s.timestamps,
+      windowScaling: s.windowScaling,
+      congestion: controllersOf(s, loaded)[0],
     },
+  };
+}
+
+/**
+ * The controller factory of each flow: the `cc` list, its last entry
+ * repeated for flows it does not name. Names come from the built-in table;
+ * a file must be in `loaded` (the CLI imports it first).
+ *
+ * @param s The settings.
+ * @param loaded Controllers loaded from files, by the name given in `cc`.
+ * @returns One factory per flow.
+ * @throws {RangeError} For a file nobody loaded.
+ */
+export function controllersOf(
+  s: SimSettings,
+  loaded: Readonly<Record<string, () => CongestionController>> = {},
+): (() => CongestionController)[] {
+  const list = s.cc.split(",");
+  return Array.from({ length: s.flows }, (_, i) => {
+    const entry = list[Math.min(i, list.length - 1)];
+    return loaded[entry] ?? controllerFactory(entry);
+  });
+}
+
+/**
+ * The options of `runFlows()` that run these settings: `flows` flows, each
+ * with its controller from `cc`, through the same link.
+ *
+ * @param s The settings.
+ * @param loaded Controllers loaded from files (see {@link controllersOf}).
+ * @returns The options.
+ */
+export function flowsOptions(
+  s: SimSettings,
+  loaded: Readonly<Record<string, () => CongestionController>> = {},
+): FlowsOptions {
+  const t = transferOptions(s, loaded);
+  return {
+    seed: s.seed,
+    controllers: controllersOf(s, loaded),
+    bytes: s.bytes,
+    duration: s.duration > 0 ? s.duration : undefined,
+    forward: t.forward,
+    config: t.config,
+    maxTime: s.maxTime,
   };
 }

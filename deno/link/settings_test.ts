@@ -16,6 +16,8 @@ import {
   whole,
 } from "./settings.ts";
 import { runTransfer } from "./transfer.ts";
+import { controllersOf, flowsOptions } from "./settings.ts";
+import { Reno } from "../tcp/reno.ts";
 
 /** The settings `socklab sim` would read from the replay command line. */
 const replayed = (s: SimSettings) => {
@@ -32,7 +34,7 @@ const replayed = (s: SimSettings) => {
 Deno.test("readFlags() and readQuery() read the same text to the same settings", () => {
   const text: Record<string, string> = {
     bytes: "20KB",
-    "reply-bytes": "3KiB",
+    "reply-bytes": "0",
     close: "server-first",
     stall: "2s",
     seed: "7",
@@ -45,21 +47,35 @@ Deno.test("readFlags() and readQuery() read the same text to the same settings",
     mtu: "900",
     msl: "300ms",
     "recv-buffer": "16KiB",
+    cc: "reno,cubic",
+    recovery: "sack",
+    flows: "2",
+    duration: "30s",
   };
   const fromFlags = readFlags(SIM_FIELDS, text, "sim");
   const fromQuery = readQuery(SIM_FIELDS, new URLSearchParams(text));
   assert.deepEqual(fromQuery, fromFlags);
-  assert.equal(fromFlags.replyBytes, 3072);
+  assert.equal(fromFlags.flows, 2);
   assert.equal(fromFlags.loss, 0.125);
   // A toggle is a flag alone on the command line and "on" in a query.
   assert.deepEqual(
     readQuery(SIM_FIELDS, new URLSearchParams("simultaneous-open=on")),
     readFlags(SIM_FIELDS, { "simultaneous-open": true }, "sim"),
   );
+  // A toggle on by default is turned off by its flag and by "off" in a query.
+  assert.deepEqual(
+    readQuery(SIM_FIELDS, new URLSearchParams("sack=off&timestamps=off&window-scaling=off")),
+    readFlags(
+      SIM_FIELDS,
+      { "no-sack": true, "no-timestamps": true, "no-window-scaling": true },
+      "sim",
+    ),
+  );
   // Those are all the fields both surfaces have.
+  const toggles = ["simultaneous-open", "no-sack", "no-timestamps", "no-window-scaling"];
   for (const f of Object.values(SIM_FIELDS)) {
     if (f.flag === undefined || f.query === undefined) continue;
-    assert.ok(f.flag in text || f.flag === "simultaneous-open", f.flag);
+    assert.ok(f.flag in text || toggles.includes(f.flag), f.flag);
   }
 });
 
@@ -70,6 +86,16 @@ Deno.test("replayArgs() gives the flags that read back to the same settings, and
     { ...DEFAULT_SETTINGS, loss: 1 / 3, delay: 0.5, jitter: 2000, seed: 2 ** 32 - 1 },
     { ...DEFAULT_SETTINGS, rate: 1_250_000, queue: 3000, mtu: 1400, nagle: false },
     { ...DEFAULT_SETTINGS, maxTime: 90_000, delayedAck: 0, recvBuffer: 2 ** 30, stall: 3000 },
+    {
+      ...DEFAULT_SETTINGS,
+      cc: "reno,cubic",
+      recovery: "newreno",
+      sack: false,
+      timestamps: false,
+      windowScaling: false,
+      flows: 3,
+      duration: 5000,
+    },
   ];
   for (const s of cases) {
     const back = replayed(s);
@@ -122,7 +148,22 @@ Deno.test("a bad value is a FieldError naming the field as each surface does", (
     [
       query("rate=1Mbit"),
       "rate",
-      "rate: unknown field; the fields are bytes, reply-bytes, close, simultaneous-open, stall, seed, loss, reorder, duplicate, corrupt, delay, jitter, mtu, msl, recv-buffer",
+      "rate: unknown field; the fields are bytes, reply-bytes, close, simultaneous-open, stall, seed, flows, duration, loss, reorder, duplicate, corrupt, delay, jitter, mtu, msl, recv-buffer, cc, recovery, sack, timestamps, window-scaling",
+    ],
+    [
+      query("cc=examples/cc_aimd.ts"),
+      "cc",
+      'cc: unknown congestion controller "examples/cc_aimd.ts"; the controllers are fixed, reno, newreno, cubic',
+    ],
+    [
+      flag({ cc: "bbr" }),
+      "cc",
+      'sim --cc: unknown congestion controller "bbr"; the controllers are fixed, reno, newreno, cubic, or a controller module (.ts, .js, .mjs)',
+    ],
+    [
+      flag({ flows: "2", "reply-bytes": "1KB" }),
+      "flows",
+      "sim --flows: several flows send one way only; leave out --reply-bytes",
     ],
   ];
   for (const [read, name, message] of cases) {
@@ -203,4 +244,28 @@ Deno.test("transferOptions() runs what the settings say: the same run as the opt
   });
   assert.deepEqual(byTable, byHand);
   assert.ok(byTable.client.retransmissions > 0);
+});
+
+Deno.test("controllersOf() gives each flow its controller, the list's last for the rest, files from what was loaded", () => {
+  const s = { ...DEFAULT_SETTINGS, cc: "reno,cubic", flows: 3 };
+  assert.deepEqual(controllersOf(s).map((make) => make().name), ["reno", "cubic", "cubic"]);
+  const mine = () => Object.assign(new Reno(), { name: "mine" });
+  const withFile = { ...s, cc: "mine.ts,reno" };
+  assert.deepEqual(
+    controllersOf(withFile, { "mine.ts": mine }).map((make) => make().name),
+    ["mine", "reno", "reno"],
+  );
+  assert.throws(() => controllersOf(withFile), /unknown congestion controller "mine.ts"/);
+});
+
+Deno.test("transferOptions() and flowsOptions() hand the TCP settings to the stack", () => {
+  const s = { ...DEFAULT_SETTINGS, recovery: "sack" as const, sack: false, cc: "reno", flows: 2 };
+  const t = transferOptions(s);
+  assert.equal(t.config?.recovery, "sack");
+  assert.equal(t.config?.sack, false);
+  assert.equal(t.config?.congestion?.().name, "reno");
+  const f = flowsOptions({ ...s, duration: 2000 });
+  assert.equal(f.controllers.length, 2);
+  assert.equal(f.duration, 2000);
+  assert.equal(f.config?.timestamps, true);
 });

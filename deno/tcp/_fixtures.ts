@@ -40,6 +40,12 @@ export interface Incoming {
   window?: number;
   mss?: number | null;
   windowScale?: number | null;
+  /** SACK-permitted (on a SYN). */
+  sackPermitted?: boolean;
+  /** SACK blocks [left, right), relative to L_ISS (they acknowledge our data). */
+  sack?: [number, number][];
+  /** The timestamps option: [TSval, TSecr], both absolute. */
+  ts?: [number, number];
 }
 
 /** Delivers a segment to `s` at `now`. */
@@ -59,6 +65,9 @@ export function incoming(seg: Incoming): TcpRepr {
     window: seg.window ?? 65535,
     mss: seg.mss ?? null,
     windowScale: seg.windowScale ?? null,
+    sackPermitted: seg.sackPermitted ?? false,
+    sack: (seg.sack ?? []).map(([a, b]) => [seqAdd(L_ISS, a), seqAdd(L_ISS, b)] as const),
+    timestamp: seg.ts ? { value: seg.ts[0] >>> 0, echo: seg.ts[1] >>> 0 } : null,
   });
 }
 
@@ -130,6 +139,27 @@ export function socketSynSent(config: Partial<TcpConfig> = {}): TcpSocket {
 export function socketEstablished(config: Partial<TcpConfig> = {}): TcpSocket {
   const s = socketSynSent(config);
   send(s, { seq: 0, ack: 1, control: "syn", mss: 1460 });
+  s.poll(0);
+  return s;
+}
+
+/**
+ * An ESTABLISHED connection whose peer's SYN-ACK offered SACK-permitted and
+ * timestamps (TSval 1000 at time 0, the peer's clock ticking with ours), so
+ * both are in force; the peer's SYN-ACK echoes our SYN's stamp.
+ */
+export function socketEstablishedSackTs(config: Partial<TcpConfig> = {}): TcpSocket {
+  const s = socket(config);
+  s.connect(LOCAL, REMOTE, 0);
+  const [syn] = s.poll(0);
+  send(s, {
+    seq: 0,
+    ack: 1,
+    control: "syn",
+    mss: 1460,
+    sackPermitted: true,
+    ts: [1000, syn.timestamp!.value],
+  });
   s.poll(0);
   return s;
 }

@@ -50,6 +50,23 @@ export {
   initialWindow,
 } from "./congestion.ts";
 export { Reno, type RenoOptions } from "./reno.ts";
+export {
+  Cubic,
+  CUBIC_BETA,
+  CUBIC_C,
+  cubicK,
+  type CubicOptions,
+  type CubicRegion,
+  cubicWindow,
+} from "./cubic.ts";
+export {
+  checkController,
+  controllerFactory,
+  controllerFromModule,
+  type ControllerInfo,
+  type ControllerName,
+  CONTROLLERS,
+} from "./controllers.ts";
 export { HyStart, type HyStartPhase } from "./hystart.ts";
 export {
   type AckInfo,

@@ -167,6 +167,8 @@ export class LossRecovery {
   #roundEnd = 0;
   #appLimitedUntil: number | null = null;
   #lastSendAt: number | null = null;
+  /** The peer's window as the last ACK gave it, for traces. */
+  #sndWnd = 0;
 
   // Tail-loss probe (RFC 8985 §7).
   #tlpEnd: number | null = null;
@@ -236,7 +238,7 @@ export class LossRecovery {
     this.#mode = sack ? this.#wanted : "newreno";
     this.#roundEnd = sndNxt;
     this.cc.start(mss, now);
-    this.#traceCc(now, 0);
+    this.#traceCc(now);
   }
 
   /**
@@ -249,6 +251,7 @@ export class LossRecovery {
   onAck(a: AckInfo): number | null {
     const sb = this.scoreboard;
     const now = a.now;
+    this.#sndWnd = a.sndWnd;
     const beforeLost = sb.lostBytes, beforeSacked = sb.sackedBytes;
     this.#visitNow = now;
     this.#visitEcho = a.echoedAt;
@@ -341,7 +344,7 @@ export class LossRecovery {
       if (sb.lostBytes !== beforeLost || sb.sackedBytes !== beforeSacked) {
         this.#traceScoreboard(now);
       }
-      this.#traceCc(now, a.sndWnd);
+      this.#traceCc(now);
     }
     return rtt;
   }
@@ -442,13 +445,23 @@ export class LossRecovery {
     this.#rtxLog = this.#rtxLog.filter(([s, e]) => s !== start || e !== end);
   }
 
+  /**
+   * FlightSize for a controller's multiplicative decrease: the data
+   * outstanding (RFC 5681 §3.1), but never more than cwnd. After a
+   * recovery with many losses, SACKed bytes above the remaining holes keep
+   * SND.NXT − SND.UNA far above what the network holds, and halving that
+   * would raise ssthresh instead of lowering it (Linux halves cwnd).
+   */
+  #flightSize(): number {
+    return Math.min(this.scoreboard.outstanding, this.cc.cwnd);
+  }
+
   // Fast recovery begins: the controller reduces, PRR paces (RFC 6675 §5 step 4).
   #enter(now: number, signal: LossSignal, sndNxt: number): void {
-    const flight = this.scoreboard.outstanding;
     this.#phase = "recovery";
     this.#recoveryPoint = sndNxt;
-    this.cc.onCongestion("fast", flight, now);
-    this.#prr.start(flight);
+    this.cc.onCongestion("fast", this.#flightSize(), now);
+    this.#prr.start(this.scoreboard.outstanding);
     this.#prrWindow = null;
     this.#tlpEnd = null;
     this.#stats.recoveries++;
@@ -479,7 +492,7 @@ export class LossRecovery {
     const sb = this.scoreboard;
     // A repeated timeout of the same data holds ssthresh (RFC 5681 §3.1).
     const repeated = this.#phase === "loss" && this.#lossUna === sndUna;
-    if (!repeated) this.cc.onCongestion("rto", sb.outstanding, now);
+    if (!repeated) this.cc.onCongestion("rto", this.#flightSize(), now);
     if (this.#mode === "rack") this.rack.markLossesOnRto(sb, now);
     else sb.markAllLost();
     if (this.#phase === "recovery") this.rack.onRecoveryExit();
@@ -494,7 +507,7 @@ export class LossRecovery {
     this.#traceRecovery(now, "enter", "loss", "rto");
     if (this.#trace) {
       this.#traceScoreboard(now);
-      this.#traceCc(now, 0);
+      this.#traceCc(now);
     }
   }
 
@@ -558,23 +571,36 @@ export class LossRecovery {
     if (!idle) return;
     this.cc.onIdle(now);
     this.#lastSendAt = now;
-    this.#traceCc(now, 0);
+    this.#traceCc(now);
   }
 
-  /** The earliest of the probe and reordering timers, or null. */
-  pollAt(): number | null {
-    const a = this.#ptoAt, b = this.#reorderAt;
+  /**
+   * The earliest of the probe and reordering timers, or null. A probe never
+   * waits past the retransmission timer (RFC 8985 §7.2): it goes out in the
+   * timeout's place.
+   *
+   * @param rtoAt When the retransmission timer expires, or null.
+   */
+  pollAt(rtoAt: number | null): number | null {
+    const a = this.#ptoDue(rtoAt), b = this.#reorderAt;
     return a === null ? b : b === null || a <= b ? a : b;
+  }
+
+  #ptoDue(rtoAt: number | null): number | null {
+    const pto = this.#ptoAt;
+    return pto === null || rtoAt === null || pto <= rtoAt ? pto : rtoAt;
   }
 
   /**
    * Fires the timers due at `now`: RACK's reordering timer (which may find
    * losses and start recovery) and the probe timeout.
    *
+   * @param now The time, ms.
+   * @param rtoAt When the retransmission timer expires, or null (see {@link pollAt}).
    * @returns "tail-loss-probe" when the sender should send a probe now,
    *   "reorder" when the reordering timer fired, else null.
    */
-  onTimer(now: number): RecoveryTimer | null {
+  onTimer(now: number, rtoAt: number | null): RecoveryTimer | null {
     if (this.#reorderAt !== null && now >= this.#reorderAt) {
       this.#reorderAt = null;
       const beforeLost = this.scoreboard.lostBytes;
@@ -584,7 +610,8 @@ export class LossRecovery {
       if (this.#trace && this.scoreboard.lostBytes !== beforeLost) this.#traceScoreboard(now);
       return "reorder";
     }
-    if (this.#ptoAt !== null && now >= this.#ptoAt) {
+    const pto = this.#ptoDue(rtoAt);
+    if (pto !== null && now >= pto) {
       this.#ptoAt = null;
       const may = this.#tlpEnd === null && this.#tlpAllowed && this.scoreboard.outstanding > 0 &&
         this.#phase === "open";
@@ -618,7 +645,7 @@ export class LossRecovery {
       // The probe repaired a loss: reduce the window once, as a recovery would.
       this.#tlpEnd = null;
       this.#stats.tlpRecoveries++;
-      this.cc.onCongestion("fast", this.scoreboard.outstanding, now);
+      this.cc.onCongestion("fast", this.#flightSize(), now);
       this.cc.onRecoveryEnd(now);
       this.#traceRecovery(now, "enter", "recovery", "tlp");
       this.#traceRecovery(now, "exit", "recovery", "recovery point acknowledged");
@@ -677,7 +704,7 @@ export class LossRecovery {
     });
   }
 
-  #traceCc(now: number, sndWnd: number): void {
+  #traceCc(now: number): void {
     this.#trace?.({
       kind: "cc",
       time: now,
@@ -686,7 +713,7 @@ export class LossRecovery {
       cwnd: this.window,
       ssthresh: Number.isFinite(this.cc.ssthresh) ? this.cc.ssthresh : null,
       inFlight: this.pipe,
-      sndWnd,
+      sndWnd: this.#sndWnd,
       phase: this.#phase,
     });
   }

@@ -31,7 +31,7 @@ import type { TcpState, TcpTimer, TraceHook } from "../trace/events.ts";
 import { ByteRing, type ReceiveBuffer } from "./buffers.ts";
 import { CoreReceiveBuffer } from "./core_buffer.ts";
 import type { CongestionController } from "./congestion.ts";
-import { Reno } from "./reno.ts";
+import { Cubic } from "./cubic.ts";
 import {
   LossRecovery,
   RECOVERY_MODES,
@@ -88,7 +88,7 @@ export interface TcpConfig {
   readonly challengeAckLimit: number;
   /** The ISN generator (default: RFC 6528 with a random key). */
   readonly isn: IsnGenerator;
-  /** Makes the congestion controller (default: Reno, `reno.ts`). */
+  /** Makes the congestion controller (default: CUBIC, `cubic.ts`, as in Linux). */
   readonly congestion: () => CongestionController;
   /** How losses are found and repaired (default "rack"; see `recovery.ts`). */
   readonly recovery: RecoveryMode;
@@ -118,7 +118,7 @@ export const DEFAULT_TCP_CONFIG: TcpConfig = {
   userTimeout: 60_000,
   challengeAckLimit: 10,
   isn: rfc6528Isn(),
-  congestion: () => new Reno(),
+  congestion: () => new Cubic(),
   recovery: "rack",
   sack: true,
   timestamps: true,
@@ -227,6 +227,9 @@ const RELEASED: ReceiveBuffer = {
   readInto: () => 0,
   sackBlocks: () => [],
 };
+
+/** In-order segments ACKed at once after an out-of-order arrival (Linux's TCP_MAX_QUICKACKS). */
+const QUICK_ACKS = 16;
 
 /** Bytes the timestamps option takes in every segment once agreed: 10, padded to 12 (RFC 7323 Appendix A). */
 const TS_OPTION = 12;
@@ -349,6 +352,8 @@ export class TcpSocket {
   // Pending output.
   #ackNow = false;
   #unackedSegments = 0;
+  /** In-order segments still to be acknowledged at once after a gap (quick-ACK mode). */
+  #quickAcks = 0;
   #replies: TcpRepr[] = [];
   #retransmitted = new WeakSet<TcpRepr>();
   #challengeWindowStart = -Infinity;
@@ -680,7 +685,7 @@ export class TcpSocket {
     // Called for every connection at every step of a driver: no array built per call.
     return earliest(
       earliest(earliest(this.#rtxAt, this.#persistAt), earliest(this.#ackAt, this.#keepAliveAt)),
-      earliest(this.#timeWaitAt, this.#recovery.pollAt()),
+      earliest(this.#timeWaitAt, this.#recovery.pollAt(this.#rtxAt)),
     );
   }
 
@@ -1000,8 +1005,15 @@ export class TcpSocket {
         const advance = this.#rx.insert(offset, payload);
         this.#rcvNxt = seqAdd(this.#rcvNxt, advance);
         this.stats.bytesReceived += advance;
-        if (offset > 0 || this.#rx.hasGaps || advance < payload.length) {
-          this.#ackNow = true; // out of order, or a gap filled: ACK at once
+        if (offset > 0 || this.#rx.hasGaps || advance !== payload.length) {
+          // Out of order, or a gap filled (RFC 5681 §4.2): ACK at once, and
+          // the next few in-order segments too, as Linux's quick-ACK mode
+          // does, so the sender's recovery hears of every arrival.
+          this.#ackNow = true;
+          this.#quickAcks = QUICK_ACKS;
+        } else if (this.#quickAcks > 0) {
+          this.#quickAcks--;
+          this.#ackNow = true;
         } else {
           this.#unackedSegments++;
           if (this.config.delayedAck === 0 || this.#unackedSegments >= 2) this.#ackNow = true;
@@ -1504,10 +1516,14 @@ export class TcpSocket {
       return;
     }
     // RACK's reordering timer and the tail-loss probe (RFC 8985 §6.2, §7.2).
-    const fired = this.#recovery.onTimer(now);
+    const fired = this.#recovery.onTimer(now, this.#rtxAt);
     if (fired !== null) {
       this.#timerEvent(now, fired);
-      if (fired === "tail-loss-probe") this.#probeDue = true;
+      if (fired === "tail-loss-probe") {
+        // The probe goes out in the timeout's place; the timer restarts from it.
+        this.#probeDue = true;
+        this.#rtxAt = now + this.#rtt.rto;
+      }
     }
     if (this.#rtxAt !== null && now >= this.#rtxAt) {
       if (now - this.#progressAt >= this.config.userTimeout) {

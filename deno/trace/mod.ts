@@ -48,6 +48,16 @@ export {
   type Side,
 } from "./ladder_model.ts";
 export { pcapOfTrace } from "./pcap.ts";
+export {
+  congestionSvg,
+  dataSenders,
+  type PlotOptions,
+  type SequenceBar,
+  type SequenceLoss,
+  type TimeSequenceData,
+  timeSequenceData,
+  timeSequenceSvg,
+} from "./svg.ts";
 export { flagsOf, type JsonValue, traceEventJson } from "./json.ts";
 // The segment type this API names, so its docs are whole.
 export type { SackBlock, TcpControl, TcpRepr, TcpTimestamp } from "../wire/tcp.ts";

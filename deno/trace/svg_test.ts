@@ -5,6 +5,7 @@ import type { CongestionEvent, RecoveryEvent, SegmentEvent, TraceEvent } from ".
 import { runTransfer, type TransferOptions } from "../link/transfer.ts";
 import { type TcpRepr, tcpRepr } from "../wire/tcp.ts";
 import { seqAdd } from "../wire/seq.ts";
+import { Cubic } from "../tcp/cubic.ts";
 
 function trace(options: Omit<TransferOptions, "trace">): TraceEvent[] {
   const events: TraceEvent[] = [];
@@ -325,6 +326,30 @@ Deno.test("congestionSvg() draws cwnd, ssthresh from its first finite value, and
   const ys = cwnd.flatMap(([c, a]) => c === "V" ? a : c === "M" ? [a[1]] : []);
   const top = ys.indexOf(Math.min(...ys)), bottom = ys.lastIndexOf(Math.max(...ys));
   assert.ok(top < bottom && bottom < ys.length - 1, `${ys}`);
+});
+
+Deno.test("congestionSvg() of a real CUBIC transfer: one shaded episode per recovery entered", () => {
+  const events = trace({
+    seed: 4,
+    bytes: 500_000,
+    forward: { loss: 0.02, delay: 10, rate: 12_500_000, queue: 256 * 1024, mtu: 1500 },
+    reverse: { delay: 10, mtu: 1500 },
+    config: { congestion: () => new Cubic() },
+  });
+  const sender = "10.0.0.1:49152";
+  const entered =
+    events.filter((e) => e.kind === "recovery" && e.endpoint === sender && e.action === "enter")
+      .length;
+  assert.ok(entered > 2, `${entered} recoveries`);
+  const svg = congestionSvg(events);
+  assertWellFormed(svg);
+  assertFinite(svg);
+  assert.match(svg, /<title>Congestion window: 10\.0\.0\.1:49152 \(cubic\)<\/title>/);
+  assert.equal(count(svg, `<rect class="episode"`), entered);
+  // SACK is negotiated: the time-sequence graph has SACK bars under the losses.
+  const data = timeSequenceData(events)!;
+  assert.ok(data.sacks.length > 0);
+  assert.ok(count(pathOf(timeSequenceSvg(events), "sack"), "M") > 0);
 });
 
 Deno.test("congestionSvg() skips infinite windows, and a trace of only those has no data", () => {
