@@ -215,16 +215,15 @@ const wasm = (engine) => readFile(new URL(import.meta.resolve(\`@socklab/core/so
             ),
           ]),
       );
-      const page =
-        `<!doctype html><meta charset="utf-8"><title>@socklab/core</title>
+      const page = `<!doctype html><meta charset="utf-8"><title>@socklab/core</title>
 <script type="importmap">${JSON.stringify({ imports })}</script>
 <script type="module">
 ${
-          PROGRAM(
-            "@socklab/core",
-            `const wasm = async (engine) => new Uint8Array(await (await fetch(import.meta.resolve(\`@socklab/core/socklab.\${engine}.wasm\`))).arrayBuffer());`,
-          )
-        }
+        PROGRAM(
+          "@socklab/core",
+          `const wasm = async (engine) => new Uint8Array(await (await fetch(import.meta.resolve(\`@socklab/core/socklab.\${engine}.wasm\`))).arrayBuffer());`,
+        )
+      }
 window.result = result;
 </script>`;
       const server = serve({ port: 0, hostname: "127.0.0.1" }, (request) => {

@@ -47,9 +47,7 @@ async function echo(
   req: Request,
   info: Deno.ServeHandlerInfo | { remoteAddr: unknown },
 ) {
-  const body = req.body
-    ? new Uint8Array(await req.arrayBuffer())
-    : new Uint8Array();
+  const body = req.body ? new Uint8Array(await req.arrayBuffer()) : new Uint8Array();
   const from = (info.remoteAddr as { hostname?: string }).hostname ?? "?";
   return new Response(
     `${req.method} ${new URL(req.url).pathname} ${body.length} from ${from}`,
@@ -105,9 +103,7 @@ Deno.test("serve() on TcpListener streams a chunked response and answers pipelin
     // Three requests in one write; the answers come back in order on the same connection.
     const conn = await pair.client.connect("10.0.0.1", 80);
     const req = (p: string, last = false) =>
-      `GET ${p} HTTP/1.1\r\nhost: 10.0.0.1\r\n${
-        last ? "connection: close\r\n" : ""
-      }\r\n`;
+      `GET ${p} HTTP/1.1\r\nhost: 10.0.0.1\r\n${last ? "connection: close\r\n" : ""}\r\n`;
     await conn.writeAll(
       new TextEncoder().encode(req("/a") + req("/b") + req("/c", true)),
     );
@@ -117,9 +113,7 @@ Deno.test("serve() on TcpListener streams a chunked response and answers pipelin
     for (let n; (n = await conn.read(buf)) !== null;) {
       chunks.push(decoder.decode(buf.subarray(0, n)));
     }
-    const bodies = chunks.join("").split("\r\n\r\n").slice(1).map((s) =>
-      s.slice(0, 2)
-    );
+    const bodies = chunks.join("").split("\r\n\r\n").slice(1).map((s) => s.slice(0, 2));
     assert.deepEqual(bodies, ["/a", "/b", "/c"]);
     conn.close();
   } finally {

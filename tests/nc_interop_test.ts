@@ -117,8 +117,7 @@ function nc(args: string[]) {
   });
   return {
     done,
-    send: (s: string | Uint8Array) =>
-      push.enqueue(typeof s === "string" ? enc.encode(s) : s),
+    send: (s: string | Uint8Array) => push.enqueue(typeof s === "string" ? enc.encode(s) : s),
     end: () => push.close(),
     stdout: () => dec.decode(new Uint8Array(out.flatMap((c) => [...c]))),
     /** The port from "listening on host:port". */
@@ -205,8 +204,7 @@ Deno.test(requires(needs, {
 }));
 
 Deno.test(requires(needs, {
-  name:
-    "nc connects to ncat -l over IPv6: bytes both ways, each side half-closes",
+  name: "nc connects to ncat -l over IPv6: bytes both ways, each side half-closes",
   async fn() {
     const port = freePort("::1");
     const ncat = new Peer("ncat", ["-v", "-6", "-l", "::1", String(port)]);
@@ -257,8 +255,7 @@ Deno.test(requires(needs, {
 }));
 
 Deno.test(requires(needs, {
-  name:
-    "10 MB of binary arrive intact both ways between socklab nc processes and socat/ncat",
+  name: "10 MB of binary arrive intact both ways between socklab nc processes and socat/ncat",
   async fn() {
     const data = binary(10 * 1024 * 1024);
     const want = await sha256(data);
@@ -328,8 +325,7 @@ Deno.test(requires(needs, {
       "::1",
       "0",
     ]);
-    const port =
-      /listening on .*:(\d+)/.exec(await server.stderrHas("listening on"))![1];
+    const port = /listening on .*:(\d+)/.exec(await server.stderrHas("listening on"))![1];
     for (const [i, word] of ["first\n", "second\n"].entries()) {
       const socat = new Peer("socat", ["-u", "-", `TCP6:[::1]:${port}`]);
       await socat.send(word);

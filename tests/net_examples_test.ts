@@ -3,8 +3,7 @@ import assert from "node:assert/strict";
 import { missingRoot, requires } from "../deno/_testing.ts";
 
 const dec = new TextDecoder();
-const example = (name: string) =>
-  new URL(`../examples/${name}`, import.meta.url).pathname;
+const example = (name: string) => new URL(`../examples/${name}`, import.meta.url).pathname;
 
 async function run(name: string, ...args: string[]): Promise<string> {
   const out = await new Deno.Command(Deno.execPath(), {

@@ -47,8 +47,7 @@ await group.leave();
 `;
 
 Deno.test(requires([missingRoot(), missingCommand("ip")], {
-  name:
-    "UDP broadcast needs SO_BROADCAST and multicast reaches a joined group (in a netns)",
+  name: "UDP broadcast needs SO_BROADCAST and multicast reaches a joined group (in a netns)",
   async fn() {
     const ns = `socklab-${Deno.pid}-bcast`;
     await sh("ip", "netns", "add", ns);

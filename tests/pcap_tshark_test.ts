@@ -74,8 +74,7 @@ function parseFollow(text: string): Map<number, Followed> {
 
 for (const name of CAPTURES) {
   Deno.test(requires(missingCommand("tshark"), {
-    name:
-      `analyze() agrees with tshark on ${name}: streams, reassembly, checksums`,
+    name: `analyze() agrees with tshark on ${name}: streams, reassembly, checksums`,
     async fn() {
       const file = new URL(name, dir).pathname;
       const capture = readCapture(await Deno.readFile(file));
@@ -145,8 +144,7 @@ for (const name of CAPTURES) {
         tcpFrames++;
         assert.equal(decoded.kind, "tcp", `frame ${number}: tshark sees TCP`);
         if (decoded.kind !== "tcp") continue;
-        const verdict = (ok: boolean | null) =>
-          ok === null ? "2" : ok ? "1" : "0";
+        const verdict = (ok: boolean | null) => ok === null ? "2" : ok ? "1" : "0";
         assert.equal(
           verdict(decoded.segment.checksumOk),
           tcpStatus,
@@ -265,8 +263,7 @@ for (const name of CAPTURES) {
 }
 
 Deno.test("the captures cover loss, out-of-order data, RST, IPv6, pcapng and cooked links", async () => {
-  const load = async (name: string) =>
-    readCapture(await Deno.readFile(new URL(name, dir)));
+  const load = async (name: string) => readCapture(await Deno.readFile(new URL(name, dir)));
   const loss = analyze(await load("loss.pcapng"));
   assert.equal(loss.format, "pcapng");
   const lossy = loss.connections[0].toClient;

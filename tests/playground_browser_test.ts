@@ -20,8 +20,7 @@ const CHROMIUM_ARGS = [
 ];
 
 Deno.test(requires(missingCommand("chromium"), {
-  name:
-    "the playground page runs a preset and draws the ladder with every state",
+  name: "the playground page runs a preset and draws the ladder with every state",
   // playwright keeps its pipe to the browser and timers of its own until close.
   sanitizeOps: false,
   sanitizeResources: false,

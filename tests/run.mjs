@@ -44,9 +44,7 @@ const runners = {
       };
     }
     const brokenSuites =
-      report.testResults.filter((r) =>
-        r.status === "failed" && r.assertionResults.length === 0
-      )
+      report.testResults.filter((r) => r.status === "failed" && r.assertionResults.length === 0)
         .length;
     return {
       passed: report.numPassedTests,
@@ -101,9 +99,7 @@ const total = { passed: 0, failed: 0, skipped: 0 };
 for (const name of names) {
   if (!runners[name]) {
     console.error(
-      `tests/run.mjs: unknown runner "${name}" (known: ${
-        Object.keys(runners).join(", ")
-      })`,
+      `tests/run.mjs: unknown runner "${name}" (known: ${Object.keys(runners).join(", ")})`,
     );
     process.exit(2);
   }

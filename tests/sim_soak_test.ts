@@ -7,11 +7,7 @@
 //   SOCKLAB_SOAK_RUNS=20000 deno test -A tests/sim_soak_test.ts   (longer soak)
 //   SOCKLAB_SOAK_FIRST=5000 ...                                   (other seeds)
 import assert from "node:assert/strict";
-import {
-  CLOSE_ORDERS,
-  runTransfer,
-  type TransferOptions,
-} from "../deno/link/transfer.ts";
+import { CLOSE_ORDERS, runTransfer, type TransferOptions } from "../deno/link/transfer.ts";
 import {
   DEFAULT_SETTINGS,
   replayArgs,
@@ -42,11 +38,7 @@ function plan(seed: number): { flags: string[]; options: TransferOptions } {
   // window, or change Nagle and delayed ACKs.
   const simultaneousOpen = r.chance(0.1);
   const stall = r.chance(0.1) ? r.int(3000) : 0;
-  const recvBuffer = stall
-    ? 2048 + r.int(8192)
-    : r.chance(0.2)
-    ? 65536 + r.int(1 << 20)
-    : 65535;
+  const recvBuffer = stall ? 2048 + r.int(8192) : r.chance(0.2) ? 65536 + r.int(1 << 20) : 65535;
   const nagle = !r.chance(0.3);
   const delayedAck = r.chance(0.3) ? 0 : 40;
   // Some links are rate-limited, with the CLI's default 64 KiB queue.
@@ -81,18 +73,16 @@ Deno.test(`sim soak: ${RUNS} seeded runs deliver every byte and end CLOSED`, () 
     const result = runTransfer(options);
     if (!result.ok) {
       failures.push(
-        `seed ${seed}: ${
-          result.problems.join("; ")
-        }\n  replay: deno task socklab sim ${flags.join(" ")}`,
+        `seed ${seed}: ${result.problems.join("; ")}\n  replay: deno task socklab sim ${
+          flags.join(" ")
+        }`,
       );
     }
   }
   assert.equal(
     failures.length,
     0,
-    `${failures.length} of ${RUNS} runs failed:\n${
-      failures.slice(0, 10).join("\n")
-    }`,
+    `${failures.length} of ${RUNS} runs failed:\n${failures.slice(0, 10).join("\n")}`,
   );
 });
 
@@ -141,8 +131,7 @@ Deno.test("the tcp_sim examples run and end with every byte delivered and both e
     "time_wait",
   ];
   const outputs = await Promise.all(names.map(async (name) => {
-    const path =
-      new URL(`../examples/tcp_sim_${name}.ts`, import.meta.url).pathname;
+    const path = new URL(`../examples/tcp_sim_${name}.ts`, import.meta.url).pathname;
     const out = await new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", path],
       stdout: "piped",

@@ -9,9 +9,7 @@ const CONFIG = JSON.parse(
 
 /** Every entry of the exports map, and the modules users run but do not import. */
 const ENTRY_POINTS = [
-  ...Object.values(CONFIG.exports as Record<string, string>).map((p) =>
-    p.replace(/^\.\//, "")
-  ),
+  ...Object.values(CONFIG.exports as Record<string, string>).map((p) => p.replace(/^\.\//, "")),
   "deno/cli.ts",
   "deno/core_packet.ts",
   "deno/playground/mod.ts",

@@ -4,8 +4,7 @@ import assert from "node:assert/strict";
 Deno.test("examples/tcp_sim_plots.ts writes a time-sequence graph and a cwnd plot", async () => {
   const dir = await Deno.makeTempDir({ prefix: "socklab-plots-" });
   try {
-    const example =
-      new URL("../examples/tcp_sim_plots.ts", import.meta.url).pathname;
+    const example = new URL("../examples/tcp_sim_plots.ts", import.meta.url).pathname;
     const out = await new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", example, dir, "reno", "4"],
       stdout: "piped",

@@ -93,8 +93,7 @@ testRequiring(
       );
       page.on(
         "response",
-        (r) =>
-          r.status() >= 400 && errors.push(`HTTP ${r.status()}: ${r.url()}`),
+        (r) => r.status() >= 400 && errors.push(`HTTP ${r.status()}: ${r.url()}`),
       );
       await page.goto(`${origin}/`);
       await page.waitForFunction(() => globalThis.result !== undefined, null, {

@@ -14,9 +14,7 @@ test("a plain Node .mjs script imports core/build/socklab.js and computes known 
     const script = join(dir, "use_core.mjs");
     writeFileSync(
       script,
-      `import { crc32, crc32c, inetChecksum, engine, alloc } from ${
-        JSON.stringify(wrapper)
-      };
+      `import { crc32, crc32c, inetChecksum, engine, alloc } from ${JSON.stringify(wrapper)};
 const data = new TextEncoder().encode("123456789");
 const buf = alloc(9);
 buf.bytes.set(data);
