@@ -13,10 +13,7 @@ import { missingCommand, requires } from "../deno/_testing.ts";
 interface BenchResult {
   error?: string;
   engines: string[];
-  tables: {
-    title: string;
-    rows: { name: string; values: number[]; ratio: boolean }[];
-  }[];
+  tables: { title: string; rows: { name: string; values: number[]; ratio: boolean }[] }[];
 }
 
 Deno.test(requires(missingCommand("chromium"), {
@@ -28,9 +25,7 @@ Deno.test(requires(missingCommand("chromium"), {
   async fn() {
     const server = serve(
       { port: 0, hostname: "127.0.0.1" },
-      async (req) =>
-        (await benchPageHandler(req)) ??
-          new Response("not here", { status: 404 }),
+      async (req) => (await benchPageHandler(req)) ?? new Response("not here", { status: 404 }),
     );
     const browser = await chromium.launch({
       executablePath: "/usr/bin/chromium",
@@ -41,15 +36,10 @@ Deno.test(requires(missingCommand("chromium"), {
       const page = await browser.newPage();
       const errors: string[] = [];
       page.on("pageerror", (e) => errors.push(e.message));
-      page.on(
-        "response",
-        (r) => r.status() >= 400 && errors.push(`${r.status()} ${r.url()}`),
-      );
+      page.on("response", (r) => r.status() >= 400 && errors.push(`${r.status()} ${r.url()}`));
       const base = `http://127.0.0.1:${(server.addr as InetAddr).port}`;
       await page.goto(`${base}/bench?run&budget=2&rounds=1`);
-      await page.waitForFunction(() => "benchResult" in globalThis, null, {
-        timeout: 60_000,
-      });
+      await page.waitForFunction(() => "benchResult" in globalThis, null, { timeout: 60_000 });
       const result = await page.evaluate(() =>
         (globalThis as unknown as { benchResult: BenchResult }).benchResult
       );
@@ -73,20 +63,14 @@ Deno.test(requires(missingCommand("chromium"), {
         ]);
         for (const r of t.rows) {
           assert.equal(r.values.length, 4);
-          assert.ok(
-            r.values.every((v) => Number.isFinite(v) && v > 0),
-            `${t.title}: ${r.name}`,
-          );
+          assert.ok(r.values.every((v) => Number.isFinite(v) && v > 0), `${t.title}: ${r.name}`);
         }
       }
       // What a visitor sees: three tables, each with its two ratio rows.
       assert.equal(await page.locator("table").count(), 3);
       assert.equal(await page.locator("tr.ratio").count(), 6);
       assert.match(await page.textContent("#status") ?? "", /^Done/);
-      await page.screenshot({
-        path: "/tmp/socklab-bench-page.png",
-        fullPage: true,
-      });
+      await page.screenshot({ path: "/tmp/socklab-bench-page.png", fullPage: true });
     } finally {
       await browser.close();
       await server.shutdown();

@@ -80,20 +80,11 @@ class Counted extends Aimd {
 
 Deno.test("examples/cc_aimd.ts carries a lossy transfer end to end, driven by the sender", () => {
   const events: TraceEvent[] = [];
-  const create = controllerFromModule(
-    () => new Counted(),
-    "examples/cc_aimd.ts",
-  );
+  const create = controllerFromModule(() => new Counted(), "examples/cc_aimd.ts");
   const r = runTransfer({
     seed: 7,
     bytes: 300_000,
-    forward: {
-      delay: 10,
-      rate: 1_250_000,
-      queue: 32 * 1024,
-      loss: 0.01,
-      mtu: 1500,
-    },
+    forward: { delay: 10, rate: 1_250_000, queue: 32 * 1024, loss: 0.01, mtu: 1500 },
     config: { congestion: create },
     trace: (e) => events.push(e),
   });
@@ -105,9 +96,6 @@ Deno.test("examples/cc_aimd.ts carries a lossy transfer end to end, driven by th
   assert.ok(Counted.calls.onCongestion >= 1);
   const cc = events.filter((e): e is CongestionEvent => e.kind === "cc");
   assert.ok(cc.length > 0 && cc.every((e) => e.controller === "aimd"));
-  assert.ok(
-    Math.max(...cc.map((e) => e.cwnd)) > 10 * 1460,
-    "the window grew past IW",
-  );
+  assert.ok(Math.max(...cc.map((e) => e.cwnd)) > 10 * 1460, "the window grew past IW");
   assert.ok(cc.some((e) => e.ssthresh !== null), "a loss set ssthresh");
 });

@@ -66,12 +66,7 @@ export const result = {
 };
 `;
 
-async function run(
-  command: string,
-  args: string[],
-  cwd: string,
-  env?: Record<string, string>,
-) {
+async function run(command: string, args: string[], cwd: string, env?: Record<string, string>) {
   const { code, stdout, stderr } = await new Deno.Command(command, {
     args,
     cwd,
@@ -86,19 +81,11 @@ async function run(
 }
 
 /** Packs core/ and installs the tarball offline into a fresh project; returns the project. */
-async function installPacked(
-  dir: string,
-): Promise<{ project: string; files: string[] }> {
+async function installPacked(dir: string): Promise<{ project: string; files: string[] }> {
   // --ignore-scripts: the build under test is the one `npm test` made; a
   // rebuild here would rewrite core/build/ under other tests' feet.
   const packed = JSON.parse(
-    await run("npm", [
-      "pack",
-      "--json",
-      "--ignore-scripts",
-      "--pack-destination",
-      dir,
-    ], CORE),
+    await run("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", dir], CORE),
   )[0];
   const project = `${dir}/project`;
   await Deno.mkdir(project);
@@ -114,10 +101,7 @@ async function installPacked(
     "--ignore-scripts",
     `${dir}/${packed.filename}`,
   ], project);
-  return {
-    project,
-    files: packed.files.map((f: { path: string }) => f.path).sort(),
-  };
+  return { project, files: packed.files.map((f: { path: string }) => f.path).sort() };
 }
 
 Deno.test(requires([missingCommand("chromium"), missingCommand("npm")], {
@@ -149,9 +133,7 @@ Deno.test(requires([missingCommand("chromium"), missingCommand("npm")], {
         "package.json",
       ]);
       const installed = JSON.parse(
-        await Deno.readTextFile(
-          `${project}/node_modules/@socklab/core/package.json`,
-        ),
+        await Deno.readTextFile(`${project}/node_modules/@socklab/core/package.json`),
       );
       assert.equal(installed.version, CORE_PACKAGE.version);
       // The program below takes every entry of the exports map by its name.
@@ -190,12 +172,7 @@ const wasm = (engine) => readFile(new URL(import.meta.resolve(\`@socklab/core/so
         ) + "console.log(JSON.stringify(result));\n",
       );
       const deno = JSON.parse(
-        await run(Deno.execPath(), [
-          "run",
-          "--allow-read",
-          "--cached-only",
-          "use.ts",
-        ], project),
+        await run(Deno.execPath(), ["run", "--allow-read", "--cached-only", "use.ts"], project),
       );
       assert.deepEqual(deno, { engine: "simd", ...EXPECTED });
 
@@ -203,16 +180,11 @@ const wasm = (engine) => readFile(new URL(import.meta.resolve(\`@socklab/core/so
       // package's entry points, served from node_modules by socklab's server.
       const pkg = "/node_modules/@socklab/core/build";
       const imports = Object.fromEntries(
-        Object.entries(
-          installed.exports as Record<string, string | { default: string }>,
-        )
+        Object.entries(installed.exports as Record<string, string | { default: string }>)
           .filter(([key]) => !key.endsWith(".json"))
           .map(([key, target]) => [
             key.replace(/^\./, "@socklab/core"),
-            (typeof target === "string" ? target : target.default).replace(
-              /^\.\/build/,
-              pkg,
-            ),
+            (typeof target === "string" ? target : target.default).replace(/^\.\/build/, pkg),
           ]),
       );
       const page = `<!doctype html><meta charset="utf-8"><title>@socklab/core</title>
@@ -228,9 +200,7 @@ window.result = result;
 </script>`;
       const server = serve({ port: 0, hostname: "127.0.0.1" }, (request) => {
         if (new URL(request.url).pathname === "/") {
-          return new Response(page, {
-            headers: { "content-type": "text/html; charset=utf-8" },
-          });
+          return new Response(page, { headers: { "content-type": "text/html; charset=utf-8" } });
         }
         return serveDir(request, { root: project });
       });
@@ -243,27 +213,17 @@ window.result = result;
         const tab = await browser.newPage();
         const errors: string[] = [];
         tab.on("pageerror", (e) => errors.push(e.message));
-        tab.on(
-          "response",
-          (r) => r.status() >= 400 && errors.push(`${r.status()} ${r.url()}`),
-        );
+        tab.on("response", (r) => r.status() >= 400 && errors.push(`${r.status()} ${r.url()}`));
         await tab.goto(`http://127.0.0.1:${(server.addr as InetAddr).port}/`);
-        await tab.waitForFunction(() => "result" in globalThis, null, {
-          timeout: 20_000,
-        })
+        await tab.waitForFunction(() => "result" in globalThis, null, { timeout: 20_000 })
           .catch((e) => {
-            throw new Error(
-              `the page never finished: ${errors.join("; ") || e.message}`,
-            );
+            throw new Error(`the page never finished: ${errors.join("; ") || e.message}`);
           });
         assert.deepEqual(errors, []);
-        assert.deepEqual(
-          await tab.evaluate(() => (globalThis as { result?: unknown }).result),
-          {
-            engine: "simd",
-            ...EXPECTED,
-          },
-        );
+        assert.deepEqual(await tab.evaluate(() => (globalThis as { result?: unknown }).result), {
+          engine: "simd",
+          ...EXPECTED,
+        });
       } finally {
         await browser.close();
         await server.shutdown();

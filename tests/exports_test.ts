@@ -27,29 +27,16 @@ const ENTRIES: Record<string, Record<string, unknown>> = {
   "./trace": trace,
   "./checksum": checksum,
 };
-const CONFIG = JSON.parse(
-  await Deno.readTextFile(new URL("../deno.json", import.meta.url)),
-);
+const CONFIG = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
 
 Deno.test("every entry of the exports map imports by the package's name and is the module the map names", async () => {
   assert.equal(CONFIG.name, "@socklab/socklab");
-  assert.deepEqual(
-    Object.keys(ENTRIES).sort(),
-    Object.keys(CONFIG.exports).sort(),
-  );
-  for (
-    const [entry, path] of Object.entries(
-      CONFIG.exports as Record<string, string>,
-    )
-  ) {
+  assert.deepEqual(Object.keys(ENTRIES).sort(), Object.keys(CONFIG.exports).sort());
+  for (const [entry, path] of Object.entries(CONFIG.exports as Record<string, string>)) {
     const byPath = await import(new URL(`../${path}`, import.meta.url).href);
     const byName = ENTRIES[entry];
     assert.ok(Object.keys(byName).length > 0, entry);
-    assert.deepEqual(
-      Object.keys(byName).sort(),
-      Object.keys(byPath).sort(),
-      entry,
-    );
+    assert.deepEqual(Object.keys(byName).sort(), Object.keys(byPath).sort(), entry);
     for (const key of Object.keys(byPath)) {
       assert.equal(byName[key], byPath[key], `${entry} ${key}`);
     }
@@ -60,11 +47,7 @@ Deno.test("'.' carries every layer's public API, with no name lost to a clash be
   for (const [entry, layer] of Object.entries(ENTRIES)) {
     if (entry === "." || entry.startsWith("./net/")) continue;
     for (const [key, value] of Object.entries(layer)) {
-      assert.equal(
-        root[key as keyof typeof root],
-        value,
-        `${entry} ${key} is missing from "."`,
-      );
+      assert.equal(root[key as keyof typeof root], value, `${entry} ${key} is missing from "."`);
     }
   }
   const data = new TextEncoder().encode("123456789");
@@ -81,11 +64,7 @@ Deno.test("the drivers and the /proc parsers are their own entry points, not in 
       "epollAvailable",
       "ioUringAvailable",
     ],
-    "./net/procnet": [
-      "parseProcNetInet",
-      "parseProcNetUnix",
-      "LINUX_TCP_STATE_NAMES",
-    ],
+    "./net/procnet": ["parseProcNetInet", "parseProcNetUnix", "LINUX_TCP_STATE_NAMES"],
   };
   for (const [entry, names] of Object.entries(internals)) {
     for (const name of names) {
@@ -94,27 +73,11 @@ Deno.test("the drivers and the /proc parsers are their own entry points, not in 
       assert.ok(!(name in net), `${name} is not in ./net`);
     }
   }
-  for (
-    const name of [
-      "toNetError",
-      "untilClosed",
-      "errnoError",
-      "socketFd",
-      "fromDenoAddr",
-    ]
-  ) {
+  for (const name of ["toNetError", "untilClosed", "errnoError", "socketFd", "fromDenoAddr"]) {
     assert.ok(!(name in root), `${name} is not in "."`);
   }
   // What a user reaches for is there.
-  for (
-    const name of [
-      "connect",
-      "listen",
-      "kernelSockets",
-      "ConnectionRefused",
-      "serve",
-    ]
-  ) {
+  for (const name of ["connect", "listen", "kernelSockets", "ConnectionRefused", "serve"]) {
     assert.ok(name in root, name);
   }
 });
@@ -124,9 +87,7 @@ Deno.test("deno.json's names for @socklab/core are the entries of core/package.j
   const core = JSON.parse(
     await Deno.readTextFile(new URL("../core/package.json", import.meta.url)),
   );
-  const modules = Object.entries(
-    core.exports as Record<string, string | { default: string }>,
-  )
+  const modules = Object.entries(core.exports as Record<string, string | { default: string }>)
     .filter(([, target]) => typeof target !== "string")
     .map(([entry, target]) => [
       entry.replace(/^\./, core.name),

@@ -32,9 +32,7 @@ async function handler(req: Request): Promise<Response> {
     const body = new Uint8Array(await req.arrayBuffer());
     let sum = 0;
     for (const b of body) sum = (sum + b) % 65521;
-    return new Response(
-      `${body.length} ${sum} ${req.headers.get("transfer-encoding") ?? "-"}\n`,
-    );
+    return new Response(`${body.length} ${sum} ${req.headers.get("transfer-encoding") ?? "-"}\n`);
   }
   if (url.pathname === "/stream") {
     let i = 0;
@@ -50,10 +48,7 @@ async function handler(req: Request): Promise<Response> {
   return new Response("hello world\n");
 }
 
-async function withServer(
-  options: ServeOptions,
-  fn: (base: string) => Promise<void>,
-) {
+async function withServer(options: ServeOptions, fn: (base: string) => Promise<void>) {
   const server = serve({ port: 0, hostname: "127.0.0.1", ...options }, handler);
   const scheme = options.cert ? "https://localhost" : "http://127.0.0.1";
   try {
@@ -84,12 +79,7 @@ Deno.test(requires(missingCommand("curl"), {
       let sum = 0;
       for (const c of data) sum = (sum + c.charCodeAt(0)) % 65521;
       assert.equal(up.stdout, `100000 ${sum} chunked\n`);
-      const streamed = await run("curl", [
-        "-s",
-        "--raw",
-        "-i",
-        `${base}/stream`,
-      ]);
+      const streamed = await run("curl", ["-s", "--raw", "-i", `${base}/stream`]);
       assert.match(streamed.stdout, /transfer-encoding: chunked/);
       assert.equal((streamed.stdout.match(/x{1000}/g) ?? []).length, 100);
     });
@@ -147,15 +137,7 @@ Deno.test(requires(missingCommand("ab"), {
   name: "ab with keep-alive gets only 2xx and no failures",
   async fn() {
     await withServer({}, async (base) => {
-      const ab = await run("ab", [
-        "-q",
-        "-k",
-        "-n",
-        "3000",
-        "-c",
-        "20",
-        `${base}/`,
-      ]);
+      const ab = await run("ab", ["-q", "-k", "-n", "3000", "-c", "20", `${base}/`]);
       assert.equal(ab.code, 0, ab.stderr);
       assert.match(ab.stdout, /Complete requests:\s+3000/);
       assert.match(ab.stdout, /Failed requests:\s+0/);
@@ -169,16 +151,7 @@ Deno.test(requires(missingCommand("h2load"), {
   name: "h2load --h1 completes every request",
   async fn() {
     await withServer({}, async (base) => {
-      const h = await run("h2load", [
-        "--h1",
-        "-n",
-        "3000",
-        "-c",
-        "20",
-        "-m",
-        "4",
-        `${base}/`,
-      ]);
+      const h = await run("h2load", ["--h1", "-n", "3000", "-c", "20", "-m", "4", `${base}/`]);
       assert.match(
         h.stdout,
         /requests: 3000 total, 3000 started, 3000 done, 3000 succeeded, 0 failed, 0 errored/,
@@ -192,15 +165,7 @@ Deno.test(requires(missingCommand("wrk"), {
   name: "wrk at 100 connections for 10 seconds sees no errors and no non-2xx",
   async fn() {
     await withServer({}, async (base) => {
-      const w = await run("wrk", [
-        "-t",
-        "1",
-        "-c",
-        "100",
-        "-d",
-        "10s",
-        `${base}/`,
-      ]);
+      const w = await run("wrk", ["-t", "1", "-c", "100", "-d", "10s", `${base}/`]);
       assert.equal(w.code, 0, w.stderr);
       assert.match(w.stdout, /requests in/);
       assert.doesNotMatch(w.stdout, /Socket errors|Non-2xx/);
@@ -232,10 +197,7 @@ Deno.test("the server runs on socklab's kernel listener and socklab's client tal
   try {
     const conn = await connect(listener.addr);
     const client = new HttpClient(conn);
-    const res = await client.fetch(`http://127.0.0.1/upload`, {
-      method: "POST",
-      body: "abc",
-    });
+    const res = await client.fetch(`http://127.0.0.1/upload`, { method: "POST", body: "abc" });
     assert.equal(await res.text(), "3 294 -\n");
     const again = await client.fetch(`http://127.0.0.1/`);
     assert.equal(await again.text(), "hello world\n");
@@ -274,10 +236,7 @@ Deno.test("socklab's HttpClient talks to Deno.serve (keep-alive, chunked both wa
         c.close();
       },
     });
-    const res = await client.fetch(`${base}/`, {
-      method: "POST",
-      body: upload,
-    });
+    const res = await client.fetch(`${base}/`, { method: "POST", body: upload });
     assert.equal(await res.text(), "POST 5000");
     assert.equal(client.reusable, true);
     client.close();

@@ -15,20 +15,14 @@ const FAST = { rtt: { initialRto: 100, minRto: 20, maxRto: 2000 }, msl: 50 };
 /** Two drivers joined back to back: every segment one sends, the other receives. */
 function memoryPair() {
   let segments = 0;
-  const server: TcpDriver = new TcpDriver(
-    new TcpStack("10.0.0.1", FAST),
-    (s) => {
-      segments++;
-      queueMicrotask(() => client.receive(s));
-    },
-  );
-  const client: TcpDriver = new TcpDriver(
-    new TcpStack("10.0.0.2", FAST),
-    (s) => {
-      segments++;
-      queueMicrotask(() => server.receive(s));
-    },
-  );
+  const server: TcpDriver = new TcpDriver(new TcpStack("10.0.0.1", FAST), (s) => {
+    segments++;
+    queueMicrotask(() => client.receive(s));
+  });
+  const client: TcpDriver = new TcpDriver(new TcpStack("10.0.0.2", FAST), (s) => {
+    segments++;
+    queueMicrotask(() => server.receive(s));
+  });
   return {
     server,
     client,
@@ -43,15 +37,10 @@ function memoryPair() {
 }
 
 /** Answers with what it saw: method, path, body length, the client's address. */
-async function echo(
-  req: Request,
-  info: Deno.ServeHandlerInfo | { remoteAddr: unknown },
-) {
+async function echo(req: Request, info: Deno.ServeHandlerInfo | { remoteAddr: unknown }) {
   const body = req.body ? new Uint8Array(await req.arrayBuffer()) : new Uint8Array();
   const from = (info.remoteAddr as { hostname?: string }).hostname ?? "?";
-  return new Response(
-    `${req.method} ${new URL(req.url).pathname} ${body.length} from ${from}`,
-  );
+  return new Response(`${req.method} ${new URL(req.url).pathname} ${body.length} from ${from}`);
 }
 
 Deno.test("serve() on TcpListener answers HttpClient on TcpConn: keep-alive, a 300 kB upload", async () => {
@@ -64,10 +53,7 @@ Deno.test("serve() on TcpListener answers HttpClient on TcpConn: keep-alive, a 3
     assert.equal(await first.text(), "GET /hello 0 from 10.0.0.2");
     // A body larger than the receive window, so flow control and window updates take part.
     const big = new Uint8Array(300_000).fill(7);
-    const second = await client.fetch("http://10.0.0.1/upload", {
-      method: "POST",
-      body: big,
-    });
+    const second = await client.fetch("http://10.0.0.1/upload", { method: "POST", body: big });
     assert.equal(await second.text(), "POST /upload 300000 from 10.0.0.2");
     assert.equal(conn.socket.state, "ESTABLISHED"); // one connection carried both
     assert.ok(pair.segments > 10);
@@ -104,9 +90,7 @@ Deno.test("serve() on TcpListener streams a chunked response and answers pipelin
     const conn = await pair.client.connect("10.0.0.1", 80);
     const req = (p: string, last = false) =>
       `GET ${p} HTTP/1.1\r\nhost: 10.0.0.1\r\n${last ? "connection: close\r\n" : ""}\r\n`;
-    await conn.writeAll(
-      new TextEncoder().encode(req("/a") + req("/b") + req("/c", true)),
-    );
+    await conn.writeAll(new TextEncoder().encode(req("/a") + req("/b") + req("/c", true)));
     const chunks: string[] = [];
     const buf = new Uint8Array(4096);
     const decoder = new TextDecoder();
@@ -147,21 +131,14 @@ Deno.test("serve() on TcpListener shuts down gracefully: the request in flight f
 
 Deno.test("serve() and fetchOver() run over socklab's TCP on the UDP link (loopback)", async () => {
   const a = UdpLink.open({ addr: "10.0.0.1", config: FAST });
-  const b = UdpLink.open({
-    addr: "10.0.0.2",
-    config: FAST,
-    peers: { "10.0.0.1": a.udpAddr },
-  });
+  const b = UdpLink.open({ addr: "10.0.0.2", config: FAST, peers: { "10.0.0.1": a.udpAddr } });
   a.addPeer("10.0.0.2", b.udpAddr);
   const http = serve({ listener: b.listen(8080) }, echo);
   try {
     const conn = await a.connect("10.0.0.2", 8080);
     const client = new HttpClient(conn);
     const body = new Uint8Array(200_000).fill(1);
-    const res = await client.fetch("http://10.0.0.2:8080/up", {
-      method: "PUT",
-      body,
-    });
+    const res = await client.fetch("http://10.0.0.2:8080/up", { method: "PUT", body });
     assert.equal(await res.text(), "PUT /up 200000 from 10.0.0.1");
     const again = await client.fetch("http://10.0.0.2:8080/again");
     assert.equal(await again.text(), "GET /again 0 from 10.0.0.1");

@@ -22,12 +22,7 @@ class Peer {
   readonly stdin: WritableStreamDefaultWriter<Uint8Array>;
 
   constructor(cmd: string, args: string[]) {
-    const child = new Deno.Command(cmd, {
-      args,
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-    })
+    const child = new Deno.Command(cmd, { args, stdin: "piped", stdout: "piped", stderr: "piped" })
       .spawn();
     this.child = child;
     this.stdin = child.stdin.getWriter();
@@ -36,9 +31,7 @@ class Peer {
         for await (const c of child.stdout) this.#out.push(c);
       })(),
       (async () => {
-        for await (
-          const c of child.stderr.pipeThrough(new TextDecoderStream())
-        ) {
+        for await (const c of child.stderr.pipeThrough(new TextDecoderStream())) {
           this.#err += c;
           for (const [ready, resolve] of this.#waiters) if (ready()) resolve();
         }
@@ -60,10 +53,7 @@ class Peer {
       ]);
       clearTimeout(timer);
     }
-    assert.ok(
-      ready(),
-      `stderr never said "${text}" ${times} time(s): ${this.#err}`,
-    );
+    assert.ok(ready(), `stderr never said "${text}" ${times} time(s): ${this.#err}`);
     return this.#err;
   }
 
@@ -109,9 +99,7 @@ function nc(args: string[]) {
     stderr: new WritableStream({
       write(c) {
         err += dec.decode(c);
-        for (const [text, resolve] of waiters) {
-          if (err.includes(text)) resolve();
-        }
+        for (const [text, resolve] of waiters) if (err.includes(text)) resolve();
       },
     }),
   });
@@ -132,9 +120,7 @@ function nc(args: string[]) {
 
 /** Waits until `ready()` holds; bounded so a broken peer fails instead of hanging. */
 async function until(ready: () => boolean): Promise<void> {
-  for (let i = 0; i < 4000 && !ready(); i++) {
-    await new Promise((r) => setTimeout(r, 5));
-  }
+  for (let i = 0; i < 4000 && !ready(); i++) await new Promise((r) => setTimeout(r, 5));
 }
 
 /** A port that was free a moment ago (for peers that cannot pick their own). */
@@ -147,25 +133,15 @@ function freePort(hostname = "127.0.0.1"): number {
 
 /** A UDP port that was free a moment ago. */
 function freeUdpPort(): number {
-  const s = Deno.listenDatagram({
-    transport: "udp",
-    hostname: "127.0.0.1",
-    port: 0,
-  });
+  const s = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
   const port = (s.addr as Deno.NetAddr).port;
   s.close();
   return port;
 }
 
 async function sha256(data: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest(
-    "SHA-256",
-    data as Uint8Array<ArrayBuffer>,
-  );
-  return Array.from(
-    new Uint8Array(digest),
-    (b) => b.toString(16).padStart(2, "0"),
-  ).join("");
+  const digest = await crypto.subtle.digest("SHA-256", data as Uint8Array<ArrayBuffer>);
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /** 10 MB that are not all zeros: a cheap xorshift stream. */
@@ -185,12 +161,7 @@ Deno.test(requires(needs, {
   name: "socat connects to nc -l: bytes both ways, each side half-closes",
   async fn() {
     const server = nc(["-l", "-v", "127.0.0.1", "0"]);
-    const socat = new Peer("socat", [
-      "-t",
-      "10",
-      "-",
-      `TCP:127.0.0.1:${await server.port()}`,
-    ]);
+    const socat = new Peer("socat", ["-t", "10", "-", `TCP:127.0.0.1:${await server.port()}`]);
     await socat.send("from socat\n");
     await socat.end(); // socat half-closes: nc sees EOF but can still answer
     server.send("from nc\n");
@@ -225,12 +196,7 @@ Deno.test(requires(needs, {
   name: "unix streams: nc -U to socat UNIX-LISTEN and ncat -U to nc -U -l",
   async fn() {
     await withTempDir("socklab-interop-", async (dir) => {
-      const socat = new Peer("socat", [
-        "-d",
-        "-d",
-        `UNIX-LISTEN:${dir}/a.sock`,
-        "EXEC:rev",
-      ]);
+      const socat = new Peer("socat", ["-d", "-d", `UNIX-LISTEN:${dir}/a.sock`, "EXEC:rev"]);
       await socat.stderrHas("listening on");
       const client = nc(["-U", `${dir}/a.sock`]);
       client.send("stressed\n");
@@ -271,9 +237,7 @@ Deno.test(requires(needs, {
       "127.0.0.1",
       "0",
     ]);
-    const port = /listening on .*:(\d+)/.exec(
-      await receiver.stderrHas("listening on"),
-    )![1];
+    const port = /listening on .*:(\d+)/.exec(await receiver.stderrHas("listening on"))![1];
     const socat = new Peer("socat", ["-u", "-", `TCP:127.0.0.1:${port}`]);
     await socat.send(data);
     await socat.end();
@@ -285,22 +249,9 @@ Deno.test(requires(needs, {
 
     // `socklab nc` sends from its stdin to ncat --recv-only.
     const ncPort = freePort();
-    const ncat = new Peer("ncat", [
-      "-v",
-      "-l",
-      "--recv-only",
-      "127.0.0.1",
-      String(ncPort),
-    ]);
+    const ncat = new Peer("ncat", ["-v", "-l", "--recv-only", "127.0.0.1", String(ncPort)]);
     await ncat.stderrHas("Listening on");
-    const sender = new Peer(Deno.execPath(), [
-      "run",
-      "-A",
-      CLI,
-      "nc",
-      "127.0.0.1",
-      String(ncPort),
-    ]);
+    const sender = new Peer(Deno.execPath(), ["run", "-A", CLI, "nc", "127.0.0.1", String(ncPort)]);
     await sender.send(data);
     await sender.end();
     const [out, back] = await Promise.all([ncat.done(), sender.done()]);
@@ -376,11 +327,7 @@ Deno.test(requires(needs, {
   name: "ncat -u sends to nc -u -l and gets the answer back",
   async fn() {
     const server = nc(["-u", "-l", "-v", "-w", "0.2", "127.0.0.1", "0"]);
-    const ncat = new Peer("ncat", [
-      "-u",
-      "127.0.0.1",
-      String(await server.port()),
-    ]);
+    const ncat = new Peer("ncat", ["-u", "127.0.0.1", String(await server.port())]);
     await ncat.send("hello nc\n");
     // nc learns its peer from the first datagram, then answers it.
     for (let i = 0; i < 4000 && !server.stdout().includes("hello nc"); i++) {
@@ -414,10 +361,7 @@ Deno.test(requires(needs, {
       const text = await new Response(conn.readable).text();
       await conn.writeAll(enc.encode(text.toUpperCase()));
     })();
-    await using client = await connect({
-      hostname: "127.0.0.1",
-      port: echoPort,
-    });
+    await using client = await connect({ hostname: "127.0.0.1", port: echoPort });
     await client.writeAll(enc.encode("through socat"));
     await client.closeWrite();
     await served;
@@ -430,12 +374,7 @@ Deno.test(requires(needs, {
   name: "nc -U -u exchanges unix datagrams with a socat echo",
   async fn() {
     await withTempDir("socklab-interop-", async (dir) => {
-      const echo = new Peer("socat", [
-        "-d",
-        "-d",
-        `UNIX-RECVFROM:${dir}/echo.sock,fork`,
-        "PIPE",
-      ]);
+      const echo = new Peer("socat", ["-d", "-d", `UNIX-RECVFROM:${dir}/echo.sock,fork`, "PIPE"]);
       await echo.stderrHas("receiving on");
       try {
         const client = nc(["-U", "-u", "-w", "0.2", `${dir}/echo.sock`]);

@@ -24,10 +24,7 @@ Deno.test("examples/udp_echo.ts echoes three datagrams", async () => {
 
 Deno.test("examples/unix_stream_echo.ts and unix_datagram_echo.ts answer", async () => {
   assert.equal(await run("unix_stream_echo.ts"), "reply: OVER A UNIX SOCKET\n");
-  assert.match(
-    await run("unix_datagram_echo.ts"),
-    /client: desserts\n[^]*client: evil\n/,
-  );
+  assert.match(await run("unix_datagram_echo.ts"), /client: desserts\n[^]*client: evil\n/);
 });
 
 Deno.test("examples/tcp_echo_server.ts serves examples/tcp_echo_client.ts", async () => {
@@ -45,10 +42,7 @@ Deno.test("examples/tcp_echo_server.ts serves examples/tcp_echo_client.ts", asyn
   const lines = server.stdout.pipeThrough(new TextDecoderStream()).getReader();
   try {
     assert.match((await lines.read()).value ?? "", /listening on \[::\]:\d+/);
-    assert.match(
-      await run("tcp_echo_client.ts", "::1", String(port), "ping"),
-      /echoed: ping\n/,
-    );
+    assert.match(await run("tcp_echo_client.ts", "::1", String(port), "ping"), /echoed: ping\n/);
   } finally {
     server.kill("SIGTERM");
     await lines.cancel();
@@ -61,21 +55,12 @@ Deno.test("examples/tcp_echo_client.ts names the refused endpoint", async () => 
   const port = (l.addr as Deno.NetAddr).port;
   l.close();
   const out = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      example("tcp_echo_client.ts"),
-      "127.0.0.1",
-      String(port),
-    ],
+    args: ["run", "-A", example("tcp_echo_client.ts"), "127.0.0.1", String(port)],
     stderr: "piped",
     stdout: "null",
   }).output();
   assert.equal(out.code, 1);
-  assert.equal(
-    dec.decode(out.stderr),
-    `connect to 127.0.0.1:${port}: connection refused\n`,
-  );
+  assert.equal(dec.decode(out.stderr), `connect to 127.0.0.1:${port}: connection refused\n`);
 });
 
 Deno.test("examples/tcp_teardown_walk.ts sees FIN-WAIT-1, FIN-WAIT-2, CLOSE-WAIT and TIME-WAIT", async () => {
@@ -92,9 +77,6 @@ Deno.test(requires(missingRoot(), {
       await run("ping.ts", "127.0.0.1", "1"),
       /bytes from 127\.0\.0\.1: icmp_seq=1 ttl=\d+/,
     );
-    assert.match(
-      await run("ping.ts", "::1", "1"),
-      /bytes from ::1: icmp_seq=1 time=/,
-    );
+    assert.match(await run("ping.ts", "::1", "1"), /bytes from ::1: icmp_seq=1 time=/);
   },
 }));

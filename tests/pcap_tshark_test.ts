@@ -27,9 +27,7 @@ async function tshark(...args: string[]): Promise<string> {
   }).output();
   const text = new TextDecoder().decode(stdout);
   if (!success) {
-    throw new Error(
-      `tshark ${args.join(" ")} failed: ${new TextDecoder().decode(stderr)}`,
-    );
+    throw new Error(`tshark ${args.join(" ")} failed: ${new TextDecoder().decode(stderr)}`);
   }
   return text;
 }
@@ -58,9 +56,7 @@ function parseFollow(text: string): Map<number, Followed> {
     const bytes = (parts: string[]) => {
       const joined = parts.join("");
       const out = new Uint8Array(joined.length / 2);
-      for (let i = 0; i < out.length; i++) {
-        out[i] = parseInt(joined.substr(2 * i, 2), 16);
-      }
+      for (let i = 0; i < out.length; i++) out[i] = parseInt(joined.substr(2 * i, 2), 16);
       return out;
     };
     const [n0, n1] = [node(0), node(1)];
@@ -98,27 +94,13 @@ for (const name of CAPTURES) {
         "tcp.checksum.status",
         "-e",
         "ip.checksum.status",
-        ...[
-          "tcp.seq",
-          "tcp.ack",
-          "tcp.len",
-          "tcp.window_size_value",
-          "tcp.flags",
-        ].flatMap((
+        ...["tcp.seq", "tcp.ack", "tcp.len", "tcp.window_size_value", "tcp.flags"].flatMap((
           f,
         ) => ["-e", f]),
-        ...[
-          "tcp.options.mss_val",
-          "tcp.options.wscale.shift",
-          "tcp.options.sack_perm",
-        ].flatMap((
+        ...["tcp.options.mss_val", "tcp.options.wscale.shift", "tcp.options.sack_perm"].flatMap((
           f,
         ) => ["-e", f]),
-        ...[
-          "tcp.options.timestamp.tsval",
-          "tcp.options.timestamp.tsecr",
-          "tcp.options.sack_le",
-        ]
+        ...["tcp.options.timestamp.tsval", "tcp.options.timestamp.tsecr", "tcp.options.sack_le"]
           .flatMap((f) => ["-e", f]),
         ...["tcp.options.sack_re"].flatMap((f) => ["-e", f]),
         "-o",
@@ -128,17 +110,11 @@ for (const name of CAPTURES) {
       let tcpFrames = 0;
       let badTcp = 0;
       for (const line of fields.replace(/\n$/, "").split("\n")) {
-        const [number, stream, tcpStatus, ipStatus, ...header] = line.split(
-          "\t",
-        );
+        const [number, stream, tcpStatus, ipStatus, ...header] = line.split("\t");
         const frame = capture.packets[Number(number) - 1];
         const decoded = decodeFrame(frame);
         if (stream === "") {
-          assert.notEqual(
-            decoded.kind,
-            "tcp",
-            `frame ${number}: tshark sees no TCP`,
-          );
+          assert.notEqual(decoded.kind, "tcp", `frame ${number}: tshark sees no TCP`);
           continue;
         }
         tcpFrames++;
@@ -167,8 +143,7 @@ for (const name of CAPTURES) {
           : t.control === "rst"
           ? 0x04
           : 0) |
-          (t.ack !== null ? 0x10 : 0) | (t.psh ? 0x08 : 0) |
-          (t.urgent !== null ? 0x20 : 0) |
+          (t.ack !== null ? 0x10 : 0) | (t.psh ? 0x08 : 0) | (t.urgent !== null ? 0x20 : 0) |
           (t.ece ? 0x40 : 0) | (t.cwr ? 0x80 : 0);
         const ours = [
           t.seq,
@@ -192,28 +167,13 @@ for (const name of CAPTURES) {
         perStream.set(Number(stream), frames);
       }
       assert.equal(analysis.tcpFrames, tcpFrames);
-      assert.equal(
-        badTcp,
-        name === "badsum.pcap" ? 1 : 0,
-        "the captures' bad checksums",
-      );
+      assert.equal(badTcp, name === "badsum.pcap" ? 1 : 0, "the captures' bad checksums");
       assert.equal(analysis.connections.length, perStream.size, "connections");
       for (const conn of analysis.connections) {
         const frames = perStream.get(conn.stream)!;
-        assert.equal(
-          conn.frames.first,
-          frames[0],
-          `stream ${conn.stream}: first frame`,
-        );
-        assert.equal(
-          conn.frames.last,
-          frames.at(-1),
-          `stream ${conn.stream}: last frame`,
-        );
-        assert.equal(
-          conn.toServer.packets + conn.toClient.packets,
-          frames.length,
-        );
+        assert.equal(conn.frames.first, frames[0], `stream ${conn.stream}: first frame`);
+        assert.equal(conn.frames.last, frames.at(-1), `stream ${conn.stream}: last frame`);
+        assert.equal(conn.toServer.packets + conn.toClient.packets, frames.length);
       }
 
       if (name === "snap.pcapng") {
@@ -230,9 +190,7 @@ for (const name of CAPTURES) {
           "-r",
           file,
           "-q",
-          ...analysis.connections.flatMap((
-            c,
-          ) => ["-z", `follow,tcp,raw,${c.stream}`]),
+          ...analysis.connections.flatMap((c) => ["-z", `follow,tcp,raw,${c.stream}`]),
         ),
       );
       for (const conn of analysis.connections) {
@@ -267,10 +225,7 @@ Deno.test("the captures cover loss, out-of-order data, RST, IPv6, pcapng and coo
   const loss = analyze(await load("loss.pcapng"));
   assert.equal(loss.format, "pcapng");
   const lossy = loss.connections[0].toClient;
-  assert.ok(
-    lossy.retransmissions + lossy.outOfOrder > 0,
-    "loss.pcapng shows the loss",
-  );
+  assert.ok(lossy.retransmissions + lossy.outOfOrder > 0, "loss.pcapng shows the loss");
   const rst = analyze(await load("rst.pcap"));
   assert.equal(rst.connections[0].close.how, "rst");
   assert.equal((await load("rst.pcap")).packets[0].linkType, 113);
@@ -278,19 +233,9 @@ Deno.test("the captures cover loss, out-of-order data, RST, IPv6, pcapng and coo
   assert.equal(v6.packets[0].linkType, 276);
   assert.match(analyze(v6).connections[0].client.address, /:/);
   const clean = analyze(await load("clean.pcap"));
-  assert.deepEqual(clean.connections.map((c) => c.close.how), [
-    "fin/fin",
-    "fin/fin",
-  ]);
-  assert.equal(
-    analyze(await load("badsum.pcap")).connections[0].toClient.badChecksums,
-    1,
-  );
+  assert.deepEqual(clean.connections.map((c) => c.close.how), ["fin/fin", "fin/fin"]);
+  assert.equal(analyze(await load("badsum.pcap")).connections[0].toClient.badChecksums, 1);
   const reuse = analyze(await load("reuse.pcap")).connections;
-  assert.equal(
-    reuse.length,
-    2,
-    "a new SYN on a closed 4-tuple is a new connection",
-  );
+  assert.equal(reuse.length, 2, "a new SYN on a closed 4-tuple is a new connection");
   assert.deepEqual(reuse[0].client, reuse[1].client);
 });

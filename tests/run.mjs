@@ -23,13 +23,7 @@ const runners = {
     const paths = extra.length ? extra : ["core/", "tests/node/"];
     const run = spawnSync(
       bin("vitest"),
-      [
-        "run",
-        ...paths,
-        "--reporter=default",
-        "--reporter=json",
-        `--outputFile.json=${out}`,
-      ],
+      ["run", ...paths, "--reporter=default", "--reporter=json", `--outputFile.json=${out}`],
       { cwd: root, stdio: "inherit" },
     );
     let report;
@@ -55,13 +49,7 @@ const runners = {
   },
   deno() {
     const out = join(work, "deno.xml");
-    const run = spawnSync(bin("deno"), [
-      "test",
-      "-A",
-      "--doc",
-      `--junit-path=${out}`,
-      ...extra,
-    ], {
+    const run = spawnSync(bin("deno"), ["test", "-A", "--doc", `--junit-path=${out}`, ...extra], {
       cwd: root,
       stdio: "inherit",
     });
@@ -79,12 +67,7 @@ const runners = {
     const cases = xml.split("<testcase ").slice(1);
     const failed = cases.filter((c) => /<failure|<error/.test(c)).length;
     const skipped = cases.filter((c) => /<skipped/.test(c)).length;
-    const result = {
-      passed: cases.length - failed - skipped,
-      failed,
-      skipped,
-      exit: run.status,
-    };
+    const result = { passed: cases.length - failed - skipped, failed, skipped, exit: run.status };
     if (run.status !== 0 && failed === 0) {
       result.failed = 1;
       result.note =
@@ -114,7 +97,5 @@ for (const name of names) {
   total.skipped += r.skipped;
 }
 rmSync(work, { recursive: true, force: true });
-console.log(
-  `\n${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`,
-);
+console.log(`\n${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
 process.exit(total.failed > 0 ? 1 : 0);

@@ -26,10 +26,7 @@ const FIRST = Number(Deno.env.get("SOCKLAB_SOAK_FIRST") ?? 1);
 function plan(seed: number): { flags: string[]; options: TransferOptions } {
   const r = new Random(seed);
   const pct = (max: number) => Math.round(r.next() * max * 10) / 10 / 100;
-  const loss = pct(30),
-    reorder = pct(20),
-    duplicate = pct(10),
-    corrupt = pct(10);
+  const loss = pct(30), reorder = pct(20), duplicate = pct(10), corrupt = pct(10);
   const delay = r.int(50), jitter = r.int(10);
   const mtu = [576, 1500, 9000, 65535][r.int(4)];
   const bytes = r.int(200_000), replyBytes = r.int(20_000);
@@ -90,14 +87,7 @@ Deno.test("sim soak: the printed replay command reproduces a seed's run exactly"
   const { run } = await import("../deno/cli.ts");
   // The first seeds, and the first seed that uses each optional flag.
   const seeds = [FIRST, FIRST + 1, FIRST + 2];
-  for (
-    const flag of [
-      "--simultaneous-open",
-      "--no-nagle",
-      "--stall [1-9]",
-      "--rate",
-    ]
-  ) {
+  for (const flag of ["--simultaneous-open", "--no-nagle", "--stall [1-9]", "--rate"]) {
     let seed = FIRST;
     while (!new RegExp(flag).test(plan(seed).flags.join(" "))) seed++;
     seeds.push(seed);
@@ -123,13 +113,7 @@ Deno.test("sim soak: the printed replay command reproduces a seed's run exactly"
 });
 
 Deno.test("the tcp_sim examples run and end with every byte delivered and both ends CLOSED", async () => {
-  const names = [
-    "handshake",
-    "lossy",
-    "zero_window",
-    "simultaneous_open",
-    "time_wait",
-  ];
+  const names = ["handshake", "lossy", "zero_window", "simultaneous_open", "time_wait"];
   const outputs = await Promise.all(names.map(async (name) => {
     const path = new URL(`../examples/tcp_sim_${name}.ts`, import.meta.url).pathname;
     const out = await new Deno.Command(Deno.execPath(), {

@@ -3,9 +3,7 @@
 // package JSR would take (`deno publish --dry-run`, which runs offline).
 import assert from "node:assert/strict";
 
-const CONFIG = JSON.parse(
-  await Deno.readTextFile(new URL("../deno.json", import.meta.url)),
-);
+const CONFIG = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
 
 /** Every entry of the exports map, and the modules users run but do not import. */
 const ENTRY_POINTS = [
@@ -23,8 +21,7 @@ async function deno(...args: string[]) {
     stdout: "piped",
     stderr: "piped",
   }).output();
-  const text = new TextDecoder().decode(stdout) +
-    new TextDecoder().decode(stderr);
+  const text = new TextDecoder().decode(stdout) + new TextDecoder().decode(stderr);
   return { code, text };
 }
 
@@ -49,9 +46,7 @@ Deno.test("deno publish --dry-run finds the package ready: no slow types, nothin
   assert.equal(code, 0, text);
   assert.match(text, /Simulating publish of @socklab\/socklab@/);
   // The core the checksum layer imports goes with it, both builds included.
-  for (
-    const file of ["core/build/socklab.js", "core/build/socklab.simd.wasm"]
-  ) {
+  for (const file of ["core/build/socklab.js", "core/build/socklab.simd.wasm"]) {
     assert.ok(text.includes(file), `${file} is not published`);
   }
   assert.doesNotMatch(text, /_test\.ts|\/testdata\//);
@@ -60,19 +55,9 @@ Deno.test("deno publish --dry-run finds the package ready: no slow types, nothin
 
 /** The Markdown files whose code blocks are type-checked: docs/, and the benchmarks' page. */
 async function markdown(): Promise<string[]> {
-  const files = [
-    "bench/README.md",
-    "core/README.md",
-    "core/assembly/checksum/README.md",
-  ];
-  for await (
-    const entry of Deno.readDir(new URL("../docs/", import.meta.url))
-  ) {
-    if (entry.isFile && entry.name.endsWith(".md")) {
-      files.push(
-        `docs/${entry.name}`,
-      );
-    }
+  const files = ["bench/README.md", "core/README.md", "core/assembly/checksum/README.md"];
+  for await (const entry of Deno.readDir(new URL("../docs/", import.meta.url))) {
+    if (entry.isFile && entry.name.endsWith(".md")) files.push(`docs/${entry.name}`);
   }
   return files.sort();
 }

@@ -20,10 +20,7 @@ Deno.test("examples/tcp_sim_plots.ts writes a time-sequence graph and a cwnd plo
       assert.doesNotMatch(svg, /NaN|Infinity|no data/);
     }
     assert.match(ts, /<g class="rtx">/);
-    assert.match(
-      cc,
-      /<title>Congestion window: 10\.0\.0\.1:49152 \(reno\)<\/title>/,
-    );
+    assert.match(cc, /<title>Congestion window: 10\.0\.0\.1:49152 \(reno\)<\/title>/);
     assert.match(cc, /<rect class="episode" data-phase="recovery"/);
   } finally {
     await Deno.remove(dir, { recursive: true });

@@ -14,9 +14,7 @@ export function testRequiring(missing, name, fn, timeout) {
   if (missing === null) return test(name, fn, timeout);
   if (process.env.SOCKLAB_REQUIRE_ALL === "1") {
     return test(name, () => {
-      throw new Error(
-        `required by SOCKLAB_REQUIRE_ALL=1 but unavailable: ${missing}`,
-      );
+      throw new Error(`required by SOCKLAB_REQUIRE_ALL=1 but unavailable: ${missing}`);
     });
   }
   return test.skip(`${name} (skipped: ${missing})`, fn);

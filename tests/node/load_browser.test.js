@@ -52,9 +52,7 @@ beforeAll(async () => {
       res.writeHead(404).end();
       return;
     }
-    res.writeHead(200, {
-      "content-type": TYPES[name.slice(name.indexOf("."))] ?? TYPES[".wasm"],
-    })
+    res.writeHead(200, { "content-type": TYPES[name.slice(name.indexOf("."))] ?? TYPES[".wasm"] })
       .end(body);
   });
   await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -87,22 +85,15 @@ testRequiring(
       const errors = [];
       page.on("pageerror", (e) => errors.push(e.message));
       page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
-      page.on(
-        "requestfailed",
-        (r) => errors.push(`request failed: ${r.url()}`),
-      );
+      page.on("requestfailed", (r) => errors.push(`request failed: ${r.url()}`));
       page.on(
         "response",
         (r) => r.status() >= 400 && errors.push(`HTTP ${r.status()}: ${r.url()}`),
       );
       await page.goto(`${origin}/`);
-      await page.waitForFunction(() => globalThis.result !== undefined, null, {
-        timeout: 20000,
-      })
+      await page.waitForFunction(() => globalThis.result !== undefined, null, { timeout: 20000 })
         .catch((e) => {
-          throw new Error(
-            `the page never finished: ${errors.join("; ") || e.message}`,
-          );
+          throw new Error(`the page never finished: ${errors.join("; ") || e.message}`);
         });
       const result = await page.evaluate(() => globalThis.result);
       expect(errors).toEqual([]);

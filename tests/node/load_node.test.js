@@ -28,9 +28,7 @@ console.log(JSON.stringify({
 buf.free();
 `,
     );
-    const out = JSON.parse(
-      execFileSync(process.execPath, [script], { encoding: "utf8" }),
-    );
+    const out = JSON.parse(execFileSync(process.execPath, [script], { encoding: "utf8" }));
     expect(out).toEqual({
       engine: "simd",
       crc32: 0xcbf43926,
