@@ -12,7 +12,7 @@ import type { TcpRepr } from "../wire/tcp.ts";
 import type { TcpConfig } from "../tcp/socket.ts";
 import { TcpStack } from "../tcp/stack.ts";
 import type { IpSegment } from "../tcp/stack.ts";
-import { TcpConn, TcpDriver, TcpListener } from "./driver.ts";
+import { type TcpConn, TcpDriver, type TcpListener } from "./driver.ts";
 import { checkLinkAddress, decodeSegment, encodedLength, encodeSegment } from "./packet.ts";
 import { type Impairments, impairments } from "./impairments.ts";
 import { Random } from "./random.ts";
