@@ -42,6 +42,7 @@ import {
 } from "./recovery.ts";
 import { segmentLength, type SentSegment } from "./scoreboard.ts";
 import { Timestamps } from "./timestamps.ts";
+import { Pacer, PACING_CA_RATIO, PACING_SS_RATIO } from "./pacing.ts";
 import type { SackBlock } from "../wire/tcp.ts";
 import { type IsnGenerator, rfc6528Isn, type TcpEndpoint } from "./isn.ts";
 import { DEFAULT_RTT_CONFIG, type RttConfig, RttEstimator } from "./rtt.ts";
@@ -71,7 +72,7 @@ export interface TcpConfig {
    * the window is at most 65535 bytes.
    */
   readonly recvBufferSize: number;
-  /** Send buffer (default 256 KiB). */
+  /** Send buffer: the most data written and not yet acknowledged (default 4 MiB; its memory grows as it fills). */
   readonly sendBufferSize: number;
   /** Maximum segment lifetime, ms; TIME-WAIT lasts 2·MSL (default 30 s). */
   readonly msl: number;
@@ -99,6 +100,8 @@ export interface TcpConfig {
   readonly timestamps: boolean;
   /** Offer and accept window scaling (RFC 7323; default on). */
   readonly windowScaling: boolean;
+  /** Spread data over the round trip at 2 (slow start) or 1.2 × cwnd/SRTT (default on; `pacing.ts`). */
+  readonly pacing: boolean;
   /**
    * Makes the receive buffer of `capacity` bytes (default: the WASM core's
    * reassembler, {@link CoreReceiveBuffer}).
@@ -110,7 +113,7 @@ export interface TcpConfig {
 export const DEFAULT_TCP_CONFIG: TcpConfig = {
   mss: 1460,
   recvBufferSize: 1 << 20,
-  sendBufferSize: 256 * 1024,
+  sendBufferSize: 4 << 20,
   msl: 30_000,
   rtt: DEFAULT_RTT_CONFIG,
   delayedAck: 40,
@@ -124,6 +127,7 @@ export const DEFAULT_TCP_CONFIG: TcpConfig = {
   sack: true,
   timestamps: true,
   windowScaling: true,
+  pacing: true,
   receiveBuffer: (capacity) => new CoreReceiveBuffer(capacity),
 };
 
@@ -191,7 +195,7 @@ function validate(config: TcpConfig): void {
       `TCP recovery must be one of ${RECOVERY_MODES.join(", ")}, got ${config.recovery}`,
     );
   }
-  for (const name of ["sack", "timestamps", "windowScaling", "nagle"] as const) {
+  for (const name of ["sack", "timestamps", "windowScaling", "nagle", "pacing"] as const) {
     if (typeof config[name] !== "boolean") {
       throw new TypeError(`TCP ${name} must be a boolean, got ${typeof config[name]}`);
     }
@@ -349,6 +353,9 @@ export class TcpSocket {
   #recovery: LossRecovery;
   /** A tail-loss probe is due (RFC 8985 §7.3). */
   #probeDue = false;
+  readonly #pacer = new Pacer();
+  /** When pacing holds data back: the time it may go, or null. */
+  #paceAt: number | null = null;
 
   // Pending output.
   #ackNow = false;
@@ -406,6 +413,7 @@ export class TcpSocket {
       trace,
       name: () => this.name,
       iss: () => this.#iss,
+      paced: this.config.pacing,
     });
   }
 
@@ -686,7 +694,7 @@ export class TcpSocket {
     // Called for every connection at every step of a driver: no array built per call.
     return earliest(
       earliest(earliest(this.#rtxAt, this.#persistAt), earliest(this.#ackAt, this.#keepAliveAt)),
-      earliest(this.#timeWaitAt, this.#recovery.pollAt(this.#rtxAt)),
+      earliest(earliest(this.#timeWaitAt, this.#recovery.pollAt(this.#rtxAt)), this.#paceAt),
     );
   }
 
@@ -1265,12 +1273,13 @@ export class TcpSocket {
       ((state === "FIN-WAIT-1" || state === "CLOSING" || state === "LAST-ACK") &&
         this.#tx.length > 0);
     const rec = this.#recovery;
+    this.#paceAt = null;
     if (this.#probeDue) {
       this.#probeDue = false;
       this.#sendProbe(now, out, sendsData);
     }
     for (let seg = rec.nextRetransmission(); seg !== null; seg = rec.nextRetransmission()) {
-      if (!this.#windowAllows(segmentLength(seg))) return;
+      if (!this.#windowAllows(segmentLength(seg)) || !this.#paceAllows(now)) return;
       out.push(this.#retransmit(now, seg));
     }
     // Room for the SACK blocks the data segments carry (RFC 2018 §3).
@@ -1314,7 +1323,7 @@ export class TcpSocket {
         first = false;
       }
       // The congestion window (RFC 5681 §3.1): the whole segment must fit.
-      if (!this.#windowAllows(len + (fin ? 1 : 0))) break;
+      if (!this.#windowAllows(len + (fin ? 1 : 0)) || !this.#paceAllows(now)) break;
       // A view into the send buffer: valid until the next send() (see poll()).
       const payload = len > 0 ? this.#tx.view(offset, len) : EMPTY;
       const repr = this.#emit(now, {
@@ -1332,7 +1341,7 @@ export class TcpSocket {
       }
     }
     const rescue = rec.rescueRetransmission();
-    if (rescue !== null && this.#windowAllows(segmentLength(rescue))) {
+    if (rescue !== null && this.#windowAllows(segmentLength(rescue)) && this.#paceAllows(now)) {
       out.push(this.#retransmit(now, rescue));
     }
   }
@@ -1343,6 +1352,22 @@ export class TcpSocket {
     const rec = this.#recovery;
     const pipe = rec.pipe;
     return pipe === 0 || rec.window - pipe >= len;
+  }
+
+  // Whether pacing lets a segment leave now; if not, when it may (pollAt).
+  #paceAllows(now: number): boolean {
+    if (!this.config.pacing) return true;
+    this.#paceAt = this.#pacer.waitUntil(now, this.#pacingRate(), this.#sendMss());
+    return this.#paceAt === null;
+  }
+
+  // Bytes per ms: 2 or 1.2 × the window per SRTT (pacing.ts); Infinity before an RTT sample.
+  #pacingRate(): number {
+    const srtt = this.#rtt.srtt;
+    if (srtt === null || srtt <= 0) return Infinity;
+    const rec = this.#recovery;
+    const slowStart = rec.phase === "open" && rec.cc.cwnd < rec.cc.ssthresh;
+    return (slowStart ? PACING_SS_RATIO : PACING_CA_RATIO) * rec.window / srtt;
   }
 
   // Sends a segment of the scoreboard again, whole.
@@ -1402,6 +1427,9 @@ export class TcpSocket {
     const repr = fields.control === "syn"
       ? this.#make({ ack, ...fields })
       : this.#make({ ack, ...this.#options(now, ack, fields.payload?.length ?? 0), ...fields });
+    if (this.config.pacing && repr.payload.length > 0) {
+      this.#pacer.sent(now, repr.payload.length, this.#pacingRate());
+    }
     if (resent !== null) {
       this.#retransmitted.add(repr);
       this.stats.retransmissions++;
@@ -1602,6 +1630,7 @@ export class TcpSocket {
   #reset(): void {
     this.#recovery.stop();
     this.#probeDue = false;
+    this.#paceAt = null;
     this.#rtxAt = null;
     this.#persistAt = null;
     this.#ackAt = null;
