@@ -31,38 +31,28 @@ import { SocketClosed } from "../deno/net/errors.ts";
 
 const SERVER = new URL("../deno/http/server.ts", import.meta.url).href;
 
+/** serve() in a process of its own, with `io` (its default when omitted). */
+function socklab(io?: "epoll" | "runtime"): { cmd: string; args: string[] } {
+  const options = `{ port: 0, hostname: "127.0.0.1"${io ? `, io: "${io}"` : ""} }`;
+  return {
+    cmd: Deno.execPath(),
+    args: [
+      "eval",
+      `import { serve } from "${SERVER}";
+       const s = serve(${options}, () => new Response("hello world\\n"));
+       console.log("ready", s.addr.port, s.io);`,
+    ],
+  };
+}
+
 // Each program listens on a free port and prints "ready PORT" (socklab's add their io).
 const PROGRAMS: Record<string, { cmd: string; args: string[] }> = {
   // serve() with its default io: the fastest this machine allows.
-  socklab: {
-    cmd: Deno.execPath(),
-    args: [
-      "eval",
-      `import { serve } from "${SERVER}";
-       const s = serve({ port: 0, hostname: "127.0.0.1" }, () => new Response("hello world\\n"));
-       console.log("ready", s.addr.port, s.io);`,
-    ],
-  },
+  socklab: socklab(),
   // serve() on the epoll loop without io_uring: one syscall per read and per write.
-  "socklab epoll": {
-    cmd: Deno.execPath(),
-    args: [
-      "eval",
-      `import { serve } from "${SERVER}";
-       const s = serve({ port: 0, hostname: "127.0.0.1", io: "epoll" }, () => new Response("hello world\\n"));
-       console.log("ready", s.addr.port, s.io);`,
-    ],
-  },
+  "socklab epoll": socklab("epoll"),
   // The same server on Deno's own sockets: one runtime op per read and per write.
-  "socklab runtime": {
-    cmd: Deno.execPath(),
-    args: [
-      "eval",
-      `import { serve } from "${SERVER}";
-       const s = serve({ port: 0, hostname: "127.0.0.1", io: "runtime" }, () => new Response("hello world\\n"));
-       console.log("ready", s.addr.port, s.io);`,
-    ],
-  },
+  "socklab runtime": socklab("runtime"),
   "Deno.serve": {
     cmd: Deno.execPath(),
     args: [

@@ -8,6 +8,7 @@ import {
   SocketClosed,
   TimedOut,
 } from "../net/errors.ts";
+import { connect as connectKernel, listen as listenKernel } from "../net/stream.ts";
 
 /** Two drivers wired back to back through microtasks (no I/O). */
 function wired() {
@@ -166,4 +167,27 @@ Deno.test("TcpConn: read() and write() reject what is not a Uint8Array", async (
   await assert.rejects(client.write([1] as never), TypeError);
   client.close();
   listener.close();
+});
+
+Deno.test("connect() refused is a ConnectionRefused on socklab's TCP as on the kernel's", async () => {
+  // The same catch clause works on both transports.
+  const refusedBy = async (connect: () => Promise<unknown>) => {
+    try {
+      await connect();
+      return "connected";
+    } catch (error) {
+      return error instanceof ConnectionRefused ? "ConnectionRefused" : String(error);
+    }
+  };
+  using w = wired();
+  await using closed = listenKernel({ hostname: "127.0.0.1", port: 0 });
+  const { port } = closed.addr as { port: number };
+  closed.close(); // nobody listens there now
+  assert.deepEqual(
+    [
+      await refusedBy(() => connectKernel({ hostname: "127.0.0.1", port })),
+      await refusedBy(() => w.a.connect("10.0.0.2", port)),
+    ],
+    ["ConnectionRefused", "ConnectionRefused"],
+  );
 });

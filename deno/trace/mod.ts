@@ -23,23 +23,7 @@
  *
  * @module
  */
-export type {
-  CongestionEvent,
-  DropEvent,
-  LinkEvent,
-  LossSignal,
-  RecoveryEvent,
-  RecoveryPhase,
-  RttEvent,
-  ScoreboardEvent,
-  SegmentEvent,
-  SpuriousEvent,
-  StateEvent,
-  TcpTimer,
-  TimerEvent,
-  TraceEvent,
-  TraceHook,
-} from "../tcp/events.ts";
+export type * from "./events.ts";
 export { describeSegment, type LadderOptions, renderLadder } from "./ladder.ts";
 export {
   buildLadder,
@@ -64,5 +48,4 @@ export {
 } from "./svg.ts";
 export { flagsOf, type JsonValue, traceEventJson } from "./json.ts";
 // The types of the layers below that this API names, so its docs are whole.
-export type { TcpState } from "../tcp/state.ts";
 export type { SackBlock, TcpControl, TcpRepr, TcpTimestamp } from "../wire/tcp.ts";
