@@ -7,7 +7,7 @@ import { ConnectionRefused, SocketClosed } from "../net/errors.ts";
 import { readToEnd } from "../_testing.ts";
 import type { DropEvent, TraceEvent } from "../tcp/events.ts";
 import { decodeSegment, encodeSegment } from "./packet.ts";
-import { segment } from "../tcp/socket.ts";
+import { tcpRepr } from "../wire/tcp.ts";
 import type { IpSegment } from "../tcp/stack.ts";
 
 const FAST = { rtt: { initialRto: 100, minRto: 20, maxRto: 2000 }, msl: 50 };
@@ -337,7 +337,7 @@ Deno.test("UdpLink: a datagram for another virtual address is counted and traced
   });
   const raw = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
   const to = { transport: "udp" as const, ...b.udpAddr };
-  const syn = segment({ srcPort: 40000, dstPort: 80, seq: 1, control: "syn" });
+  const syn = tcpRepr({ srcPort: 40000, dstPort: 80, seq: 1, control: "syn" });
   await raw.send(encodeSegment({ src: "10.0.0.1", dst: "10.0.0.3", repr: syn }), to);
   await raw.send(new Uint8Array(3), to);
   await rejected.promise;
@@ -429,7 +429,7 @@ function watchedLink(impairments: Partial<Impairments>) {
     packets,
     /** Has the link's TCP send a segment with `bytes` bytes of payload. */
     emit(seq: number, bytes: number) {
-      const repr = segment({ srcPort: 1, dstPort: 2, seq, payload: new Uint8Array(bytes) });
+      const repr = tcpRepr({ srcPort: 1, dstPort: 2, seq, payload: new Uint8Array(bytes) });
       outbox.push({ src: "10.0.0.1", dst: "10.0.0.2", repr });
       link.driver.pump();
     },

@@ -4,7 +4,8 @@
 // sends as short text. Not part of the public API.
 import { flagsOf, type TcpRepr } from "../wire/tcp.ts";
 import type { TraceEvent } from "./events.ts";
-import { segment, type TcpConfig, TcpSocket } from "./socket.ts";
+import { type TcpConfig, TcpSocket } from "./socket.ts";
+import { tcpRepr } from "../wire/tcp.ts";
 import { seqAdd, seqSub } from "../wire/seq.ts";
 
 /** Our initial send sequence number. */
@@ -54,7 +55,7 @@ export function send(s: TcpSocket, seg: Incoming, now = 0): void {
 
 /** The TcpRepr of an incoming test segment. */
 export function incoming(seg: Incoming): TcpRepr {
-  return segment({
+  return tcpRepr({
     srcPort: REMOTE.port,
     dstPort: LOCAL.port,
     seq: seqAdd(R_ISS, seg.seq),

@@ -214,11 +214,6 @@ function earliest(a: number | null, b: number | null): number | null {
   return a === null ? b : b === null || a <= b ? a : b;
 }
 
-/** Builds a segment record with defaults for what is not given. */
-export function segment(fields: Partial<TcpRepr> & { seq: number }): TcpRepr {
-  return tcpRepr(fields);
-}
-
 const EMPTY = new Uint8Array(0);
 const NO_SACK: readonly SackBlock[] = [];
 
@@ -256,8 +251,8 @@ export function resetFor(repr: TcpRepr): TcpRepr | null {
   const ports = { srcPort: repr.dstPort, dstPort: repr.srcPort };
   // An ACK is answered <SEQ=SEG.ACK><CTL=RST>, anything else
   // <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>.
-  if (repr.ack !== null) return segment({ ...ports, seq: repr.ack, control: "rst" });
-  return segment({ ...ports, seq: 0, ack: seqAdd(repr.seq, segLen(repr)), control: "rst" });
+  if (repr.ack !== null) return tcpRepr({ ...ports, seq: repr.ack, control: "rst" });
+  return tcpRepr({ ...ports, seq: 0, ack: seqAdd(repr.seq, segLen(repr)), control: "rst" });
 }
 
 /** SEG.LEN: the payload plus one for SYN and one for FIN. */
@@ -1497,7 +1492,7 @@ export class TcpSocket {
 
   // A segment with this connection's ports and current window.
   #make(fields: Partial<TcpRepr> & { seq: number }): TcpRepr {
-    return segment({
+    return tcpRepr({
       srcPort: this.#local?.port ?? 0,
       dstPort: this.#remote?.port ?? 0,
       window: this.#advertise(),
