@@ -232,7 +232,9 @@ export function runFlows(options: FlowsOptions): FlowsResult {
   });
 
   const problems: string[] = [];
-  if (!endless && end !== "done") problems.push(`run ended "${end}" at ${net.now} ms virtual time`);
+  if (end === "stuck" || (!endless && end !== "done")) {
+    problems.push(`run ended "${end}" at ${net.now} ms virtual time`);
+  }
   const window = endless ? duration - warmup : 0;
   const measured = flows.map((f) => {
     if (endless) return f.received - (f.receivedAtWarmup ?? 0);

@@ -28,7 +28,7 @@
  * @module
  */
 export { type Impairments, impairments, PERFECT_LINK } from "./impairments.ts";
-export { type LinkStats, type RunEnd, SimNetwork, type SimOptions } from "./sim.ts";
+export { type LinkStats, type RunEnd, SimNetwork, type SimOptions, STUCK_AFTER } from "./sim.ts";
 export {
   CLIENT_ADDR,
   CLOSE_ORDERS,

@@ -96,8 +96,18 @@ export interface SimOptions {
   readonly fault?: ((segment: IpSegment, now: number) => string | null) | null;
 }
 
-/** How {@link SimNetwork.run} ended. */
-export type RunEnd = "done" | "idle" | "timeout";
+/**
+ * How {@link SimNetwork.run} ended: "done" (`until()` held), "idle" (nothing
+ * left to happen), "timeout" (the next event lay past `maxTime`), or
+ * "stuck": a host kept asking to be polled at an instant already reached
+ * and polling it changed nothing, {@link STUCK_AFTER} times in a row. That
+ * is a bug in the TCP (a deadline nobody clears) which would spin a real
+ * driver's timer loop; the run ends instead of hanging, so a test fails.
+ */
+export type RunEnd = "done" | "idle" | "timeout" | "stuck";
+
+/** How many quiet turns at one virtual instant {@link SimNetwork.run} takes before "stuck". */
+export const STUCK_AFTER = 1000;
 
 /**
  * A simulated network.
@@ -218,7 +228,8 @@ export class SimNetwork {
   /**
    * Runs the network: delivers packets, fires timers, calls `onStep` after each
    * batch of events (the applications' turn), until `until()` holds, nothing is
-   * left to happen, or the virtual clock would pass `maxTime`.
+   * left to happen, or the virtual clock would pass `maxTime` (see
+   * {@link RunEnd}, "stuck" included).
    *
    * @throws {RangeError} If `maxTime` is not a finite number.
    */
@@ -231,11 +242,15 @@ export class SimNetwork {
     if (!Number.isFinite(maxTime)) {
       throw new RangeError(`sim: maxTime must be finite, got ${maxTime}`);
     }
+    // Turns in a row at this instant in which nothing moved.
+    let quiet = 0;
     for (;;) {
       // The applications act and the hosts answer until the instant is quiet.
+      let moved = false;
       for (let i = 0; i < 1000; i++) {
         onStep?.(this.#now);
         if (!this.#flush()) break;
+        moved = true;
       }
       if (until?.()) return "done";
       while (this.#wakes.length && this.#wakes[0] <= this.#now) this.#wakes.shift();
@@ -247,7 +262,11 @@ export class SimNetwork {
       }
       if (next === null) return "idle";
       if (next > maxTime) return "timeout";
-      if (next > this.#now) this.#now = next;
+      if (next > this.#now) {
+        this.#now = next;
+        quiet = 0;
+      } else if (moved) quiet = 0;
+      else if (++quiet >= STUCK_AFTER) return "stuck";
       this.#deliverDue();
     }
   }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { impairments, SimNetwork } from "./sim.ts";
+import { impairments, SimNetwork, STUCK_AFTER } from "./sim.ts";
 import { Random } from "./random.ts";
 import { decodeSegment, encodedLength, encodeSegment } from "./packet.ts";
 import { runTransfer } from "./transfer.ts";
@@ -81,6 +81,23 @@ Deno.test("SimNetwork: virtual time advances by the link delay only", () => {
   assert.equal(net.run({ until: () => c.state === "ESTABLISHED", maxTime: 10_000 }), "done");
   assert.equal(net.now, 50);
   assert.throws(() => net.addHost("10.0.0.1"), RangeError);
+});
+
+Deno.test('SimNetwork.run() ends "stuck" when a host keeps asking for a poll it then ignores', () => {
+  // A deadline already reached that polling never clears would spin the loop
+  // at one virtual instant forever; the run must end and say so.
+  const net = new SimNetwork({ seed: 1, link: { delay: 10 } });
+  const a = net.addHost("10.0.0.1"), b = net.addHost("10.0.0.2");
+  b.listen(80);
+  const c = a.connect({ addr: "10.0.0.2", port: 80 }, net.now);
+  assert.equal(net.run({ until: () => c.state === "ESTABLISHED", maxTime: 1000 }), "done");
+  let polls = 0;
+  const poll = a.poll.bind(a);
+  a.pollAt = () => 25;
+  a.poll = (now) => (polls++, poll(now));
+  assert.equal(net.run({ maxTime: 1000 }), "stuck");
+  assert.equal(net.now, 25);
+  assert.ok(polls >= STUCK_AFTER, `${polls} polls`);
 });
 
 Deno.test("SimNetwork.addHost() refuses an address a link cannot carry, saying why", () => {
