@@ -10,6 +10,9 @@
  * {@link TcpListener}), so code written for the kernel's sockets runs on
  * socklab's TCP unchanged; {@link UdpLink} carries its segments in UDP
  * datagrams so two processes on loopback run socklab's TCP without root.
+ * The simulation grid ({@link gridCells}, {@link runCell},
+ * {@link compareGrid}) runs every controller and recovery mode across loss,
+ * RTT and queue, and says which cells got markedly worse than a snapshot.
  *
  * This layer sits above both the sans-IO TCP (`deno/tcp/`) and the socket
  * layer (`deno/net/`): the driver implements the socket interfaces, the UDP
@@ -46,6 +49,31 @@ export {
   jainIndex,
   runFlows,
 } from "./flows.ts";
+export {
+  type CellMargins,
+  cellName,
+  cellPath,
+  cellSeeds,
+  cellTransfer,
+  compareGrid,
+  formatGrid,
+  GRID_AXES,
+  GRID_BYTES,
+  GRID_MARGINS,
+  GRID_MAX_TIME,
+  GRID_MTU,
+  GRID_RATE,
+  GRID_RUNS,
+  type GridCell,
+  gridCells,
+  type GridMargins,
+  type GridRegression,
+  type GridRow,
+  gridRow,
+  type GroupMargins,
+  parseGrid,
+  runCell,
+} from "./grid.ts";
 export type { ImpairmentCounts } from "./_impair.ts";
 export { type SegmentSink, TcpConn, TcpDriver, TcpListener } from "./driver.ts";
 export { type UdpAddr, UdpLink, type UdpLinkOptions, type UdpLinkStats } from "./udp.ts";
