@@ -20,6 +20,7 @@ export const BENCHMARKS: Record<string, (options?: BenchOptions) => Promise<stri
   http: () => import("./http.ts").then((m) => m.benchHttp()),
   wire: () => import("./wire.ts").then((m) => m.benchWire()),
   packet: () => import("./packet.ts").then((m) => m.benchPacket()),
+  cc: (options) => import("./cc.ts").then((m) => m.benchCc({ progress: options?.progress })),
   tcp: () => import("./tcp.ts").then((m) => m.benchTcp()),
   net: () => import("./net.ts").then((m) => m.benchNet()),
 };

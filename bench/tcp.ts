@@ -11,7 +11,7 @@ import { table } from "./_harness.ts";
 const MB = 1e6;
 
 /** Goodput of a one-way bulk transfer on the simulated network, bytes/s of wall time. */
-function simBulk(mtu: number, bytes: number): number {
+export function simBulk(mtu: number, bytes: number): number {
   const net = new SimNetwork({ seed: 1, link: { mtu } });
   const mss = mtu - 40;
   const config = { mss, delayedAck: 0, recvBufferSize: 4 << 20, sendBufferSize: 4 << 20 };
