@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { createHash, type Hash } from "node:crypto";
+import { createSha256, type Sha256Hash } from "../sha256.ts";
 import type { TraceHook } from "../trace/events.ts";
 import type { TcpConfig, TcpErrorKind, TcpSocket, TcpState } from "../tcp/socket.ts";
 import { rfc6528Isn } from "../tcp/isn.ts";
@@ -115,8 +115,8 @@ const scratch = new Uint8Array(256 * 1024);
 
 class End {
   socket: TcpSocket | null = null;
-  readonly sentHash: Hash = createHash("sha256");
-  readonly receivedHash: Hash = createHash("sha256");
+  readonly sentHash: Sha256Hash = createSha256();
+  readonly receivedHash: Sha256Hash = createSha256();
   sent = 0;
   received = 0;
   closed = false;
@@ -157,8 +157,8 @@ class End {
       addr,
       state: s?.state ?? "CLOSED",
       error: s?.error ?? null,
-      sentSha256: this.sentHash.digest("hex"),
-      receivedSha256: this.receivedHash.digest("hex"),
+      sentSha256: this.sentHash.hex(),
+      receivedSha256: this.receivedHash.hex(),
       bytesReceived: this.received,
       segmentsSent: s?.stats.segmentsSent ?? 0,
       retransmissions: s?.stats.retransmissions ?? 0,
