@@ -35,6 +35,33 @@ export const MAX_PACKETS = 60_000;
 /** Most trace events a run returns (and draws); the rest are counted. */
 export const MAX_EVENTS = 2000;
 
+/** How big a run may be. */
+export interface RunLimits {
+  /** Most bytes in each direction. */
+  readonly maxBytes: number;
+  /** Most data segments a run may need (bytes over the segment size, both ways). */
+  readonly maxSegments: number;
+  /** Most packets a run puts on its links. */
+  readonly maxPackets: number;
+}
+
+/** The limits of `/playground/run`, which runs on the server. */
+export const SERVER_LIMITS: RunLimits = {
+  maxBytes: MAX_BYTES,
+  maxSegments: MAX_SEGMENTS,
+  maxPackets: MAX_PACKETS,
+};
+
+/**
+ * The limits of a run in the page's Web Worker: a browser tab holds every
+ * packet of a 128 MiB transfer (for the pcap) and its trace.
+ */
+export const BROWSER_LIMITS: RunLimits = {
+  maxBytes: 128 * 1024 * 1024,
+  maxSegments: 400_000,
+  maxPackets: 600_000,
+};
+
 /** A query field the playground could not accept. */
 export class FieldError extends Error {
   /** Always "FieldError". */
@@ -125,7 +152,11 @@ const FIELDS: Record<string, keyof RunSettings> = {
 /** Longest time a query may ask for (delay, jitter, stall, MSL), ms. */
 const MAX_QUERY_TIME = 60_000;
 
-function fieldValue(field: string, text: string): RunSettings[keyof RunSettings] {
+function fieldValue(
+  field: string,
+  text: string,
+  limits: RunLimits,
+): RunSettings[keyof RunSettings] {
   const time = () => {
     const ms = durationValue(field, text);
     if (ms > MAX_QUERY_TIME) {
@@ -136,7 +167,7 @@ function fieldValue(field: string, text: string): RunSettings[keyof RunSettings]
   switch (field) {
     case "bytes":
     case "reply-bytes":
-      return bytesValue(field, text, MAX_BYTES);
+      return bytesValue(field, text, limits.maxBytes);
     case "loss": {
       const loss = percentValue(field, text);
       if (loss >= 1) throw new UsageError(`--loss: 100% would never deliver anything`);
@@ -178,6 +209,9 @@ function fieldValue(field: string, text: string): RunSettings[keyof RunSettings]
  * flags without the dashes: `loss=5&delay=20ms&close=server-first`).
  * Fields left out or empty keep `socklab sim`'s defaults.
  *
+ * @param query The query.
+ * @param limits How big a run may be (default: the server's, {@link SERVER_LIMITS}).
+ * @returns The settings.
  * @throws {FieldError} Naming the field, for an unknown, repeated or bad field.
  *
  * @example
@@ -189,7 +223,10 @@ function fieldValue(field: string, text: string): RunSettings[keyof RunSettings]
  * assert.equal(s.bytes, 20_000);
  * ```
  */
-export function parseRunQuery(query: URLSearchParams): RunSettings {
+export function parseRunQuery(
+  query: URLSearchParams,
+  limits: RunLimits = SERVER_LIMITS,
+): RunSettings {
   const out: Record<string, unknown> = { ...DEFAULT_SETTINGS };
   const seen = new Set<string>();
   for (const [field, text] of query) {
@@ -204,7 +241,7 @@ export function parseRunQuery(query: URLSearchParams): RunSettings {
     seen.add(field);
     if (text.trim() === "" && field !== "simultaneous-open") continue;
     try {
-      out[key] = fieldValue(field, text);
+      out[key] = fieldValue(field, text, limits);
     } catch (error) {
       if (!(error instanceof UsageError)) throw error;
       throw new FieldError(field, error.message.replace(/^--/, ""));
@@ -214,7 +251,7 @@ export function parseRunQuery(query: URLSearchParams): RunSettings {
   // Small segments multiply the work: bound the data segments a run can need.
   const perSegment = Math.max(1, Math.min(s.mtu - 40, s.recvBuffer));
   const segments = Math.ceil((s.bytes + s.replyBytes) / perSegment);
-  if (segments > MAX_SEGMENTS) {
+  if (segments > limits.maxSegments) {
     const field = seen.has("reply-bytes") && s.replyBytes > s.bytes ? "reply-bytes" : "bytes";
     throw new FieldError(
       field,
@@ -222,7 +259,7 @@ export function parseRunQuery(query: URLSearchParams): RunSettings {
         s.bytes + s.replyBytes
       } bytes in segments of at most ${perSegment} bytes (mtu ${s.mtu}, ` +
         `recv-buffer ${s.recvBuffer}) is ${segments} segments, more than the playground's ` +
-        `limit of ${MAX_SEGMENTS}: send fewer bytes or raise the mtu and recv-buffer`,
+        `limit of ${limits.maxSegments}: send fewer bytes or raise the mtu and recv-buffer`,
     );
   }
   return s;
@@ -373,9 +410,14 @@ export const BUDGET_SPENT = "the playground's packet budget is spent";
  * {@link MAX_VIRTUAL_TIME} and `maxPackets` (default {@link MAX_PACKETS}): once that many packets
  * have been put on the links, the links drop every further packet (traced
  * as drops with the reason {@link BUDGET_SPENT}) and the run winds down
- * through the TCPs' own timeouts.
+ * through the TCPs' own timeouts. `observe` sees each event as it is traced
+ * (with the count so far), for progress.
  */
-export function simulate(s: RunSettings, maxPackets: number = MAX_PACKETS): Simulation {
+export function simulate(
+  s: RunSettings,
+  maxPackets: number = MAX_PACKETS,
+  observe?: (event: TraceEvent, count: number) => void,
+): Simulation {
   const events: TraceEvent[] = [];
   let packets = 0;
   const link: Partial<Impairments> = {
@@ -400,6 +442,7 @@ export function simulate(s: RunSettings, maxPackets: number = MAX_PACKETS): Simu
     trace: (e) => {
       if (e.kind === "link" && e.action === "send") packets++;
       events.push(e);
+      observe?.(e, events.length);
     },
     fault: () => packets > maxPackets ? BUDGET_SPENT : null,
   });
