@@ -61,6 +61,16 @@ export {
 export { RunnerBusy, RunWorker } from "./runner.ts";
 export { type Preset, presetById, PRESETS } from "./presets.ts";
 export type { CloseOrder } from "../link/transfer.ts";
+// The table the settings are read with, so the docs of their type are whole.
+export {
+  type Field,
+  type FieldTable,
+  type Kind,
+  type SettingsOf,
+  SIM_FIELDS,
+  type SimSettings,
+  type Surface,
+} from "../link/settings.ts";
 
 const STATIC: Record<string, { file: string; type: string }> = {
   "": { file: "static/index.html", type: "text/html; charset=utf-8" },

@@ -12,10 +12,11 @@
  *   ssthresh, bytes in flight, the peer's window), RTT samples with SRTT and
  *   RTO, and bytes in flight against the advertised window as the ladder
  *   counts them (for runs whose TCP traces no "cc" events).
- * - **The time-sequence graph** per sender, Stevens style: data segments as
- *   sequence ranges over time (retransmissions and losses flagged), the ACKs
- *   the sender received with the window's right edge, and the SACK blocks
- *   they carried, all relative to the sender's ISS.
+ * - **The time-sequence graph** per sender, Stevens style, as trace/svg.ts's
+ *   `timeSequenceData()` reads it: segments as sequence ranges over time,
+ *   retransmissions, losses, the ACK line, the window's right edge and SACK
+ *   blocks, relative to the sender's ISS;
+ * - **loss-recovery episodes** per sender ("recovery" events).
  *
  * Nothing here draws; `client/` does. The types and constants live in
  * replay_model.ts, which the page imports without the simulation.
@@ -23,11 +24,13 @@
  * @module
  */
 import type { TraceEvent } from "../trace/events.ts";
-import { buildLadder } from "./run.ts";
+import { buildLadder } from "../trace/ladder_model.ts";
+import { type SequenceBar, timeSequenceData } from "../trace/svg.ts";
 import { CLIENT_ADDR, SERVER_ADDR } from "../link/transfer.ts";
 import {
   type CcSeries,
   type FlightSeries,
+  type RecoveryEpisode,
   type Replay,
   type ReplayArrow,
   type ReplayRows,
@@ -35,8 +38,8 @@ import {
   type ReplayTimer,
   ROW,
   type RttSeries,
-  SEG,
   type SenderSeries,
+  type SeqBars,
   type SeqGraph,
   SIDE,
 } from "./replay_model.ts";
@@ -57,10 +60,6 @@ class Column<T extends Float64Array | Int32Array | Uint8Array> {
       this.#data = bigger;
     }
     this.#data[this.length++] = value;
-  }
-  /** Sets bits of the value at `i`. */
-  or(i: number, bits: number): void {
-    this.#data[i] |= bits;
   }
   done(): T {
     return this.#data.slice(0, this.length) as T;
@@ -89,34 +88,73 @@ class SenderCollector {
   };
   controller = "";
   readonly rtt = { time: f64(), sample: f64(), srtt: f64(), rto: f64() };
-  readonly segments = {
-    time: f64(),
-    seq: f64(),
-    end: f64(),
-    flags: new Column((n) => new Uint8Array(n)),
-  };
-  readonly acks = { time: f64(), ack: f64(), windowEdge: f64() };
-  readonly sacks = { time: f64(), start: f64(), end: f64() };
-  /** The sender's ISS, once its SYN went out. */
-  iss: number | null = null;
-  /** Window scale this side offered in its SYN, or null. */
-  offered: number | null = null;
-  /** Index in `segments` of each segment the sender traced, by its repr. */
-  readonly segmentOf = new Map<object, number>();
+  /** The sending connection, "addr:port", once it sent anything. */
+  endpoint: string | null = null;
+  readonly recovery: RecoveryEpisode[] = [];
+  open: { phase: "recovery" | "loss"; reason: string; from: number } | null = null;
 }
 
-function finish(c: SenderCollector, flight: FlightSeries): SenderSeries {
+const NO_BARS: SeqBars = {
+  time: new Float64Array(0),
+  from: new Float64Array(0),
+  to: new Float64Array(0),
+};
+
+function bars(list: readonly SequenceBar[]): SeqBars {
+  return {
+    time: Float64Array.from(list, (b) => b.t),
+    from: Float64Array.from(list, (b) => b.from),
+    to: Float64Array.from(list, (b) => b.to),
+  };
+}
+
+function line(points: readonly [number, number][]) {
+  return {
+    time: Float64Array.from(points, (p) => p[0]),
+    value: Float64Array.from(points, (p) => p[1]),
+  };
+}
+
+/** The time-sequence graph of one sender, from trace/svg.ts's reading of the trace. */
+function seqGraph(events: readonly TraceEvent[], endpoint: string | null): SeqGraph {
+  const data = endpoint === null ? null : timeSequenceData(events, endpoint);
+  if (!data) {
+    const none = { time: new Float64Array(0), value: new Float64Array(0) };
+    return {
+      sent: NO_BARS,
+      retransmitted: NO_BARS,
+      lost: NO_BARS,
+      acks: none,
+      window: none,
+      sacks: NO_BARS,
+    };
+  }
+  return {
+    sent: bars(data.sent),
+    retransmitted: bars(data.retransmitted),
+    lost: bars(data.lost),
+    acks: line(data.acks),
+    window: line(data.rwnd),
+    sacks: bars(data.sacks),
+  };
+}
+
+function finish(
+  c: SenderCollector,
+  flight: FlightSeries,
+  events: readonly TraceEvent[],
+  end: number,
+): SenderSeries {
   const done = <K extends string>(o: Record<K, Column<Float64Array | Uint8Array>>) =>
     Object.fromEntries(Object.entries(o).map(([k, v]) => [k, (v as Column<Float64Array>).done()]));
+  const recovery = [...c.recovery];
+  if (c.open) recovery.push({ ...c.open, to: end });
   return {
     cc: { ...done(c.cc), controller: c.controller } as unknown as CcSeries,
     rtt: done(c.rtt) as unknown as RttSeries,
     flight,
-    seq: {
-      segments: done(c.segments) as unknown as SeqGraph["segments"],
-      acks: done(c.acks) as unknown as SeqGraph["acks"],
-      sacks: done(c.sacks) as unknown as SeqGraph["sacks"],
-    },
+    seq: seqGraph(events, c.endpoint),
+    recovery,
   };
 }
 
@@ -140,7 +178,7 @@ function finish(c: SenderCollector, flight: FlightSeries): SenderSeries {
  * ```
  */
 export function buildReplay(events: readonly TraceEvent[]): Replay {
-  const ladder = buildLadder(events);
+  const ladder = buildLadder(events, { client: CLIENT_ADDR, server: SERVER_ADDR });
   // Rows: every send and arrival of an arrow, every state change and timer, by event index.
   const items: { index: number; kind: number; side: number; ref: number; time: number }[] = [];
   const arrows: ReplayArrow[] = ladder.arrows.map((a, ref) => {
@@ -190,6 +228,7 @@ export function buildReplay(events: readonly TraceEvent[]): Replay {
 
   const senders = [new SenderCollector(), new SenderCollector()];
   for (const e of events) collect(senders, e);
+  const end = events.at(-1)?.time ?? 0;
   const flight = (points: typeof ladder.flight.clientToServer): FlightSeries => ({
     time: Float64Array.from(points, (p) => p.time),
     inFlight: Float64Array.from(points, (p) => p.inFlight),
@@ -199,21 +238,16 @@ export function buildReplay(events: readonly TraceEvent[]): Replay {
     client: ladder.client,
     server: ladder.server,
     eventCount: events.length,
-    end: events.at(-1)?.time ?? 0,
+    end,
     rows,
     arrows,
     states,
     timers,
     series: {
-      client: finish(senders[0], flight(ladder.flight.clientToServer)),
-      server: finish(senders[1], flight(ladder.flight.serverToClient)),
+      client: finish(senders[0], flight(ladder.flight.clientToServer), events, end),
+      server: finish(senders[1], flight(ladder.flight.serverToClient), events, end),
     },
   };
-}
-
-/** Sequence number `x` relative to `iss`, in [0, 2^32). */
-function rel(x: number, iss: number): number {
-  return (x - iss) >>> 0;
 }
 
 function collect(senders: SenderCollector[], e: TraceEvent): void {
@@ -253,48 +287,16 @@ function collect(senders: SenderCollector[], e: TraceEvent): void {
     }
     case "segment": {
       const side = sideOf(e.endpoint);
-      if (side === null) return;
-      const me = senders[side];
-      const r = e.repr;
-      if (e.direction === "send") {
-        if (me.iss === null) me.iss = (r.seq - e.relSeq) >>> 0;
-        if (r.control === "syn") me.offered = r.windowScale;
-        if (r.payload.length === 0) return;
-        const s = me.segments;
-        me.segmentOf.set(r, s.time.length);
-        s.time.push(e.time);
-        s.seq.push(e.relSeq);
-        s.end.push(e.relSeq + r.payload.length);
-        s.flags.push(e.retransmission ? SEG.retransmission : 0);
-        return;
-      }
-      // An ACK arriving at this side acknowledges this side's data.
-      if (r.ack === null || me.iss === null || r.control === "rst") return;
-      const peer = senders[1 - side];
-      const scaled = r.control !== "syn" && me.offered !== null && peer.offered !== null;
-      const ack = rel(r.ack, me.iss);
-      me.acks.time.push(e.time);
-      me.acks.ack.push(ack);
-      me.acks.windowEdge.push(ack + r.window * 2 ** (scaled ? peer.offered! : 0));
-      for (const [start, end] of r.sack) {
-        me.sacks.time.push(e.time);
-        me.sacks.start.push(rel(start, me.iss));
-        me.sacks.end.push(rel(end, me.iss));
-      }
+      if (side !== null && e.direction === "send") senders[side].endpoint ??= e.endpoint;
       return;
     }
-    case "drop":
-    case "link": {
-      // A packet the link lost or corrupted: flag the sender's segment.
-      const lost = e.kind === "drop" && e.endpoint.includes(">");
-      const corrupted = e.kind === "link" && e.action === "corrupt";
-      if (!e.repr || !(lost || corrupted)) return;
-      const side = sideOf(e.kind === "drop" ? e.endpoint : e.link);
+    case "recovery": {
+      const side = sideOf(e.endpoint);
       if (side === null) return;
-      const s = senders[side];
-      const i = s.segmentOf.get(e.repr);
-      if (i === undefined) return;
-      s.segments.flags.or(i, lost ? SEG.lost : SEG.corrupted);
+      const c = senders[side];
+      // A timeout during fast recovery ends that episode and starts the loss phase.
+      if (c.open) c.recovery.push({ ...c.open, to: e.time });
+      c.open = e.action === "enter" ? { phase: e.phase, reason: e.reason, from: e.time } : null;
       return;
     }
   }

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { LadderArrow, LadderState, LadderTimer } from "./run.ts";
+import type { LadderArrow, LadderState, LadderTimer } from "../trace/ladder_model.ts";
 
 /** Kinds of row. */
 export const ROW = { send: 0, arrive: 1, state: 2, timer: 3 } as const;
@@ -81,30 +81,41 @@ export interface FlightSeries {
   readonly window: Float64Array;
 }
 
-/** Flags of a data segment in the time-sequence graph. */
-export const SEG = { retransmission: 1, lost: 2, corrupted: 4 } as const;
+/** Sequence ranges [from, to) at instants, relative to the sender's ISS. */
+export interface SeqBars {
+  /** When, ms. */
+  readonly time: Float64Array;
+  /** The first byte's offset from the ISS. */
+  readonly from: Float64Array;
+  /** One past the last byte's offset. */
+  readonly to: Float64Array;
+}
 
-/** A sender's time-sequence graph (Stevens, tcptrace). */
+/** A value over time. */
+export interface SeqLine {
+  /** When, ms. */
+  readonly time: Float64Array;
+  /** The value: a sequence offset from the ISS. */
+  readonly value: Float64Array;
+}
+
+/**
+ * A sender's time-sequence graph (Stevens, tcptrace), as
+ * `timeSequenceData()` of trace/svg.ts reads it from the trace.
+ */
 export interface SeqGraph {
-  /** Data segments sent: time, sequence range [seq, end) relative to the ISS, {@link SEG} flags. */
-  readonly segments: {
-    readonly time: Float64Array;
-    readonly seq: Float64Array;
-    readonly end: Float64Array;
-    readonly flags: Uint8Array;
-  };
-  /** ACKs the sender received: time, the acknowledged sequence, the window's right edge. */
-  readonly acks: {
-    readonly time: Float64Array;
-    readonly ack: Float64Array;
-    readonly windowEdge: Float64Array;
-  };
-  /** SACK blocks the sender received: time and [start, end). */
-  readonly sacks: {
-    readonly time: Float64Array;
-    readonly start: Float64Array;
-    readonly end: Float64Array;
-  };
+  /** Segments sent for the first time. */
+  readonly sent: SeqBars;
+  /** Segments that re-sent sequence space. */
+  readonly retransmitted: SeqBars;
+  /** Segments the link dropped. */
+  readonly lost: SeqBars;
+  /** The cumulative ACK the sender received, each time it advanced. */
+  readonly acks: SeqLine;
+  /** The right edge of the peer's window: ACK + scaled window. */
+  readonly window: SeqLine;
+  /** SACK blocks, at the time the ACK carrying them arrived. */
+  readonly sacks: SeqBars;
 }
 
 /** What one sender's plots draw. */
@@ -117,6 +128,20 @@ export interface SenderSeries {
   readonly flight: FlightSeries;
   /** The time-sequence graph. */
   readonly seq: SeqGraph;
+  /** Loss-recovery episodes. */
+  readonly recovery: RecoveryEpisode[];
+}
+
+/** A loss-recovery episode of a sender, from its "recovery" events. */
+export interface RecoveryEpisode {
+  /** "recovery" (fast recovery) or "loss" (after a timeout). */
+  readonly phase: "recovery" | "loss";
+  /** What found the loss. */
+  readonly reason: string;
+  /** When it began, ms. */
+  readonly from: number;
+  /** When it ended, ms (the run's end when it never did). */
+  readonly to: number;
 }
 
 /** Everything the page steps through and draws. */

@@ -125,6 +125,12 @@ export interface ReceiveBuffer {
   readInto(into: Uint8Array): number;
   /** Whether out-of-order bytes are held past a gap. */
   readonly hasGaps: boolean;
+  /**
+   * The out-of-order ranges held, as [start, end) offsets past RCV.NXT, the
+   * most recently grown first (RFC 2018 §4's order for SACK blocks), at
+   * most `max` of them.
+   */
+  sackBlocks(max: number): Array<[number, number]>;
 }
 
 /**
@@ -143,8 +149,12 @@ export interface ReceiveBuffer {
  */
 export class RingReceiveBuffer implements ReceiveBuffer {
   readonly #ring: ByteRing;
-  /** Out-of-order ranges [start, end) past the readable bytes, sorted, disjoint. */
-  #ranges: Array<[number, number]> = [];
+  /**
+   * Out-of-order ranges [start, end, stamp) past the readable bytes, sorted,
+   * disjoint; the stamp counts inserts, for the SACK blocks' order.
+   */
+  #ranges: Array<[number, number, number]> = [];
+  #inserts = 0;
 
   /** @param capacity The size in bytes. */
   /** Makes an empty buffer. */
@@ -187,20 +197,26 @@ export class RingReceiveBuffer implements ReceiveBuffer {
   }
 
   #add(start: number, end: number): void {
-    const out: Array<[number, number]> = [];
+    const stamp = ++this.#inserts;
+    const out: Array<[number, number, number]> = [];
     let placed = false;
     for (const r of this.#ranges) {
       if (r[1] < start) out.push(r);
       else if (r[0] > end) {
-        if (!placed) out.push([start, end]), placed = true;
+        if (!placed) out.push([start, end, stamp]), placed = true;
         out.push(r);
       } else {
         start = Math.min(start, r[0]);
         end = Math.max(end, r[1]);
       }
     }
-    if (!placed) out.push([start, end]);
+    if (!placed) out.push([start, end, stamp]);
     this.#ranges = out;
+  }
+
+  /** The out-of-order ranges as offsets past RCV.NXT, most recently grown first. */
+  sackBlocks(max: number): Array<[number, number]> {
+    return [...this.#ranges].sort((a, b) => b[2] - a[2]).slice(0, max).map((r) => [r[0], r[1]]);
   }
 
   /** Removes and returns up to `max` readable bytes. */

@@ -120,11 +120,11 @@ export function initialWindow(mss: number): number {
  */
 export class FixedWindow implements CongestionController {
   /** Always "fixed". */
-  readonly name = "fixed";
+  readonly name: string = "fixed";
   /** The constant window. */
   readonly cwnd: number;
   /** Always Infinity. */
-  readonly ssthresh = Infinity;
+  readonly ssthresh: number = Infinity;
 
   /**
    * Makes a constant window.

@@ -109,9 +109,18 @@ export class TcpStack {
   /**
    * Opens a connection to `remote` from an ephemeral (or the given) port.
    *
+   * @param remote The peer.
+   * @param now The time, ms.
+   * @param localPort The local port (default: the next free ephemeral one).
+   * @param config Settings of this connection alone, over the stack's.
    * @throws {TcpError} If the local port is in use for that peer.
    */
-  connect(remote: TcpEndpoint, now: number, localPort?: number): TcpSocket {
+  connect(
+    remote: TcpEndpoint,
+    now: number,
+    localPort?: number,
+    config?: Partial<TcpConfig>,
+  ): TcpSocket {
     const port = localPort ?? this.#ephemeral(remote);
     const key = connKey(port, remote.addr, remote.port);
     if (this.#conns.has(key)) {
@@ -119,7 +128,10 @@ export class TcpStack {
         `connect ${this.addr}:${port} -> ${remote.addr}:${remote.port}: address in use`,
       );
     }
-    const socket = new TcpSocket(this.#config, this.#trace);
+    const socket = new TcpSocket(
+      config ? { ...this.#config, ...config } : this.#config,
+      this.#trace,
+    );
     socket.connect({ addr: this.addr, port }, remote, now);
     this.#conns.set(key, socket);
     return socket;

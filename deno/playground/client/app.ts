@@ -11,7 +11,7 @@ import { LadderView } from "./ladder.ts";
 import { TimePlot } from "./plots.ts";
 import { KernelView } from "./kernel.ts";
 import type { FromWorker, ToWorker, WorkerRequest } from "./protocol.ts";
-import { FIELDS } from "./fields.ts";
+import type { FormField } from "../form.ts";
 
 // ---- the worker -------------------------------------------------------------
 
@@ -41,60 +41,87 @@ const form = byId<HTMLFormElement>("run-form");
 const statusLine = byId("status");
 const errorBox = byId("error");
 
-function buildForm(): void {
+/** The form's fields, as the worker describes them from the settings table. */
+let formFieldList: readonly FormField[] = [];
+
+function buildForm(fields: readonly FormField[]): void {
+  formFieldList = fields;
   const box = byId("fields");
+  box.replaceChildren();
   const groups = new Map<string, HTMLFieldSetElement>();
-  for (const f of FIELDS) {
+  for (const f of fields) {
     let set = groups.get(f.group);
     if (!set) {
       set = html("fieldset", {}, undefined, box);
       html("legend", {}, f.group, set);
       groups.set(f.group, set);
     }
-    const label = html("label", f.kind === "check" ? { class: "check" } : {}, undefined, set);
-    if (f.kind === "check") {
-      html("input", { type: "checkbox", name: f.name }, undefined, label);
-      label.append(` ${f.label}`);
-    } else if (f.kind === "choice") {
-      label.append(`${f.label} `);
-      const select = html("select", { name: f.name }, undefined, label);
-      for (const [i, choice] of f.choices!.entries()) {
-        html("option", { value: i === 0 ? "" : choice }, choice, select);
-      }
+    const id = `field-${f.name}`;
+    const row = html("div", { class: f.toggle ? "field check" : "field" }, undefined, set);
+    const label = html("label", { for: id }, f.name, row);
+    const help = html("span", { class: "help", id: `${id}-help` }, f.help, row);
+    let control: HTMLInputElement | HTMLSelectElement;
+    if (f.toggle) {
+      control = html("input", { type: "checkbox", name: f.name, id }, undefined, row);
+      control.checked = f.defaultOn;
+      row.insertBefore(control, label);
+    } else if (f.values && !f.values.some((v) => v.includes(","))) {
+      control = html("select", { name: f.name, id }, undefined, row);
+      html("option", { value: "" }, `${f.placeholder} (default)`, control);
+      for (const v of f.values) if (v !== f.placeholder) html("option", { value: v }, v, control);
     } else {
-      label.append(`${f.label} `);
-      html(
+      control = html(
         "input",
-        { name: f.name, placeholder: f.placeholder ?? "", spellcheck: "false" },
+        {
+          name: f.name,
+          id,
+          placeholder: f.placeholder,
+          spellcheck: "false",
+          autocomplete: "off",
+        },
         undefined,
-        label,
+        row,
       );
+      if (f.values) {
+        const list = html("datalist", { id: `${id}-values` }, undefined, row);
+        for (const v of f.values) html("option", { value: v }, undefined, list);
+        control.setAttribute("list", `${id}-values`);
+      }
     }
+    control.setAttribute("aria-describedby", help.id);
+    label.title = f.help;
   }
 }
 
-/** The form as a query: empty fields are left out, the seed is always in. */
+/** The form as a query: empty fields and toggles at their default are left out, the seed is always in. */
 function formQuery(): URLSearchParams {
   const query = new URLSearchParams();
-  for (
-    const input of form.querySelectorAll<HTMLInputElement | HTMLSelectElement>("input, select")
-  ) {
-    if (input instanceof HTMLInputElement && input.type === "checkbox") {
-      if (input.checked) query.set(input.name, "on");
-    } else if (input.value.trim() !== "") query.set(input.name, input.value.trim());
+  for (const f of formFieldList) {
+    const control = form.elements.namedItem(f.name);
+    if (control instanceof HTMLInputElement && control.type === "checkbox") {
+      if (control.checked !== f.defaultOn) query.set(f.name, control.checked ? "on" : "off");
+    } else if (control instanceof HTMLInputElement || control instanceof HTMLSelectElement) {
+      if (control.value.trim() !== "") query.set(f.name, control.value.trim());
+    }
   }
   if (!query.has("seed")) query.set("seed", "1");
   return query;
 }
 
 function fillForm(query: URLSearchParams): void {
-  for (
-    const input of form.querySelectorAll<HTMLInputElement | HTMLSelectElement>("input, select")
-  ) {
-    if (input instanceof HTMLInputElement && input.type === "checkbox") {
-      input.checked = query.has(input.name) && query.get(input.name) !== "off";
-    } else input.value = query.get(input.name) ?? "";
-    input.removeAttribute("aria-invalid");
+  for (const f of formFieldList) {
+    const control = form.elements.namedItem(f.name);
+    if (control instanceof HTMLInputElement && control.type === "checkbox") {
+      const given = query.get(f.name);
+      control.checked = given === null ? f.defaultOn : !["0", "off", "false"].includes(given);
+    } else if (control instanceof HTMLInputElement || control instanceof HTMLSelectElement) {
+      control.value = query.get(f.name) ?? "";
+      // A value the list does not hold (a typo in a shared URL) stays visible as an error later.
+      if (control instanceof HTMLSelectElement && control.value !== (query.get(f.name) ?? "")) {
+        control.value = "";
+      }
+    }
+    (control as HTMLElement | null)?.removeAttribute("aria-invalid");
   }
 }
 
@@ -301,38 +328,23 @@ function drawPlots(): void {
     end,
     "no RTT samples in this direction",
   );
-  const seg = s.seq.segments;
-  const pick = (test: (flags: number) => boolean) => {
-    const idx: number[] = [];
-    for (let i = 0; i < seg.flags.length; i++) if (test(seg.flags[i])) idx.push(i);
-    return {
-      time: Float64Array.from(idx, (i) => seg.time[i]),
-      from: Float64Array.from(idx, (i) => seg.seq[i]),
-      to: Float64Array.from(idx, (i) => seg.end[i]),
-    };
-  };
+  const q = s.seq;
   seqPlot.draw(
     [
-      { label: "ACK", cls: "ack", time: s.seq.acks.time, value: s.seq.acks.ack, kind: "step" },
+      { label: "ACK", cls: "ack", time: q.acks.time, value: q.acks.value, kind: "step" },
       {
         label: "window edge",
         cls: "window",
-        time: s.seq.acks.time,
-        value: s.seq.acks.windowEdge,
+        time: q.window.time,
+        value: q.window.value,
         kind: "step",
       },
     ],
     [
-      { label: "segment", cls: "segment", ...pick((f) => (f & 1) === 0) },
-      { label: "retransmission", cls: "rtx", ...pick((f) => (f & 1) !== 0) },
-      {
-        label: "SACK block",
-        cls: "sack",
-        time: s.seq.sacks.time,
-        from: s.seq.sacks.start,
-        to: s.seq.sacks.end,
-      },
-      { label: "lost", cls: "lost", cross: true, ...pick((f) => (f & 6) !== 0) },
+      { label: "segment", cls: "segment", ...q.sent },
+      { label: "retransmission", cls: "rtx", ...q.retransmitted },
+      { label: "SACK block", cls: "sack", ...q.sacks },
+      { label: "lost", cls: "lost", cross: true, ...q.lost },
     ],
     end,
     "no data sent in this direction",
@@ -648,13 +660,17 @@ form.addEventListener("submit", (event) => {
 
 // ---- start ---------------------------------------------------------------------------
 
-buildForm();
 buildPresets();
 new KernelView(byId("kernel-button"), byId("kernel-status"), byId("kernel-view"));
 fsm.show({ state: "CLOSED", last: null }, { state: "CLOSED", last: null });
-const initial = new URLSearchParams(location.search);
-if ([...initial.keys()].length > 0) {
-  if (!initial.has("seed")) initial.set("seed", "1");
-  fillForm(initial);
-  run(initial);
-}
+request({ type: "fields" }).then((m) => {
+  if (m.type !== "fields") return;
+  buildForm(m.fields);
+  // A shared link (/playground?loss=5...) runs as soon as the page opens.
+  const initial = new URLSearchParams(location.search);
+  if ([...initial.keys()].length > 0) {
+    if (!initial.has("seed")) initial.set("seed", "1");
+    fillForm(initial);
+    run(initial);
+  }
+});

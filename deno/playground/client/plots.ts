@@ -30,6 +30,16 @@ export interface Bars {
   readonly cross?: boolean;
 }
 
+/** A stretch of time to shade (a loss-recovery episode). */
+export interface Span {
+  readonly from: number;
+  readonly to: number;
+  /** The CSS class. */
+  readonly cls: string;
+  /** What it was, for the tooltip. */
+  readonly reason: string;
+}
+
 const PAD = { left: 62, right: 12, top: 10, bottom: 26 };
 
 /** Round steps for axis ticks: 1, 2, 5 times a power of ten. */
@@ -80,7 +90,7 @@ export class TimePlot {
    *
    * @param note Shown instead of the plot when nothing has data.
    */
-  draw(series: Series[], bars: Bars[], end: number, note: string): void {
+  draw(series: Series[], bars: Bars[], end: number, note: string, spans: Span[] = []): void {
     const width = Math.max(280, Math.round(this.element.clientWidth || 600));
     const height = this.#height;
     const root = this.#svg;
@@ -131,6 +141,21 @@ export class TimePlot {
     }
     svg("rect", { x: PAD.left, y: PAD.top, width: plotW, height: plotH, class: "frame" }, axes);
 
+    const shade = svg("g", { class: "spans" }, root);
+    for (const p of spans) {
+      const g = svg("g", { class: `span ${p.cls}` }, shade);
+      svg("title", {}, g).textContent =
+        `${p.cls === "loss" ? "after a timeout" : "fast recovery"} ` +
+        `(${p.reason}), ${formatMs(p.from)} to ${formatMs(p.to)} ms`;
+      svg("rect", {
+        x: x(p.from),
+        y: PAD.top,
+        width: Math.max(1, x(p.to) - x(p.from)),
+        height: plotH,
+      }, g);
+    }
+    if (spans.some((p) => p.cls === "recovery")) this.#key("fast recovery", "recovery", "area");
+    if (spans.some((p) => p.cls === "loss")) this.#key("after a timeout", "loss", "area");
     const data = svg("g", { class: "data" }, root);
     for (const b of bars) {
       if (b.time.length === 0) continue;

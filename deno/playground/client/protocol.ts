@@ -1,11 +1,13 @@
 // The messages between the page (app.ts) and its simulation worker (worker.ts).
 import type { JsonValue } from "../../trace/json.ts";
 import type { SessionProgress, SessionResult } from "../session.ts";
+import type { FormField } from "../form.ts";
 
 /** What the page asks of the worker. Every request carries an id the answer repeats. */
 export type ToWorker =
   | { readonly type: "run"; readonly id: number; readonly query: string }
   | { readonly type: "events"; readonly id: number; readonly indexes: number[] }
+  | { readonly type: "fields"; readonly id: number }
   | { readonly type: "pcap"; readonly id: number }
   | { readonly type: "json"; readonly id: number };
 
@@ -26,7 +28,8 @@ export type FromWorker =
     readonly field: string | null;
   }
   | { readonly type: "events"; readonly id: number; readonly events: (JsonValue | null)[] }
-  | { readonly type: "file"; readonly id: number; readonly blob: Blob };
+  | { readonly type: "file"; readonly id: number; readonly blob: Blob }
+  | { readonly type: "fields"; readonly id: number; readonly fields: FormField[] };
 
 /** A request before the page numbers it. */
 export type WorkerRequest = ToWorker extends infer T ? T extends ToWorker ? Omit<T, "id"> : never

@@ -5,6 +5,7 @@
 import { Session } from "../session.ts";
 import { FieldError } from "../run.ts";
 import { replayBuffers } from "../replay.ts";
+import { formFields } from "../form.ts";
 import type { FromWorker, ToWorker } from "./protocol.ts";
 
 const scope = globalThis as unknown as {
@@ -32,6 +33,9 @@ scope.onmessage = ({ data: request }) => {
         scope.postMessage({ type: "result", id, result, elapsed }, replayBuffers(result.replay));
         return;
       }
+      case "fields":
+        scope.postMessage({ type: "fields", id, fields: formFields() });
+        return;
       case "events":
         scope.postMessage({ type: "events", id, events: session?.events(request.indexes) ?? [] });
         return;
