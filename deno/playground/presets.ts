@@ -54,10 +54,11 @@ export const PRESETS: readonly Preset[] = [
   {
     id: "close-simultaneous",
     title: "teardown: simultaneous close",
-    query: "bytes=0&close=simultaneous",
+    query: "bytes=0&close=simultaneous&simultaneous-open=on",
     explanation:
-      "Both ends send a FIN before seeing the other's: each goes FIN-WAIT-1 → CLOSING (a FIN " +
-      "arrived, its own is not yet acknowledged) → TIME-WAIT, the one path through CLOSING.",
+      "Both ends open at once and close at once, so each sends its FIN before seeing the " +
+      "other's: each goes FIN-WAIT-1 → CLOSING (a FIN arrived, its own is not yet " +
+      "acknowledged) → TIME-WAIT, the one path through CLOSING, and both wait out 2×MSL.",
   },
   {
     id: "time-wait",
@@ -73,20 +74,21 @@ export const PRESETS: readonly Preset[] = [
     title: "retransmission and RTO backoff",
     query: "bytes=3KB&loss=25%&seed=5",
     explanation:
-      "A quarter of the packets are lost (×). When no ACK comes within the retransmission " +
-      "timeout, the sender resends (RTX) and doubles the RTO (RFC 6298 §5.5): the timer " +
-      "notes show ×2, ×4. The RTT plot shows the RTO stepping up and SRTT from the samples.",
+      "A quarter of the packets are lost (×). The server's FIN is lost again and again: first " +
+      "a tail-loss probe resends it (RFC 8985 §7), then each retransmission timeout resends it " +
+      "and doubles the RTO (RFC 6298 §5.5): the timer notes read 400, 800, 1600 ms. The RTT " +
+      "plot shows the RTO stepping up.",
   },
   {
     id: "fast-retransmit",
     title: "fast retransmit",
-    query: "bytes=200KB&loss=2%&recv-buffer=256KiB&seed=3",
+    query: "bytes=60KB&loss=2%&delay=20ms&recovery=newreno&cc=reno&seed=5",
     needsCongestionControl: true,
     explanation:
-      "A loss in a long flight: the segments after the hole arrive, and each draws a duplicate " +
-      "ACK (the same ack=). Three of them make the sender resend the missing segment at once " +
-      "(RFC 5681 §3.2) instead of waiting for its RTO; the cwnd plot halves and recovery " +
-      "ends when the ACK covers the whole flight.",
+      "One segment of a flight is lost. Each later segment draws a duplicate ACK (the same " +
+      "ack=); the third makes the sender resend the hole at once (RFC 5681 §3.2) instead of " +
+      "waiting for its RTO. The window plot shades the fast recovery (NewReno, RFC 6582): cwnd " +
+      "halves, and recovery ends when an ACK covers the whole flight.",
   },
   {
     id: "sliding-window",
@@ -94,8 +96,8 @@ export const PRESETS: readonly Preset[] = [
     query: "bytes=40KB&recv-buffer=8KiB&delay=20ms",
     explanation:
       "The receiver's buffer is 8 KiB, so the sender may have at most 8 KiB unacknowledged: " +
-      "the in-flight plot runs into the window line, and each ACK slides the window right by " +
-      "what it acknowledges (the time-sequence graph's upper line).",
+      "bytes in flight run into the receive window, and each ACK slides the window right by " +
+      "what it acknowledges (the time-sequence graph's dashed upper line).",
   },
   {
     id: "zero-window",
@@ -109,13 +111,14 @@ export const PRESETS: readonly Preset[] = [
   {
     id: "slow-start",
     title: "slow start and congestion avoidance",
-    query: "bytes=2MB&delay=20ms&recv-buffer=4MiB&loss=0.2%&seed=2",
+    query: "bytes=3MB&delay=20ms&rate=20Mbit&queue=64KiB&cc=reno",
     needsCongestionControl: true,
     explanation:
-      "cwnd starts at the initial window and grows by one MSS per ACK, doubling each round " +
-      "trip (slow start). A loss sets ssthresh to half the flight; from there cwnd grows by " +
-      "about one MSS per round trip (congestion avoidance): the cwnd plot bends from a curve " +
-      "to a line.",
+      "Reno through a 20 Mbit/s bottleneck with a 64 KiB queue. cwnd starts at ten segments " +
+      "(RFC 6928) and grows by what each ACK acknowledges, doubling every round trip (slow " +
+      "start) until the queue overflows. The loss sets ssthresh to half the flight; after the " +
+      "recovery cwnd grows by about one segment per round trip (congestion avoidance): the " +
+      "window plot bends from a curve to a line.",
   },
   {
     id: "simultaneous-open",
