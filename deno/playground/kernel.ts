@@ -84,28 +84,32 @@ export function kernelEvents(request: Request): Response {
   const encoder = new TextEncoder();
   const abort = new AbortController();
   request.signal?.addEventListener("abort", () => abort.abort());
+  let script: Promise<void> = Promise.resolve();
   const body = new ReadableStream<Uint8Array>({
-    async start(controller) {
-      const send = (event: string, data: unknown) => {
-        if (abort.signal.aborted) return;
-        controller.enqueue(
-          encoder.encode(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`),
-        );
-      };
-      try {
-        const summary = await kernelScript((s) => send("sample", s), abort.signal);
-        send("done", summary);
-      } catch (error) {
-        send("failure", (error as Error).message);
-      } finally {
-        running = false;
-        if (!abort.signal.aborted) controller.close();
-      }
+    start(controller) {
+      script = stream(controller);
     },
+    // Resolves once the connection is closed, so nothing outlives the stream.
     cancel() {
       abort.abort();
+      return script;
     },
   });
+  async function stream(controller: ReadableStreamDefaultController<Uint8Array>): Promise<void> {
+    const send = (event: string, data: unknown) => {
+      if (abort.signal.aborted) return;
+      controller.enqueue(encoder.encode(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`));
+    };
+    try {
+      const summary = await kernelScript((s) => send("sample", s), abort.signal);
+      send("done", summary);
+    } catch (error) {
+      send("failure", (error as Error).message);
+    } finally {
+      running = false;
+      if (!abort.signal.aborted) controller.close();
+    }
+  }
   return new Response(body, {
     headers: {
       "content-type": "text/event-stream; charset=utf-8",
@@ -133,6 +137,7 @@ export async function kernelScript(
   let clientAddr: InetAddr | null = null;
   const serverAddr = listener.addr as InetAddr;
   let sampling = true;
+  let writer: Promise<void> | null = null;
   const sampler = (async () => {
     while (sampling && !signal.aborted && performance.now() < deadline) {
       if (clientAddr) {
@@ -154,7 +159,7 @@ export async function kernelScript(
     await setSocketOption(server, "receiveBufferSize", 64 * 1024);
     phase = "sending";
     const data = new Uint8Array(64 * 1024).fill(0x61);
-    const writer = (async () => {
+    writer = (async () => {
       for (let sent = 0; sent < KERNEL_BYTES && !signal.aborted; sent += data.length) {
         await client!.writeAll(data);
       }
@@ -190,6 +195,8 @@ export async function kernelScript(
     client?.close();
     server?.close();
     listener.close();
+    // A write cut short by the close fails; that is how an early stop ends it.
+    await writer?.catch(() => {});
   }
 }
 
