@@ -18,7 +18,16 @@ import type { FormField } from "../form.ts";
 const worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
 let nextId = 1;
 const pending = new Map<number, (message: FromWorker) => void>();
-worker.onmessage = ({ data }: MessageEvent<FromWorker>) => pending.get(data.id)?.(data);
+/** Requests made before the worker said it was ready. */
+let early: ToWorker[] | null = [];
+worker.onmessage = ({ data }: MessageEvent<FromWorker>) => {
+  if (data.type === "ready") {
+    for (const request of early ?? []) worker.postMessage(request);
+    early = null;
+    return;
+  }
+  pending.get(data.id)?.(data);
+};
 worker.onerror = (e) => showError(`The simulation worker failed: ${e.message}`);
 
 /** Sends a request; `onMessage` sees every answer until it returns true. */
@@ -27,7 +36,9 @@ function ask(request: WorkerRequest, onMessage: (m: FromWorker) => boolean): num
   pending.set(id, (m) => {
     if (onMessage(m)) pending.delete(id);
   });
-  worker.postMessage({ ...request, id } as ToWorker);
+  const message = { ...request, id } as ToWorker;
+  if (early) early.push(message);
+  else worker.postMessage(message);
   return id;
 }
 
@@ -222,8 +233,13 @@ const direction = byId<HTMLSelectElement>("direction");
 /** Per side, the rows of its state changes (ascending) and their indexes in replay.states. */
 let stateRows: [Float64Array, Int32Array][] = [];
 
+let shown = 0;
+
 function show(result: SessionResult, preset: Preset | undefined): void {
   current = result;
+  cursor = -1;
+  // Which run the page shows: tests and scripts wait for it to change.
+  document.body.dataset.run = String(++shown);
   const replay = result.replay;
   byId("result").hidden = false;
   renderSummary(result);
@@ -666,6 +682,8 @@ fsm.show({ state: "CLOSED", last: null }, { state: "CLOSED", last: null });
 request({ type: "fields" }).then((m) => {
   if (m.type !== "fields") return;
   buildForm(m.fields);
+  // When the page could take a run, ms after navigation began.
+  document.body.dataset.ready = String(Math.round(performance.now()));
   // A shared link (/playground?loss=5...) runs as soon as the page opens.
   const initial = new URLSearchParams(location.search);
   if ([...initial.keys()].length > 0) {

@@ -138,6 +138,7 @@ export class LadderView {
   /** Shows rows up to `row` (-1 for none) and keeps it in view. */
   setCursor(row: number, follow: boolean): void {
     this.#cursor = row;
+    if (follow && row < 0) this.#scroll.scrollTop = 0;
     if (follow && this.#layout && row >= 0) {
       const y = this.#layout.lineY[this.#layout.rowLine[row]];
       const top = this.#scroll.scrollTop, h = this.#scroll.clientHeight;

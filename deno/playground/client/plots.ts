@@ -193,7 +193,7 @@ export class TimePlot {
 
   /** Moves the cursor to `time` and veils what comes after it. */
   cursor(time: number): void {
-    if (!this.#veil || !this.#cursor) return;
+    if (!this.#veil || !this.#cursor || !Number.isFinite(time)) return;
     const right = this.#x(this.#end);
     const cx = Math.min(right, Math.max(PAD.left, this.#x(time)));
     this.#cursor.setAttribute("x1", String(cx));

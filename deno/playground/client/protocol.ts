@@ -11,8 +11,9 @@ export type ToWorker =
   | { readonly type: "pcap"; readonly id: number }
   | { readonly type: "json"; readonly id: number };
 
-/** What the worker answers. */
+/** What the worker answers; id 0 (type "ready") says it has loaded and takes requests. */
 export type FromWorker =
+  | { readonly type: "ready"; readonly id: 0 }
   | { readonly type: "progress"; readonly id: number; readonly progress: SessionProgress }
   | {
     readonly type: "result";

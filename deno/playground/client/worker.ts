@@ -58,3 +58,7 @@ scope.onmessage = ({ data: request }) => {
     scope.postMessage({ type: "error", id, message: (error as Error).message, field });
   }
 };
+
+// A message that arrives while the module still loads (the WASM core compiles
+// on import) finds no handler and is lost: the page waits for this first.
+scope.postMessage({ type: "ready", id: 0 });
