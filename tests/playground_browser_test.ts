@@ -361,6 +361,23 @@ Deno.test(requires(missingCommand("chromium"), {
         },
       );
 
+      await t.step("a 100 MB transfer runs in the page, its trace whole", async () => {
+        const [page, watch] = await open(browser, `${base}/playground?bytes=100MB&delay=5ms`);
+        await page.waitForSelector("#trace-hash", { timeout: 180_000 });
+        const summary = await page.textContent("#summary") ?? "";
+        assert.match(summary, /Run: OK/);
+        assert.match(summary, /client → server: 100 MB, SHA-256 match/);
+        // One replay step per send and arrival: about two per packet, none cut.
+        const packets = Number(/link: (\d+) packets/.exec(summary)?.[1]);
+        const steps = Number(/of (\d+)/.exec(await page.textContent("#position") ?? "")?.[1]);
+        assert.ok(packets > 68_000 && steps >= 2 * packets, `${packets} packets, ${steps} steps`);
+        await page.keyboard.press("End");
+        await page.locator("#position", { hasText: `event ${steps} of ${steps}` }).waitFor();
+        assert.deepEqual(watch.problems, []);
+        assert.deepEqual(watch.serverRuns, []);
+        await page.close();
+      });
+
       await t.step(
         "the kernel view streams a real loopback connection from the server",
         async () => {

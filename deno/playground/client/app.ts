@@ -78,7 +78,7 @@ function buildForm(fields: readonly FormField[]): void {
       row.insertBefore(control, label);
     } else if (f.values && !f.values.some((v) => v.includes(","))) {
       control = html("select", { name: f.name, id }, undefined, row);
-      html("option", { value: "" }, `${f.placeholder} (default)`, control);
+      html("option", { value: "" }, f.placeholder, control);
       for (const v of f.values) if (v !== f.placeholder) html("option", { value: v }, v, control);
     } else {
       control = html(

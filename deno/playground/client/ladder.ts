@@ -234,8 +234,9 @@ export class LadderView {
     if (!r || !l) return;
     const width = Math.max(300, this.#scroll.clientWidth);
     const narrow = width < 640;
-    const timeCol = narrow ? 36 : 52;
-    const sideCol = narrow ? 100 : Math.min(170, Math.max(124, width * 0.16));
+    const timeCol = narrow ? 36 : 50;
+    // Wide enough for "SYN-RECEIVED" beside its timeline.
+    const sideCol = narrow ? 100 : Math.min(170, Math.max(110, width * 0.16));
     const xL = timeCol + sideCol, xR = width - sideCol;
     const xOf = (side: number) => side === 0 ? xL : xR;
     const viewTop = this.#scroll.scrollTop, viewH = this.#scroll.clientHeight || 600;
