@@ -54,7 +54,7 @@ export class RunWorker {
    * assert.equal(JSON.parse(body as string).summary.ok, true);
    * ```
    */
-  run(kind: RunJob["kind"], query: string): Promise<string | Uint8Array> {
+  run(kind: "json" | "pcap", query: string): Promise<string | Uint8Array> {
     if (this.#waiting.size >= this.maxQueued) {
       return Promise.reject(
         new RunnerBusy(`${this.#waiting.size} runs are queued already; try again soon`),

@@ -283,7 +283,7 @@ export class LadderView {
           root,
         );
       }
-      svgText(`+${formatMs(g.ms)} ms`, {
+      svgText(`+${formatMs(g.ms)}`, {
         x: timeCol - 6,
         y: g.y + 4,
         "text-anchor": "end",
@@ -309,8 +309,8 @@ export class LadderView {
     const lastSide = [-Infinity, -Infinity];
     let lastTick = "";
     let lastTickY = -Infinity;
-    const maxChars = Math.max(8, Math.floor((xR - xL - 20) / 6.8));
-    const sideChars = Math.max(6, Math.floor((sideCol - 14) / 6.8));
+    const maxChars = Math.max(8, Math.floor((xR - xL - 20) / CHAR));
+    const sideChars = Math.max(6, Math.floor((sideCol - 14) / CHAR));
     for (let line = firstLine; line <= lastLine; line++) {
       const row = l.lineFirstRow[line];
       if (row > cursor) break;
@@ -355,13 +355,19 @@ export class LadderView {
       const a = r.arrows[ref];
       const extra = a.notes.length ? ` [${a.notes.join(", ")}]` : "";
       const label = `${a.retransmission ? "RTX " : ""}${a.label}${extra}`;
-      svgText(clip(label, maxChars), {
-        x: side === 0 ? xL + 10 : xR - 10,
-        y: y - 3,
-        "text-anchor": side === 0 ? "start" : "end",
-        class: `label${a.retransmission ? " rtx" : ""}${this.#selected === ref ? " selected" : ""}`,
-        "data-arrow": ref,
-      }, labelLayer);
+      laneLabel(
+        labelLayer,
+        clip(label, maxChars),
+        side === 0 ? xL + 10 : xR - 10,
+        y - 3,
+        side === 0 ? "start" : "end",
+        {
+          class: `label${a.retransmission ? " rtx" : ""}${
+            this.#selected === ref ? " selected" : ""
+          }`,
+          "data-arrow": ref,
+        },
+      );
     }
   }
 
@@ -456,12 +462,14 @@ export class LadderView {
       "aria-expanded": "false",
       "aria-label": `${text}; press Enter to expand`,
     }, layer);
-    svgText(clip(text, maxChars), {
-      x: side === 0 ? x + 10 : x - 10,
-      y: y - 3,
-      "text-anchor": side === 0 ? "start" : "end",
-      class: "label",
-    }, g);
+    laneLabel(
+      g,
+      clip(text, maxChars),
+      side === 0 ? x + 10 : x - 10,
+      y - 3,
+      side === 0 ? "start" : "end",
+      { class: "label" },
+    );
     const expand = () => {
       this.#expanded.add(row);
       this.#relayout();
@@ -474,6 +482,33 @@ export class LadderView {
       }
     });
   }
+}
+
+/** Average width of a character of the ladder's 12 px labels, px. */
+const CHAR = 6.8;
+
+/**
+ * A label in a lane on a backing that hides the arrows passing under it: text
+ * anchored at x (start or end), its box estimated from its length.
+ */
+function laneLabel(
+  parent: SVGElement,
+  text: string,
+  x: number,
+  y: number,
+  anchor: "start" | "end",
+  attrs: Record<string, string | number>,
+): SVGTextElement {
+  const width = text.length * CHAR + 4;
+  svg("rect", {
+    x: anchor === "start" ? x - 2 : x - width + 2,
+    y: y - 11,
+    width,
+    height: 14,
+    rx: 3,
+    class: "label-bg",
+  }, parent);
+  return svgText(text, { x, y, "text-anchor": anchor, ...attrs }, parent);
 }
 
 function clip(text: string, chars: number): string {
