@@ -17,6 +17,7 @@ const ack = (delivered: number, appLimited = false): AckSample => ({
   appLimited,
   round: 0,
   mss: MSS,
+  paced: false,
 });
 
 Deno.test("examples/cc_aimd.ts: its default export passes the --cc FILE check", async () => {

@@ -48,6 +48,8 @@ Deno.test("socklab serve serves the demo page, echo and files, and stops on SIGT
     const result = await run.json();
     assert.equal(run.status, 200);
     assert.ok(JSON.stringify(result).includes("TIME-WAIT"));
+    const bench = await client.fetch(new URL("/bench", url));
+    assert.match(await bench.text(), /Checksum benchmark, in your browser/);
   } finally {
     client.close();
     child.kill("SIGTERM");

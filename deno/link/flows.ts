@@ -13,7 +13,7 @@
  *
  * @module
  */
-import type { TraceHook } from "../trace/events.ts";
+import type { TraceHook } from "../tcp/events.ts";
 import type { CongestionController } from "../tcp/congestion.ts";
 import type { TcpConfig, TcpSocket } from "../tcp/socket.ts";
 import { rfc6528Isn } from "../tcp/isn.ts";

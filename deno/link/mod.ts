@@ -1,14 +1,22 @@
 /**
- * Links that carry socklab's TCP segments, as IPv4 packets with real
- * checksums: {@link SimNetwork}, an in-memory network between any number of
- * stacks with a virtual clock, a seeded generator and per-direction
- * impairments (loss, delay, jitter, reordering, duplication, corruption, rate
- * limit and queue, MTU); {@link runTransfer}, a scripted transfer on it that
- * checks every byte; and {@link UdpLink}, which carries the segments in UDP
+ * Running socklab's TCP: the links that carry its segments, as IPv4 packets
+ * with real checksums, and the driver that runs a stack in real time.
+ * {@link SimNetwork} is an in-memory network between any number of stacks
+ * with a virtual clock, a seeded generator and per-direction impairments
+ * (loss, delay, jitter, reordering, duplication, corruption, rate limit and
+ * queue, MTU); {@link runTransfer} is a scripted transfer on it that checks
+ * every byte. {@link TcpDriver} drives a stack with the real clock and puts
+ * it behind the socket layer's `Conn` and `Listener` ({@link TcpConn},
+ * {@link TcpListener}), so code written for the kernel's sockets runs on
+ * socklab's TCP unchanged; {@link UdpLink} carries its segments in UDP
  * datagrams so two processes on loopback run socklab's TCP without root.
  *
- * The simulated network only computes; the UDP link does I/O through one
- * datagram socket and timers for delayed packets, and nothing here prints.
+ * This layer sits above both the sans-IO TCP (`deno/tcp/`) and the socket
+ * layer (`deno/net/`): the driver implements the socket interfaces, the UDP
+ * link sends through a datagram socket, so neither of those layers needs to
+ * know the other. The simulated network only computes; the driver and the UDP
+ * link read the clock and set timers, the UDP link does I/O through one
+ * datagram socket, and nothing here prints.
  *
  * @example A lossy transfer, replayable from its seed
  * ```ts
@@ -39,9 +47,10 @@ export {
   runFlows,
 } from "./flows.ts";
 export type { ImpairmentCounts } from "./_impair.ts";
+export { type SegmentSink, TcpConn, TcpDriver, TcpListener } from "./driver.ts";
 export { type UdpAddr, UdpLink, type UdpLinkOptions, type UdpLinkStats } from "./udp.ts";
 export { decodeSegment, encodedLength, encodeSegment } from "./packet.ts";
 export { Random } from "./random.ts";
-// Types of the TCP and trace layers that this API names, so its docs are whole.
+// Types of the TCP and socket layers that this API names, so its docs are whole.
 export type * from "../tcp/mod.ts";
-export type * from "../trace/mod.ts";
+export type * from "../net/types.ts";

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import type { TraceHook } from "../trace/events.ts";
+import type { TraceHook } from "../tcp/events.ts";
 import type { TcpRepr } from "../wire/tcp.ts";
 import { type IpSegment, TcpStack } from "../tcp/stack.ts";
 import type { TcpConfig } from "../tcp/socket.ts";

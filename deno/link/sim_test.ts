@@ -3,8 +3,8 @@ import { impairments, SimNetwork } from "./sim.ts";
 import { Random } from "./random.ts";
 import { decodeSegment, encodedLength, encodeSegment } from "./packet.ts";
 import { runTransfer } from "./transfer.ts";
-import { segment } from "../tcp/socket.ts";
-import type { TraceEvent } from "../trace/events.ts";
+import { tcpRepr } from "../wire/tcp.ts";
+import type { TraceEvent } from "../tcp/events.ts";
 import type { IpSegment } from "../tcp/stack.ts";
 
 Deno.test("Random: the same seed gives the same sequence, another seed another", () => {
@@ -27,7 +27,7 @@ Deno.test("encodeSegment()/decodeSegment(): a segment round-trips as an IPv4 pac
   const seg = {
     src: "10.0.0.1",
     dst: "10.0.0.2",
-    repr: segment({
+    repr: tcpRepr({
       srcPort: 1,
       dstPort: 2,
       seq: 7,
@@ -48,7 +48,7 @@ Deno.test("decodeSegment(): every single flipped bit is rejected by a checksum",
   const packet = encodeSegment({
     src: "10.0.0.1",
     dst: "10.0.0.2",
-    repr: segment({
+    repr: tcpRepr({
       srcPort: 1,
       dstPort: 2,
       seq: 7,
@@ -221,7 +221,7 @@ Deno.test("encodeSegment() writes into a given buffer and rejects one too short"
   const seg = {
     src: "10.0.0.1",
     dst: "10.0.0.2",
-    repr: segment({ srcPort: 1, dstPort: 2, seq: 7, payload: new Uint8Array(100) }),
+    repr: tcpRepr({ srcPort: 1, dstPort: 2, seq: 7, payload: new Uint8Array(100) }),
   };
   assert.equal(encodedLength(seg), 20 + 20 + 100);
   const into = new Uint8Array(200);
@@ -311,7 +311,7 @@ function scripted(net: SimNetwork, addr: string) {
 
 /** A 1040-byte packet from 10.0.0.1 to 10.0.0.2: big enough for a pooled buffer. */
 function bigSegment(seq: number): IpSegment {
-  const repr = segment({ srcPort: 1, dstPort: 2, seq, payload: new Uint8Array(1000) });
+  const repr = tcpRepr({ srcPort: 1, dstPort: 2, seq, payload: new Uint8Array(1000) });
   return { src: "10.0.0.1", dst: "10.0.0.2", repr };
 }
 

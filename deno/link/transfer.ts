@@ -9,7 +9,7 @@
  * @module
  */
 import { createSha256, type Sha256Hash } from "../sha256.ts";
-import type { TraceHook } from "../trace/events.ts";
+import type { TraceHook } from "../tcp/events.ts";
 import type { TcpConfig, TcpErrorKind, TcpSocket, TcpState } from "../tcp/socket.ts";
 import { rfc6528Isn } from "../tcp/isn.ts";
 import {

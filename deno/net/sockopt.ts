@@ -32,7 +32,7 @@ import { NetError } from "./errors.ts";
 import { errnoError } from "./_errno.ts";
 import { FdSocket } from "./fd_socket.ts";
 import { kernelSockets, kernelState } from "./procnet.ts";
-import { KernelConn, KernelListener } from "./stream.ts";
+import { KernelConn, type KernelListener } from "./stream.ts";
 import type { Addr } from "./types.ts";
 
 /** Any socket of this folder. */

@@ -8,9 +8,18 @@
  * @module
  */
 
-/** A fixed-capacity byte ring (FIFO). */
+/** The memory a {@link ByteRing} starts with, at most its capacity. */
+const RING_START = 64 * 1024;
+
+/**
+ * A byte ring (FIFO) of a fixed capacity. Its memory starts small and
+ * doubles as bytes arrive, up to the capacity, so a connection with a large
+ * send buffer costs memory only for what it holds (as Linux autotunes its
+ * socket buffers).
+ */
 export class ByteRing {
-  readonly #buf: Uint8Array;
+  #buf: Uint8Array;
+  readonly #capacity: number;
   #head = 0;
   #len = 0;
 
@@ -24,12 +33,27 @@ export class ByteRing {
     if (!Number.isInteger(capacity) || capacity <= 0) {
       throw new RangeError(`buffer capacity must be a positive integer, got ${capacity}`);
     }
-    this.#buf = new Uint8Array(capacity);
+    this.#capacity = capacity;
+    this.#buf = new Uint8Array(Math.min(capacity, RING_START));
   }
 
   /** The size in bytes. */
   get capacity(): number {
-    return this.#buf.length;
+    return this.#capacity;
+  }
+
+  // Makes room for `n` bytes from the head, unrolling the ring into memory twice as large.
+  #reserve(n: number): void {
+    const old = this.#buf;
+    if (n <= old.length) return;
+    let size = old.length;
+    while (size < n) size *= 2;
+    const buf = new Uint8Array(Math.min(size, this.#capacity));
+    const first = old.length - this.#head;
+    buf.set(old.subarray(this.#head));
+    buf.set(old.subarray(0, this.#head), first);
+    this.#buf = buf;
+    this.#head = 0;
   }
 
   /** The bytes held. */
@@ -39,7 +63,7 @@ export class ByteRing {
 
   /** The free space. */
   get free(): number {
-    return this.#buf.length - this.#len;
+    return this.#capacity - this.#len;
   }
 
   /** Appends as much of `data` as fits; returns how many bytes were taken. */
@@ -52,6 +76,7 @@ export class ByteRing {
 
   /** Writes `data` at `offset` bytes past the head without changing the length. */
   writeAt(offset: number, data: Uint8Array): void {
+    this.#reserve(offset + data.length);
     const cap = this.#buf.length;
     const start = (this.#head + offset) % cap;
     const first = Math.min(data.length, cap - start);

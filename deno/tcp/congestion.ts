@@ -55,6 +55,8 @@ export interface AckSample {
   readonly round: number;
   /** The sender's maximum segment size, bytes (SMSS). */
   readonly mss: number;
+  /** Whether the sender paces its segments over the round trip (`pacing.ts`). */
+  readonly paced: boolean;
 }
 
 /** What found the congestion: a retransmission timeout, or fast loss detection. */

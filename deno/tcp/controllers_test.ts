@@ -19,6 +19,7 @@ const sample = (now: number, delivered: number): AckSample => ({
   appLimited: false,
   round: Math.floor(now / 20),
   mss: MSS,
+  paced: false,
 });
 
 /** A connection's life in calls: slow start, a loss, recovery, growth, a timeout. */

@@ -35,7 +35,7 @@ import type { RttEstimator } from "./rtt.ts";
 import { Prr } from "./prr.ts";
 import { DUP_THRESH, Rack, WC_DEL_ACK_T } from "./rack.ts";
 import { segmentLength, SendScoreboard, type SentSegment } from "./scoreboard.ts";
-import type { LossSignal, RecoveryPhase, TraceHook } from "../trace/events.ts";
+import type { LossSignal, RecoveryPhase, TraceHook } from "./events.ts";
 import type { SackBlock } from "../wire/tcp.ts";
 import { seqGe, seqGt, seqLe, seqLt, seqSub } from "../wire/seq.ts";
 
@@ -112,6 +112,8 @@ export interface LossRecoveryOptions {
   readonly name: () => string;
   /** The ISS, for sequence numbers relative to it in traces. */
   readonly iss: () => number;
+  /** Whether the sender paces (told to the controller). */
+  readonly paced?: boolean;
 }
 
 /** How many retransmissions are remembered for matching D-SACK reports. */
@@ -151,6 +153,7 @@ export class LossRecovery {
   readonly #trace: TraceHook | null;
   readonly #name: () => string;
   readonly #iss: () => number;
+  readonly #paced: boolean;
   readonly #prr = new Prr();
 
   #phase: RecoveryPhase = "open";
@@ -197,6 +200,7 @@ export class LossRecovery {
     this.#trace = options.trace;
     this.#name = options.name;
     this.#iss = options.iss;
+    this.#paced = options.paced ?? false;
   }
 
   /** The phase: "open", "recovery" or "loss". */
@@ -334,6 +338,7 @@ export class LossRecovery {
         appLimited,
         round: this.#round,
         mss: this.#mss,
+        paced: this.#paced,
       });
     }
 

@@ -27,7 +27,8 @@
  * @module
  */
 import { type TcpRepr, tcpRepr } from "../wire/tcp.ts";
-import type { TcpState, TcpTimer, TraceHook } from "../trace/events.ts";
+import type { TcpTimer, TraceHook } from "./events.ts";
+import type { TcpState } from "./state.ts";
 import { ByteRing, type ReceiveBuffer } from "./buffers.ts";
 import { CoreReceiveBuffer } from "./core_buffer.ts";
 import type { CongestionController } from "./congestion.ts";
@@ -41,12 +42,13 @@ import {
 } from "./recovery.ts";
 import { segmentLength, type SentSegment } from "./scoreboard.ts";
 import { Timestamps } from "./timestamps.ts";
+import { Pacer, PACING_CA_RATIO, PACING_SS_RATIO } from "./pacing.ts";
 import type { SackBlock } from "../wire/tcp.ts";
 import { type IsnGenerator, rfc6528Isn, type TcpEndpoint } from "./isn.ts";
 import { DEFAULT_RTT_CONFIG, type RttConfig, RttEstimator } from "./rtt.ts";
 import { seqAdd, seqGe, seqGt, seqInRange, seqLe, seqLt, seqSub } from "../wire/seq.ts";
 
-export type { TcpState } from "../trace/events.ts";
+export type { TcpState } from "./state.ts";
 export type { TcpEndpoint } from "./isn.ts";
 
 /** Keep-alive probing (RFC 9293 §3.8.4): off unless configured. */
@@ -70,7 +72,7 @@ export interface TcpConfig {
    * the window is at most 65535 bytes.
    */
   readonly recvBufferSize: number;
-  /** Send buffer (default 256 KiB). */
+  /** Send buffer: the most data written and not yet acknowledged (default 4 MiB; its memory grows as it fills). */
   readonly sendBufferSize: number;
   /** Maximum segment lifetime, ms; TIME-WAIT lasts 2·MSL (default 30 s). */
   readonly msl: number;
@@ -98,6 +100,8 @@ export interface TcpConfig {
   readonly timestamps: boolean;
   /** Offer and accept window scaling (RFC 7323; default on). */
   readonly windowScaling: boolean;
+  /** Spread data over the round trip at 2 (slow start) or 1.2 × cwnd/SRTT (default on; `pacing.ts`). */
+  readonly pacing: boolean;
   /**
    * Makes the receive buffer of `capacity` bytes (default: the WASM core's
    * reassembler, {@link CoreReceiveBuffer}).
@@ -109,7 +113,7 @@ export interface TcpConfig {
 export const DEFAULT_TCP_CONFIG: TcpConfig = {
   mss: 1460,
   recvBufferSize: 1 << 20,
-  sendBufferSize: 256 * 1024,
+  sendBufferSize: 4 << 20,
   msl: 30_000,
   rtt: DEFAULT_RTT_CONFIG,
   delayedAck: 40,
@@ -123,6 +127,7 @@ export const DEFAULT_TCP_CONFIG: TcpConfig = {
   sack: true,
   timestamps: true,
   windowScaling: true,
+  pacing: true,
   receiveBuffer: (capacity) => new CoreReceiveBuffer(capacity),
 };
 
@@ -190,7 +195,7 @@ function validate(config: TcpConfig): void {
       `TCP recovery must be one of ${RECOVERY_MODES.join(", ")}, got ${config.recovery}`,
     );
   }
-  for (const name of ["sack", "timestamps", "windowScaling", "nagle"] as const) {
+  for (const name of ["sack", "timestamps", "windowScaling", "nagle", "pacing"] as const) {
     if (typeof config[name] !== "boolean") {
       throw new TypeError(`TCP ${name} must be a boolean, got ${typeof config[name]}`);
     }
@@ -207,11 +212,6 @@ function wantedShift(buffer: number): number {
 /** The earlier of two deadlines, null meaning none. */
 function earliest(a: number | null, b: number | null): number | null {
   return a === null ? b : b === null || a <= b ? a : b;
-}
-
-/** Builds a segment record with defaults for what is not given. */
-export function segment(fields: Partial<TcpRepr> & { seq: number }): TcpRepr {
-  return tcpRepr(fields);
 }
 
 const EMPTY = new Uint8Array(0);
@@ -251,8 +251,8 @@ export function resetFor(repr: TcpRepr): TcpRepr | null {
   const ports = { srcPort: repr.dstPort, dstPort: repr.srcPort };
   // An ACK is answered <SEQ=SEG.ACK><CTL=RST>, anything else
   // <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>.
-  if (repr.ack !== null) return segment({ ...ports, seq: repr.ack, control: "rst" });
-  return segment({ ...ports, seq: 0, ack: seqAdd(repr.seq, segLen(repr)), control: "rst" });
+  if (repr.ack !== null) return tcpRepr({ ...ports, seq: repr.ack, control: "rst" });
+  return tcpRepr({ ...ports, seq: 0, ack: seqAdd(repr.seq, segLen(repr)), control: "rst" });
 }
 
 /** SEG.LEN: the payload plus one for SYN and one for FIN. */
@@ -348,6 +348,9 @@ export class TcpSocket {
   #recovery: LossRecovery;
   /** A tail-loss probe is due (RFC 8985 §7.3). */
   #probeDue = false;
+  readonly #pacer = new Pacer();
+  /** When pacing holds data back: the time it may go, or null. */
+  #paceAt: number | null = null;
 
   // Pending output.
   #ackNow = false;
@@ -405,6 +408,7 @@ export class TcpSocket {
       trace,
       name: () => this.name,
       iss: () => this.#iss,
+      paced: this.config.pacing,
     });
   }
 
@@ -685,7 +689,7 @@ export class TcpSocket {
     // Called for every connection at every step of a driver: no array built per call.
     return earliest(
       earliest(earliest(this.#rtxAt, this.#persistAt), earliest(this.#ackAt, this.#keepAliveAt)),
-      earliest(this.#timeWaitAt, this.#recovery.pollAt(this.#rtxAt)),
+      earliest(earliest(this.#timeWaitAt, this.#recovery.pollAt(this.#rtxAt)), this.#paceAt),
     );
   }
 
@@ -1264,12 +1268,13 @@ export class TcpSocket {
       ((state === "FIN-WAIT-1" || state === "CLOSING" || state === "LAST-ACK") &&
         this.#tx.length > 0);
     const rec = this.#recovery;
+    this.#paceAt = null;
     if (this.#probeDue) {
       this.#probeDue = false;
       this.#sendProbe(now, out, sendsData);
     }
     for (let seg = rec.nextRetransmission(); seg !== null; seg = rec.nextRetransmission()) {
-      if (!this.#windowAllows(segmentLength(seg))) return;
+      if (!this.#windowAllows(segmentLength(seg)) || !this.#paceAllows(now)) return;
       out.push(this.#retransmit(now, seg));
     }
     // Room for the SACK blocks the data segments carry (RFC 2018 §3).
@@ -1313,7 +1318,7 @@ export class TcpSocket {
         first = false;
       }
       // The congestion window (RFC 5681 §3.1): the whole segment must fit.
-      if (!this.#windowAllows(len + (fin ? 1 : 0))) break;
+      if (!this.#windowAllows(len + (fin ? 1 : 0)) || !this.#paceAllows(now)) break;
       // A view into the send buffer: valid until the next send() (see poll()).
       const payload = len > 0 ? this.#tx.view(offset, len) : EMPTY;
       const repr = this.#emit(now, {
@@ -1331,7 +1336,7 @@ export class TcpSocket {
       }
     }
     const rescue = rec.rescueRetransmission();
-    if (rescue !== null && this.#windowAllows(segmentLength(rescue))) {
+    if (rescue !== null && this.#windowAllows(segmentLength(rescue)) && this.#paceAllows(now)) {
       out.push(this.#retransmit(now, rescue));
     }
   }
@@ -1342,6 +1347,22 @@ export class TcpSocket {
     const rec = this.#recovery;
     const pipe = rec.pipe;
     return pipe === 0 || rec.window - pipe >= len;
+  }
+
+  // Whether pacing lets a segment leave now; if not, when it may (pollAt).
+  #paceAllows(now: number): boolean {
+    if (!this.config.pacing) return true;
+    this.#paceAt = this.#pacer.waitUntil(now, this.#pacingRate(), this.#sendMss());
+    return this.#paceAt === null;
+  }
+
+  // Bytes per ms: 2 or 1.2 × the window per SRTT (pacing.ts); Infinity before an RTT sample.
+  #pacingRate(): number {
+    const srtt = this.#rtt.srtt;
+    if (srtt === null || srtt <= 0) return Infinity;
+    const rec = this.#recovery;
+    const slowStart = rec.phase === "open" && rec.cc.cwnd < rec.cc.ssthresh;
+    return (slowStart ? PACING_SS_RATIO : PACING_CA_RATIO) * rec.window / srtt;
   }
 
   // Sends a segment of the scoreboard again, whole.
@@ -1401,6 +1422,9 @@ export class TcpSocket {
     const repr = fields.control === "syn"
       ? this.#make({ ack, ...fields })
       : this.#make({ ack, ...this.#options(now, ack, fields.payload?.length ?? 0), ...fields });
+    if (this.config.pacing && repr.payload.length > 0) {
+      this.#pacer.sent(now, repr.payload.length, this.#pacingRate());
+    }
     if (resent !== null) {
       this.#retransmitted.add(repr);
       this.stats.retransmissions++;
@@ -1468,7 +1492,7 @@ export class TcpSocket {
 
   // A segment with this connection's ports and current window.
   #make(fields: Partial<TcpRepr> & { seq: number }): TcpRepr {
-    return segment({
+    return tcpRepr({
       srcPort: this.#local?.port ?? 0,
       dstPort: this.#remote?.port ?? 0,
       window: this.#advertise(),
@@ -1601,6 +1625,7 @@ export class TcpSocket {
   #reset(): void {
     this.#recovery.stop();
     this.#probeDue = false;
+    this.#paceAt = null;
     this.#rtxAt = null;
     this.#persistAt = null;
     this.#ackAt = null;

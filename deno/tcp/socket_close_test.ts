@@ -13,10 +13,10 @@ import {
   socketLastAck,
   socketTimeWait,
   text,
-} from "./_fixtures.ts";
+} from "./_testing.ts";
 import { TcpError } from "./socket.ts";
-import type { TraceEvent } from "../trace/events.ts";
-import { LOCAL, REMOTE, socket } from "./_fixtures.ts";
+import type { TraceEvent } from "./events.ts";
+import { LOCAL, REMOTE, socket } from "./_testing.ts";
 
 // --- FIN-WAIT-1 -----------------------------------------------------------
 

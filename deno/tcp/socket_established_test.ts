@@ -2,7 +2,7 @@
 // retransmission, probes and the RFC 5961 checks (RFC 9293 §3.10.7.4,
 // RFC 6298, RFC 5961).
 import assert from "node:assert/strict";
-import { bytes, recv, send, socketEstablished, text, windowOf } from "./_fixtures.ts";
+import { bytes, recv, send, socketEstablished, text, windowOf } from "./_testing.ts";
 import type { CongestionController } from "./congestion.ts";
 import { TcpError } from "./socket.ts";
 

@@ -13,8 +13,9 @@ import {
   socketListen,
   socketSynReceived,
   socketSynSent,
-} from "./_fixtures.ts";
-import { resetFor, segment, TcpError, TcpSocket } from "./socket.ts";
+} from "./_testing.ts";
+import { resetFor, TcpError, TcpSocket } from "./socket.ts";
+import { tcpRepr } from "../wire/tcp.ts";
 
 // --- CLOSED ---------------------------------------------------------------
 
@@ -53,7 +54,7 @@ Deno.test("CLOSED: a RST is never answered", () => {
 });
 
 Deno.test("resetFor() swaps the ports and answers an ACK with its ACK number", () => {
-  const rst = resetFor(segment({ srcPort: 1, dstPort: 2, seq: 9, ack: 77 }))!;
+  const rst = resetFor(tcpRepr({ srcPort: 1, dstPort: 2, seq: 9, ack: 77 }))!;
   assert.deepEqual([rst.srcPort, rst.dstPort, rst.seq, rst.ack, rst.control], [
     2,
     1,
@@ -61,7 +62,7 @@ Deno.test("resetFor() swaps the ports and answers an ACK with its ACK number", (
     null,
     "rst",
   ]);
-  assert.equal(resetFor(segment({ seq: 1, control: "rst" })), null);
+  assert.equal(resetFor(tcpRepr({ seq: 1, control: "rst" })), null);
 });
 
 Deno.test("CLOSED: send() throws a TcpError naming the state", () => {

@@ -14,11 +14,11 @@ import {
   socket,
   socketEstablished,
   socketEstablishedSackTs,
-} from "./_fixtures.ts";
+} from "./_testing.ts";
 import { Reno } from "./reno.ts";
 import { FixedWindow } from "./congestion.ts";
 import type { TcpConfig, TcpSocket } from "./socket.ts";
-import type { TraceEvent } from "../trace/events.ts";
+import type { TraceEvent } from "./events.ts";
 
 const MSS = 1460;
 /** The payload of a segment when timestamps take 12 bytes of options. */

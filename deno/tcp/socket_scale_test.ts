@@ -2,8 +2,8 @@
 // the smallest shift that fits the receive buffer), in force only when both
 // SYNs carry it, never applied to the windows of SYN segments themselves.
 import assert from "node:assert/strict";
-import { recv, send, socket, socketListen, socketSynSent, windowOf } from "./_fixtures.ts";
-import { LOCAL, REMOTE } from "./_fixtures.ts";
+import { recv, send, socket, socketListen, socketSynSent, windowOf } from "./_testing.ts";
+import { LOCAL, REMOTE } from "./_testing.ts";
 
 const BIG = { recvBufferSize: 1 << 20 }; // 1 MiB: shift 5
 

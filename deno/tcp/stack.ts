@@ -8,7 +8,7 @@
  * @module
  */
 import type { TcpRepr } from "../wire/tcp.ts";
-import type { TraceHook } from "../trace/events.ts";
+import type { TraceHook } from "./events.ts";
 import { checkTcpConfig, resetFor, type TcpConfig, TcpError, TcpSocket } from "./socket.ts";
 import type { TcpEndpoint } from "./isn.ts";
 

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { type IpSegment, STACK_DROP, TcpStack } from "./stack.ts";
-import type { TraceEvent } from "../trace/events.ts";
-import { segment, TcpError } from "./socket.ts";
+import type { TraceEvent } from "./events.ts";
+import { TcpError } from "./socket.ts";
+import { tcpRepr } from "../wire/tcp.ts";
 
 const A = "10.1.0.1";
 const B = "10.1.0.2";
@@ -17,7 +18,7 @@ function syn(srcPort: number, dstPort = 80): IpSegment {
   return {
     src: A,
     dst: B,
-    repr: segment({ srcPort, dstPort, seq: 1000, control: "syn", window: 1000 }),
+    repr: tcpRepr({ srcPort, dstPort, seq: 1000, control: "syn", window: 1000 }),
   };
 }
 
@@ -37,7 +38,7 @@ Deno.test("TcpStack: a SYN to a closed port is answered with RST,ACK", () => {
 Deno.test("TcpStack: an ACK to a listening port without a connection is answered with RST", () => {
   const b = new TcpStack(B);
   b.listen(80);
-  b.receive(0, { src: A, dst: B, repr: segment({ srcPort: 7, dstPort: 80, seq: 1, ack: 99 }) });
+  b.receive(0, { src: A, dst: B, repr: tcpRepr({ srcPort: 7, dstPort: 80, seq: 1, ack: 99 }) });
   const [rst] = b.poll(0);
   assert.deepEqual([rst.repr.control, rst.repr.seq, rst.repr.ack], ["rst", 99, null]);
 });
@@ -150,7 +151,7 @@ Deno.test("TcpStack: interleaved segments of two connections each reach their ow
   exchange(a, b);
   assert.equal(byPort.get(5000)!.state, "CLOSED");
   b.poll(0); // forgets the closed connection
-  b.receive(0, { src: A, dst: B, repr: segment({ srcPort: 5000, dstPort: 80, seq: 5, ack: 9 }) });
+  b.receive(0, { src: A, dst: B, repr: tcpRepr({ srcPort: 5000, dstPort: 80, seq: 5, ack: 9 }) });
   const out = b.poll(0);
   assert.deepEqual(out.map((o) => [o.repr.control, o.repr.dstPort]), [["rst", 5000]]);
 });
@@ -160,11 +161,11 @@ Deno.test("TcpStack: arrivals no connection saw are traced as stack drops with t
   const b = new TcpStack(B, {}, (e) => events.push(e));
   b.listen(80, 1);
   b.receive(1, syn(5000, 81)); // closed port
-  b.receive(2, { src: A, dst: B, repr: segment({ srcPort: 7, dstPort: 80, seq: 1, ack: 99 }) });
+  b.receive(2, { src: A, dst: B, repr: tcpRepr({ srcPort: 7, dstPort: 80, seq: 1, ack: 99 }) });
   b.receive(3, {
     src: A,
     dst: B,
-    repr: segment({ srcPort: 8, dstPort: 81, seq: 1, control: "rst" }),
+    repr: tcpRepr({ srcPort: 8, dstPort: 81, seq: 1, control: "rst" }),
   });
   b.receive(4, syn(5001));
   b.receive(5, syn(5002)); // the backlog of 1 is full

@@ -2,10 +2,10 @@
 // sockets built into each state, and helpers that send a segment written with
 // sequence numbers relative to each side's ISS and read back what the socket
 // sends as short text. Not part of the public API.
-import type { TcpRepr } from "../wire/tcp.ts";
-import type { TraceEvent } from "../trace/events.ts";
-import { flagsOf } from "../trace/json.ts";
-import { segment, type TcpConfig, TcpSocket } from "./socket.ts";
+import { flagsOf, type TcpRepr } from "../wire/tcp.ts";
+import type { TraceEvent } from "./events.ts";
+import { type TcpConfig, TcpSocket } from "./socket.ts";
+import { tcpRepr } from "../wire/tcp.ts";
 import { seqAdd, seqSub } from "../wire/seq.ts";
 
 /** Our initial send sequence number. */
@@ -55,7 +55,7 @@ export function send(s: TcpSocket, seg: Incoming, now = 0): void {
 
 /** The TcpRepr of an incoming test segment. */
 export function incoming(seg: Incoming): TcpRepr {
-  return segment({
+  return tcpRepr({
     srcPort: REMOTE.port,
     dstPort: LOCAL.port,
     seq: seqAdd(R_ISS, seg.seq),
