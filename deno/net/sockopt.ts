@@ -31,7 +31,7 @@ import { KernelDatagramSocket } from "./datagram.ts";
 import { NetError } from "./errors.ts";
 import { errnoError } from "./_errno.ts";
 import { FdSocket } from "./fd_socket.ts";
-import { kernelSockets, kernelState } from "./procnet.ts";
+import { kernelSockets, kernelState, kernelTcpState } from "./procnet.ts";
 import { KernelConn, type KernelListener } from "./stream.ts";
 import type { Addr } from "./types.ts";
 
@@ -259,21 +259,6 @@ export interface TcpInfo {
 
 const TCP_INFO = 11;
 const CA_STATES = ["open", "disorder", "cwr", "recovery", "loss"];
-const LINUX_STATES = [
-  "",
-  "ESTABLISHED",
-  "SYN-SENT",
-  "SYN-RECEIVED",
-  "FIN-WAIT-1",
-  "FIN-WAIT-2",
-  "TIME-WAIT",
-  "CLOSED",
-  "CLOSE-WAIT",
-  "LAST-ACK",
-  "LISTEN",
-  "CLOSING",
-  "NEW-SYN-RECV",
-];
 
 /**
  * Reads TCP_INFO of a kernel TCP connection (Linux).
@@ -313,7 +298,7 @@ export async function tcpInfo(conn: KernelConn): Promise<TcpInfo> {
   const u64 = (offset: number) =>
     offset + 8 <= bytes.length ? Number(v.getBigUint64(offset, true)) : null;
   return {
-    state: LINUX_STATES[bytes[0]] ?? `unknown (${bytes[0]})`,
+    state: kernelTcpState(bytes[0]) ?? `unknown (${bytes[0]})`,
     caState: CA_STATES[bytes[1]] ?? `unknown (${bytes[1]})`,
     rto: u32(8) / 1000,
     sndMss: u32(16),

@@ -4,27 +4,7 @@
 // server streams it (server-sent events from /playground/kernel).
 import { formatBytes, formatMs, html } from "./dom.ts";
 import { TimePlot } from "./plots.ts";
-
-/** One sample, as deno/playground/kernel.ts streams it. */
-interface Sample {
-  readonly time: number;
-  readonly phase: string;
-  readonly client: EndSample | null;
-  readonly server: EndSample | null;
-}
-
-interface EndSample {
-  readonly state: string;
-  readonly sendQueue: number;
-  readonly recvQueue: number;
-  readonly cwnd: number | null;
-  readonly ssthresh: number | null;
-  readonly rtt: number | null;
-  readonly rto: number | null;
-  readonly mss: number | null;
-  readonly retransmits: number;
-  readonly bytesAcked: number | null;
-}
+import type { KernelSample as Sample } from "../kernel.ts";
 
 export class KernelView {
   #source: EventSource | null = null;
