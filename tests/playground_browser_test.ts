@@ -163,6 +163,11 @@ Deno.test(requires(missingCommand("chromium"), {
             assert.match(await page.textContent("#explanation") ?? "", new RegExp(p.title, "i"));
             await page.keyboard.press("End");
             assert.deepEqual(await ringed(page), ["CLOSED", "CLOSED"], p.id);
+            if (p.id === "flows") {
+              // Each flow's share, and each flow's window plotted.
+              assert.equal(await page.locator("#summary .flows-table tbody tr").count(), 3);
+              assert.equal(await page.locator(".plot path.step[class*=flow-]").count(), 3);
+            }
             await page.keyboard.press("Home");
             for (let i = 0; i < 4; i++) await page.keyboard.press("ArrowRight");
             await page.locator("#ladder svg .seg").first().waitFor();

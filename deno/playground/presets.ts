@@ -121,6 +121,17 @@ export const PRESETS: readonly Preset[] = [
       "window plot bends from a curve to a line.",
   },
   {
+    id: "flows",
+    title: "three flows share a bottleneck",
+    query: "flows=3&cc=reno,cubic&bytes=1MB&rate=10Mbit",
+    needsCongestionControl: true,
+    explanation:
+      "Three connections between the same two hosts send 1 MB each through one 10 Mbit/s " +
+      "link: a Reno flow and two CUBIC flows. Their windows grow until the shared queue " +
+      "overflows, each backs off in its own way (Reno halves, CUBIC keeps 70%), and the " +
+      "result shows each flow's share of the bottleneck and Jain's fairness index.",
+  },
+  {
     id: "simultaneous-open",
     title: "simultaneous open",
     query: "bytes=0&simultaneous-open=on",

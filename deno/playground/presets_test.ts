@@ -7,7 +7,8 @@ function run(id: string) {
   const preset = presetById(id);
   assert.ok(preset, id);
   const s = Session.run(preset.query);
-  assert.equal(s.result.summary.ok, true, `${id}: ${s.result.summary.problems.join("; ")}`);
+  const outcome = s.result.summary ?? s.result.flows!;
+  assert.equal(outcome.ok, true, `${id}: ${outcome.problems.join("; ")}`);
   return s.result.replay;
 }
 
@@ -121,4 +122,19 @@ Deno.test("the RST preset answers a late duplicate with an RST after the client 
   const closed = r.states.filter((s) => s.side === "client" && s.to === "CLOSED").at(-1)!;
   assert.ok(rst.sendRow > closed.row);
   assert.equal(r.rows.kind[rst.sendRow], ROW.send);
+});
+
+Deno.test("the flows preset shares one bottleneck among three flows, each with its window", () => {
+  const s = Session.run(presetById("flows")!.query);
+  const flows = s.result.flows!;
+  assert.equal(s.result.summary, null);
+  assert.deepEqual(flows.flows.map((f) => f.controller), ["reno", "cubic", "cubic"]);
+  const shares = flows.flows.map((f) => f.share);
+  assert.ok(Math.abs(shares.reduce((a, b) => a + b) - 1) < 1e-9);
+  assert.ok(flows.jain > 0.8 && flows.jain <= 1);
+  // One window per flow, from its own "cc" events.
+  const windows = s.result.replay.flows;
+  assert.deepEqual(windows.map((w) => w.controller), ["reno", "cubic", "cubic"]);
+  assert.equal(new Set(windows.map((w) => w.endpoint)).size, 3);
+  assert.ok(windows.every((w) => w.cwnd.length > 10));
 });

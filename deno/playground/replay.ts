@@ -30,6 +30,7 @@ import { CLIENT_ADDR, SERVER_ADDR } from "../link/transfer.ts";
 import {
   type CcSeries,
   type FlightSeries,
+  type FlowSeries,
   type RecoveryEpisode,
   type Replay,
   type ReplayArrow,
@@ -88,7 +89,7 @@ class SenderCollector {
   };
   controller = "";
   readonly rtt = { time: f64(), sample: f64(), srtt: f64(), rto: f64() };
-  /** The sending connection, "addr:port", once it sent anything. */
+  /** The connection the series follow, "addr:port", once it traced anything. */
   endpoint: string | null = null;
   readonly recovery: RecoveryEpisode[] = [];
   open: { phase: "recovery" | "loss"; reason: string; from: number } | null = null;
@@ -227,7 +228,19 @@ export function buildReplay(events: readonly TraceEvent[]): Replay {
   }
 
   const senders = [new SenderCollector(), new SenderCollector()];
-  for (const e of events) collect(senders, e);
+  const flows = new Map<
+    string,
+    { controller: string; time: Column<Float64Array>; cwnd: Column<Float64Array> }
+  >();
+  for (const e of events) {
+    collect(senders, e);
+    if (e.kind === "cc" && sideOf(e.endpoint) === 0) {
+      let f = flows.get(e.endpoint);
+      if (!f) flows.set(e.endpoint, f = { controller: e.controller, time: f64(), cwnd: f64() });
+      f.time.push(e.time);
+      f.cwnd.push(e.cwnd);
+    }
+  }
   const end = events.at(-1)?.time ?? 0;
   const flight = (points: typeof ladder.flight.clientToServer): FlightSeries => ({
     time: Float64Array.from(points, (p) => p.time),
@@ -247,15 +260,33 @@ export function buildReplay(events: readonly TraceEvent[]): Replay {
       client: finish(senders[0], flight(ladder.flight.clientToServer), events, end),
       server: finish(senders[1], flight(ladder.flight.serverToClient), events, end),
     },
+    flows: [...flows].map(([endpoint, f]): FlowSeries => ({
+      endpoint,
+      controller: f.controller,
+      time: f.time.done(),
+      cwnd: f.cwnd.done(),
+    })),
   };
+}
+
+/**
+ * The collector of the connection that traced `e`, or null. Each side's
+ * series follow one connection: the first of that side to trace anything
+ * (with several flows, the first flow's).
+ */
+function senderOf(senders: SenderCollector[], e: TraceEvent & { endpoint: string }) {
+  const side = sideOf(e.endpoint);
+  if (side === null) return null;
+  const c = senders[side];
+  c.endpoint ??= e.endpoint;
+  return c.endpoint === e.endpoint ? c : null;
 }
 
 function collect(senders: SenderCollector[], e: TraceEvent): void {
   switch (e.kind) {
     case "cc": {
-      const side = sideOf(e.endpoint);
-      if (side === null) return;
-      const c = senders[side];
+      const c = senderOf(senders, e);
+      if (!c) return;
       c.controller = e.controller;
       c.cc.time.push(e.time);
       c.cc.cwnd.push(e.cwnd);
@@ -266,9 +297,8 @@ function collect(senders: SenderCollector[], e: TraceEvent): void {
       return;
     }
     case "rtt": {
-      const side = sideOf(e.endpoint);
-      if (side === null) return;
-      const r = senders[side].rtt;
+      const r = senderOf(senders, e)?.rtt;
+      if (!r) return;
       r.time.push(e.time);
       r.sample.push(e.sample);
       r.srtt.push(e.srtt);
@@ -276,24 +306,20 @@ function collect(senders: SenderCollector[], e: TraceEvent): void {
       return;
     }
     case "timer": {
-      const side = sideOf(e.endpoint);
-      if (side === null || e.timer !== "retransmit") return;
-      const r = senders[side].rtt;
+      const r = e.timer === "retransmit" ? senderOf(senders, e)?.rtt : null;
+      if (!r) return;
       r.time.push(e.time);
       r.sample.push(NaN);
       r.srtt.push(e.srtt ?? NaN);
       r.rto.push(e.rto);
       return;
     }
-    case "segment": {
-      const side = sideOf(e.endpoint);
-      if (side !== null && e.direction === "send") senders[side].endpoint ??= e.endpoint;
+    case "segment":
+      if (e.direction === "send") senderOf(senders, e);
       return;
-    }
     case "recovery": {
-      const side = sideOf(e.endpoint);
-      if (side === null) return;
-      const c = senders[side];
+      const c = senderOf(senders, e);
+      if (!c) return;
       // A timeout during fast recovery ends that episode and starts the loss phase.
       if (c.open) c.recovery.push({ ...c.open, to: e.time });
       c.open = e.action === "enter" ? { phase: e.phase, reason: e.reason, from: e.time } : null;
@@ -313,5 +339,6 @@ export function replayBuffers(replay: Replay): ArrayBuffer[] {
   };
   walk(replay.rows);
   walk(replay.series);
+  for (const f of replay.flows) walk(f);
   return out;
 }

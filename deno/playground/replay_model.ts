@@ -144,6 +144,18 @@ export interface RecoveryEpisode {
   readonly to: number;
 }
 
+/** One client connection's congestion window, for a run of several flows. */
+export interface FlowSeries {
+  /** The client's end, "addr:port". */
+  readonly endpoint: string;
+  /** Its congestion controller. */
+  readonly controller: string;
+  /** Virtual time, ms. */
+  readonly time: Float64Array;
+  /** Congestion window, bytes. */
+  readonly cwnd: Float64Array;
+}
+
 /** Everything the page steps through and draws. */
 export interface Replay {
   /** The client's address. */
@@ -164,4 +176,6 @@ export interface Replay {
   readonly timers: ReplayTimer[];
   /** Plots by sending side. */
   readonly series: { readonly client: SenderSeries; readonly server: SenderSeries };
+  /** The congestion window of each client connection, in the order they first traced one. */
+  readonly flows: FlowSeries[];
 }

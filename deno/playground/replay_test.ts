@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { buildReplay, replayBuffers, ROW, SIDE } from "./replay.ts";
 import { runTransfer } from "../link/transfer.ts";
+import { runFlows } from "../link/flows.ts";
+import { Reno } from "../tcp/reno.ts";
 import type { CongestionEvent, RecoveryEvent, TraceEvent } from "../trace/events.ts";
 
 function trace(options: Partial<Parameters<typeof runTransfer>[0]> = {}): TraceEvent[] {
@@ -124,4 +126,22 @@ Deno.test("replayBuffers() lists every column, so postMessage moves them without
   assert.equal(r.rows.kind.length, 0); // moved
   port1.close();
   port2.close();
+});
+
+Deno.test("buildReplay() of several flows: each flow's window, and the plots follow the first flow", () => {
+  const events: TraceEvent[] = [];
+  runFlows({
+    seed: 1,
+    controllers: [() => new Reno(), () => new Reno()],
+    bytes: 200_000,
+    forward: { delay: 10, rate: 1_250_000, queue: 32 * 1024, mtu: 1500 },
+    trace: (e) => events.push(e),
+  });
+  const r = buildReplay(events);
+  assert.equal(r.flows.length, 2);
+  assert.notEqual(r.flows[0].endpoint, r.flows[1].endpoint);
+  assert.deepEqual([...r.series.client.cc.cwnd], [...r.flows[0].cwnd]);
+  assert.deepEqual([...r.series.client.cc.time], [...r.flows[0].time]);
+  // The time-sequence graph is the first flow's: 200 000 bytes, its SYN and its FIN.
+  assert.equal(r.series.client.seq.acks.value.at(-1), 200_002);
 });

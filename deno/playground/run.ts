@@ -99,13 +99,13 @@ export function parseRunQuery(
   const s = readQuery(SIM_FIELDS, query, limits.bounds);
   // Small segments multiply the work: bound the data segments a run can need.
   const perSegment = Math.max(1, Math.min(s.mtu - 40, s.recvBuffer));
-  const segments = Math.ceil((s.bytes + s.replyBytes) / perSegment);
+  const segments = Math.ceil((s.bytes * s.flows + s.replyBytes) / perSegment);
   if (segments > limits.maxSegments) {
     const field = query.has("reply-bytes") && s.replyBytes > s.bytes ? "reply-bytes" : "bytes";
     throw new FieldError(
       field,
       `${field}: ${
-        s.bytes + s.replyBytes
+        s.bytes * s.flows + s.replyBytes
       } bytes in segments of at most ${perSegment} bytes (mtu ${s.mtu}, ` +
         `recv-buffer ${s.recvBuffer}) is ${segments} segments, more than the playground's ` +
         `limit of ${limits.maxSegments}: send fewer bytes or raise the mtu and recv-buffer`,

@@ -12,11 +12,15 @@
  * @module
  */
 import type { TraceEvent } from "../trace/events.ts";
+import type { TransferResult } from "../link/transfer.ts";
 import { type JsonValue, traceEventJson } from "../trace/json.ts";
 import { pcapOfTrace } from "../trace/pcap.ts";
 import { createSha256 } from "../sha256.ts";
+import { type FlowsResult, runFlows } from "../link/flows.ts";
+import { FieldError, flowsOptions } from "../link/settings.ts";
 import {
   BROWSER_LIMITS,
+  MAX_VIRTUAL_TIME,
   parseRunQuery,
   replayCommand,
   type RunLimits,
@@ -32,8 +36,10 @@ export interface SessionResult {
   readonly settings: RunSettings;
   /** The `socklab sim` command line that replays it. */
   readonly command: string;
-  /** SHA-256 matches, retransmissions, final states. */
-  readonly summary: RunReport["summary"];
+  /** SHA-256 matches, retransmissions, final states; null for several flows. */
+  readonly summary: RunReport["summary"] | null;
+  /** Each flow's goodput and share, and Jain's index, for several flows; else null. */
+  readonly flows: FlowsResult | null;
   /** Whether the links stopped after the packet budget. */
   readonly budgetSpent: boolean;
   /** SHA-256 (hex) of the trace's JSON lines. */
@@ -48,6 +54,24 @@ export interface SessionProgress {
   readonly time: number;
   /** Trace events so far. */
   readonly events: number;
+}
+
+/**
+ * The bounds of a run of several flows: as much virtual time as a single
+ * run, and with `duration` (the flows send without end) a bottleneck whose
+ * rate bounds what they can send in that time.
+ */
+function boundedFlows(s: RunSettings): { maxTime: number; duration?: number } {
+  if (s.duration > 0) {
+    if (s.rate <= 0) {
+      throw new FieldError(
+        "rate",
+        "rate: several flows sending for a duration need a bottleneck rate (such as 10Mbit)",
+      );
+    }
+    return { maxTime: MAX_VIRTUAL_TIME, duration: Math.min(s.duration, MAX_VIRTUAL_TIME) };
+  }
+  return { maxTime: Math.min(s.maxTime, MAX_VIRTUAL_TIME) };
 }
 
 /** A finished run whose events are kept for downloads and details. */
@@ -77,7 +101,7 @@ export class Session {
    * import { Session } from "./session.ts";
    * import assert from "node:assert/strict";
    * const s = Session.run("bytes=0");
-   * assert.equal(s.result.summary.ok, true);
+   * assert.equal(s.result.summary!.ok, true);
    * assert.match(s.result.traceSha256, /^[0-9a-f]{64}$/);
    * ```
    */
@@ -88,18 +112,29 @@ export class Session {
   ): Session {
     const settings = parseRunQuery(new URLSearchParams(query), limits);
     let lastReport = Date.now();
-    const { result, events, budgetSpent } = simulate(
-      settings,
-      limits.maxPackets,
-      onProgress &&
-        ((e, count) => {
-          if ((count & 4095) !== 0) return;
-          const now = Date.now();
-          if (now - lastReport < 100) return;
-          lastReport = now;
-          onProgress({ time: e.time, events: count });
-        }),
-    );
+    const observe = onProgress &&
+      ((e: TraceEvent, count: number) => {
+        if ((count & 4095) !== 0) return;
+        const now = Date.now();
+        if (now - lastReport < 100) return;
+        lastReport = now;
+        onProgress({ time: e.time, events: count });
+      });
+    let run: { events: TraceEvent[]; budgetSpent: boolean; result: TransferResult | null };
+    let flows: FlowsResult | null = null;
+    if (settings.flows > 1) {
+      const events: TraceEvent[] = [];
+      flows = runFlows({
+        ...flowsOptions(settings),
+        ...boundedFlows(settings),
+        trace: (e) => {
+          events.push(e);
+          observe?.(e, events.length);
+        },
+      });
+      run = { events, budgetSpent: false, result: null };
+    } else run = simulate(settings, limits.maxPackets, observe);
+    const { result, events, budgetSpent } = run;
     // The JSON lines, kept in pieces of about 1 MB: the download is their
     // concatenation, and the hash is taken as they are made.
     const hash = createSha256();
@@ -118,7 +153,7 @@ export class Session {
       hash.update(encoder.encode(piece));
       pieces.push(piece);
     }
-    const summary = {
+    const summary = result && {
       ...result,
       clientToServerMatch: result.server.receivedSha256 === result.client.sentSha256,
       serverToClientMatch: result.client.receivedSha256 === result.server.sentSha256,
@@ -128,6 +163,7 @@ export class Session {
         settings,
         command: replayCommand(settings),
         summary,
+        flows,
         budgetSpent,
         traceSha256: hash.hex(),
         replay: buildReplay(events),

@@ -41,8 +41,8 @@ Deno.test("Session.run() takes a browser's sizes, beyond what the server's /play
   );
   const progress: number[] = [];
   const s = Session.run("bytes=12MB&delay=5ms", (p) => progress.push(p.events));
-  assert.equal(s.result.summary.ok, true);
-  assert.equal(s.result.summary.server.bytesReceived, 12_000_000);
+  assert.equal(s.result.summary!.ok, true);
+  assert.equal(s.result.summary!.server.bytesReceived, 12_000_000);
   // Nothing is cut: the replay has a row per arrow end, and the trace every event.
   const r = s.result.replay;
   assert.equal(
@@ -68,7 +68,7 @@ Deno.test("Session.run() names the bad field", () => {
 Deno.test("Session.pcap() and Session.events() give the run's packets and events", () => {
   const s = Session.run("bytes=3000&loss=10&seed=2");
   const capture = readCapture(s.pcap());
-  assert.equal(capture.packets.length, s.result.summary.link.sent);
+  assert.equal(capture.packets.length, s.result.summary!.link.sent);
   const [first, missing] = s.events([0, 1e9]);
   assert.deepEqual(missing, null);
   assert.equal((first as Record<string, unknown>).kind, "state");

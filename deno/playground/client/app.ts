@@ -126,11 +126,16 @@ function fillForm(query: URLSearchParams): void {
       const given = query.get(f.name);
       control.checked = given === null ? f.defaultOn : !["0", "off", "false"].includes(given);
     } else if (control instanceof HTMLInputElement || control instanceof HTMLSelectElement) {
-      control.value = query.get(f.name) ?? "";
-      // A value the list does not hold (a typo in a shared URL) stays visible as an error later.
-      if (control instanceof HTMLSelectElement && control.value !== (query.get(f.name) ?? "")) {
-        control.value = "";
+      const given = query.get(f.name) ?? "";
+      // A value the list does not hold (a list of controllers, a typo in a shared URL) is
+      // added to it, so the form shows what runs; the worker says if it is wrong.
+      if (
+        control instanceof HTMLSelectElement &&
+        ![...control.options].some((o) => o.value === given)
+      ) {
+        html("option", { value: given }, given, control);
       }
+      control.value = given;
     }
     (control as HTMLElement | null)?.removeAttribute("aria-invalid");
   }
@@ -228,6 +233,7 @@ const seqPlot = new TimePlot(
   "seq",
   240,
 );
+const flowsPlot = new TimePlot(plotsBox, "Each flow's congestion window", "bytes");
 const direction = byId<HTMLSelectElement>("direction");
 
 /** Per side, the rows of its state changes (ascending) and their indexes in replay.states. */
@@ -270,6 +276,9 @@ function show(result: SessionResult, preset: Preset | undefined): void {
     );
     return [Float64Array.from(list, ([s]) => s.row), Int32Array.from(list, ([, i]) => i)];
   }) as [Float64Array, Int32Array][];
+  // With several flows the server's connections share one address and port in the trace:
+  // the diagram follows the ends of the first state changes it sees, which mix flows.
+  byId("fsm-note").hidden = replay.flows.length < 2;
   const rows = replay.rows.kind.length;
   const timeline = byId<HTMLInputElement>("timeline");
   timeline.max = String(rows - 1);
@@ -296,9 +305,16 @@ function drawPlots(): void {
   if (s.cc.time.length > 0) {
     windowPlot.draw(
       [
-        { label: "cwnd", cls: "cwnd", time: s.cc.time, value: s.cc.cwnd, kind: "step" },
+        { label: "cwnd", cls: "cwnd", time: s.cc.time, value: s.cc.cwnd, kind: "step", fit: true },
         { label: "ssthresh", cls: "ssthresh", time: s.cc.time, value: s.cc.ssthresh, kind: "step" },
-        { label: "in flight", cls: "flight", time: s.cc.time, value: s.cc.inFlight, kind: "step" },
+        {
+          label: "in flight",
+          cls: "flight",
+          time: s.cc.time,
+          value: s.cc.inFlight,
+          kind: "step",
+          fit: true,
+        },
         {
           label: "receive window",
           cls: "window",
@@ -344,6 +360,21 @@ function drawPlots(): void {
     end,
     "no RTT samples in this direction",
   );
+  flowsPlot.element.hidden = replay.flows.length < 2;
+  if (replay.flows.length >= 2) {
+    flowsPlot.draw(
+      replay.flows.map((f, i) => ({
+        label: `flow ${i + 1} (${f.controller})`,
+        cls: `flow-${i % 6}`,
+        time: f.time,
+        value: f.cwnd,
+        kind: "step" as const,
+      })),
+      [],
+      end,
+      "no congestion-control events",
+    );
+  }
   const q = s.seq;
   seqPlot.draw(
     [
@@ -382,6 +413,10 @@ function renderSummary(result: SessionResult): void {
   const line = (...parts: (string | Node)[]) => html("div", {}, undefined, box).append(...parts);
   const ok = (good: boolean, yes: string, no: string) =>
     html("span", { class: good ? "ok" : "bad" }, good ? yes : no);
+  if (!s) {
+    renderFlows(result, line, ok);
+    return;
+  }
   line("Run: ", ok(s.ok, "OK", "FAILED"), `, ended “${s.end}” at ${formatMs(s.time)} ms virtual`);
   line(
     `client → server: ${formatBytes(s.server.bytesReceived)}, `,
@@ -406,6 +441,48 @@ function renderSummary(result: SessionResult): void {
   );
   line("trace SHA-256: ", html("code", { id: "trace-hash" }, result.traceSha256));
   for (const p of s.problems) line(html("span", { class: "bad" }, "problem: "), p);
+}
+
+/** The summary of several flows: each one's goodput and share, and Jain's index. */
+function renderFlows(
+  result: SessionResult,
+  line: (...parts: (string | Node)[]) => void,
+  ok: (good: boolean, yes: string, no: string) => HTMLElement,
+): void {
+  const f = result.flows!;
+  line(
+    "Run: ",
+    ok(f.ok, "OK", "FAILED"),
+    `, ${f.flows.length} flows through one bottleneck, ${formatMs(f.time)} ms virtual`,
+  );
+  const table = html("table", { class: "flows-table" });
+  const head = html("tr", {}, undefined, html("thead", {}, undefined, table));
+  for (const h of ["flow", "controller", "goodput", "share", "retransmitted", "RTOs"]) {
+    html("th", { scope: "col" }, h, head);
+  }
+  const body = html("tbody", {}, undefined, table);
+  for (const [i, flow] of f.flows.entries()) {
+    const row = html("tr", { class: `flow-${i % 6}` }, undefined, body);
+    for (
+      const cell of [
+        `${i + 1} (port ${flow.port})`,
+        flow.controller,
+        `${formatBytes(flow.goodput)}/s`,
+        `${(flow.share * 100).toFixed(1)}%`,
+        String(flow.retransmissions),
+        String(flow.timeouts),
+      ]
+    ) html("td", {}, cell, row);
+  }
+  line(table);
+  line(
+    `Jain's fairness index ${f.jain.toFixed(3)} (1: equal shares; ` +
+      `${(1 / f.flows.length).toFixed(2)}: one flow takes all)`,
+  );
+  const l = f.forward;
+  line(`bottleneck: ${l.sent} packets, ${l.lost} lost, ${l.queueDrops} queue drops`);
+  line("trace SHA-256: ", html("code", { id: "trace-hash" }, result.traceSha256));
+  for (const p of f.problems) line(html("span", { class: "bad" }, "problem: "), p);
 }
 
 // ---- the replay -------------------------------------------------------------------
@@ -457,6 +534,7 @@ function moveCursorMarks(): void {
   windowPlot.cursor(time);
   rttPlot.cursor(time);
   seqPlot.cursor(time);
+  flowsPlot.cursor(time);
 }
 
 function describeRow(replay: Replay, row: number): string {

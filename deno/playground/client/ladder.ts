@@ -234,7 +234,7 @@ export class LadderView {
     if (!r || !l) return;
     const width = Math.max(300, this.#scroll.clientWidth);
     const narrow = width < 640;
-    const timeCol = narrow ? 36 : 50;
+    const timeCol = narrow ? 42 : 58;
     // Wide enough for "SYN-RECEIVED" beside its timeline.
     const sideCol = narrow ? 100 : Math.min(170, Math.max(110, width * 0.16));
     const xL = timeCol + sideCol, xR = width - sideCol;

@@ -17,6 +17,13 @@ export interface Series {
   readonly value: ArrayLike<number>;
   /** "step" holds each value until the next, "line" joins them, "dots" marks them. */
   readonly kind: "step" | "line" | "dots";
+  /**
+   * Whether the vertical scale is set by this series. When some series say so,
+   * the others (a receive window far above a small cwnd) count only up to twice
+   * their top, and what lies higher runs off the frame; when none does, every
+   * series counts.
+   */
+  readonly fit?: boolean;
 }
 
 /** Sequence ranges at instants (the time-sequence graph's segments, SACK blocks). */
@@ -51,6 +58,9 @@ function niceStep(span: number, count: number): number {
 }
 
 export type Unit = "bytes" | "ms" | "seq";
+
+/** Numbers the plots' clip paths, whose ids must be unique in the page. */
+let clips = 0;
 
 function formatValue(v: number, unit: Unit): string {
   if (unit === "ms") return `${formatMs(v)} ms`;
@@ -110,8 +120,16 @@ export class TimePlot {
     const grow = (v: number) => {
       if (Number.isFinite(v) && v > yMax) yMax = v;
     };
-    for (const s of series) for (let i = 0; i < s.value.length; i++) grow(s.value[i]);
+    const fitted = series.some((s) => s.fit) ? series.filter((s) => s.fit) : series;
+    for (const s of fitted) for (let i = 0; i < s.value.length; i++) grow(s.value[i]);
     for (const b of bars) for (let i = 0; i < b.to.length; i++) grow(b.to[i]);
+    if (fitted !== series) {
+      const top = yMax;
+      for (const s of series) {
+        if (s.fit) continue;
+        for (let i = 0; i < s.value.length; i++) if (s.value[i] <= 2 * top) grow(s.value[i]);
+      }
+    }
     yMax = Math.max(1, yMax * 1.05);
     this.#end = Math.max(1e-3, end);
     const plotW = width - PAD.left - PAD.right, plotH = height - PAD.top - PAD.bottom;
@@ -156,7 +174,11 @@ export class TimePlot {
     }
     if (spans.some((p) => p.cls === "recovery")) this.#key("fast recovery", "recovery", "area");
     if (spans.some((p) => p.cls === "loss")) this.#key("after a timeout", "loss", "area");
-    const data = svg("g", { class: "data" }, root);
+    // What runs off the scale is cut at the frame.
+    const clipId = `plot-clip-${++clips}`;
+    const clip = svg("clipPath", { id: clipId }, svg("defs", {}, root));
+    svg("rect", { x: PAD.left, y: PAD.top - 2, width: plotW, height: plotH + 2 }, clip);
+    const data = svg("g", { class: "data", "clip-path": `url(#${clipId})` }, root);
     for (const b of bars) {
       if (b.time.length === 0) continue;
       svg("path", { d: barsPath(b, x, y), class: `bars ${b.cls}` }, data);
