@@ -5,7 +5,7 @@
 //
 //   core units  the WASM core's JS side (deno/checksum.ts, deno/core_packet.ts);
 //   sha256      the units people type (deno/units.ts: bytes, durations, percents);
-//               SHA-256 and HMAC in plain TypeScript (deno/sha256.ts)
+//               SHA-256 and HMAC in plain TypeScript (deno/sha256.ts): three siblings
 //   wire        wire formats: views, Reprs, sequence arithmetic
 //   tcp  pcap   the sans-IO TCP (state, events, stack); capture files
 //   net         sockets: the shared Conn/Listener interfaces, the kernel's sockets
