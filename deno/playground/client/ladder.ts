@@ -64,7 +64,7 @@ export class LadderView {
     this.#scroll.setAttribute("aria-label", "Ladder diagram (scrolls)");
     this.#spacer = document.createElement("div");
     this.#spacer.className = "ladder-spacer";
-    this.#svg = svg("svg", { class: "ladder", role: "img" });
+    this.#svg = svg("svg", { class: "ladder", role: "group" });
     this.#spacer.append(this.#svg);
     this.#scroll.append(this.#spacer);
     parent.append(this.#head, this.#scroll);
