@@ -244,11 +244,11 @@ export function runTransfer(options: TransferOptions): TransferResult {
   const order = options.closeOrder ?? "client-first";
   const readFrom = options.serverReadsFrom ?? 0;
   if (options.simultaneousOpen) {
-    client.socket = clientStack.connect({ addr: SERVER_ADDR, port: PORT }, 0, PORT);
-    server.socket = serverStack.connect({ addr: CLIENT_ADDR, port: PORT }, 0, PORT);
+    client.socket = clientStack.connect(0, { addr: SERVER_ADDR, port: PORT }, PORT);
+    server.socket = serverStack.connect(0, { addr: CLIENT_ADDR, port: PORT }, PORT);
   } else {
     serverStack.listen(PORT, 8);
-    client.socket = clientStack.connect({ addr: SERVER_ADDR, port: PORT }, 0);
+    client.socket = clientStack.connect(0, { addr: SERVER_ADDR, port: PORT });
   }
   if (readFrom > 0) net.wakeAt(readFrom);
   let dataDoneTime = 0;
