@@ -196,7 +196,7 @@ export class TcpDriver {
    * @throws {SocketClosed} If the driver is closed before the handshake ends.
    */
   async connect(hostname: string, port: number): Promise<TcpConn> {
-    const socket = this.stack.connect({ addr: hostname, port }, this.#clock());
+    const socket = this.stack.connect(this.#clock(), { addr: hostname, port });
     this.pump();
     const conn = new TcpConn(this, socket);
     await this.wait(
@@ -420,7 +420,7 @@ export class TcpListener implements Listener {
   close(): void {
     if (this.#closed.closed) return;
     this.#closed.closed = true;
-    this.#driver.stack.unlisten(this.#port, this.#driver.now());
+    this.#driver.stack.unlisten(this.#driver.now(), this.#port);
     this.#driver.pump();
     this.#driver.wake();
   }

@@ -59,7 +59,7 @@ Deno.test("TcpConn: read() resolves null after the peer's FIN (half-close), writ
 Deno.test("TcpConn: a reset surfaces as a ConnectionReset naming both endpoints", async () => {
   using w = wired();
   const { listener, client, server } = await connected(w);
-  client.socket.abort();
+  client.socket.abort(0);
   w.a.pump();
   await assert.rejects(server.read(new Uint8Array(4)), (e: Error) => {
     return e instanceof ConnectionReset &&

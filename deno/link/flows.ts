@@ -199,7 +199,7 @@ export function runFlows(options: FlowsOptions): FlowsResult {
     onStep(now) {
       for (const f of flows) {
         if (f.client === null && now >= f.startAt) {
-          f.client = clientStack.connect({ addr: SERVER_ADDR, port: PORT }, now, undefined, {
+          f.client = clientStack.connect(now, { addr: SERVER_ADDR, port: PORT }, undefined, {
             congestion: f.controller,
           });
           byPort.set(f.client.local!.port, f);

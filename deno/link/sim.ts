@@ -119,7 +119,7 @@ export const STUCK_AFTER = 1000;
  * const net = new SimNetwork({ seed: 1, link: { delay: 10 } });
  * const a = net.addHost("10.0.0.1"), b = net.addHost("10.0.0.2");
  * b.listen(80);
- * const c = a.connect({ addr: "10.0.0.2", port: 80 }, net.now);
+ * const c = a.connect(net.now, { addr: "10.0.0.2", port: 80 });
  * assert.equal(net.run({ until: () => c.state === "ESTABLISHED", maxTime: 1000 }), "done");
  * assert.equal(net.now, 20);
  * ```

@@ -381,6 +381,14 @@ export function getIntOption(fd: number, level: number, name: number): number {
   return v[0];
 }
 
+/** getsockopt(2) of a struct value: up to `size` bytes, as many as the kernel wrote. */
+export function getBytesOption(fd: number, level: number, name: number, size: number): Uint8Array {
+  const v = new Uint8Array(size);
+  const len = new Uint32Array([size]);
+  check("getsockopt", libc().getsockopt(fd, level, name, v, new Uint8Array(len.buffer)));
+  return v.subarray(0, len[0]);
+}
+
 /** The address a socket is bound to. */
 export function getSockName(fd: number): Addr {
   const sa = new Uint8Array(128);

@@ -50,6 +50,25 @@ const TCP_STATES: readonly KernelTcpState[] = [
   "NEW-SYN-RECV",
 ];
 
+/**
+ * The state behind one of Linux's `st` codes (the `/proc/net/tcp` column,
+ * and the first byte of `struct tcp_info`).
+ *
+ * @param code The code, 1 (ESTABLISHED) to 12 (NEW-SYN-RECV).
+ * @returns The state, or null for a code Linux does not use.
+ *
+ * @example
+ * ```ts
+ * import { kernelTcpState } from "./procnet.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(kernelTcpState(6), "TIME-WAIT");
+ * assert.equal(kernelTcpState(0), null);
+ * ```
+ */
+export function kernelTcpState(code: number): KernelTcpState | null {
+  return TCP_STATES[code - 1] ?? null;
+}
+
 /** The same states as Linux names them (`FIN_WAIT1`, `TIME_WAIT`...), as `ss` prints. */
 export const LINUX_TCP_STATE_NAMES: Readonly<Record<KernelTcpState, string>> = {
   "ESTABLISHED": "ESTABLISHED",

@@ -4,7 +4,6 @@ import { BUDGET_SPENT, DEFAULT_SETTINGS, type RunReport, simulate } from "./run.
 import { STACK_DROP } from "../tcp/stack.ts";
 import { readCapture } from "../pcap/reader.ts";
 import { analyze } from "../pcap/analyze.ts";
-import { run as runCli } from "../cli.ts";
 
 const get = (path: string, init?: RequestInit) =>
   playgroundHandler(new Request(`http://play.test${path}`, init));
@@ -30,22 +29,52 @@ Deno.test("playgroundHandler() returns null for paths outside /playground", asyn
   }
 });
 
-Deno.test("playgroundHandler() serves the page and its assets", async () => {
+Deno.test("playgroundHandler() serves the page, its icon and the bundle `npm run build` makes", async () => {
   for (
     const [path, type] of [
       ["/playground", "text/html"],
       ["/playground/", "text/html"],
-      ["/playground/app.js", "text/javascript"],
       ["/playground/style.css", "text/css"],
+      ["/playground/favicon.svg", "image/svg+xml"],
+      ["/playground/dist/app.js", "text/javascript"],
+      ["/playground/dist/worker.js", "text/javascript"],
+      ["/playground/dist/app.js.map", "application/json"],
+      ["/playground/dist/socklab.simd.wasm", "application/wasm"],
+      ["/playground/dist/socklab.scalar.wasm", "application/wasm"],
     ]
   ) {
     const res = (await get(path))!;
     assert.equal(res.status, 200, path);
-    assert.match(res.headers.get("content-type")!, new RegExp(`^${type}`));
-    const body = await res.text();
+    assert.ok(res.headers.get("content-type")!.startsWith(type), path);
+    const body = new Uint8Array(await res.arrayBuffer());
+    assert.equal(res.headers.get("content-length"), String(body.length), path);
     if (type === "text/html") {
-      assert.match(body, /<script type="module" src="\/playground\/app.js">/);
+      const html = new TextDecoder().decode(body);
+      assert.match(html, /<script type="module" src="\/playground\/dist\/app.js">/);
+      assert.match(html, /<link rel="icon" href="\/playground\/favicon.svg"/);
     }
+    if (type === "application/wasm") assert.ok(WebAssembly.validate(body), path);
+  }
+  const head = (await get("/playground/dist/app.js", { method: "HEAD" }))!;
+  assert.equal(head.status, 200);
+  assert.equal(await head.text(), "");
+});
+
+Deno.test("playgroundHandler() serves nothing outside the bundle folder under /playground/dist/", async () => {
+  for (
+    const path of [
+      "/playground/dist/../mod.ts",
+      "/playground/dist/%2e%2e/mod.ts",
+      "/playground/dist/.hidden.js",
+      "/playground/dist/app.ts",
+      "/playground/dist/nothing.js",
+      "/playground/static/index.html",
+      "/playground/mod.ts",
+    ]
+  ) {
+    const res = (await get(path))!;
+    assert.equal(res.status, 404, path);
+    await res.body?.cancel();
   }
 });
 
@@ -194,22 +223,6 @@ Deno.test("/playground/run.pcap checks its fields too", async () => {
   const res = (await get("/playground/run.pcap?jitter=x"))!;
   assert.equal(res.status, 400);
   assert.equal((await res.json()).field, "jitter");
-});
-
-Deno.test("the replay command line makes `socklab sim` run exactly the same transfer", async () => {
-  const query = "bytes=30KB&reply-bytes=3KB&loss=10&duplicate=5&delay=25ms&jitter=5ms" +
-    "&close=server-first&msl=300ms&recv-buffer=16KiB&mtu=900&seed=7";
-  const r = await run(query);
-  const args = r.command.split(" ").slice(2);
-  const out: Uint8Array[] = [];
-  const sink = () => new WritableStream<Uint8Array>({ write: (c) => void out.push(c) });
-  const stdin = new Response("").body!;
-  const code = await runCli(["sim", "--json", ...args], { stdin, stdout: sink(), stderr: sink() });
-  assert.equal(code, 0);
-  const text = new TextDecoder().decode(new Uint8Array(out.flatMap((c) => [...c])));
-  const sim = JSON.parse(text);
-  const { clientToServerMatch: _, serverToClientMatch: __, seed: ___, ...summary } = r.summary;
-  for (const [key, value] of Object.entries(summary)) assert.deepEqual(sim[key], value, key);
 });
 
 Deno.test("simulate() stops the links after its packet budget and says so", () => {

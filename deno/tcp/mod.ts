@@ -21,7 +21,7 @@
  * import { TcpStack } from "./mod.ts";
  * const a = new TcpStack("10.0.0.1"), b = new TcpStack("10.0.0.2");
  * b.listen(80);
- * const c = a.connect({ addr: "10.0.0.2", port: 80 }, 0);
+ * const c = a.connect(0, { addr: "10.0.0.2", port: 80 });
  * for (let i = 0; i < 3; i++) {
  *   for (const s of a.poll(0)) b.receive(0, s);
  *   for (const s of b.poll(0)) a.receive(0, s);

@@ -268,7 +268,7 @@ export function segLen(repr: TcpRepr): number {
  * import { TcpSocket } from "./socket.ts";
  * import assert from "node:assert/strict";
  * const s = new TcpSocket();
- * s.connect({ addr: "10.0.0.1", port: 4000 }, { addr: "10.0.0.2", port: 80 }, 0);
+ * s.connect(0, { addr: "10.0.0.1", port: 4000 }, { addr: "10.0.0.2", port: 80 });
  * const [syn] = s.poll(0);
  * assert.equal(syn.control, "syn");
  * assert.equal(s.state, "SYN-SENT");
@@ -528,9 +528,11 @@ export class TcpSocket {
   /**
    * Passive OPEN: waits for a SYN to `local` (RFC 9293 §3.10.1).
    *
+   * @param now The time, ms (of the state change's trace event).
+   * @param local This end.
    * @throws {TcpError} If the socket is not CLOSED.
    */
-  listen(local: TcpEndpoint): void {
+  listen(now: number, local: TcpEndpoint): void {
     if (this.#state !== "CLOSED" || this.#opened) {
       throw new TcpError(
         `listen ${local.addr}:${local.port}: socket is ${this.#state}${
@@ -542,17 +544,20 @@ export class TcpSocket {
     this.#local = local;
     this.#passive = true;
     this.#opened = true;
-    this.#setState(0, "LISTEN", "passive open");
+    this.#setState(now, "LISTEN", "passive open");
   }
 
   /**
    * Active OPEN: picks the ISS and enters SYN-SENT; the SYN goes out on the
    * next {@link poll} (RFC 9293 §3.10.1).
    *
+   * @param now The time, ms.
+   * @param local This end.
+   * @param remote The peer.
    * @throws {TcpError} If the socket is not CLOSED.
    * @throws {RangeError} If a port is out of range or the remote port is 0.
    */
-  connect(local: TcpEndpoint, remote: TcpEndpoint, now: number): void {
+  connect(now: number, local: TcpEndpoint, remote: TcpEndpoint): void {
     if (this.#state !== "CLOSED" || this.#opened) {
       throw new TcpError(
         `connect ${local.addr}:${local.port} -> ${remote.addr}:${remote.port}: socket is ${this.#state}${
@@ -634,7 +639,7 @@ export class TcpSocket {
    * CLOSE (RFC 9293 §3.10.4): no more data from this end; a FIN follows the
    * queued bytes. In LISTEN or SYN-SENT the socket simply closes.
    */
-  close(now = 0): void {
+  close(now: number): void {
     switch (this.#state) {
       case "CLOSED":
         return;
@@ -668,7 +673,7 @@ export class TcpSocket {
    * ABORT (RFC 9293 §3.10.5): sends a RST in synchronized states and goes to
    * CLOSED at once; queued data is discarded.
    */
-  abort(now = 0): void {
+  abort(now: number): void {
     if (this.#state === "CLOSED") return;
     if (
       this.#state !== "LISTEN" && this.#state !== "SYN-SENT" && this.#state !== "TIME-WAIT"
@@ -703,6 +708,9 @@ export class TcpSocket {
     const out = this.#replies;
     this.#replies = [];
     this.#timers(now, out);
+    // Pacing holds back only what #sendData would send: a state that sends
+    // nothing (TIME-WAIT after a paced FIN, say) keeps no pacing deadline.
+    this.#paceAt = null;
     switch (this.#state) {
       case "CLOSED":
       case "LISTEN":
@@ -1268,7 +1276,6 @@ export class TcpSocket {
       ((state === "FIN-WAIT-1" || state === "CLOSING" || state === "LAST-ACK") &&
         this.#tx.length > 0);
     const rec = this.#recovery;
-    this.#paceAt = null;
     if (this.#probeDue) {
       this.#probeDue = false;
       this.#sendProbe(now, out, sendsData);

@@ -9,7 +9,7 @@ const BIG = { recvBufferSize: 1 << 20 }; // 1 MiB: shift 5
 
 Deno.test("SYN-SENT: a receive buffer over 64 KiB offers the smallest shift that fits", () => {
   const s = socket(BIG);
-  s.connect(LOCAL, REMOTE, 0);
+  s.connect(0, LOCAL, REMOTE);
   const [syn] = s.poll(0);
   assert.equal(syn.windowScale, 5);
   assert.equal(syn.window, 65535); // a SYN's window is never scaled
@@ -17,13 +17,13 @@ Deno.test("SYN-SENT: a receive buffer over 64 KiB offers the smallest shift that
 
 Deno.test("SYN-SENT: a buffer of 64 KiB or less offers window scaling with shift 0", () => {
   const s = socket();
-  s.connect(LOCAL, REMOTE, 0);
+  s.connect(0, LOCAL, REMOTE);
   assert.equal(s.poll(0)[0].windowScale, 0);
 });
 
 Deno.test("SYN-SENT: windowScaling off offers no window scale, whatever the buffer", () => {
   const s = socket({ ...BIG, windowScaling: false });
-  s.connect(LOCAL, REMOTE, 0);
+  s.connect(0, LOCAL, REMOTE);
   const [syn] = s.poll(0);
   assert.equal(syn.windowScale, null);
   send(s, { seq: 0, ack: 1, control: "syn", mss: 1460, windowScale: 7, window: 1000 });

@@ -64,8 +64,8 @@ Deno.test("TcpStack: the listen backlog bounds connections not yet accepted", ()
 Deno.test("TcpStack: connect(), listen() and accept() complete a handshake between stacks", () => {
   const a = new TcpStack(A), b = new TcpStack(B);
   b.listen(80);
-  const c1 = a.connect({ addr: B, port: 80 }, 0);
-  const c2 = a.connect({ addr: B, port: 80 }, 0);
+  const c1 = a.connect(0, { addr: B, port: 80 });
+  const c2 = a.connect(0, { addr: B, port: 80 });
   assert.notEqual(c1.local!.port, c2.local!.port);
   exchange(a, b);
   assert.equal(b.acceptQueue(80), 2);
@@ -77,8 +77,8 @@ Deno.test("TcpStack: connect(), listen() and accept() complete a handshake betwe
 Deno.test("TcpStack: segments reach the right one of two connections", () => {
   const a = new TcpStack(A), b = new TcpStack(B);
   b.listen(80);
-  const c1 = a.connect({ addr: B, port: 80 }, 0);
-  const c2 = a.connect({ addr: B, port: 80 }, 0);
+  const c1 = a.connect(0, { addr: B, port: 80 });
+  const c2 = a.connect(0, { addr: B, port: 80 });
   exchange(a, b);
   const s1 = b.accept(80)!, s2 = b.accept(80)!;
   c1.send(new TextEncoder().encode("one"));
@@ -91,9 +91,9 @@ Deno.test("TcpStack: segments reach the right one of two connections", () => {
 Deno.test("TcpStack: closed connections are forgotten; their port answers RST again", () => {
   const a = new TcpStack(A), b = new TcpStack(B);
   b.listen(80);
-  const c = a.connect({ addr: B, port: 80 }, 0);
+  const c = a.connect(0, { addr: B, port: 80 });
   exchange(a, b);
-  c.abort();
+  c.abort(0);
   exchange(a, b);
   assert.equal(a.connections.length, 0);
   assert.equal(b.connections.length, 0);
@@ -111,8 +111,8 @@ Deno.test("TcpStack: listen() rejects bad ports and backlogs, and a second liste
 
 Deno.test("TcpStack: connect() from a port in use for that peer throws", () => {
   const a = new TcpStack(A);
-  a.connect({ addr: B, port: 80 }, 0, 4000);
-  assert.throws(() => a.connect({ addr: B, port: 80 }, 0, 4000), /address in use/);
+  a.connect(0, { addr: B, port: 80 }, 4000);
+  assert.throws(() => a.connect(0, { addr: B, port: 80 }, 4000), /address in use/);
 });
 
 Deno.test("TcpStack: segments for another address are ignored", () => {
@@ -124,9 +124,9 @@ Deno.test("TcpStack: segments for another address are ignored", () => {
 Deno.test("TcpStack: unlisten() aborts connections waiting to be accepted", () => {
   const a = new TcpStack(A), b = new TcpStack(B);
   b.listen(80);
-  const c = a.connect({ addr: B, port: 80 }, 0);
+  const c = a.connect(0, { addr: B, port: 80 });
   exchange(a, b);
-  b.unlisten(80);
+  b.unlisten(0, 80);
   exchange(a, b);
   assert.equal(c.state, "CLOSED");
   assert.equal(c.error, "reset");
@@ -135,8 +135,8 @@ Deno.test("TcpStack: unlisten() aborts connections waiting to be accepted", () =
 Deno.test("TcpStack: interleaved segments of two connections each reach their own", () => {
   const a = new TcpStack(A), b = new TcpStack(B);
   b.listen(80);
-  const c1 = a.connect({ addr: B, port: 80 }, 0, 5000);
-  const c2 = a.connect({ addr: B, port: 80 }, 0, 5001);
+  const c1 = a.connect(0, { addr: B, port: 80 }, 5000);
+  const c2 = a.connect(0, { addr: B, port: 80 }, 5001);
   exchange(a, b);
   const s1 = b.accept(80)!, s2 = b.accept(80)!;
   c1.send(new TextEncoder().encode("one"));
