@@ -89,7 +89,7 @@ Deno.test('SimNetwork.run() ends "stuck" when a host keeps asking for a poll it 
   const net = new SimNetwork({ seed: 1, link: { delay: 10 } });
   const a = net.addHost("10.0.0.1"), b = net.addHost("10.0.0.2");
   b.listen(80);
-  const c = a.connect({ addr: "10.0.0.2", port: 80 }, net.now);
+  const c = a.connect(net.now, { addr: "10.0.0.2", port: 80 });
   assert.equal(net.run({ until: () => c.state === "ESTABLISHED", maxTime: 1000 }), "done");
   let polls = 0;
   const poll = a.poll.bind(a);
