@@ -21,6 +21,7 @@ import {
 import { Random } from "../deno/link/random.ts";
 import { CONTROLLERS } from "../deno/tcp/controllers.ts";
 import { RECOVERY_MODES, type RecoveryMode } from "../deno/tcp/recovery.ts";
+import { assertReplays } from "./_sim_replay.ts";
 
 const RUNS = Number(Deno.env.get("SOCKLAB_SOAK_CC_RUNS") ?? 30);
 const FIRST = Number(Deno.env.get("SOCKLAB_SOAK_CC_FIRST") ?? 1);
@@ -119,36 +120,12 @@ for (const { name: cc } of CONTROLLERS) {
 }
 
 Deno.test("sim soak: the printed replay command reproduces a run of every controller, recovery mode and option set", async () => {
-  const { run } = await import("../deno/cli.ts");
   for (const { name: cc } of CONTROLLERS) {
     for (const recovery of RECOVERY_MODES) {
       for (const [i, options] of OPTIONS.entries()) {
         const settings = plan(seedOf(cc, recovery, i, 0), 0, cc, recovery, options);
-        const expected = runTransfer(transferOptions(settings));
-        const chunks: Uint8Array[] = [];
-        const code = await run(["sim", "--json", ...replayArgs(settings)], {
-          stdin: new Response("").body!,
-          stdout: new WritableStream({ write: (c) => void chunks.push(c) }),
-          stderr: new WritableStream(),
-        });
-        assert.equal(code, expected.ok ? 0 : 1);
-        const replayed = JSON.parse(new TextDecoder().decode(concat(chunks)));
-        assert.deepEqual(
-          { ...replayed, flags: undefined, wallMs: undefined },
-          { ...expected, flags: undefined, wallMs: undefined },
-          replayArgs(settings).join(" "),
-        );
+        await assertReplays(replayArgs(settings), runTransfer(transferOptions(settings)));
       }
     }
   }
 });
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
-}

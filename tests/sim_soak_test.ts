@@ -15,6 +15,7 @@ import {
   transferOptions,
 } from "../deno/link/settings.ts";
 import { Random } from "../deno/link/random.ts";
+import { assertReplays } from "./_sim_replay.ts";
 
 const RUNS = Number(Deno.env.get("SOCKLAB_SOAK_RUNS") ?? 2000);
 const FIRST = Number(Deno.env.get("SOCKLAB_SOAK_FIRST") ?? 1);
@@ -84,7 +85,6 @@ Deno.test(`sim soak: ${RUNS} seeded runs deliver every byte and end CLOSED`, () 
 });
 
 Deno.test("sim soak: the printed replay command reproduces a seed's run exactly", async () => {
-  const { run } = await import("../deno/cli.ts");
   // The first seeds, and the first seed that uses each optional flag.
   const seeds = [FIRST, FIRST + 1, FIRST + 2];
   for (const flag of ["--simultaneous-open", "--no-nagle", "--stall [1-9]", "--rate"]) {
@@ -94,21 +94,7 @@ Deno.test("sim soak: the printed replay command reproduces a seed's run exactly"
   }
   for (const seed of seeds) {
     const { flags, options } = plan(seed);
-    const expected = runTransfer(options);
-    const chunks: Uint8Array[] = [];
-    const code = await run(["sim", "--json", ...flags], {
-      stdin: new Response("").body!,
-      stdout: new WritableStream({ write: (c) => void chunks.push(c) }),
-      stderr: new WritableStream(),
-    });
-    assert.equal(code, expected.ok ? 0 : 1);
-    const replayed = JSON.parse(
-      new TextDecoder().decode(new Uint8Array(chunks.flatMap((c) => [...c]))),
-    );
-    assert.deepEqual(
-      { ...replayed, flags: undefined, wallMs: undefined },
-      { ...expected, flags: undefined, wallMs: undefined },
-    );
+    await assertReplays(flags, runTransfer(options));
   }
 });
 
