@@ -288,3 +288,42 @@ export const FILL_DESCRIPTORS = `function fillDescriptors(room) {
   for (let i = 0; i < room; i++) files.pop().close();
   return files;
 }`;
+
+/**
+ * Runs a command and resolves to its standard output; fails with the
+ * command line and its standard error when it exits non-zero.
+ */
+export async function sh(cmd: string, ...args: string[]): Promise<string> {
+  const out = await new Deno.Command(cmd, { args, stdin: "null", stdout: "piped", stderr: "piped" })
+    .output();
+  if (!out.success) {
+    throw new Error(
+      `${cmd} ${args.join(" ")} exited ${out.code}: ${new TextDecoder().decode(out.stderr).trim()}`,
+    );
+  }
+  return new TextDecoder().decode(out.stdout);
+}
+
+/**
+ * Runs `fn` with a fresh network namespace, named `socklab-<pid>-<tag>` so
+ * that parallel test processes never share one, with its loopback up. The
+ * namespace is deleted afterwards, also when `fn` throws; whatever ran in it
+ * must have ended by then.
+ */
+export async function withNetns<T>(tag: string, fn: (ns: string) => Promise<T>): Promise<T> {
+  const ns = `socklab-${Deno.pid}-${tag}`;
+  await sh("ip", "netns", "add", ns);
+  try {
+    await sh("ip", "-n", ns, "link", "set", "lo", "up");
+    return await fn(ns);
+  } finally {
+    await sh("ip", "netns", "del", ns);
+  }
+}
+
+/** A unique interface name for this process (at most 15 characters): `sl<pid><tag>`. */
+export function ifName(tag: string): string {
+  const name = `sl${Deno.pid.toString(36)}${tag}`;
+  if (name.length > 15) throw new RangeError(`interface name ${name} is longer than 15`);
+  return name;
+}

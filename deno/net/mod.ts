@@ -13,8 +13,10 @@
  * where the kernel allows (`epoll.ts`, Linux, `--allow-ffi`: what socklab's
  * HTTP server runs on by default); raw IP and unix datagram
  * sockets through libc (`fd_socket.ts`, Linux, `--allow-ffi`); ICMP echo
- * (`ping.ts`); socket options Deno lacks (`sockopt.ts`); and the kernel's
- * view of its sockets from /proc/net (`procnet.ts`).
+ * (`ping.ts`); socket options Deno lacks (`sockopt.ts`); the kernel's
+ * view of its sockets from /proc/net (`procnet.ts`); and TUN devices
+ * (`tun.ts`, Linux, root), the interface socklab's own TCP/IP host uses to
+ * meet the kernel's.
  *
  * What it does not do: it never prints, reads no clock except for the
  * timeouts it is given, and resolves no names beyond what the runtime's
@@ -46,3 +48,4 @@ export * from "./procnet.ts";
 export * from "./fd_socket.ts";
 export * from "./ping.ts";
 export * from "./sockopt.ts";
+export * from "./tun.ts";
