@@ -4,6 +4,7 @@
 // Debian package) declares it with `requires()`: it is skipped with the
 // stated reason elsewhere, and fails with that reason when
 // SOCKLAB_REQUIRE_ALL=1 (as CI sets), so nothing is silently skipped in CI.
+import { type KernelSocket, parseProcNetInet } from "./net/procnet.ts";
 
 /** Why a requirement is unmet, or null when it is met. */
 export type Missing = string | null;
@@ -326,4 +327,88 @@ export function ifName(tag: string): string {
   const name = `sl${Deno.pid.toString(36)}${tag}`;
   if (name.length > 15) throw new RangeError(`interface name ${name} is longer than 15`);
   return name;
+}
+
+/**
+ * The kernel's TCP sockets inside network namespace `ns`, from its
+ * /proc/net/tcp and tcp6 (read by a `cat` run in the namespace), parsed by
+ * socklab's /proc parser.
+ */
+export async function kernelTcpIn(ns: string): Promise<KernelSocket[]> {
+  const [v4, v6] = await Promise.all([
+    sh("ip", "netns", "exec", ns, "cat", "/proc/net/tcp"),
+    sh("ip", "netns", "exec", ns, "cat", "/proc/net/tcp6"),
+  ]);
+  return [...parseProcNetInet(v4, "tcp", "inet"), ...parseProcNetInet(v6, "tcp", "inet6")];
+}
+
+/**
+ * Starts the command `argv` inside network namespace `ns` with its output
+ * piped (and its input, if asked: then `child.stdin` is the caller's to
+ * close); `stop()` kills it (if still running) and resolves to what it
+ * printed. `ip netns exec` becomes the command, so `child.pid` is its pid.
+ */
+export function spawnIn(
+  ns: string,
+  argv: string[],
+  options: { stdin?: "piped" | "null"; env?: Record<string, string> } = {},
+): NsChild {
+  const child = new Deno.Command("ip", {
+    args: ["netns", "exec", ns, ...argv],
+    stdin: options.stdin ?? "null",
+    stdout: "piped",
+    stderr: "piped",
+    env: options.env,
+  }).spawn();
+  const output = child.output();
+  let done = false;
+  output.finally(() => (done = true));
+  return {
+    child,
+    output,
+    async stop() {
+      if (!done) {
+        try {
+          child.kill("SIGKILL");
+        } catch {
+          // Gone already.
+        }
+      }
+      const out = await output;
+      return {
+        code: out.code,
+        stdout: new TextDecoder().decode(out.stdout),
+        stderr: new TextDecoder().decode(out.stderr),
+      };
+    },
+  };
+}
+
+/** A process of {@link spawnIn}. */
+export interface NsChild {
+  readonly child: Deno.ChildProcess;
+  /** Resolves when it exits by itself. */
+  readonly output: Promise<Deno.CommandOutput>;
+  /** Kills it unless it has exited, and resolves to its exit code and output. */
+  stop(): Promise<CliResult>;
+}
+
+/** Waits (at most `ms`) until a kernel socket in `ns` listens on `port`. */
+export async function untilListening(ns: string, port: number, ms = 10_000): Promise<void> {
+  const deadline = performance.now() + ms;
+  for (;;) {
+    const sockets = await kernelTcpIn(ns);
+    if (sockets.some((s) => s.state === "LISTEN" && (s.local as { port: number }).port === port)) {
+      return;
+    }
+    if (performance.now() > deadline) throw new Error(`nothing listens on port ${port} in ${ns}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** `n` random bytes (crypto.getRandomValues fills at most 64 KiB a call). */
+export function randomBytes(n: number): Uint8Array {
+  const out = new Uint8Array(n);
+  for (let at = 0; at < n; at += 65536) crypto.getRandomValues(out.subarray(at, at + 65536));
+  return out;
 }

@@ -20,10 +20,12 @@ const addrCache = new Map<string, Uint8Array>();
 const textCache = new Map<number, string>();
 const NO_OPTIONS = new Uint8Array(0);
 const NO_EXTENSIONS: ipv6.Ipv6Extension[] = [];
-// The last IPv6 address formatted, and its text: a transfer's packets all
-// carry the same two.
-const lastV6 = new Uint8Array(16);
-let lastV6Text = "";
+// The last few IPv6 addresses formatted, and their texts: a transfer's
+// packets all carry the same two. Replaced round-robin.
+const V6_SLOTS = 4;
+const v6Bytes = Array.from({ length: V6_SLOTS }, () => new Uint8Array(16));
+const v6Text: string[] = Array(V6_SLOTS).fill("");
+let v6Next = 0;
 
 // Packets are carved from 1 MiB slabs: one allocation per slab instead of
 // one per packet, 64 KiB packets included (a slab is freed once no packet in
@@ -51,13 +53,16 @@ function allocate(length: number): Uint8Array {
  */
 export function addressText(bytes: Uint8Array): string {
   if (bytes.length === 16) {
-    let same = lastV6Text !== "";
-    for (let i = 0; same && i < 16; i++) same = bytes[i] === lastV6[i];
-    if (!same) {
-      lastV6Text = formatAddress(bytes);
-      lastV6.set(bytes);
+    for (let slot = 0; slot < V6_SLOTS; slot++) {
+      const known = v6Bytes[slot];
+      let same = v6Text[slot] !== "";
+      for (let i = 0; same && i < 16; i++) same = bytes[i] === known[i];
+      if (same) return v6Text[slot];
     }
-    return lastV6Text;
+    const slot = v6Next;
+    v6Next = (slot + 1) % V6_SLOTS;
+    v6Bytes[slot].set(bytes);
+    return v6Text[slot] = formatAddress(bytes);
   }
   if (bytes.length !== 4) return formatAddress(bytes);
   const key = ((bytes[0] << 24) | (bytes[1] << 16) | (bytes[2] << 8) | bytes[3]) >>> 0;
