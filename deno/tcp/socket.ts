@@ -819,7 +819,9 @@ export class TcpSocket {
       else if (
         repr.ack === this.#sndUna && payload.length === 0 && !fin &&
         this.#sndNxt !== this.#sndUna && this.#peerWindow(repr) === this.#sndWnd
-      ) this.#cc.onDuplicateAck(now);
+      ) {
+        // A duplicate ACK (RFC 5681 §2).
+      }
       this.#updateWindow(repr);
       const finAcked = this.#finSeq !== null && seqGt(this.#sndUna, this.#finSeq);
       if (state === "FIN-WAIT-1" && finAcked) {
@@ -985,7 +987,19 @@ export class TcpSocket {
       });
     }
     this.#rtt.resetBackoff();
-    if (acked > 0) this.#cc.onAck(acked, now);
+    if (acked > 0) {
+      this.#cc.onAck({
+        now,
+        delivered: acked,
+        inFlight: seqSub(this.#sndMax, ack),
+        rtt: null,
+        minRtt: null,
+        srtt: this.#rtt.srtt,
+        appLimited: false,
+        round: 0,
+        mss: this.#peerMss,
+      });
+    }
     this.#progressAt = now;
     // RFC 6298 §5.2/5.3: stop the timer when all is acked, else restart it.
     this.#rtxAt = this.#sndNxt === this.#sndUna && this.#sndMax === this.#sndUna
@@ -1026,7 +1040,7 @@ export class TcpSocket {
       const remaining = this.#tx.length - offset; // -1 once the FIN is in flight
       const finInFlight = remaining < 0;
       if (finInFlight) break;
-      const limit = Math.min(this.#sndWnd, this.#cc.window());
+      const limit = Math.min(this.#sndWnd, this.#cc.cwnd);
       const usable = seqSub(seqAdd(this.#sndUna, Math.min(limit, 0x7fffffff)), this.#sndNxt);
       const len = Math.max(0, Math.min(mss, remaining, usable));
       const fin = mayFin && len === remaining;
@@ -1151,7 +1165,7 @@ export class TcpSocket {
       }
       // Retransmission timeout (RFC 6298 §5.4-5.6): back off, go back to SND.UNA.
       this.#rtt.backoff();
-      this.#cc.onTimeout(now);
+      this.#cc.onCongestion("rto", seqSub(this.#sndMax, this.#sndUna), now);
       this.#timing = null;
       this.#sndNxt = this.#sndUna;
       this.#rtxAt = now + this.#rtt.rto;

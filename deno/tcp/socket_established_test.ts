@@ -365,14 +365,17 @@ Deno.test("ESTABLISHED: an answered keep-alive keeps the connection", () => {
   assert.equal(s.pollAt(), 2050);
 });
 
-Deno.test("ESTABLISHED: duplicate ACKs and timeouts reach the congestion controller", () => {
+Deno.test("ESTABLISHED: timeouts and ACKs of new data reach the congestion controller", () => {
   const calls: string[] = [];
   const cc: CongestionController = {
     name: "spy",
-    window: () => 1460,
-    onAck: (n) => calls.push(`ack ${n}`),
-    onDuplicateAck: () => calls.push("dup"),
-    onTimeout: () => calls.push("timeout"),
+    cwnd: 1460,
+    ssthresh: Infinity,
+    start: () => {},
+    onAck: (sample) => calls.push(`ack ${sample.delivered}`),
+    onCongestion: (signal) => calls.push(signal),
+    onRecoveryEnd: () => calls.push("recovery end"),
+    onIdle: () => calls.push("idle"),
   };
   const s = socketEstablished({ congestion: () => cc });
   s.send(new Uint8Array(3000));
@@ -380,7 +383,7 @@ Deno.test("ESTABLISHED: duplicate ACKs and timeouts reach the congestion control
   send(s, { seq: 1, ack: 1 });
   recv(s, 200);
   send(s, { seq: 1, ack: 1461 }, 201);
-  assert.deepEqual(calls, ["dup", "timeout", "ack 1460"]);
+  assert.deepEqual(calls, ["rto", "ack 1460"]);
 });
 
 // --- RST and SYN in ESTABLISHED (RFC 5961) ---------------------------------

@@ -148,9 +148,20 @@ Deno.test("CoreReceiveBuffer: the capacity limit is the core's 2^28, named in th
 
 Deno.test("FixedWindow: a constant window, rejecting non-positive sizes", () => {
   const w = new FixedWindow(1000);
-  w.onTimeout(0);
-  w.onAck(500, 0);
-  assert.equal(w.window(), 1000);
-  assert.equal(new FixedWindow().window(), Infinity);
+  w.start(1460, 0);
+  w.onCongestion("rto", 1000, 0);
+  w.onAck({
+    now: 1,
+    delivered: 500,
+    inFlight: 0,
+    rtt: 10,
+    minRtt: 10,
+    srtt: 10,
+    appLimited: false,
+    round: 1,
+    mss: 1460,
+  });
+  assert.equal(w.cwnd, 1000);
+  assert.equal(new FixedWindow().cwnd, Infinity);
   assert.throws(() => new FixedWindow(0), RangeError);
 });

@@ -18,6 +18,8 @@ export type { TcpState };
 /** The timers of a connection. */
 export type TcpTimer =
   | "retransmit"
+  | "tail-loss-probe"
+  | "reorder"
   | "persist"
   | "delayed-ack"
   | "keep-alive"
@@ -128,6 +130,102 @@ export interface LinkEvent {
   readonly repr: TcpRepr;
 }
 
+/**
+ * The phase of a sender's loss recovery: "open" (no loss outstanding),
+ * "recovery" (fast recovery after a loss found by duplicate ACKs, SACK,
+ * RACK or a TLP probe; RFC 6675, RFC 6582, RFC 8985) or "loss" (after a
+ * retransmission timeout, slowly starting again from SND.UNA; RFC 5681 §3.1).
+ */
+export type RecoveryPhase = "open" | "recovery" | "loss";
+
+/**
+ * What found a loss: three duplicate ACKs (RFC 5681 §3.2, RFC 6582), the SACK
+ * scoreboard (RFC 6675 IsLost), RACK's time-based check (RFC 8985 §6.2), a
+ * tail-loss probe that repaired a loss (RFC 8985 §7.4), or a retransmission
+ * timeout (RFC 6298).
+ */
+export type LossSignal = "dupacks" | "sack" | "rack" | "tlp" | "rto";
+
+/**
+ * The sender's congestion state, after every ACK that changed it and after
+ * every loss signal: what a cwnd/ssthresh/in-flight plot draws.
+ */
+export interface CongestionEvent {
+  /** Discriminant. */
+  readonly kind: "cc";
+  /** Virtual or real time in ms. */
+  readonly time: number;
+  /** "addr:port" of the sending connection. */
+  readonly endpoint: string;
+  /** The congestion controller's name ("reno", "cubic"...). */
+  readonly controller: string;
+  /** The window the sender obeys now, bytes (during recovery, PRR's; RFC 6937). */
+  readonly cwnd: number;
+  /** The slow-start threshold, bytes, or null while it is still infinite. */
+  readonly ssthresh: number | null;
+  /** Bytes in flight: RFC 6675's pipe (sent, not acknowledged, not SACKed, not lost). */
+  readonly inFlight: number;
+  /** The peer's receive window, bytes (scaled). */
+  readonly sndWnd: number;
+  /** The loss-recovery phase. */
+  readonly phase: RecoveryPhase;
+}
+
+/** A sender entered or left loss recovery. */
+export interface RecoveryEvent {
+  /** Discriminant. */
+  readonly kind: "recovery";
+  /** Virtual or real time in ms. */
+  readonly time: number;
+  /** "addr:port" of the sending connection. */
+  readonly endpoint: string;
+  /** Entering recovery (or the RTO's loss phase), or leaving it. */
+  readonly action: "enter" | "exit";
+  /** The phase entered ("recovery" or "loss"), or the one left. */
+  readonly phase: "recovery" | "loss";
+  /** What found the loss (on "enter"), or what ended the episode (on "exit"). */
+  readonly reason: LossSignal | "recovery point acknowledged" | "spurious (undone)";
+  /** The recovery point, relative to the ISS: recovery ends once it is acknowledged. */
+  readonly recoveryPoint: number;
+}
+
+/**
+ * The sender's SACK scoreboard changed (RFC 6675): which bytes above SND.UNA
+ * the peer holds, and which the sender counts as lost.
+ */
+export interface ScoreboardEvent {
+  /** Discriminant. */
+  readonly kind: "scoreboard";
+  /** Virtual or real time in ms. */
+  readonly time: number;
+  /** "addr:port" of the sending connection. */
+  readonly endpoint: string;
+  /** SACKed ranges [start, end) relative to the ISS, in sequence order. */
+  readonly sacked: readonly (readonly [number, number])[];
+  /** Bytes SACKed above SND.UNA. */
+  readonly sackedBytes: number;
+  /** Bytes marked lost and not yet retransmitted. */
+  readonly lostBytes: number;
+}
+
+/**
+ * A retransmission turned out to be needless: the peer reported receiving
+ * the bytes twice (D-SACK, RFC 2883), or the ACK echoed the timestamp of the
+ * original transmission (RFC 7323 §4, as Eifel detection, RFC 3522).
+ */
+export interface SpuriousEvent {
+  /** Discriminant. */
+  readonly kind: "spurious";
+  /** Virtual or real time in ms. */
+  readonly time: number;
+  /** "addr:port" of the sending connection. */
+  readonly endpoint: string;
+  /** The bytes [start, end) relative to the ISS. */
+  readonly range: readonly [number, number];
+  /** How it was found. */
+  readonly detectedBy: "D-SACK" | "timestamps";
+}
+
 /** Every kind of trace event. */
 export type TraceEvent =
   | SegmentEvent
@@ -135,7 +233,11 @@ export type TraceEvent =
   | TimerEvent
   | RttEvent
   | DropEvent
-  | LinkEvent;
+  | LinkEvent
+  | CongestionEvent
+  | RecoveryEvent
+  | ScoreboardEvent
+  | SpuriousEvent;
 
 /** The trace hook: called synchronously for each event; must not throw. */
 export type TraceHook = (event: TraceEvent) => void;

@@ -42,6 +42,10 @@ function segmentJson(repr: TcpRepr): { [key: string]: JsonValue } {
     len: repr.payload.length,
     mss: repr.mss,
     windowScale: repr.windowScale,
+    sackPermitted: repr.sackPermitted,
+    sack: repr.sack.map(([left, right]) => [left, right]),
+    tsval: repr.timestamp?.value ?? null,
+    tsecr: repr.timestamp?.echo ?? null,
   };
 }
 

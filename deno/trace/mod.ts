@@ -18,10 +18,16 @@
  * @module
  */
 export type {
+  CongestionEvent,
   DropEvent,
   LinkEvent,
+  LossSignal,
+  RecoveryEvent,
+  RecoveryPhase,
   RttEvent,
+  ScoreboardEvent,
   SegmentEvent,
+  SpuriousEvent,
   StateEvent,
   TcpState,
   TcpTimer,

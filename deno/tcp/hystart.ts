@@ -1,0 +1,110 @@
+/**
+ * HyStart++ (RFC 9406): a way out of slow start before it overflows the
+ * bottleneck's queue. Slow start doubles the window every round trip; once
+ * the queue starts to fill, the round-trip time grows. HyStart++ compares
+ * each round's smallest RTT with the previous round's, and when it has grown
+ * by more than a threshold (an eighth of the RTT, clamped to 4 to 16 ms) it
+ * enters Conservative Slow Start (CSS), growing four times slower for up to
+ * five rounds, and then congestion avoidance. If the RTT falls back during
+ * CSS, the rise was a false alarm and slow start resumes.
+ *
+ * A controller asks {@link HyStart.onAck} for the divisor of its slow-start
+ * growth (1, or 4 in CSS) and sets ssthresh = cwnd once {@link HyStart.done}.
+ *
+ * @module
+ */
+import type { AckSample } from "./congestion.ts";
+
+/** RFC 9406 §4.2 constants. */
+const MIN_RTT_THRESH = 4;
+const MAX_RTT_THRESH = 16;
+const MIN_RTT_DIVISOR = 8;
+const N_RTT_SAMPLE = 8;
+const CSS_GROWTH_DIVISOR = 4;
+const CSS_ROUNDS = 5;
+
+/** Where HyStart++ is: standard slow start, conservative slow start, or finished. */
+export type HyStartPhase = "slow start" | "css" | "done";
+
+/**
+ * The HyStart++ state of one connection.
+ *
+ * @example A round whose RTT grew by 10 ms enters CSS
+ * ```ts
+ * import { HyStart } from "./hystart.ts";
+ * import assert from "node:assert/strict";
+ * const h = new HyStart();
+ * const ack = (round: number, rtt: number) =>
+ *   h.onAck({ now: 0, delivered: 1000, inFlight: 0, rtt, minRtt: 20, srtt: 20,
+ *     appLimited: false, round, mss: 1000 }, 10_000);
+ * for (let i = 0; i < 8; i++) ack(1, 20);
+ * for (let i = 0; i < 8; i++) ack(2, 30);
+ * assert.equal(h.phase, "css");
+ * assert.equal(ack(2, 30), 4);
+ * ```
+ */
+export class HyStart {
+  #phase: HyStartPhase = "slow start";
+  #round = -1;
+  #lastRoundMinRtt = Infinity;
+  #currentRoundMinRtt = Infinity;
+  #samples = 0;
+  #cssBaselineMinRtt = Infinity;
+  #cssRounds = 0;
+
+  /** The phase. */
+  get phase(): HyStartPhase {
+    return this.#phase;
+  }
+
+  /** Whether CSS has run its rounds: the controller moves to congestion avoidance. */
+  get done(): boolean {
+    return this.#phase === "done";
+  }
+
+  /**
+   * Takes one slow-start ACK (RFC 9406 §4.3) and returns the divisor of the
+   * window's growth for it: 1 in slow start, CSS_GROWTH_DIVISOR (4) in CSS.
+   */
+  onAck(sample: AckSample, _cwnd: number): number {
+    if (this.#phase === "done") return 1;
+    if (sample.round !== this.#round) this.#newRound(sample.round);
+    if (sample.rtt !== null) {
+      this.#currentRoundMinRtt = Math.min(this.#currentRoundMinRtt, sample.rtt);
+      this.#samples++;
+    }
+    const measured = this.#samples >= N_RTT_SAMPLE && this.#currentRoundMinRtt !== Infinity;
+    if (this.#phase === "slow start") {
+      if (measured && this.#lastRoundMinRtt !== Infinity) {
+        const threshold = Math.max(
+          MIN_RTT_THRESH,
+          Math.min(this.#lastRoundMinRtt / MIN_RTT_DIVISOR, MAX_RTT_THRESH),
+        );
+        if (this.#currentRoundMinRtt >= this.#lastRoundMinRtt + threshold) {
+          // The delay grew: the queue is filling. Enter CSS.
+          this.#cssBaselineMinRtt = this.#currentRoundMinRtt;
+          this.#phase = "css";
+          this.#cssRounds = 0;
+        }
+      }
+    } else if (measured && this.#currentRoundMinRtt < this.#cssBaselineMinRtt) {
+      // The RTT fell below the baseline: the rise was spurious; resume slow start.
+      this.#cssBaselineMinRtt = Infinity;
+      this.#phase = "slow start";
+    }
+    return this.#phase === "css" ? CSS_GROWTH_DIVISOR : 1;
+  }
+
+  /** A loss or ECN mark ends slow start for good (RFC 9406 §4.3). */
+  stop(): void {
+    this.#phase = "done";
+  }
+
+  #newRound(round: number): void {
+    this.#round = round;
+    this.#lastRoundMinRtt = this.#currentRoundMinRtt;
+    this.#currentRoundMinRtt = Infinity;
+    this.#samples = 0;
+    if (this.#phase === "css" && ++this.#cssRounds >= CSS_ROUNDS) this.#phase = "done";
+  }
+}
