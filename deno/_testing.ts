@@ -407,7 +407,7 @@ export async function untilListening(ns: string, port: number, ms = 10_000): Pro
 }
 
 /** `n` random bytes (crypto.getRandomValues fills at most 64 KiB a call). */
-export function randomBytes(n: number): Uint8Array {
+export function randomBytes(n: number): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(n);
   for (let at = 0; at < n; at += 65536) crypto.getRandomValues(out.subarray(at, at + 65536));
   return out;
