@@ -22,7 +22,6 @@ import {
   missingCommand,
   missingTun,
   randomBytes,
-  readToEnd,
   requires,
   sh,
   spawnIn,
