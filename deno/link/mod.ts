@@ -7,7 +7,8 @@
  * checks every byte; {@link UdpLink}, which carries the segments in UDP
  * datagrams so two processes on loopback run socklab's TCP without root; and
  * {@link TunLink}, socklab's IPv4/IPv6 host ({@link IpHost}) on a TUN device
- * with the Linux kernel as its peer (root).
+ * with the Linux kernel as its peer (root), and {@link TunRelay}, the same
+ * impaired path between two kernels, to measure socklab's TCP against.
  *
  * The simulated network and the host only compute; the UDP and TUN links do
  * I/O through one socket or device and timers for delayed packets, and
@@ -43,6 +44,7 @@ export {
   type TunLinkOptions,
   type TunLinkStats,
 } from "./tun.ts";
+export { type RelayEnd, TunRelay, type TunRelayOptions, type TunRelayStats } from "./relay.ts";
 export {
   type HostDrop,
   type HostInput,

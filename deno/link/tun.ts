@@ -29,15 +29,8 @@ import { TunDevice } from "../net/tun.ts";
 import { type HostStats, IpHost } from "./host.ts";
 import { addressText, decodeSegment, encodedLength } from "./packet.ts";
 import { type Impairments, impairments } from "./impairments.ts";
-import { Random } from "./random.ts";
-import {
-  type ImpairmentCounts,
-  LinkImpairer,
-  type Passed,
-  recordDrop,
-  recordFate,
-  zeroCounts,
-} from "./_impair.ts";
+import { type ImpairmentCounts, recordDrop } from "./_impair.ts";
+import { ImpairedPath, type PathPacket } from "./_path.ts";
 
 /** One family's addresses on a TUN link. */
 export interface TunAddressPlan {
@@ -102,14 +95,6 @@ export interface TunLinkStats {
   closeDrops: number;
   /** What socklab's host did with the packets that reached it. */
   host: HostStats;
-}
-
-/** A packet on its way through the impairments, and where it goes. */
-interface Pending {
-  readonly packet: Uint8Array;
-  readonly direction: "in" | "out";
-  readonly repr: TcpRepr | null;
-  readonly link: string;
 }
 
 // Why a delayed packet was never delivered.
@@ -269,13 +254,11 @@ export class TunLink {
   /** What the link did. */
   readonly stats: TunLinkStats;
   readonly #tun: TunDevice;
-  readonly #out: LinkImpairer;
-  readonly #in: LinkImpairer;
-  readonly #outRandom: Random;
-  readonly #inRandom: Random;
+  // socklab -> kernel, and kernel -> socklab.
+  readonly #out: ImpairedPath;
+  readonly #in: ImpairedPath;
   readonly #trace: TraceHook | null;
   readonly #capture: TunLinkOptions["capture"];
-  readonly #timers = new Map<ReturnType<typeof setTimeout>, Pending>();
   readonly #scratch: Uint8Array;
   #loop: Promise<void> = Promise.resolve();
   #closed = false;
@@ -292,19 +275,32 @@ export class TunLink {
     this.addresses = plans;
     this.mtu = imp.mtu;
     this.host = host;
-    this.#out = new LinkImpairer(imp);
-    this.#in = new LinkImpairer(imp);
     const seed = options.seed ?? 1;
-    this.#outRandom = new Random(seed);
-    this.#inRandom = new Random((seed + 1) >>> 0);
-    this.#trace = options.trace ?? null;
+    const trace = this.#trace = options.trace ?? null;
     this.#capture = options.capture ?? null;
     this.#scratch = new Uint8Array(imp.mtu);
+    const clock = () => this.driver.now();
+    this.#out = new ImpairedPath({
+      settings: imp,
+      seed,
+      clock,
+      deliver: (p) => this.#write(p),
+      copyKept: false, // encoded into fresh memory unless sent at once
+      trace,
+    });
+    this.#in = new ImpairedPath({
+      settings: imp,
+      seed: seed + 1,
+      clock,
+      deliver: (p) => this.#arrive(p.packet),
+      copyKept: true, // read into one reused buffer
+      trace,
+    });
     this.stats = {
       written: 0,
       read: 0,
-      outbound: zeroCounts(),
-      inbound: zeroCounts(),
+      outbound: this.#out.counts,
+      inbound: this.#in.counts,
       writeErrors: 0,
       closeDrops: 0,
       host: host.stats,
@@ -373,73 +369,28 @@ export class TunLink {
   // A segment of socklab's TCP, onto the wire.
   #transmit(segment: IpSegment): void {
     if (this.#closed) return;
-    const now = this.driver.now(), link = `${segment.src}>${segment.dst}`;
+    const link = this.#trace ? `${segment.src}>${segment.dst}` : "";
     const repr = segment.repr;
     if (this.#trace) {
       const packet = this.host.encode(segment);
-      this.#trace({ kind: "link", time: now, link, action: "send", packet, repr });
-      return this.#impairOut(now, packet, repr, link);
+      const time = this.driver.now();
+      this.#trace({ kind: "link", time, link, action: "send", packet, repr });
+      return this.#out.send({ packet, repr, link });
     }
     // Without a trace hook nothing holds on to a packet sent at once: it is
     // written from one scratch buffer. The draws come first, as with a trace.
     const length = encodedLength(segment);
-    const fate = this.#out.decide(length, now, this.#outRandom);
-    if (fate.drop) {
-      recordDrop(this.stats.outbound, fate.counter, null, now, link, fate.reason, repr);
-      return;
-    }
-    const immediate = fate.arrive - now < 0.5 && fate.corruptBit < 0 &&
+    const fate = this.#out.decide(length);
+    if (fate.drop) return this.#out.carry(fate, { packet: this.#scratch, repr, link });
+    const immediate = fate.arrive - this.driver.now() < 0.5 && fate.corruptBit < 0 &&
       fate.duplicateArrive === null && length <= this.#scratch.length;
     const packet = this.host.encode(segment, immediate ? this.#scratch : undefined);
-    this.#afterFate(now, fate, { packet, direction: "out", repr, link });
+    this.#out.carry(fate, { packet, repr, link });
   }
 
-  // A packet socklab sends, through the outbound impairments.
-  #impairOut(now: number, packet: Uint8Array, repr: TcpRepr | null, link: string): void {
-    const fate = this.#out.decide(packet.length, now, this.#outRandom);
-    this.#afterFate(now, fate, { packet, direction: "out", repr, link });
-  }
-
-  // Does what a fate says: drop, or deliver (maybe corrupted, late, twice).
-  #afterFate(now: number, fate: ReturnType<LinkImpairer["decide"]>, p: Pending): void {
-    const counts = p.direction === "out" ? this.stats.outbound : this.stats.inbound;
-    if (fate.drop) {
-      recordDrop(counts, fate.counter, this.#trace, now, p.link, fate.reason, p.repr);
-      return;
-    }
-    const wire = this.#recordFate(fate, p, counts, now);
-    this.#later(fate.arrive - now, { ...p, packet: wire });
-    if (fate.duplicateArrive !== null) {
-      this.#later(fate.duplicateArrive - now, { ...p, packet: p.packet.slice() });
-    }
-  }
-
-  #recordFate(fate: Passed, p: Pending, counts: ImpairmentCounts, now: number): Uint8Array {
-    if (p.repr) return recordFate(fate, p.packet, p.repr, counts, this.#trace, now, p.link);
-    // Not a TCP segment (an ICMP answer, a kernel packet not traced): counted, not traced.
-    if (fate.reordered) counts.reordered++;
-    if (fate.duplicateArrive !== null) counts.duplicated++;
-    if (fate.corruptBit < 0) return p.packet;
-    counts.corrupted++;
-    const wire = p.packet.slice();
-    wire[fate.corruptBit >> 3] ^= 1 << (fate.corruptBit & 7);
-    return wire;
-  }
-
-  #later(delay: number, p: Pending): void {
-    if (delay < 0.5) return this.#deliver(p);
-    // A packet read from the device lives in the read buffer: keep a copy.
-    const kept = p.direction === "in" ? { ...p, packet: p.packet.slice() } : p;
-    const timer = setTimeout(() => {
-      this.#timers.delete(timer);
-      this.#deliver(kept);
-    }, delay);
-    this.#timers.set(timer, kept);
-  }
-
-  #deliver(p: Pending): void {
+  // A packet socklab sends, past the outbound impairments: to the device.
+  #write(p: PathPacket): void {
     if (this.#closed) return;
-    if (p.direction === "in") return this.#arrive(p.packet);
     this.#capture?.(p.packet, "out", this.driver.now());
     this.stats.written++;
     if (!this.#tun.write(p.packet)) {
@@ -450,6 +401,7 @@ export class TunLink {
 
   // A packet the kernel sent, past the inbound impairments: to the host.
   #arrive(packet: Uint8Array): void {
+    if (this.#closed) return;
     const now = this.driver.now();
     const result = this.host.receive(now, packet);
     switch (result.kind) {
@@ -458,7 +410,7 @@ export class TunLink {
         return;
       case "answer":
         for (const answer of result.packets) {
-          this.#impairOut(now, answer, null, this.#trace ? linkOf(answer) : "");
+          this.#out.send({ packet: answer, repr: null, link: this.#trace ? linkOf(answer) : "" });
         }
         return;
       case "drop":
@@ -489,18 +441,9 @@ export class TunLink {
       }
       this.stats.read++;
       const packet = buffer.subarray(0, n);
-      const now = this.driver.now();
-      this.#capture?.(packet, "in", now);
-      const fate = this.#in.decide(n, now, this.#inRandom);
-      if (this.#trace) {
-        const p = {
-          packet,
-          direction: "in" as const,
-          repr: tcpReprOf(packet),
-          link: linkOf(packet),
-        };
-        this.#afterFate(now, fate, p);
-      } else this.#afterFate(now, fate, { packet, direction: "in", repr: null, link: "" });
+      this.#capture?.(packet, "in", this.driver.now());
+      if (this.#trace) this.#in.send({ packet, repr: tcpReprOf(packet), link: linkOf(packet) });
+      else this.#in.send({ packet, repr: null, link: "" });
       if (++batch === READ_BATCH) {
         batch = 0;
         await new Promise((resolve) => setImmediate(resolve)); // others' turn
@@ -517,11 +460,9 @@ export class TunLink {
     if (this.#closed) return;
     this.#closed = true;
     this.driver.close();
-    for (const [timer, p] of this.#timers) {
-      clearTimeout(timer);
+    for (const p of [...this.#out.close(), ...this.#in.close()]) {
       recordDrop(this.stats, "closeDrops", this.#trace, this.driver.now(), p.link, CLOSED, p.repr);
     }
-    this.#timers.clear();
     await this.#tun.close();
     await this.#loop;
     this.host.close();

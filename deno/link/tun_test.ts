@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { planTunAddresses, TunLink } from "./tun.ts";
+import { TunRelay } from "./relay.ts";
 import type { TraceEvent } from "../trace/events.ts";
 import {
   ifName,
@@ -257,5 +258,41 @@ Deno.test(requires(NEEDS, {
       TunLink.open({ address: "fd00::2/64", impairments: { mtu: 1000 } }),
       /IPv6 needs 1280/,
     );
+  },
+}));
+
+Deno.test(requires([...NEEDS, missingCommand("ping")], {
+  name: "TunRelay joins two kernels in two namespaces through the impairments, both ways",
+  async fn() {
+    await withNetns("ra", async (a) => {
+      await withNetns("rb", async (b) => {
+        const relay = await TunRelay.open({
+          a: { name: ifName("ra"), netns: a, address: "10.1.0.1/24", routes: ["10.2.0.0/24"] },
+          b: { name: ifName("rb"), netns: b, address: "10.2.0.1/24", routes: ["10.1.0.0/24"] },
+          impairments: { delay: 20 },
+        });
+        try {
+          const out = await sh(
+            "ip",
+            "netns",
+            "exec",
+            a,
+            "ping",
+            "-c",
+            "3",
+            "-i",
+            "0.2",
+            "10.2.0.1",
+          );
+          assert.match(out, /3 packets transmitted, 3 received/);
+          // 20 ms each way: the round trip takes at least 40 ms.
+          const min = Number(/= ([\d.]+)\//.exec(out)![1]);
+          assert.ok(min >= 40, `rtt min ${min} ms`);
+          assert.ok(relay.stats.aToB.relayed >= 3 && relay.stats.bToA.relayed >= 3);
+        } finally {
+          await relay.close();
+        }
+      });
+    });
   },
 }));

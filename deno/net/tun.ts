@@ -81,6 +81,8 @@ export interface TunSettings {
   readonly mtu: number;
   /** The kernel's addresses (IPv4 and IPv6; IPv6 ones skip duplicate address detection). */
   readonly addresses: readonly TunAddress[];
+  /** More prefixes to route through the interface ("10.2.0.0/24"), besides the addresses' own. */
+  readonly routes?: readonly string[];
 }
 
 /** Checks an interface name as {@link TunOpenOptions.name} describes it. */
@@ -250,8 +252,9 @@ export class TunDevice implements AsyncDisposable {
   }
 
   /**
-   * Gives the interface the kernel's addresses and MTU and brings it up,
-   * with iproute2's `ip` (moving it into `settings.netns` first, if given).
+   * Gives the interface the kernel's addresses, routes and MTU and brings
+   * it up, with iproute2's `ip` (moving it into `settings.netns` first, if
+   * given).
    *
    * @throws {NetError} If an `ip` command fails (its message is included)
    *   or `ip` is not installed.
@@ -276,6 +279,9 @@ export class TunDevice implements AsyncDisposable {
       }
       const extra = v6 ? ["nodad"] : [];
       await ip([...scope, "addr", "add", `${address}/${prefix}`, "dev", this.name, ...extra]);
+    }
+    for (const route of settings.routes ?? []) {
+      await ip([...scope, "route", "add", route, "dev", this.name]);
     }
   }
 
