@@ -114,3 +114,15 @@ export function sizeLabel(n: number): string {
   if (n >= 1 << 10 && n % (1 << 10) === 0) return `${n / (1 << 10)} KiB`;
   return `${n} B`;
 }
+
+/** "CPU: <model> (<n> cores), kernel <release>": the machine a run's ratios came from. */
+export function machine(): string {
+  let model = "unknown CPU";
+  try {
+    const info = Deno.readTextFileSync("/proc/cpuinfo");
+    model = /^model name\s*:\s*(.+)$/m.exec(info)?.[1] ?? model;
+  } catch {
+    // Not Linux: the model stays unknown.
+  }
+  return `CPU: ${model} (${navigator.hardwareConcurrency} cores), kernel ${Deno.osRelease()}`;
+}

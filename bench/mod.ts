@@ -16,6 +16,7 @@ export const BENCHMARKS: Record<string, () => Promise<string>> = {
   packet: () => import("./packet.ts").then((m) => m.benchPacket()),
   tcp: () => import("./tcp.ts").then((m) => m.benchTcp()),
   net: () => import("./net.ts").then((m) => m.benchNet()),
+  tun: () => import("./tun.ts").then((m) => m.benchTun()),
 };
 
 if (import.meta.main) {

@@ -1,14 +1,17 @@
 // Builds the WASM core: a SIMD and a scalar module (release, or debug with
-// `--debug`), and copies the one JavaScript wrapper that owns them beside
-// them, so `core/build/` is a self-contained ESM package for Node, Deno and
-// browsers.
+// `--debug`), and copies the JavaScript wrapper that owns them, its entry
+// points and their .d.ts files beside them, so `core/build/` is the whole of
+// the @socklab/core package (core/package.json) for Node, Deno and browsers.
+// Runs from any folder (`npm run build` at the root, `npm pack` in core/).
 import asc from "assemblyscript/asc";
 import { copyFile, mkdir, readdir } from "node:fs/promises";
 import { parseArgs } from "node:util";
+import { fileURLToPath } from "node:url";
 
 const { values } = parseArgs({ options: { debug: { type: "boolean" } } });
 const target = values.debug ? "debug" : "release";
 const root = new URL("../", import.meta.url);
+process.chdir(fileURLToPath(root));
 const out = new URL("core/build/", root);
 await mkdir(out, { recursive: true });
 

@@ -33,27 +33,6 @@ export function crc32c(ptr: usize, len: usize, crc: u32): u32 {
   return crc32cUpdate(crc, ptr, len);
 }
 
-/** A plain SIMD loop that only loads `len` bytes: the benchmarks' ceiling. */
-export function load_only(ptr: usize, len: usize): u32 {
-  if (ASC_FEATURE_SIMD) {
-    let a = i32x4.splat(0);
-    let b = a, c = a, d = a;
-    let p = ptr;
-    const end = ptr + (len & ~(<usize>63));
-    while (p < end) {
-      a = v128.or(a, v128.load(p));
-      b = v128.or(b, v128.load(p, 16));
-      c = v128.or(c, v128.load(p, 32));
-      d = v128.or(d, v128.load(p, 48));
-      p += 64;
-    }
-    return i32x4.extract_lane(v128.or(v128.or(a, b), v128.or(c, d)), 0);
-  }
-  let x: u64 = 0;
-  for (let p = ptr, end = ptr + (len & ~(<usize>7)); p < end; p += 8) x |= load<u64>(p);
-  return <u32>x;
-}
-
 /** True when this build was compiled with WebAssembly SIMD. */
 export function simd(): bool {
   return ASC_FEATURE_SIMD;

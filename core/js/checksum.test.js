@@ -304,23 +304,6 @@ describe.each(engines.map((core) => [core.engine, core]))("%s core", (_name, cor
     expect(core.memory.buffer.byteLength).toBe(size);
   });
 
-  test("loadOnly() reads byte arrays and core buffers of any size and rejects other shapes", () => {
-    const buf = core.alloc(100000);
-    try {
-      for (const len of [0, 100, 300, 70000]) {
-        expect(core.loadOnly(new Uint8Array(len))).toBe(undefined);
-        expect(core.loadOnly(buf.bytes.subarray(0, len))).toBe(undefined);
-      }
-      expect(core.loadOnly(buf)).toBe(undefined);
-    } finally {
-      buf.free();
-    }
-    expect(() => core.loadOnly([1, 2])).toThrow(
-      new TypeError("loadOnly(): data must be a Uint8Array or CoreBuffer, got Array"),
-    );
-    expect(() => core.loadOnly(buf)).toThrow(/freed/);
-  });
-
   test("bad arguments get a TypeError or RangeError that names the function", () => {
     expect(() => core.crc32("abc")).toThrow(
       new TypeError("crc32(): data must be a Uint8Array or CoreBuffer, got string"),

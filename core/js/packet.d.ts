@@ -10,7 +10,7 @@
  * @module
  */
 
-import type { CoreBuffer } from "./socklab.d.ts";
+import type { CoreBuffer } from "./checksum.d.ts";
 
 /** Bytes the core can read: a JS byte array or a buffer in core memory. */
 export type PacketBytes = Uint8Array | CoreBuffer;
@@ -300,12 +300,3 @@ export interface PacketApi {
   /** {@link FragmentReassembler} of this core. */
   readonly FragmentReassembler: typeof FragmentReassembler;
 }
-
-/** Builds the packet API over one instantiated core (called by socklab.js). */
-export declare function createPacketApi(
-  exports: WebAssembly.Exports,
-  helpers: {
-    locate(buffer: CoreBuffer): number;
-    CoreBuffer: typeof CoreBuffer;
-  },
-): PacketApi;

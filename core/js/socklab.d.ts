@@ -1,10 +1,9 @@
 /**
  * The socklab WASM core: RFC 1071 Internet checksum, CRC-32 and CRC-32C,
- * computed in WebAssembly (SIMD where the runtime supports it).
- *
- * Every function takes a `Uint8Array` (copied into core memory in bounded
- * pieces) or bytes that already live in core memory (a {@link CoreBuffer}, or
- * any view of its `bytes`), which are used in place with no copy.
+ * TCP segmentation, TCP reassembly and IP fragment reassembly, computed in
+ * WebAssembly (SIMD where the runtime supports it). Importing it
+ * instantiates one core, found beside this file; `./instantiate` does
+ * nothing at import.
  *
  * @example Checksums of one buffer
  * ```ts
@@ -18,124 +17,11 @@
  * @module
  */
 
-import type { PacketApi } from "./packet.d.ts";
-export { FragmentReassembler, segmentTcp, TcpReassembler, tcpSegmentedLength } from "./packet.d.ts";
-export type {
-  FragmentReassemblerOptions,
-  FragmentResult,
-  FragmentStatus,
-  IpAddress,
-  PacketBytes,
-  Segmented,
-  SegmentOptions,
-  TcpInsertResult,
-  TcpReassemblerOptions,
-} from "./packet.d.ts";
-
-/** Bytes the core can read: a JS byte array or a buffer in core memory. */
-export type CoreBytes = Uint8Array | CoreBuffer;
-
-/** A buffer that lives inside the core's WebAssembly memory. */
-export declare class CoreBuffer implements Disposable {
-  private constructor();
-  /** Its size in bytes. */
-  readonly length: number;
-  /**
-   * A view of its bytes. Write packets here; checksums of this view (or of
-   * any `subarray` of it) read memory in place. Views taken before the core's
-   * memory grew are detached: take a fresh one after allocating.
-   */
-  readonly bytes: Uint8Array;
-  /** Returns the memory to the core. Later use throws a TypeError. */
-  free(): void;
-  /** Same as {@link CoreBuffer.free}, for `using`. */
-  [Symbol.dispose](): void;
-}
-
-/** A running RFC 1071 Internet checksum, fed piece by piece. */
-export declare class InetChecksum {
-  /** Adds bytes; pieces of any length (odd included) chain exactly. */
-  update(data: CoreBytes): this;
-  /** The ones'-complement sum so far, in network order, not complemented. */
-  readonly sum: number;
-  /** The checksum to store in a header (big-endian value). A correct packet gives 0. */
-  digest(): number;
-  /** Starts over. */
-  reset(): this;
-}
-
-/** One instantiated core, with the packet functions bound to it. */
-export interface SocklabCore extends PacketApi {
-  /** Which build runs: "simd" or "scalar". */
-  readonly engine: "simd" | "scalar";
-  /** The core's WebAssembly memory. */
-  readonly memory: WebAssembly.Memory;
-  /** RFC 1071 Internet checksum of the concatenation of `parts`. */
-  inetChecksum(...parts: CoreBytes[]): number;
-  /** The running-checksum class bound to this core. */
-  readonly InetChecksum: typeof InetChecksum;
-  /** RFC 1624 incremental update; see the module-level function. */
-  inetChecksumAdjust(checksum: number, oldWord: number, newWord: number): number;
-  /** CRC-32 (IEEE); `previous` continues an earlier result. */
-  crc32(data: CoreBytes, previous?: number): number;
-  /** CRC-32C (Castagnoli); `previous` continues an earlier result. */
-  crc32c(data: CoreBytes, previous?: number): number;
-  /** Allocates `size` bytes inside core memory. */
-  alloc(size: number): CoreBuffer;
-  /** The buffer class of this core. */
-  readonly CoreBuffer: typeof CoreBuffer;
-  /** Only loads every byte (SIMD where available): the benchmark ceiling. */
-  loadOnly(data: CoreBytes): void;
-}
-
-/** Options for {@link instantiate}. */
-export interface InstantiateOptions {
-  /** "simd" or "scalar"; by default SIMD where supported. */
-  engine?: "simd" | "scalar";
-  /** The module's bytes, when the default location does not suit. */
-  source?: BufferSource;
-}
-
-/** Whether this runtime validates WebAssembly SIMD. */
-export declare const simdSupported: boolean;
-/** Which build the module-level functions use. */
-export declare const engine: "simd" | "scalar";
-
-/**
- * Instantiates a separate core, for example the scalar build beside the SIMD
- * one.
- */
-export declare function instantiate(options?: InstantiateOptions): Promise<SocklabCore>;
-
-/**
- * RFC 1071 Internet checksum of the concatenation of `parts`, as the 16-bit
- * big-endian value to store in an IPv4, ICMP, TCP or UDP header. Summing a
- * packet whose checksum field is correct gives 0.
- *
- * @example
- * ```ts
- * import { inetChecksum } from "./socklab.js";
- * const header = new Uint8Array([0x45, 0, 0, 0x1c]); // ...
- * inetChecksum(header);
- * ```
- */
-export declare function inetChecksum(...parts: CoreBytes[]): number;
-
-/**
- * RFC 1624 eqn. 3: the new checksum after one 16-bit word covered by
- * `checksum` changes from `oldWord` to `newWord`.
- */
-export declare function inetChecksumAdjust(
-  checksum: number,
-  oldWord: number,
-  newWord: number,
-): number;
-
-/** CRC-32 (IEEE 802.3, zlib); `crc32(b, crc32(a)) === crc32(a ++ b)`. */
-export declare function crc32(data: CoreBytes, previous?: number): number;
-
-/** CRC-32C (Castagnoli); chains like {@link crc32}. */
-export declare function crc32c(data: CoreBytes, previous?: number): number;
-
-/** Allocates `size` bytes inside core memory. */
-export declare function alloc(size: number): CoreBuffer;
+export * from "./checksum.d.ts";
+export * from "./packet.d.ts";
+export {
+  instantiate,
+  type InstantiateOptions,
+  simdSupported,
+  type SocklabCore,
+} from "./instantiate.d.ts";

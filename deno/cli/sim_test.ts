@@ -5,7 +5,7 @@ Deno.test("socklab sim --bytes 0 draws the handshake and the teardown with both 
   const { code, stdout } = await cli(["sim", "--bytes", "0"]);
   assert.equal(code, 0);
   assert.match(stdout, /CLOSED -> SYN-SENT/);
-  assert.match(stdout, /\|-+ SYN seq=0 win=65535 mss=1460 -+>\|/);
+  assert.match(stdout, /\|-+ SYN seq=0 win=65535 mss=1460 ws=5 sackOK TS -+>\|/);
   assert.match(stdout, /\|<-+ SYN,ACK seq=0 ack=1 /);
   assert.match(stdout, /LISTEN -> SYN-RECEIVED/);
   assert.match(stdout, /FIN-WAIT-2 -> TIME-WAIT/);
@@ -88,7 +88,7 @@ Deno.test("socklab sim rejects bad flags and impossible settings with exit 2", a
       [["--loss", "150"]],
       [["--loss", "100"], /never deliver/],
       [["--mtu", "30"], /mtu/],
-      [["--close", "sideways"], /--close must be one of/],
+      [["--close", "sideways"], /sim --close: must be one of/],
       [["--recv-buffer", "2GiB"], /1GiB/],
       [["--delay", "soon"], /--delay/],
       [["--rate", "1Mbit", "--queue", "100"], /cannot hold/],
@@ -184,4 +184,99 @@ Deno.test("socklab sim --mtu below IPv4's 68-byte minimum is a usage error, and 
   assert.equal(min.code, 0);
   const report = JSON.parse(min.stdout);
   assert.equal(report.ok, true);
+});
+
+Deno.test("socklab sim --cc reno on a lossy bottleneck reports fast recoveries and retransmissions per lost packet, and --svg writes both plots", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const svg = `${dir}/reno.svg`;
+    const { code, stdout } = await cli([
+      "sim",
+      "--rate",
+      "100Mbit",
+      "--queue",
+      "256KiB",
+      "--bytes",
+      "2MB",
+      "--loss",
+      "1",
+      "--cc",
+      "reno",
+      "--seed",
+      "4",
+      "--lines",
+      "0",
+      "--svg",
+      svg,
+    ]);
+    assert.equal(code, 0, stdout);
+    assert.match(
+      stdout,
+      /TCP: reno, rack recovery; options agreed: SACK, timestamps, window scaling/,
+    );
+    const m =
+      /(\d+) retransmitted \(([\d.]+) per lost packet, \d+ found needless\), (\d+) fast recoveries/
+        .exec(stdout);
+    assert.ok(m, stdout);
+    assert.ok(Number(m[1]) > 0 && Number(m[2]) <= 1.5 && Number(m[3]) > 0, m[0]);
+    for (const path of [svg, `${dir}/reno-cwnd.svg`]) {
+      const text = await Deno.readTextFile(path);
+      assert.match(text, /^<svg /);
+      assert.doesNotMatch(text, /NaN/);
+      assert.match(stdout, new RegExp(`wrote ${path.replaceAll("/", "\\/")}`));
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("socklab sim --no-sack falls back to NewReno recovery and says which options were agreed", async () => {
+  const { code, stdout } = await cli(["sim", "--no-sack", "--bytes", "20KB", "--lines", "0"]);
+  assert.equal(code, 0);
+  assert.match(stdout, /TCP: cubic, newreno recovery; options agreed: timestamps, window scaling/);
+});
+
+Deno.test("socklab sim --flows 2 --duration gives each flow's goodput and share, and Jain's index", async () => {
+  const { code, stdout } = await cli([
+    "sim",
+    "--rate",
+    "10Mbit",
+    "--flows",
+    "2",
+    "--cc",
+    "cubic,reno",
+    "--duration",
+    "5s",
+  ]);
+  assert.equal(code, 0, stdout);
+  assert.match(stdout, /2 flows through one bottleneck/);
+  const rows = [...stdout.matchAll(/^\s+(\d)\s+(cubic|reno)\s+([\d.]+) MB\/s\s+([\d.]+)%/gm)];
+  assert.deepEqual(rows.map((r) => r[2]), ["cubic", "reno"]);
+  const shares = rows.map((r) => Number(r[4]));
+  assert.ok(Math.abs(shares[0] + shares[1] - 100) < 0.2, String(shares));
+  // Both flows got a share of the 1.25 MB/s link.
+  const total = rows.reduce((sum, r) => sum + Number(r[3]), 0);
+  assert.ok(total > 1.0 && total <= 1.25, String(total));
+  assert.match(stdout, /Jain's fairness index 0\.\d{3}|Jain's fairness index 1\.000/);
+});
+
+Deno.test("socklab sim --cc FILE loads a controller module; a missing or wrong one is a usage error", async () => {
+  const ok = await cli(["sim", "--cc", "examples/cc_aimd.ts", "--bytes", "100KB", "--lines", "0"]);
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.match(ok.stdout, /TCP: aimd, /);
+  const missing = await cli(["sim", "--cc", "no/such/controller.ts"]);
+  assert.equal(missing.code, 2);
+  assert.match(
+    missing.stderr,
+    /sim --cc: cannot load the controller module no\/such\/controller\.ts/,
+  );
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/bad.ts`, "export default { name: 'bad' };\n");
+    const bad = await cli(["sim", "--cc", `${dir}/bad.ts`]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /the default export must be a factory function or a class/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -35,6 +35,13 @@ export {
   type TransferOptions,
   type TransferResult,
 } from "./transfer.ts";
+export {
+  type FlowResult,
+  type FlowsOptions,
+  type FlowsResult,
+  jainIndex,
+  runFlows,
+} from "./flows.ts";
 export type { ImpairmentCounts } from "./_impair.ts";
 export { type UdpAddr, UdpLink, type UdpLinkOptions, type UdpLinkStats } from "./udp.ts";
 export {

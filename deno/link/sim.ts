@@ -51,8 +51,8 @@ interface Pending {
   time: number;
   order: number;
   to: string;
-  /** The direction it travels, "src>dst", for traces. */
-  link: string;
+  /** The direction it travels. */
+  dir: Direction;
   /** The segment it carries (the object its "send" event traced). */
   repr: TcpRepr;
   packet: Uint8Array;
@@ -73,6 +73,12 @@ interface Direction {
   /** "src>dst", for traces. */
   key: string;
   impairer: LinkImpairer;
+  /** What happened on this direction. */
+  stats: LinkStats;
+}
+
+function zeroLinkStats(): LinkStats {
+  return { sent: 0, delivered: 0, ...zeroCounts(), rejected: 0, unroutable: 0 };
 }
 
 /** Options of a {@link SimNetwork}. */
@@ -111,14 +117,7 @@ export type RunEnd = "done" | "idle" | "timeout";
 export class SimNetwork {
   /** The generator every random choice comes from. */
   readonly random: Random;
-  /** Counters of what the links did. */
-  readonly stats: LinkStats = {
-    sent: 0,
-    delivered: 0,
-    ...zeroCounts(),
-    rejected: 0,
-    unroutable: 0,
-  };
+
   #now = 0;
   #order = 0;
   #ident = 0;
@@ -154,6 +153,32 @@ export class SimNetwork {
   /** The virtual time in ms. */
   get now(): number {
     return this.#now;
+  }
+
+  /** Counters of what the links did, summed over every direction. */
+  get stats(): LinkStats {
+    const sum = zeroLinkStats();
+    for (const from of this.#directions.values()) {
+      for (const dir of from.values()) {
+        for (const key of Object.keys(sum) as (keyof LinkStats)[]) sum[key] += dir.stats[key];
+      }
+    }
+    return sum;
+  }
+
+  /**
+   * Counters of the direction `from` -> `to` alone (zero if nothing was sent on it).
+   *
+   * @returns A copy.
+   */
+  directionStats(from: string, to: string): LinkStats {
+    const dir = this.#directions.get(from)?.get(to);
+    return dir ? { ...dir.stats } : zeroLinkStats();
+  }
+
+  /** Packets on their way (sent or duplicated, not yet delivered or dropped). */
+  get inFlight(): number {
+    return this.#heap.length + this.#fifo.length - this.#fifoHead;
   }
 
   /** The hosts by address. */
@@ -279,7 +304,7 @@ export class SimNetwork {
     if (host) this.#receive(host, p);
     else {
       const reason = `no host ${p.to} on this network`;
-      recordDrop(this.stats, "unroutable", this.#trace, this.#now, p.link, reason, p.repr);
+      recordDrop(p.dir.stats, "unroutable", this.#trace, this.#now, p.dir.key, reason, p.repr);
     }
     // The host copied what it keeps (TCP never holds on to a segment's payload).
     this.#release(p.pooled);
@@ -291,10 +316,10 @@ export class SimNetwork {
       seg = decodeSegment(p.packet);
     } catch (error) {
       const reason = `rejected: ${(error as Error).message}`;
-      recordDrop(this.stats, "rejected", this.#trace, this.#now, p.to, reason, null);
+      recordDrop(p.dir.stats, "rejected", this.#trace, this.#now, p.to, reason, null);
       return;
     }
-    this.stats.delivered++;
+    p.dir.stats.delivered++;
     host.receive(this.#now, seg);
   }
 
@@ -310,7 +335,11 @@ export class SimNetwork {
     if (!from) this.#directions.set(src, from = new Map());
     let dir = from.get(dst);
     if (!dir) {
-      dir = { key: `${src}>${dst}`, impairer: new LinkImpairer(this.#default) };
+      dir = {
+        key: `${src}>${dst}`,
+        impairer: new LinkImpairer(this.#default),
+        stats: zeroLinkStats(),
+      };
       from.set(dst, dir);
     }
     return dir;
@@ -327,7 +356,8 @@ export class SimNetwork {
       ? this.#smallPool.pop() ?? new Uint8Array(SMALL)
       : this.#bigPool.pop() ?? new Uint8Array(BIG);
     const packet = encodeSegment(seg, this.#ident++, pooled ?? undefined);
-    this.stats.sent++;
+    const stats = dir.stats;
+    stats.sent++;
     this.#trace?.({
       kind: "link",
       time: this.#now,
@@ -344,22 +374,22 @@ export class SimNetwork {
       fault && (() => fault(seg, now)),
     );
     if (fate.drop) {
-      recordDrop(this.stats, fate.counter, this.#trace, now, key, fate.reason, seg.repr);
+      recordDrop(stats, fate.counter, this.#trace, now, key, fate.reason, seg.repr);
       return this.#release(pooled);
     }
-    const wire = recordFate(fate, packet, seg.repr, this.stats, this.#trace, now, key);
+    const wire = recordFate(fate, packet, seg.repr, stats, this.#trace, now, key);
     // The pooled buffer holds `packet`; one delivery at most hands it back.
     const owner = bufferOwner(fate);
-    this.#schedule(fate.arrive, seg, key, wire, owner === "packet" ? pooled : null);
+    this.#schedule(fate.arrive, seg, dir, wire, owner === "packet" ? pooled : null);
     const dup = fate.duplicateArrive;
-    if (dup !== null) this.#schedule(dup, seg, key, packet, owner === "duplicate" ? pooled : null);
+    if (dup !== null) this.#schedule(dup, seg, dir, packet, owner === "duplicate" ? pooled : null);
     if (owner === "now") this.#release(pooled);
   }
 
   #schedule(
     time: number,
     seg: IpSegment,
-    link: string,
+    dir: Direction,
     packet: Uint8Array,
     pooled: Uint8Array | null,
   ): void {
@@ -367,7 +397,7 @@ export class SimNetwork {
       time,
       order: this.#order++,
       to: seg.dst,
-      link,
+      dir,
       repr: seg.repr,
       packet,
       pooled,

@@ -77,6 +77,20 @@ export interface EndResult {
   readonly retransmissions: number;
   /** Retransmission timeouts. */
   readonly timeouts: number;
+  /** Fast-recovery episodes. */
+  readonly recoveries: number;
+  /** Tail-loss probes sent. */
+  readonly tlpProbes: number;
+  /** Retransmissions this end found needless (D-SACK or timestamps). */
+  readonly spuriousRetransmissions: number;
+  /** Data segments that reached this end wholly already received. */
+  readonly duplicateSegments: number;
+  /** The congestion controller's name. */
+  readonly controller: string;
+  /** The loss-recovery mode in effect ("newreno" without SACK). */
+  readonly recovery: string;
+  /** The options both ends agreed on. */
+  readonly options: { sack: boolean; timestamps: boolean; windowScale: boolean };
   /** The final smoothed RTT in ms, or null without a sample. */
   readonly srtt: number | null;
   /** The final RTO in ms. */
@@ -95,14 +109,20 @@ export interface TransferResult {
   readonly end: RunEnd;
   /** Virtual time at the end, ms. */
   readonly time: number;
+  /** Packets still on their way when the run ended (late duplicates, say). */
+  readonly inFlight: number;
   /** Virtual time when the last data byte was acknowledged by the reader, ms. */
   readonly dataDoneTime: number;
   /** The client's outcome. */
   readonly client: EndResult;
   /** The server's outcome. */
   readonly server: EndResult;
-  /** What the links did. */
+  /** What the links did, both directions together. */
   readonly link: LinkStats;
+  /** What the client -> server direction did. */
+  readonly forward: LinkStats;
+  /** What the server -> client direction did. */
+  readonly reverse: LinkStats;
 }
 
 /** The client's address in every transfer. */
@@ -163,6 +183,17 @@ class End {
       segmentsSent: s?.stats.segmentsSent ?? 0,
       retransmissions: s?.stats.retransmissions ?? 0,
       timeouts: s?.stats.timeouts ?? 0,
+      recoveries: s?.stats.recoveries ?? 0,
+      tlpProbes: s?.stats.tlpProbes ?? 0,
+      spuriousRetransmissions: s?.stats.spuriousRetransmissions ?? 0,
+      duplicateSegments: s?.stats.duplicateSegments ?? 0,
+      controller: s?.congestion.name ?? "",
+      recovery: s?.recovery.mode ?? "",
+      options: {
+        sack: s?.options.sack ?? false,
+        timestamps: s?.options.timestamps ?? false,
+        windowScale: s?.options.windowScale != null,
+      },
       srtt: s?.rtt.srtt ?? null,
       rto: s?.rtt.rto ?? 0,
     };
@@ -264,9 +295,12 @@ export function runTransfer(options: TransferOptions): TransferResult {
     problems,
     end,
     time: net.now,
+    inFlight: net.inFlight,
     dataDoneTime,
     client: c,
     server: s,
-    link: { ...net.stats },
+    link: net.stats,
+    forward: net.directionStats(CLIENT_ADDR, SERVER_ADDR),
+    reverse: net.directionStats(SERVER_ADDR, CLIENT_ADDR),
   };
 }

@@ -49,6 +49,16 @@ export {
   type RunSettings,
 } from "./run.ts";
 export type { CloseOrder } from "../link/transfer.ts";
+// The table the settings are read with, so the docs of their type are whole.
+export {
+  type Field,
+  type FieldTable,
+  type Kind,
+  type SettingsOf,
+  SIM_FIELDS,
+  type SimSettings,
+  type Surface,
+} from "../link/settings.ts";
 
 const STATIC: Record<string, { file: string; type: string }> = {
   "": { file: "index.html", type: "text/html; charset=utf-8" },

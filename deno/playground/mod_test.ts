@@ -1,10 +1,7 @@
 import assert from "node:assert/strict";
 import { MAX_EVENTS, playgroundHandler } from "./mod.ts";
-import { BUDGET_SPENT, buildLadder, DEFAULT_SETTINGS, type RunReport, simulate } from "./run.ts";
-import { CLIENT_ADDR, runTransfer, SERVER_ADDR } from "../link/transfer.ts";
+import { BUDGET_SPENT, DEFAULT_SETTINGS, type RunReport, simulate } from "./run.ts";
 import { STACK_DROP } from "../tcp/stack.ts";
-import { segment } from "../tcp/socket.ts";
-import type { TraceEvent } from "../trace/events.ts";
 import { readCapture } from "../pcap/reader.ts";
 import { analyze } from "../pcap/analyze.ts";
 import { run as runCli } from "../cli.ts";
@@ -237,56 +234,4 @@ Deno.test("/playground/run gives the same answer for the same query, and another
     other.ladder.arrows.map((a) => a.fate),
     first.ladder.arrows.map((a) => a.fate),
   );
-});
-
-Deno.test("buildLadder() draws a dropped FIN as lost and its retransmission as arriving", () => {
-  const events: TraceEvent[] = [];
-  let dropped = false;
-  runTransfer({
-    seed: 1,
-    bytes: 0,
-    forward: { delay: 10 },
-    trace: (e) => events.push(e),
-    fault: (seg) => {
-      if (dropped || seg.repr.control !== "fin" || seg.src !== CLIENT_ADDR) return null;
-      dropped = true;
-      return "chosen by the test";
-    },
-  });
-  const fins = buildLadder(events).arrows.filter((a) => a.from === "client" && /FIN/.test(a.flags));
-  assert.deepEqual(fins.map((a) => [a.fate, a.retransmission, a.notes]), [
-    ["lost", false, ["chosen by the test"]],
-    ["delivered", true, []],
-  ]);
-  assert.equal(fins[0].arriveTime, null);
-  assert.equal(fins[1].arriveTime! - fins[1].sendTime, 10);
-});
-
-Deno.test("buildLadder() draws a segment that reached a host with no connection as arriving there, with why", () => {
-  const ack = segment({ srcPort: 80, dstPort: 40000, seq: 5, ack: 9 });
-  const events: TraceEvent[] = [
-    {
-      kind: "link",
-      time: 0,
-      link: `${SERVER_ADDR}>${CLIENT_ADDR}`,
-      action: "send",
-      packet: new Uint8Array(40),
-      repr: ack,
-    },
-    // The client stack decodes its own copy: a different object with the same wire fields.
-    {
-      kind: "drop",
-      time: 10,
-      endpoint: `${CLIENT_ADDR}:40000`,
-      reason: STACK_DROP.noConnection,
-      repr: { ...ack },
-    },
-  ];
-  const [arrow] = buildLadder(events).arrows;
-  assert.deepEqual([arrow.from, arrow.fate, arrow.arriveTime, arrow.notes], [
-    "server",
-    "delivered",
-    10,
-    [STACK_DROP.noConnection],
-  ]);
 });

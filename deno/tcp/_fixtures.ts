@@ -17,9 +17,14 @@ export const LOCAL = { addr: "192.168.1.1", port: 80 };
 /** The peer. */
 export const REMOTE = { addr: "192.168.1.2", port: 49500 };
 
-/** Settings that make replies immediate and numbers predictable. */
+/**
+ * Settings that make replies immediate and numbers predictable: a 64 KiB
+ * receive buffer keeps the window arithmetic small (and the offered window
+ * scale 0).
+ */
 export const TEST_CONFIG: Partial<TcpConfig> = {
   isn: () => L_ISS,
+  recvBufferSize: 65535,
   delayedAck: 0,
   nagle: false,
   msl: 1000,
@@ -35,6 +40,12 @@ export interface Incoming {
   window?: number;
   mss?: number | null;
   windowScale?: number | null;
+  /** SACK-permitted (on a SYN). */
+  sackPermitted?: boolean;
+  /** SACK blocks [left, right), relative to L_ISS (they acknowledge our data). */
+  sack?: [number, number][];
+  /** The timestamps option: [TSval, TSecr], both absolute. */
+  ts?: [number, number];
 }
 
 /** Delivers a segment to `s` at `now`. */
@@ -54,12 +65,16 @@ export function incoming(seg: Incoming): TcpRepr {
     window: seg.window ?? 65535,
     mss: seg.mss ?? null,
     windowScale: seg.windowScale ?? null,
+    sackPermitted: seg.sackPermitted ?? false,
+    sack: (seg.sack ?? []).map(([a, b]) => [seqAdd(L_ISS, a), seqAdd(L_ISS, b)] as const),
+    timestamp: seg.ts ? { value: seg.ts[0] >>> 0, echo: seg.ts[1] >>> 0 } : null,
   });
 }
 
 /**
  * Polls `s` at `now` and describes each segment sent, e.g.
- * "SYN,ACK seq=0 ack=1 mss=1460" or "PSH,ACK seq=1 ack=1 len=5".
+ * "SYN,ACK seq=0 ack=1 mss=1460 ws=0 sackOK TS" or "PSH,ACK seq=1 ack=1 len=5";
+ * SACK blocks read "sack=7-9,3-5" (relative to the peer's ISS).
  */
 export function recv(s: TcpSocket, now = 0): string[] {
   return s.poll(now).map(describe);
@@ -73,6 +88,11 @@ export function describe(r: TcpRepr): string {
   if (r.payload.length) text += ` len=${r.payload.length}`;
   if (r.mss !== null) text += ` mss=${r.mss}`;
   if (r.windowScale !== null) text += ` ws=${r.windowScale}`;
+  if (r.sackPermitted) text += " sackOK";
+  if (r.timestamp !== null) text += " TS";
+  if (r.sack.length) {
+    text += ` sack=${r.sack.map(([a, b]) => `${seqSub(a, R_ISS)}-${seqSub(b, R_ISS)}`).join(",")}`;
+  }
   return text;
 }
 
@@ -119,6 +139,27 @@ export function socketSynSent(config: Partial<TcpConfig> = {}): TcpSocket {
 export function socketEstablished(config: Partial<TcpConfig> = {}): TcpSocket {
   const s = socketSynSent(config);
   send(s, { seq: 0, ack: 1, control: "syn", mss: 1460 });
+  s.poll(0);
+  return s;
+}
+
+/**
+ * An ESTABLISHED connection whose peer's SYN-ACK offered SACK-permitted and
+ * timestamps (TSval 1000 at time 0, the peer's clock ticking with ours), so
+ * both are in force; the peer's SYN-ACK echoes our SYN's stamp.
+ */
+export function socketEstablishedSackTs(config: Partial<TcpConfig> = {}): TcpSocket {
+  const s = socket(config);
+  s.connect(LOCAL, REMOTE, 0);
+  const [syn] = s.poll(0);
+  send(s, {
+    seq: 0,
+    ack: 1,
+    control: "syn",
+    mss: 1460,
+    sackPermitted: true,
+    ts: [1000, syn.timestamp!.value],
+  });
   s.poll(0);
   return s;
 }

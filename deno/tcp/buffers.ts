@@ -8,9 +8,18 @@
  * @module
  */
 
-/** A fixed-capacity byte ring (FIFO). */
+/** The memory a {@link ByteRing} starts with, at most its capacity. */
+const RING_START = 64 * 1024;
+
+/**
+ * A byte ring (FIFO) of a fixed capacity. Its memory starts small and
+ * doubles as bytes arrive, up to the capacity, so a connection with a large
+ * send buffer costs memory only for what it holds (as Linux autotunes its
+ * socket buffers).
+ */
 export class ByteRing {
-  readonly #buf: Uint8Array;
+  #buf: Uint8Array;
+  readonly #capacity: number;
   #head = 0;
   #len = 0;
 
@@ -24,12 +33,27 @@ export class ByteRing {
     if (!Number.isInteger(capacity) || capacity <= 0) {
       throw new RangeError(`buffer capacity must be a positive integer, got ${capacity}`);
     }
-    this.#buf = new Uint8Array(capacity);
+    this.#capacity = capacity;
+    this.#buf = new Uint8Array(Math.min(capacity, RING_START));
   }
 
   /** The size in bytes. */
   get capacity(): number {
-    return this.#buf.length;
+    return this.#capacity;
+  }
+
+  // Makes room for `n` bytes from the head, unrolling the ring into memory twice as large.
+  #reserve(n: number): void {
+    const old = this.#buf;
+    if (n <= old.length) return;
+    let size = old.length;
+    while (size < n) size *= 2;
+    const buf = new Uint8Array(Math.min(size, this.#capacity));
+    const first = old.length - this.#head;
+    buf.set(old.subarray(this.#head));
+    buf.set(old.subarray(0, this.#head), first);
+    this.#buf = buf;
+    this.#head = 0;
   }
 
   /** The bytes held. */
@@ -39,7 +63,7 @@ export class ByteRing {
 
   /** The free space. */
   get free(): number {
-    return this.#buf.length - this.#len;
+    return this.#capacity - this.#len;
   }
 
   /** Appends as much of `data` as fits; returns how many bytes were taken. */
@@ -52,6 +76,7 @@ export class ByteRing {
 
   /** Writes `data` at `offset` bytes past the head without changing the length. */
   writeAt(offset: number, data: Uint8Array): void {
+    this.#reserve(offset + data.length);
     const cap = this.#buf.length;
     const start = (this.#head + offset) % cap;
     const first = Math.min(data.length, cap - start);
@@ -125,6 +150,12 @@ export interface ReceiveBuffer {
   readInto(into: Uint8Array): number;
   /** Whether out-of-order bytes are held past a gap. */
   readonly hasGaps: boolean;
+  /**
+   * The out-of-order ranges held, as [start, end) offsets past RCV.NXT, the
+   * most recently grown first (RFC 2018 §4's order for SACK blocks), at
+   * most `max` of them.
+   */
+  sackBlocks(max: number): Array<[number, number]>;
 }
 
 /**
@@ -143,8 +174,12 @@ export interface ReceiveBuffer {
  */
 export class RingReceiveBuffer implements ReceiveBuffer {
   readonly #ring: ByteRing;
-  /** Out-of-order ranges [start, end) past the readable bytes, sorted, disjoint. */
-  #ranges: Array<[number, number]> = [];
+  /**
+   * Out-of-order ranges [start, end, stamp) past the readable bytes, sorted,
+   * disjoint; the stamp counts inserts, for the SACK blocks' order.
+   */
+  #ranges: Array<[number, number, number]> = [];
+  #inserts = 0;
 
   /** @param capacity The size in bytes. */
   /** Makes an empty buffer. */
@@ -187,20 +222,26 @@ export class RingReceiveBuffer implements ReceiveBuffer {
   }
 
   #add(start: number, end: number): void {
-    const out: Array<[number, number]> = [];
+    const stamp = ++this.#inserts;
+    const out: Array<[number, number, number]> = [];
     let placed = false;
     for (const r of this.#ranges) {
       if (r[1] < start) out.push(r);
       else if (r[0] > end) {
-        if (!placed) out.push([start, end]), placed = true;
+        if (!placed) out.push([start, end, stamp]), placed = true;
         out.push(r);
       } else {
         start = Math.min(start, r[0]);
         end = Math.max(end, r[1]);
       }
     }
-    if (!placed) out.push([start, end]);
+    if (!placed) out.push([start, end, stamp]);
     this.#ranges = out;
+  }
+
+  /** The out-of-order ranges as offsets past RCV.NXT, most recently grown first. */
+  sackBlocks(max: number): Array<[number, number]> {
+    return [...this.#ranges].sort((a, b) => b[2] - a[2]).slice(0, max).map((r) => [r[0], r[1]]);
   }
 
   /** Removes and returns up to `max` readable bytes. */

@@ -55,6 +55,8 @@ export interface AckSample {
   readonly round: number;
   /** The sender's maximum segment size, bytes (SMSS). */
   readonly mss: number;
+  /** Whether the sender paces its segments over the round trip (`pacing.ts`). */
+  readonly paced: boolean;
 }
 
 /** What found the congestion: a retransmission timeout, or fast loss detection. */
@@ -120,11 +122,11 @@ export function initialWindow(mss: number): number {
  */
 export class FixedWindow implements CongestionController {
   /** Always "fixed". */
-  readonly name = "fixed";
+  readonly name: string = "fixed";
   /** The constant window. */
   readonly cwnd: number;
   /** Always Infinity. */
-  readonly ssthresh = Infinity;
+  readonly ssthresh: number = Infinity;
 
   /**
    * Makes a constant window.

@@ -74,6 +74,16 @@ export class CoreReceiveBuffer implements ReceiveBuffer, Disposable {
     return seqSub(this.#core.nextSeq, before);
   }
 
+  /** The out-of-order ranges as offsets past RCV.NXT, most recently grown first. */
+  sackBlocks(max: number): Array<[number, number]> {
+    if (this.#core.outOfOrderBytes === 0) return [];
+    const next = this.#core.nextSeq;
+    return this.#core.sackBlocks(Math.min(max, 4)).map(([left, right]) => [
+      seqSub(left, next),
+      seqSub(right, next),
+    ]);
+  }
+
   /** Removes and returns up to `max` readable bytes. */
   read(max: number): Uint8Array {
     return this.#core.read(Math.min(max, this.#core.readable));

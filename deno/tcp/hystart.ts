@@ -22,6 +22,8 @@ const MIN_RTT_DIVISOR = 8;
 const N_RTT_SAMPLE = 8;
 const CSS_GROWTH_DIVISOR = 4;
 const CSS_ROUNDS = 5;
+/** Linux's hystart_ack_delta: ACKs closer than this, ms, form a train. */
+const ACK_DELTA = 2;
 
 /** Where HyStart++ is: standard slow start, conservative slow start, or finished. */
 export type HyStartPhase = "slow start" | "css" | "done";
@@ -36,7 +38,7 @@ export type HyStartPhase = "slow start" | "css" | "done";
  * const h = new HyStart();
  * const ack = (round: number, rtt: number) =>
  *   h.onAck({ now: 0, delivered: 1000, inFlight: 0, rtt, minRtt: 20, srtt: 20,
- *     appLimited: false, round, mss: 1000 }, 10_000);
+ *     appLimited: false, round, mss: 1000, paced: false }, 10_000);
  * for (let i = 0; i < 8; i++) ack(1, 20);
  * for (let i = 0; i < 8; i++) ack(2, 30);
  * assert.equal(h.phase, "css");
@@ -51,6 +53,22 @@ export class HyStart {
   #samples = 0;
   #cssBaselineMinRtt = Infinity;
   #cssRounds = 0;
+  // The ACK train (Ha & Rhee's HyStart, as Linux's CUBIC keeps it): when this
+  // round's ACKs began, and when the last one came.
+  #roundStartAt = 0;
+  #lastAckAt = -Infinity;
+  readonly #ackTrain: boolean;
+
+  /**
+   * Makes the state of one connection, in standard slow start.
+   *
+   * @param options `ackTrain`: also end slow start when one round's ACKs come
+   *   back to back for longer than half the path's RTT, or the whole RTT if
+   *   the sender paces (default true).
+   */
+  constructor(options: { ackTrain?: boolean } = {}) {
+    this.#ackTrain = options.ackTrain ?? true;
+  }
 
   /** The phase. */
   get phase(): HyStartPhase {
@@ -68,7 +86,23 @@ export class HyStart {
    */
   onAck(sample: AckSample, _cwnd: number): number {
     if (this.#phase === "done") return 1;
-    if (sample.round !== this.#round) this.#newRound(sample.round);
+    if (sample.round !== this.#round) {
+      this.#newRound(sample.round);
+      this.#roundStartAt = sample.now;
+    }
+    // The ACK train: ACKs arriving back to back (within 2 ms) for longer than
+    // half the path's RTT mean this round's data filled the path, as the
+    // next doubling would overfill it. A paced sender spreads each round
+    // over half an RTT by itself, so its train must last a whole one.
+    const minRtt = sample.minRtt;
+    if (this.#ackTrain && minRtt !== null && sample.now - this.#lastAckAt <= ACK_DELTA) {
+      if (sample.now - this.#roundStartAt > (sample.paced ? minRtt : minRtt / 2)) {
+        this.#phase = "done";
+        this.#lastAckAt = sample.now;
+        return 1;
+      }
+    }
+    this.#lastAckAt = sample.now;
     if (sample.rtt !== null) {
       this.#currentRoundMinRtt = Math.min(this.#currentRoundMinRtt, sample.rtt);
       this.#samples++;

@@ -42,10 +42,56 @@ export { type IpSegment, STACK_DROP, TcpStack } from "./stack.ts";
 export { type SegmentSink, TcpConn, TcpConnError, TcpDriver, TcpListener } from "./conn.ts";
 export { DEFAULT_RTT_CONFIG, type RttConfig, RttEstimator } from "./rtt.ts";
 export { type IsnGenerator, rfc6528Isn, type TcpEndpoint } from "./isn.ts";
-export { type CongestionController, FixedWindow } from "./congestion.ts";
+export {
+  type AckSample,
+  type CongestionController,
+  type CongestionSignal,
+  FixedWindow,
+  initialWindow,
+} from "./congestion.ts";
+export { Reno, type RenoOptions } from "./reno.ts";
+export {
+  Cubic,
+  CUBIC_BETA,
+  CUBIC_C,
+  cubicK,
+  type CubicOptions,
+  type CubicRegion,
+  cubicWindow,
+} from "./cubic.ts";
+export {
+  checkController,
+  controllerFactory,
+  controllerFromModule,
+  type ControllerInfo,
+  type ControllerName,
+  CONTROLLERS,
+} from "./controllers.ts";
+export { HyStart, type HyStartPhase } from "./hystart.ts";
+export {
+  type AckInfo,
+  LossRecovery,
+  type LossRecoveryOptions,
+  RECOVERY_MODES,
+  type RecoveryMode,
+  type RecoveryStats,
+  type RecoveryTimer,
+  zeroRecoveryStats,
+} from "./recovery.ts";
+export {
+  type Delivered,
+  segmentLength,
+  type SegmentState,
+  SendScoreboard,
+  type SentSegment,
+} from "./scoreboard.ts";
+export { DUP_THRESH, Rack, sentAfter, WC_DEL_ACK_T } from "./rack.ts";
+export { Prr } from "./prr.ts";
+export { PAWS_IDLE_LIMIT, Timestamps } from "./timestamps.ts";
 export { ByteRing, type ReceiveBuffer, RingReceiveBuffer } from "./buffers.ts";
 export { CoreReceiveBuffer, MAX_CORE_BUFFER } from "./core_buffer.ts";
 // Types from the layers below that this API names, so its docs are whole.
 export type * from "../net/types.ts";
 export type { TcpState } from "../net/procnet.ts";
+export type * from "../trace/events.ts";
 export type { SackBlock, TcpControl, TcpRepr, TcpTimestamp } from "../wire/tcp.ts";

@@ -10,14 +10,19 @@
  * active, passive and simultaneous close; half-close; abort with RST; RST
  * processing in every state with RFC 5961 challenge ACKs (rate-limited);
  * RFC 6528 initial sequence numbers; the MSS option; cumulative ACKs;
- * RFC 6298 retransmission timeouts with Karn's rule and backoff (go-back-N);
- * sliding receive window with silly-window avoidance on both sides; window
- * updates; zero-window probing with a persist timer; delayed ACK; Nagle;
- * keep-alive; a user timeout; TIME-WAIT for 2·MSL; RFC 7323 window scaling.
+ * RFC 6298 retransmission timeouts with Karn's rule and backoff; sliding
+ * receive window with silly-window avoidance on both sides; window updates;
+ * zero-window probing with a persist timer; delayed ACK; Nagle; keep-alive;
+ * a user timeout; TIME-WAIT for 2·MSL; RFC 7323 window scaling and
+ * timestamps (RTT measurement on every ACK, PAWS); SACK and D-SACK both ways
+ * (RFC 2018, RFC 2883); congestion control behind the
+ * {@link CongestionController} seam (Reno, CUBIC) with the loss recovery of
+ * `recovery.ts`: fast retransmit and NewReno (RFC 5681, RFC 6582), SACK
+ * recovery (RFC 6675), RACK-TLP (RFC 8985), Proportional Rate Reduction
+ * (RFC 6937), and slow start from one segment after a timeout.
  *
- * **Not supported:** SACK, timestamps, urgent data, fast
- * retransmit, congestion control beyond the {@link CongestionController}
- * seam, data on SYN segments (it is ignored and must be re-sent).
+ * **Not supported:** urgent data, ECN, data on SYN segments (it is ignored
+ * and must be re-sent), path MTU discovery.
  *
  * @module
  */
@@ -25,7 +30,19 @@ import { type TcpRepr, tcpRepr } from "../wire/tcp.ts";
 import type { TcpState, TcpTimer, TraceHook } from "../trace/events.ts";
 import { ByteRing, type ReceiveBuffer } from "./buffers.ts";
 import { CoreReceiveBuffer } from "./core_buffer.ts";
-import { type CongestionController, FixedWindow } from "./congestion.ts";
+import type { CongestionController } from "./congestion.ts";
+import { Cubic } from "./cubic.ts";
+import {
+  LossRecovery,
+  RECOVERY_MODES,
+  type RecoveryMode,
+  type RecoveryStats,
+  zeroRecoveryStats,
+} from "./recovery.ts";
+import { segmentLength, type SentSegment } from "./scoreboard.ts";
+import { Timestamps } from "./timestamps.ts";
+import { Pacer, PACING_CA_RATIO, PACING_SS_RATIO } from "./pacing.ts";
+import type { SackBlock } from "../wire/tcp.ts";
 import { type IsnGenerator, rfc6528Isn, type TcpEndpoint } from "./isn.ts";
 import { DEFAULT_RTT_CONFIG, type RttConfig, RttEstimator } from "./rtt.ts";
 import { seqAdd, seqGe, seqGt, seqInRange, seqLe, seqLt, seqSub } from "../wire/seq.ts";
@@ -48,12 +65,13 @@ export interface TcpConfig {
   /** The MSS this end advertises and the largest segment it sends (default 1460). */
   readonly mss: number;
   /**
-   * Receive buffer, the largest window advertised (default 65535). Above
-   * 65535 bytes the SYN offers window scaling (RFC 7323) with the smallest
-   * shift that fits; up to 1 GiB.
+   * Receive buffer, the largest window advertised (default 1 MiB, enough
+   * for 100 Mbit/s over 40 ms). The SYN offers window scaling (RFC 7323)
+   * with the smallest shift that fits; up to 1 GiB. Without scaling agreed,
+   * the window is at most 65535 bytes.
    */
   readonly recvBufferSize: number;
-  /** Send buffer (default 256 KiB). */
+  /** Send buffer: the most data written and not yet acknowledged (default 4 MiB; its memory grows as it fills). */
   readonly sendBufferSize: number;
   /** Maximum segment lifetime, ms; TIME-WAIT lasts 2·MSL (default 30 s). */
   readonly msl: number;
@@ -71,8 +89,18 @@ export interface TcpConfig {
   readonly challengeAckLimit: number;
   /** The ISN generator (default: RFC 6528 with a random key). */
   readonly isn: IsnGenerator;
-  /** Makes the congestion controller (default: {@link FixedWindow}). */
+  /** Makes the congestion controller (default: CUBIC, `cubic.ts`, as in Linux). */
   readonly congestion: () => CongestionController;
+  /** How losses are found and repaired (default "rack"; see `recovery.ts`). */
+  readonly recovery: RecoveryMode;
+  /** Offer and accept SACK-permitted (RFC 2018; default on). */
+  readonly sack: boolean;
+  /** Offer and accept timestamps (RFC 7323; default on). */
+  readonly timestamps: boolean;
+  /** Offer and accept window scaling (RFC 7323; default on). */
+  readonly windowScaling: boolean;
+  /** Spread data over the round trip at 2 (slow start) or 1.2 × cwnd/SRTT (default on; `pacing.ts`). */
+  readonly pacing: boolean;
   /**
    * Makes the receive buffer of `capacity` bytes (default: the WASM core's
    * reassembler, {@link CoreReceiveBuffer}).
@@ -83,8 +111,8 @@ export interface TcpConfig {
 /** Default settings. */
 export const DEFAULT_TCP_CONFIG: TcpConfig = {
   mss: 1460,
-  recvBufferSize: 65535,
-  sendBufferSize: 256 * 1024,
+  recvBufferSize: 1 << 20,
+  sendBufferSize: 4 << 20,
   msl: 30_000,
   rtt: DEFAULT_RTT_CONFIG,
   delayedAck: 40,
@@ -93,7 +121,12 @@ export const DEFAULT_TCP_CONFIG: TcpConfig = {
   userTimeout: 60_000,
   challengeAckLimit: 10,
   isn: rfc6528Isn(),
-  congestion: () => new FixedWindow(),
+  congestion: () => new Cubic(),
+  recovery: "rack",
+  sack: true,
+  timestamps: true,
+  windowScaling: true,
+  pacing: true,
   receiveBuffer: (capacity) => new CoreReceiveBuffer(capacity),
 };
 
@@ -156,6 +189,16 @@ function validate(config: TcpConfig): void {
   if (typeof config.congestion !== "function") {
     throw new TypeError("TCP congestion must be a function returning a controller");
   }
+  if (!RECOVERY_MODES.includes(config.recovery)) {
+    throw new RangeError(
+      `TCP recovery must be one of ${RECOVERY_MODES.join(", ")}, got ${config.recovery}`,
+    );
+  }
+  for (const name of ["sack", "timestamps", "windowScaling", "nagle", "pacing"] as const) {
+    if (typeof config[name] !== "boolean") {
+      throw new TypeError(`TCP ${name} must be a boolean, got ${typeof config[name]}`);
+    }
+  }
 }
 
 /** The smallest window scale shift that lets 16 bits express `buffer` bytes. */
@@ -176,6 +219,7 @@ export function segment(fields: Partial<TcpRepr> & { seq: number }): TcpRepr {
 }
 
 const EMPTY = new Uint8Array(0);
+const NO_SACK: readonly SackBlock[] = [];
 
 /** The receive buffer of a closed connection after its data was read. */
 const RELEASED: ReceiveBuffer = {
@@ -185,7 +229,19 @@ const RELEASED: ReceiveBuffer = {
   insert: () => 0,
   read: () => EMPTY,
   readInto: () => 0,
+  sackBlocks: () => [],
 };
+
+/** In-order segments ACKed at once after an out-of-order arrival (Linux's TCP_MAX_QUICKACKS). */
+const QUICK_ACKS = 16;
+
+/** Bytes the timestamps option takes in every segment once agreed: 10, padded to 12 (RFC 7323 Appendix A). */
+const TS_OPTION = 12;
+
+/** Bytes `n` SACK blocks take in a segment: two NOPs, kind, length, 8 per block (RFC 2018 §3). */
+function sackOptionLength(n: number): number {
+  return n === 0 ? 0 : 4 + 8 * n;
+}
 
 /**
  * The reply RFC 9293 §3.10.7.1 prescribes for a segment arriving where no
@@ -238,7 +294,10 @@ export class TcpSocket {
   #iss = 0;
   #sndUna = 0;
   #sndNxt = 0;
-  /** The highest SND.NXT ever reached (go-back-N may pull SND.NXT back). */
+  /**
+   * The highest SND.NXT reached. They differ only while a SYN is sent again:
+   * retransmissions of data come from the scoreboard and leave SND.NXT alone.
+   */
   #sndMax = 0;
   #sndWnd = 0;
   #sndWl1 = 0;
@@ -250,6 +309,15 @@ export class TcpSocket {
   #rcvShift = 0;
   /** Whether the peer's SYN offered window scaling. */
   #peerScales = false;
+  /** Whether the peer's SYN offered SACK-permitted, and whether both ends agreed (RFC 2018 §2). */
+  #peerSack = false;
+  #sackOk = false;
+  /** The timestamps clock and TS.Recent; `#tsOk` once both SYNs carried the option (RFC 7323 §3.2). */
+  #ts: Timestamps | null = null;
+  #peerTs = false;
+  #tsOk = false;
+  /** The ACK field of the last segment sent (RFC 7323 Last.ACK.sent). */
+  #lastAckSent = 0;
   #tx: ByteRing;
   #finQueued = false;
   /** The sequence number of our FIN once it has been sent. */
@@ -264,6 +332,8 @@ export class TcpSocket {
   /** The sequence number of the peer's FIN when it arrived ahead of data. */
   #rxFinSeq: number | null = null;
   #rxFinDone = false;
+  /** Bytes that arrived twice, to report first in the next SACK option (D-SACK, RFC 2883). */
+  #dsack: SackBlock | null = null;
 
   // Timers and their bookkeeping; null means not armed.
   #rtxAt: number | null = null;
@@ -277,19 +347,37 @@ export class TcpSocket {
   #progressAt = 0;
   #lastRecvAt = 0;
   #rtt: RttEstimator;
+  /** When our SYN (or SYN-ACK) was first sent, for an RTT sample without timestamps. */
   #timing: { seq: number; time: number } | null = null;
-  #cc: CongestionController;
+  #recovery: LossRecovery;
+  /** A tail-loss probe is due (RFC 8985 §7.3). */
+  #probeDue = false;
+  readonly #pacer = new Pacer();
+  /** When pacing holds data back: the time it may go, or null. */
+  #paceAt: number | null = null;
 
   // Pending output.
   #ackNow = false;
   #unackedSegments = 0;
+  /** In-order segments still to be acknowledged at once after a gap (quick-ACK mode). */
+  #quickAcks = 0;
   #replies: TcpRepr[] = [];
   #retransmitted = new WeakSet<TcpRepr>();
   #challengeWindowStart = -Infinity;
   #challengeCount = 0;
 
   /** Counters, for summaries and tests. */
-  readonly stats = {
+  readonly stats: {
+    segmentsSent: number;
+    segmentsReceived: number;
+    retransmissions: number;
+    timeouts: number;
+    challengeAcks: number;
+    bytesSent: number;
+    bytesReceived: number;
+    /** Data segments that arrived wholly already received (each one a needless retransmission or a network duplicate). */
+    duplicateSegments: number;
+  } & RecoveryStats = {
     segmentsSent: 0,
     segmentsReceived: 0,
     retransmissions: 0,
@@ -297,6 +385,8 @@ export class TcpSocket {
     challengeAcks: 0,
     bytesSent: 0,
     bytesReceived: 0,
+    duplicateSegments: 0,
+    ...zeroRecoveryStats(),
   };
 
   /**
@@ -314,7 +404,16 @@ export class TcpSocket {
     this.#tx = new ByteRing(this.config.sendBufferSize);
     this.#rx = this.config.receiveBuffer(this.config.recvBufferSize);
     this.#rtt = new RttEstimator(this.config.rtt);
-    this.#cc = this.config.congestion();
+    this.#recovery = new LossRecovery({
+      cc: this.config.congestion(),
+      rtt: this.#rtt,
+      mode: this.config.recovery,
+      stats: this.stats,
+      trace,
+      name: () => this.name,
+      iss: () => this.#iss,
+      paced: this.config.pacing,
+    });
   }
 
   /** The RFC 9293 state. */
@@ -340,6 +439,33 @@ export class TcpSocket {
   /** The RTT estimator (SRTT, RTTVAR, RTO). */
   get rtt(): RttEstimator {
     return this.#rtt;
+  }
+
+  /** The sender's loss recovery: its phase, window, scoreboard and controller. */
+  get recovery(): LossRecovery {
+    return this.#recovery;
+  }
+
+  /** The congestion controller. */
+  get congestion(): CongestionController {
+    return this.#recovery.cc;
+  }
+
+  /**
+   * The options both ends agreed on in the handshake: SACK, timestamps, and
+   * the window scale shifts (null without scaling).
+   */
+  get options(): {
+    sack: boolean;
+    timestamps: boolean;
+    windowScale: { send: number; receive: number } | null;
+  } {
+    const scaled = this.#peerScales && this.config.windowScaling;
+    return {
+      sack: this.#sackOk,
+      timestamps: this.#tsOk,
+      windowScale: scaled ? { send: this.#sndShift, receive: this.#rcvShift } : null,
+    };
   }
 
   /** Sequence variables, for tests and traces. */
@@ -567,7 +693,7 @@ export class TcpSocket {
     // Called for every connection at every step of a driver: no array built per call.
     return earliest(
       earliest(earliest(this.#rtxAt, this.#persistAt), earliest(this.#ackAt, this.#keepAliveAt)),
-      this.#timeWaitAt,
+      earliest(earliest(this.#timeWaitAt, this.#recovery.pollAt(this.#rtxAt)), this.#paceAt),
     );
   }
 
@@ -591,15 +717,20 @@ export class TcpSocket {
         if (this.#sndNxt === this.#iss) {
           // The SYN (or SYN-ACK) goes out first, then again on each RTO.
           const synAck = this.#state === "SYN-RECEIVED";
-          // Window scaling is offered in a SYN, and in a SYN-ACK only to a peer
-          // that offered it (RFC 7323 §1.3); a SYN's own window is unscaled.
-          const offer = this.#offersScaling() && (!synAck || this.#peerScales);
+          // Window scaling, SACK-permitted and timestamps are offered in a SYN,
+          // and in a SYN-ACK only to a peer that offered them (RFC 7323 §1.3,
+          // §3.2; RFC 2018 §2); a SYN's own window is unscaled.
+          const scale = this.config.windowScaling && (!synAck || this.#peerScales);
+          const sack = this.config.sack && (!synAck || this.#peerSack);
+          const ts = this.#ts !== null && (!synAck || this.#peerTs);
           out.push(this.#emit(now, {
             seq: this.#iss,
             control: "syn",
             ack: synAck ? this.#rcvNxt : null,
             mss: this.config.mss,
-            windowScale: offer ? wantedShift(this.config.recvBufferSize) : null,
+            windowScale: scale ? wantedShift(this.config.recvBufferSize) : null,
+            sackPermitted: sack,
+            timestamp: ts ? { value: this.#ts!.value(now), echo: this.#ts!.recent ?? 0 } : null,
             window: Math.min(this.#rcvWindow(), 65535),
           }, 1));
         }
@@ -650,11 +781,11 @@ export class TcpSocket {
       if (this.#remote.port !== repr.srcPort) {
         this.#remote = { ...this.#remote, port: repr.srcPort };
       }
-      this.#acceptSynOptions(repr);
+      this.#initSend(this.config.isn(this.#local!, this.#remote, now) >>> 0);
+      this.#acceptSynOptions(now, repr);
       this.#irs = repr.seq;
       this.#rcvNxt = seqAdd(repr.seq, 1);
       this.#rcvEdge = seqAdd(this.#rcvNxt, this.#rcvWindow());
-      this.#initSend(this.config.isn(this.#local!, this.#remote, now) >>> 0);
       this.#sndWnd = repr.window;
       this.#sndWl1 = repr.seq;
       this.#sndWl2 = this.#iss;
@@ -694,14 +825,14 @@ export class TcpSocket {
       return;
     }
     if (repr.control !== "syn") return; // neither SYN nor RST: dropped
-    this.#acceptSynOptions(repr);
+    this.#acceptSynOptions(now, repr);
     this.#irs = repr.seq;
     this.#rcvNxt = seqAdd(repr.seq, 1);
     this.#rcvEdge = seqAdd(this.#rcvNxt, this.#rcvWindow());
     this.#lastRecvAt = now;
     if (ackOk) {
       // SYN-SENT + SYN,ACK: our SYN is acknowledged; -> ESTABLISHED.
-      this.#ackAdvance(now, repr.ack!);
+      this.#ackSyn(now, repr);
       this.#sndWnd = repr.window;
       this.#sndWl1 = repr.seq;
       this.#sndWl2 = repr.ack!;
@@ -737,6 +868,17 @@ export class TcpSocket {
       // Synchronized + SYN, any sequence number: challenge ACK (RFC 5961 §4).
       return this.#challengeAck(now);
     }
+    if (this.#tsOk) {
+      // Once timestamps are agreed, every segment but a RST carries them
+      // (RFC 7323 §3.2: one without SHOULD be dropped).
+      if (repr.timestamp === null) return this.#drop(now, "no timestamp (RFC 7323 §3.2)", repr);
+      // PAWS (RFC 7323 §5.3 R1): a stamp older than TS.Recent marks an old
+      // duplicate; it is answered with an ACK and dropped.
+      if (this.#ts!.isStale(repr.timestamp.value, now)) {
+        this.#ackNow = true;
+        return this.#drop(now, "PAWS: timestamp older than TS.Recent (RFC 7323 §5)", repr);
+      }
+    }
 
     // First: the sequence number check (the four cases of §3.10.7.4).
     let seq = repr.seq;
@@ -761,6 +903,11 @@ export class TcpSocket {
       } else {
         // Unacceptable: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>, then drop.
         if (state === "TIME-WAIT" && fin) this.#armTimeWait(now); // retransmitted FIN
+        if (payload.length > 0 && !syn && seqLe(seqAdd(seq, payload.length), this.#rcvNxt)) {
+          // Data received before: the ACK reports it as a D-SACK (RFC 2883 §4).
+          this.stats.duplicateSegments++;
+          this.#reportDuplicate(seq, seqAdd(seq, payload.length));
+        }
         this.#ackNow = true;
         this.#drop(now, "outside the receive window", repr);
         return;
@@ -772,6 +919,9 @@ export class TcpSocket {
       if (this.#passive) return this.#backToListen(now, "SYN received in the window");
       return this.#challengeAck(now);
     }
+    // RFC 7323 §4.3: TS.Recent takes the stamp of an acceptable segment that
+    // starts at or before the last ACK sent.
+    if (this.#tsOk) this.#ts!.update(repr.timestamp!.value, repr.seq, this.#lastAckSent, now);
     // Trim to the window: what lies before RCV.NXT was received already.
     if (syn) {
       seq = seqAdd(seq, 1);
@@ -779,6 +929,9 @@ export class TcpSocket {
     }
     const early = seqSub(this.#rcvNxt, seq);
     if (early > 0) {
+      if (payload.length > 0) {
+        this.#reportDuplicate(seq, seqAdd(seq, Math.min(early, payload.length)));
+      }
       payload = payload.subarray(Math.min(early, payload.length));
       seq = this.#rcvNxt;
     }
@@ -795,7 +948,7 @@ export class TcpSocket {
     if (state === "SYN-RECEIVED") {
       // SYN-RECEIVED + acceptable ACK: -> ESTABLISHED; else <SEQ=SEG.ACK><CTL=RST>.
       if (seqLt(this.#sndUna, repr.ack) && seqLe(repr.ack, this.#sndNxt)) {
-        this.#ackAdvance(now, repr.ack);
+        this.#ackSyn(now, repr);
         this.#sndWnd = this.#peerWindow(repr);
         this.#sndWl1 = repr.seq;
         this.#sndWl2 = repr.ack;
@@ -815,13 +968,13 @@ export class TcpSocket {
         this.#challengeAck(now);
         return this.#drop(now, "ACK too old", repr);
       }
-      if (seqGt(repr.ack, this.#sndUna)) this.#ackAdvance(now, repr.ack);
-      else if (
-        repr.ack === this.#sndUna && payload.length === 0 && !fin &&
-        this.#sndNxt !== this.#sndUna && this.#peerWindow(repr) === this.#sndWnd
-      ) {
-        // A duplicate ACK (RFC 5681 §2).
-      }
+      // A duplicate ACK (RFC 5681 §2) carries no data, no SYN or FIN, and
+      // acknowledges SND.UNA with data outstanding, leaving the window as it
+      // was: a window update is not one.
+      const duplicate = repr.ack === this.#sndUna && repr.payload.length === 0 &&
+        repr.control === null && this.#sndNxt !== this.#sndUna &&
+        this.#peerWindow(repr) === this.#sndWnd;
+      this.#onAck(now, repr, duplicate);
       this.#updateWindow(repr);
       const finAcked = this.#finSeq !== null && seqGt(this.#sndUna, this.#finSeq);
       if (state === "FIN-WAIT-1" && finAcked) {
@@ -852,11 +1005,23 @@ export class TcpSocket {
     if (takesData && (payload.length > 0 || fin)) {
       const offset = seqSub(seq, this.#rcvNxt);
       if (payload.length > 0) {
+        if (offset > 0 && this.#sackOk && this.#heldAlready(offset, payload.length)) {
+          // Out-of-order data held already: a duplicate, reported as a D-SACK.
+          this.stats.duplicateSegments++;
+          this.#reportDuplicate(seq, seqAdd(seq, payload.length));
+        }
         const advance = this.#rx.insert(offset, payload);
         this.#rcvNxt = seqAdd(this.#rcvNxt, advance);
         this.stats.bytesReceived += advance;
-        if (offset > 0 || this.#rx.hasGaps || advance < payload.length) {
-          this.#ackNow = true; // out of order, or a gap filled: ACK at once
+        if (offset > 0 || this.#rx.hasGaps || advance !== payload.length) {
+          // Out of order, or a gap filled (RFC 5681 §4.2): ACK at once, and
+          // the next few in-order segments too, as Linux's quick-ACK mode
+          // does, so the sender's recovery hears of every arrival.
+          this.#ackNow = true;
+          this.#quickAcks = QUICK_ACKS;
+        } else if (this.#quickAcks > 0) {
+          this.#quickAcks--;
+          this.#ackNow = true;
         } else {
           this.#unackedSegments++;
           if (this.config.delayedAck === 0 || this.#unackedSegments >= 2) this.#ackNow = true;
@@ -925,6 +1090,38 @@ export class TcpSocket {
     this.#setState(now, "LISTEN", reason);
   }
 
+  // Bytes [start, end) arrived twice: with SACK agreed, the next ACK reports
+  // them first, as a D-SACK block (RFC 2883 §4).
+  #reportDuplicate(start: number, end: number): void {
+    if (this.#sackOk) this.#dsack = [start, end];
+  }
+
+  // Whether the out-of-order bytes [offset, offset + length) past RCV.NXT are all held already.
+  #heldAlready(offset: number, length: number): boolean {
+    for (const [start, end] of this.#rx.sackBlocks(64)) {
+      if (start <= offset && offset + length <= end) return true;
+    }
+    return false;
+  }
+
+  /**
+   * The SACK blocks this end's next ACK carries (RFC 2018 §4): a pending
+   * D-SACK block first (RFC 2883), then the out-of-order ranges held, the
+   * most recently grown first; at most `max` in all.
+   */
+  #sackBlocks(max: number): SackBlock[] {
+    if (!this.#sackOk || max <= 0) return [];
+    const out: SackBlock[] = [];
+    if (this.#dsack !== null) out.push(this.#dsack);
+    if (this.#rx.hasGaps) {
+      for (const [start, end] of this.#rx.sackBlocks(max)) {
+        if (out.length >= max) break;
+        out.push([seqAdd(this.#rcvNxt, start), seqAdd(this.#rcvNxt, end)]);
+      }
+    }
+    return out;
+  }
+
   #challengeAck(now: number): void {
     if (now - this.#challengeWindowStart >= 1000) {
       this.#challengeWindowStart = now;
@@ -936,18 +1133,28 @@ export class TcpSocket {
     this.#ackNow = true;
   }
 
-  #acceptSynOptions(repr: TcpRepr): void {
+  #acceptSynOptions(now: number, repr: TcpRepr): void {
     // MSS option (RFC 9293 §3.7.1): 536 when absent.
     this.#peerMss = Math.max(1, Math.min(repr.mss ?? 536, this.config.mss));
     // Window scaling (RFC 7323 §2.2) holds only when both SYNs carry the option.
     this.#peerScales = repr.windowScale !== null;
-    const both = this.#peerScales && this.#offersScaling();
+    const both = this.#peerScales && this.config.windowScaling;
     this.#sndShift = both ? Math.min(repr.windowScale!, 14) : 0;
     this.#rcvShift = both ? wantedShift(this.config.recvBufferSize) : 0;
+    // SACK (RFC 2018 §2) and timestamps (RFC 7323 §3.2) likewise need both SYNs.
+    this.#peerSack = repr.sackPermitted;
+    this.#sackOk = this.#peerSack && this.config.sack;
+    this.#peerTs = repr.timestamp !== null;
+    this.#tsOk = this.#peerTs && this.#ts !== null;
+    if (this.#tsOk) this.#ts!.fromSyn(repr.timestamp!.value, now);
   }
 
-  #offersScaling(): boolean {
-    return this.config.recvBufferSize > 65535;
+  /**
+   * The most payload one segment carries: the peer's MSS less the options
+   * every segment carries (RFC 9293 §3.7.1: the MSS counts data only).
+   */
+  #sendMss(): number {
+    return Math.max(1, this.#peerMss - (this.#tsOk ? TS_OPTION : 0));
   }
 
   // The peer's window in bytes: scaled, except in a SYN (RFC 7323 §2.2).
@@ -960,51 +1167,77 @@ export class TcpSocket {
     this.#sndUna = iss;
     this.#sndNxt = iss;
     this.#sndMax = iss;
+    // The timestamps clock starts from a per-connection offset (RFC 7323
+    // §7.1); scrambling the ISS gives one that is random but replayable.
+    if (this.config.timestamps) this.#ts = new Timestamps(Math.imul(iss ^ 0x5bd1e995, 0x9e3779b1));
   }
 
-  // SND.UNA advances to `ack` (already checked: SND.UNA < ack <= the highest sent).
-  #ackAdvance(now: number, ack: number): void {
-    let acked = seqSub(ack, this.#sndUna);
-    if (this.#sndUna === this.#iss) acked -= 1; // the SYN
-    const data = Math.min(Math.max(acked, 0), this.#tx.length);
-    this.#tx.drop(data);
-    this.stats.bytesSent += data;
+  // Our SYN is acknowledged (SYN-SENT or SYN-RECEIVED): SND.UNA moves past it,
+  // and the handshake gives the first RTT sample: the timestamp echo, or the
+  // SYN's own time if it was sent once (Karn's rule, RFC 6298 §3).
+  #ackSyn(now: number, repr: TcpRepr): void {
+    const ack = repr.ack!;
     this.#sndUna = ack;
     if (seqLt(this.#sndNxt, ack)) this.#sndNxt = ack;
-    if (this.#timing && seqGe(ack, this.#timing.seq)) {
-      // Karn's rule holds because timing is cleared on every retransmission.
-      const sample = now - this.#timing.time;
-      this.#rtt.sample(sample);
-      this.#timing = null;
-      this.#trace?.({
-        kind: "rtt",
-        time: now,
-        endpoint: this.name,
-        sample,
-        srtt: this.#rtt.srtt!,
-        rttvar: this.#rtt.rttvar!,
-        rto: this.#rtt.rto,
-      });
+    const echoedAt = this.#echoedAt(now, repr);
+    if (echoedAt !== null) this.#takeRttSample(now, now - echoedAt);
+    else if (this.#timing && seqGe(ack, this.#timing.seq)) {
+      this.#takeRttSample(now, now - this.#timing.time);
     }
+    this.#timing = null;
     this.#rtt.resetBackoff();
-    if (acked > 0) {
-      this.#cc.onAck({
-        now,
-        delivered: acked,
-        inFlight: seqSub(this.#sndMax, ack),
-        rtt: null,
-        minRtt: null,
-        srtt: this.#rtt.srtt,
-        appLimited: false,
-        round: 0,
-        mss: this.#peerMss,
-      });
-    }
     this.#progressAt = now;
+    this.#rtxAt = null;
+  }
+
+  // An acceptable ACK in a synchronized state (§3.10.7.4 fifth): SND.UNA
+  // advances to SEG.ACK if it is newer, and everything the ACK says (SACK
+  // blocks, whether it duplicates, its timestamp echo) goes to the loss
+  // recovery, which measures the RTT and tells the congestion controller.
+  #onAck(now: number, repr: TcpRepr, duplicate: boolean): void {
+    const ack = repr.ack!;
+    const advanced = seqGt(ack, this.#sndUna);
+    if (advanced) {
+      const data = Math.min(seqSub(ack, this.#sndUna), this.#tx.length);
+      this.#tx.drop(data);
+      this.stats.bytesSent += data;
+      this.#sndUna = ack;
+      // BSD and Linux clear the backoff on any ACK of new data (RFC 6298 §5.7 leaves it open).
+      this.#rtt.resetBackoff();
+      this.#progressAt = now;
+    }
+    const rtt = this.#recovery.onAck({
+      now,
+      ack,
+      advanced,
+      duplicate,
+      sack: this.#sackOk ? repr.sack : NO_SACK,
+      echoedAt: this.#echoedAt(now, repr),
+      sndNxt: this.#sndNxt,
+      sndWnd: this.#peerWindow(repr),
+    });
+    if (rtt !== null) this.#takeRttSample(now, rtt);
     // RFC 6298 §5.2/5.3: stop the timer when all is acked, else restart it.
-    this.#rtxAt = this.#sndNxt === this.#sndUna && this.#sndMax === this.#sndUna
-      ? null
-      : now + this.#rtt.rto;
+    if (advanced) this.#rtxAt = this.#sndNxt === this.#sndUna ? null : now + this.#rtt.rto;
+  }
+
+  // When the transmission an arriving segment's TSecr answers was sent, or null.
+  #echoedAt(now: number, repr: TcpRepr): number | null {
+    if (!this.#tsOk || repr.timestamp === null || repr.ack === null) return null;
+    return this.#ts!.echoedAt(repr.timestamp.echo, now);
+  }
+
+  #takeRttSample(now: number, sample: number): void {
+    this.#rtt.sample(sample);
+    this.#trace?.({
+      kind: "rtt",
+      time: now,
+      endpoint: this.name,
+      sample,
+      srtt: this.#rtt.srtt!,
+      rttvar: this.#rtt.rttvar!,
+      rto: this.#rtt.rto,
+    });
   }
 
   // Window update rule (§3.10.7.4 fifth): only from a newer segment.
@@ -1025,7 +1258,11 @@ export class TcpSocket {
     }
   }
 
-  // What may go out in ESTABLISHED and the closing states: data, FIN, probes.
+  // What may go out in ESTABLISHED and the closing states, in RFC 6675
+  // NextSeg's order: a tail-loss probe if one is due, retransmissions of
+  // segments counted lost (rule 1), new data and the FIN as the congestion and
+  // receive windows allow (rule 2), and in fast recovery with nothing else to
+  // send, one segment below the highest SACKed (rule 3).
   #sendData(now: number, out: TcpRepr[]): void {
     const state = this.#state;
     const mayFin = this.#finQueued &&
@@ -1034,14 +1271,37 @@ export class TcpSocket {
     const sendsData = state === "ESTABLISHED" || state === "CLOSE-WAIT" ||
       ((state === "FIN-WAIT-1" || state === "CLOSING" || state === "LAST-ACK") &&
         this.#tx.length > 0);
-    const mss = this.#peerMss;
+    const rec = this.#recovery;
+    this.#paceAt = null;
+    if (this.#probeDue) {
+      this.#probeDue = false;
+      this.#sendProbe(now, out, sendsData);
+    }
+    for (let seg = rec.nextRetransmission(); seg !== null; seg = rec.nextRetransmission()) {
+      if (!this.#windowAllows(segmentLength(seg)) || !this.#paceAllows(now)) return;
+      out.push(this.#retransmit(now, seg));
+    }
+    // Room for the SACK blocks the data segments carry (RFC 2018 §3).
+    const sackRoom = this.#sackOk && (this.#dsack !== null || this.#rx.hasGaps)
+      ? sackOptionLength(this.#tsOk ? 3 : 4)
+      : 0;
+    const mss = Math.max(1, this.#sendMss() - sackRoom);
+    let first = true;
     while (sendsData || mayFin) {
       const offset = seqSub(this.#sndNxt, this.#sndUna);
       const remaining = this.#tx.length - offset; // -1 once the FIN is in flight
       const finInFlight = remaining < 0;
       if (finInFlight) break;
-      const limit = Math.min(this.#sndWnd, this.#cc.cwnd);
-      const usable = seqSub(seqAdd(this.#sndUna, Math.min(limit, 0x7fffffff)), this.#sndNxt);
+      if (remaining === 0 && !mayFin) {
+        // Everything written is sent: if the window had room, the
+        // application, not the network, sets the pace (RFC 7661).
+        if (rec.window > rec.pipe) rec.markAppLimited(this.#sndNxt);
+        break;
+      }
+      const usable = seqSub(
+        seqAdd(this.#sndUna, Math.min(this.#sndWnd, 0x7fffffff)),
+        this.#sndNxt,
+      );
       const len = Math.max(0, Math.min(mss, remaining, usable));
       const fin = mayFin && len === remaining;
       if (len === 0 && !fin) {
@@ -1057,6 +1317,12 @@ export class TcpSocket {
       if (this.config.nagle && len < mss && len === remaining && !fin && inFlight) {
         break; // Nagle: a small segment waits for the ACK of what is in flight
       }
+      if (first) {
+        rec.beforeNewData(now); // restart after idle (RFC 5681 §4.1)
+        first = false;
+      }
+      // The congestion window (RFC 5681 §3.1): the whole segment must fit.
+      if (!this.#windowAllows(len + (fin ? 1 : 0)) || !this.#paceAllows(now)) break;
       // A view into the send buffer: valid until the next send() (see poll()).
       const payload = len > 0 ? this.#tx.view(offset, len) : EMPTY;
       const repr = this.#emit(now, {
@@ -1073,22 +1339,119 @@ export class TcpSocket {
         break;
       }
     }
+    const rescue = rec.rescueRetransmission();
+    if (rescue !== null && this.#windowAllows(segmentLength(rescue)) && this.#paceAllows(now)) {
+      out.push(this.#retransmit(now, rescue));
+    }
   }
 
-  // Builds a segment from this connection and advances SND.NXT by `consumes`.
-  #emit(now: number, fields: Partial<TcpRepr> & { seq: number }, consumes: number): TcpRepr {
+  // Whether the sender's window (cwnd, or PRR's during recovery) has room for
+  // `len` more bytes; with nothing in flight one segment always may go.
+  #windowAllows(len: number): boolean {
+    const rec = this.#recovery;
+    const pipe = rec.pipe;
+    return pipe === 0 || rec.window - pipe >= len;
+  }
+
+  // Whether pacing lets a segment leave now; if not, when it may (pollAt).
+  #paceAllows(now: number): boolean {
+    if (!this.config.pacing) return true;
+    this.#paceAt = this.#pacer.waitUntil(now, this.#pacingRate(), this.#sendMss());
+    return this.#paceAt === null;
+  }
+
+  // Bytes per ms: 2 or 1.2 × the window per SRTT (pacing.ts); Infinity before an RTT sample.
+  #pacingRate(): number {
+    const srtt = this.#rtt.srtt;
+    if (srtt === null || srtt <= 0) return Infinity;
+    const rec = this.#recovery;
+    const slowStart = rec.phase === "open" && rec.cc.cwnd < rec.cc.ssthresh;
+    return (slowStart ? PACING_SS_RATIO : PACING_CA_RATIO) * rec.window / srtt;
+  }
+
+  // Sends a segment of the scoreboard again, whole.
+  #retransmit(now: number, seg: SentSegment): TcpRepr {
+    const offset = seqSub(seg.start, this.#sndUna);
+    const dataLen = segmentLength(seg) - (seg.fin ? 1 : 0);
+    const payload = dataLen > 0 ? this.#tx.view(offset, dataLen) : EMPTY;
+    return this.#emit(
+      now,
+      {
+        seq: seg.start,
+        control: seg.fin ? "fin" : null,
+        psh: dataLen > 0 && offset + dataLen === this.#tx.length,
+        payload,
+      },
+      0,
+      seg,
+    );
+  }
+
+  // A tail-loss probe (RFC 8985 §7.3): one segment of new data if the peer's
+  // window takes it, whatever the congestion window says; else the last
+  // segment again. The retransmission timer restarts from the probe.
+  #sendProbe(now: number, out: TcpRepr[], sendsData: boolean): void {
+    const rec = this.#recovery;
+    const offset = seqSub(this.#sndNxt, this.#sndUna);
+    const remaining = this.#tx.length - offset;
+    const room = seqSub(seqAdd(this.#sndUna, Math.min(this.#sndWnd, 0x7fffffff)), this.#sndNxt);
+    if (sendsData && remaining > 0 && room > 0) {
+      const len = Math.min(this.#sendMss(), remaining, room);
+      out.push(this.#emit(now, {
+        seq: this.#sndNxt,
+        psh: len === remaining,
+        payload: this.#tx.view(offset, len),
+      }, len));
+      rec.onProbeSent(this.#sndNxt, false);
+    } else {
+      const last = rec.scoreboard.last;
+      if (last === null || last.state === "sacked") return;
+      out.push(this.#retransmit(now, last));
+      rec.onProbeSent(this.#sndNxt, true);
+    }
+    this.#rtxAt = now + this.#rtt.rto;
+  }
+
+  // Builds a segment from this connection. New sequence space advances
+  // SND.NXT by `consumes`; `resent` is the scoreboard's segment when this
+  // sends it again (SND.NXT stays).
+  #emit(
+    now: number,
+    fields: Partial<TcpRepr> & { seq: number },
+    consumes: number,
+    resent: SentSegment | null = null,
+  ): TcpRepr {
     const synchronized = this.#state !== "SYN-SENT";
-    const repr = this.#make({ ack: synchronized ? this.#rcvNxt : null, ...fields });
-    if (consumes > 0) {
+    const ack = synchronized ? this.#rcvNxt : null;
+    const repr = fields.control === "syn"
+      ? this.#make({ ack, ...fields })
+      : this.#make({ ack, ...this.#options(now, ack, fields.payload?.length ?? 0), ...fields });
+    if (this.config.pacing && repr.payload.length > 0) {
+      this.#pacer.sent(now, repr.payload.length, this.#pacingRate());
+    }
+    if (resent !== null) {
+      this.#retransmitted.add(repr);
+      this.stats.retransmissions++;
+      this.#recovery.onRetransmit(resent, now);
+      this.#rtxAt ??= now + this.#rtt.rto;
+      this.#persistAt = null;
+    } else if (consumes > 0) {
+      // Only a SYN is ever sent again from SND.NXT (the handshake's retransmission).
       const isNew = seqGe(this.#sndNxt, this.#sndMax);
       if (!isNew) {
         this.#retransmitted.add(repr);
         this.stats.retransmissions++;
       }
+      const start = this.#sndNxt;
       this.#sndNxt = seqAdd(this.#sndNxt, consumes);
       if (seqGt(this.#sndNxt, this.#sndMax)) {
-        if (isNew && this.#timing === null) this.#timing = { seq: this.#sndNxt, time: now };
+        if (fields.control === "syn" && this.#timing === null) {
+          this.#timing = { seq: this.#sndNxt, time: now };
+        }
         this.#sndMax = this.#sndNxt;
+      }
+      if (fields.control !== "syn") {
+        this.#recovery.onSent(start, this.#sndNxt, fields.control === "fin", now);
       }
       if (this.#rtxAt === null) {
         this.#rtxAt = now + this.#rtt.rto;
@@ -1096,8 +1459,9 @@ export class TcpSocket {
       }
       this.#persistAt = null;
     }
-    if (repr.ack !== null) {
+    if (ack !== null) {
       // Every segment with an ACK carries the current window and settles pending ACKs.
+      this.#lastAckSent = ack;
       this.#ackNow = false;
       this.#ackAt = null;
       this.#unackedSegments = 0;
@@ -1107,6 +1471,27 @@ export class TcpSocket {
       this.#keepAliveAt ??= now + this.config.keepAlive.idle;
     }
     return repr;
+  }
+
+  // The options of a segment after the handshake: timestamps once agreed
+  // (RFC 7323 §3.2: TSecr echoes TS.Recent), and with an ACK the SACK blocks
+  // that fit beside `payloadLen` bytes of data (RFC 2018 §4). A D-SACK block
+  // is reported once.
+  #options(
+    now: number,
+    ack: number | null,
+    payloadLen: number,
+  ): { timestamp: TcpRepr["timestamp"]; sack: readonly SackBlock[] } {
+    const timestamp = this.#tsOk
+      ? { value: this.#ts!.value(now), echo: this.#ts!.recent ?? 0 }
+      : null;
+    let sack = NO_SACK;
+    if (ack !== null && this.#sackOk && (this.#dsack !== null || this.#rx.hasGaps)) {
+      const fit = Math.floor((this.#sendMss() - payloadLen - 4) / 8);
+      sack = this.#sackBlocks(Math.min(this.#tsOk ? 3 : 4, fit));
+      if (sack.length > 0 && this.#dsack !== null) this.#dsack = null;
+    }
+    return { timestamp, sack };
   }
 
   // A segment with this connection's ports and current window.
@@ -1158,19 +1543,31 @@ export class TcpSocket {
       this.#setState(now, "CLOSED", "2MSL expired");
       return;
     }
+    // RACK's reordering timer and the tail-loss probe (RFC 8985 §6.2, §7.2).
+    const fired = this.#recovery.onTimer(now, this.#rtxAt);
+    if (fired !== null) {
+      this.#timerEvent(now, fired);
+      if (fired === "tail-loss-probe") {
+        // The probe goes out in the timeout's place; the timer restarts from it.
+        this.#probeDue = true;
+        this.#rtxAt = now + this.#rtt.rto;
+      }
+    }
     if (this.#rtxAt !== null && now >= this.#rtxAt) {
       if (now - this.#progressAt >= this.config.userTimeout) {
         this.#giveUp(now, "user-timeout", out);
         return;
       }
-      // Retransmission timeout (RFC 6298 §5.4-5.6): back off, go back to SND.UNA.
+      // Retransmission timeout (RFC 6298 §5.4-5.6): back off; the handshake
+      // sends its SYN again, data goes to the loss recovery (RFC 5681 §3.1).
       this.#rtt.backoff();
-      this.#cc.onCongestion("rto", seqSub(this.#sndMax, this.#sndUna), now);
-      this.#timing = null;
-      this.#sndNxt = this.#sndUna;
       this.#rtxAt = now + this.#rtt.rto;
       this.stats.timeouts++;
       this.#timerEvent(now, "retransmit");
+      if (this.#state === "SYN-SENT" || this.#state === "SYN-RECEIVED") {
+        this.#timing = null;
+        this.#sndNxt = this.#sndUna;
+      } else this.#recovery.onRto(now, this.#sndUna, this.#sndNxt);
     }
     if (this.#persistAt !== null && now >= this.#persistAt) {
       if (now - this.#lastRecvAt >= this.config.userTimeout) {
@@ -1220,6 +1617,7 @@ export class TcpSocket {
   }
 
   #enterTimeWait(now: number, reason: string): void {
+    this.#recovery.stop();
     this.#rtxAt = null;
     this.#persistAt = null;
     this.#keepAliveAt = null;
@@ -1229,6 +1627,9 @@ export class TcpSocket {
 
   // Drops every timer and pending output of a connection leaving for CLOSED.
   #reset(): void {
+    this.#recovery.stop();
+    this.#probeDue = false;
+    this.#paceAt = null;
     this.#rtxAt = null;
     this.#persistAt = null;
     this.#ackAt = null;
@@ -1255,8 +1656,9 @@ export class TcpSocket {
     const from = this.#state;
     this.#state = to;
     if (to === "CLOSED") this.#releaseReceiveBuffer();
-    if (to === "ESTABLISHED" && this.config.keepAlive) {
-      this.#keepAliveAt = now + this.config.keepAlive.idle;
+    if (to === "ESTABLISHED") {
+      if (this.config.keepAlive) this.#keepAliveAt = now + this.config.keepAlive.idle;
+      this.#recovery.start(this.#sendMss(), now, this.#sackOk, this.#sndNxt);
     }
     if (from !== to) {
       this.#trace?.({ kind: "state", time: now, endpoint: this.name, from, to, reason });

@@ -210,14 +210,20 @@ Deno.test("ESTABLISHED: an ACK gives an RTT sample (RFC 6298 §2.3)", () => {
   assert.equal(s.rtt.rto, 225); // 25 + 4 * 50
 });
 
-Deno.test("ESTABLISHED: on timeout data is re-sent from SND.UNA and the RTO doubles", () => {
+Deno.test("ESTABLISHED: on timeout one segment is re-sent from SND.UNA and the RTO doubles", () => {
+  // RFC 5681 §3.1: after a retransmission timeout the window is one segment
+  // (the loss window); the rest follows in slow start, not in a burst.
   const s = socketEstablished();
   s.send(new Uint8Array(2000));
   recv(s);
   assert.deepEqual(recv(s, 199), []);
-  assert.deepEqual(recv(s, 200), ["ACK seq=1 ack=1 len=1460", "PSH,ACK seq=1461 ack=1 len=540"]);
+  assert.deepEqual(recv(s, 200), ["ACK seq=1 ack=1 len=1460"]);
   assert.equal(s.rtt.rto, 400);
   assert.equal(s.pollAt(), 600);
+  assert.equal(s.stats.retransmissions, 1);
+  assert.equal(s.congestion.cwnd, 1460);
+  send(s, { seq: 1, ack: 1461 }, 250);
+  assert.deepEqual(recv(s, 250), ["PSH,ACK seq=1461 ack=1 len=540"]);
   assert.equal(s.stats.retransmissions, 2);
 });
 

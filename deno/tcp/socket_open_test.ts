@@ -178,10 +178,10 @@ Deno.test("LISTEN: no timer is armed", () => {
 
 // --- SYN-SENT -------------------------------------------------------------
 
-Deno.test("SYN-SENT: connect() sends one SYN with the MSS option and no ACK", () => {
+Deno.test("SYN-SENT: connect() sends one SYN offering MSS, window scale, SACK and timestamps, and no ACK", () => {
   const s = socket();
   s.connect(LOCAL, REMOTE, 0);
-  assert.deepEqual(recv(s), ["SYN seq=0 mss=1460"]);
+  assert.deepEqual(recv(s), ["SYN seq=0 mss=1460 ws=0 sackOK TS"]);
   assert.deepEqual(recv(s), []);
   assert.equal(s.state, "SYN-SENT");
 });
@@ -262,9 +262,9 @@ Deno.test("SYN-SENT: the SYN is retransmitted after the RTO, then after twice it
   const s = socketSynSent();
   assert.equal(s.pollAt(), 1000);
   assert.deepEqual(recv(s, 999), []);
-  assert.deepEqual(recv(s, 1000), ["SYN seq=0 mss=1460"]);
+  assert.deepEqual(recv(s, 1000), ["SYN seq=0 mss=1460 ws=0 sackOK TS"]);
   assert.equal(s.pollAt(), 3000);
-  assert.deepEqual(recv(s, 3000), ["SYN seq=0 mss=1460"]);
+  assert.deepEqual(recv(s, 3000), ["SYN seq=0 mss=1460 ws=0 sackOK TS"]);
   assert.equal(s.rtt.rto, 4000);
 });
 

@@ -1,6 +1,6 @@
-// Window scaling (RFC 7323 §2): offered in the SYN when the receive buffer
-// exceeds 64 KiB, in force only when both SYNs carry it, never applied to the
-// windows of SYN segments themselves.
+// Window scaling (RFC 7323 §2): offered in every SYN unless turned off (with
+// the smallest shift that fits the receive buffer), in force only when both
+// SYNs carry it, never applied to the windows of SYN segments themselves.
 import assert from "node:assert/strict";
 import { recv, send, socket, socketListen, socketSynSent, windowOf } from "./_fixtures.ts";
 import { LOCAL, REMOTE } from "./_fixtures.ts";
@@ -15,10 +15,20 @@ Deno.test("SYN-SENT: a receive buffer over 64 KiB offers the smallest shift that
   assert.equal(syn.window, 65535); // a SYN's window is never scaled
 });
 
-Deno.test("SYN-SENT: a buffer of 64 KiB or less offers no window scaling", () => {
+Deno.test("SYN-SENT: a buffer of 64 KiB or less offers window scaling with shift 0", () => {
   const s = socket();
   s.connect(LOCAL, REMOTE, 0);
-  assert.equal(s.poll(0)[0].windowScale, null);
+  assert.equal(s.poll(0)[0].windowScale, 0);
+});
+
+Deno.test("SYN-SENT: windowScaling off offers no window scale, whatever the buffer", () => {
+  const s = socket({ ...BIG, windowScaling: false });
+  s.connect(LOCAL, REMOTE, 0);
+  const [syn] = s.poll(0);
+  assert.equal(syn.windowScale, null);
+  send(s, { seq: 0, ack: 1, control: "syn", mss: 1460, windowScale: 7, window: 1000 });
+  assert.equal(windowOf(s), 65535); // the window is capped at 16 bits
+  assert.equal(s.options.windowScale, null);
 });
 
 Deno.test("ESTABLISHED: with both SYNs scaling, windows are shifted both ways", () => {

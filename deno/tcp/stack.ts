@@ -152,9 +152,18 @@ export class TcpStack {
   /**
    * Opens a connection to `remote` from an ephemeral (or the given) port.
    *
+   * @param remote The peer.
+   * @param now The time, ms.
+   * @param localPort The local port (default: the next free ephemeral one).
+   * @param config Settings of this connection alone, over the stack's.
    * @throws {TcpError} If the local port is in use for that peer.
    */
-  connect(remote: TcpEndpoint, now: number, localPort?: number): TcpSocket {
+  connect(
+    remote: TcpEndpoint,
+    now: number,
+    localPort?: number,
+    config?: Partial<TcpConfig>,
+  ): TcpSocket {
     const local = this.#localFor(remote);
     const port = localPort ?? this.#ephemeral(local, remote);
     const key = connKey(local, port, remote.addr, remote.port);
@@ -163,7 +172,8 @@ export class TcpStack {
         `connect ${local}:${port} -> ${remote.addr}:${remote.port}: address in use`,
       );
     }
-    const socket = new TcpSocket(this.#locals.get(local)!, this.#trace);
+    const settings = this.#locals.get(local)!;
+    const socket = new TcpSocket(config ? { ...settings, ...config } : settings, this.#trace);
     socket.connect({ addr: local, port }, remote, now);
     this.#conns.set(key, socket);
     return socket;

@@ -160,8 +160,25 @@ Deno.test("FixedWindow: a constant window, rejecting non-positive sizes", () => 
     appLimited: false,
     round: 1,
     mss: 1460,
+    paced: false,
   });
   assert.equal(w.cwnd, 1000);
   assert.equal(new FixedWindow().cwnd, Infinity);
   assert.throws(() => new FixedWindow(0), RangeError);
+});
+
+Deno.test("ByteRing grows its memory as bytes arrive, keeping their order across the wrap", () => {
+  const ring = new ByteRing(1 << 20);
+  const data = new Uint8Array(200_000).map((_, i) => i * 7);
+  // Fill part, drop from the head, fill again so the bytes wrap before the ring grows.
+  assert.equal(ring.push(data.subarray(0, 60_000)), 60_000);
+  ring.drop(50_000);
+  assert.equal(ring.push(data.subarray(60_000, 200_000)), 140_000);
+  assert.equal(ring.length, 150_000);
+  assert.deepEqual(ring.copy(0, 150_000), data.subarray(50_000, 200_000));
+  assert.equal(ring.free, (1 << 20) - 150_000);
+  // It never holds more than its capacity.
+  const small = new ByteRing(100);
+  assert.equal(small.push(data), 100);
+  assert.equal(small.free, 0);
 });

@@ -116,7 +116,11 @@ function fmt(n: number): string {
   return Number.isInteger(n) ? String(n) : n.toFixed(1);
 }
 
-/** "PSH,ACK seq=1:1461 ack=1 win=65535", with "RTX" for retransmissions. */
+/**
+ * "PSH,ACK seq=1:1461 ack=1 win=65535", with "RTX" for retransmissions, the
+ * options a SYN offers ("mss=1460 ws=5 sackOK TS") and the SACK blocks an
+ * ACK carries ("sack=2921-4381"), numbered like the ACK.
+ */
 export function describeSegment(repr: TcpRepr, view?: SegmentEvent): string {
   const flags = flagsOf(repr) || "-";
   const seq = view ? view.relSeq : repr.seq;
@@ -126,6 +130,15 @@ export function describeSegment(repr: TcpRepr, view?: SegmentEvent): string {
   if (repr.ack !== null) text += ` ack=${view?.relAck ?? repr.ack}`;
   text += ` win=${repr.window}`;
   if (repr.mss !== null) text += ` mss=${repr.mss}`;
+  if (repr.windowScale !== null) text += ` ws=${repr.windowScale}`;
+  if (repr.sackPermitted) text += " sackOK";
+  if (repr.timestamp !== null && repr.control === "syn") text += " TS";
+  if (repr.sack.length > 0 && repr.ack !== null) {
+    // SACK blocks are in the same sequence space as the ACK: relative to it alike.
+    const base = view?.relAck === null || view === undefined ? 0 : (repr.ack - view.relAck) >>> 0;
+    const rel = (n: number) => (n - base) >>> 0;
+    text += ` sack=${repr.sack.map(([a, b]) => `${rel(a)}-${rel(b)}`).join(",")}`;
+  }
   return text;
 }
 

@@ -3,7 +3,8 @@
  * state transition, timer, RTT sample and drop is a {@link TraceEvent}
  * delivered synchronously to an injected {@link TraceHook}; library code
  * never prints. {@link renderLadder} draws an ASCII ladder diagram of a
- * conversation and {@link pcapOfTrace} writes the packets for Wireshark.
+ * conversation, {@link buildLadder} models the same ladder as data for a
+ * page to draw, and {@link pcapOfTrace} writes the packets for Wireshark.
  *
  * @example
  * ```ts
@@ -36,7 +37,27 @@ export type {
   TraceHook,
 } from "./events.ts";
 export { describeSegment, type LadderOptions, renderLadder } from "./ladder.ts";
+export {
+  buildLadder,
+  type FlightPoint,
+  type Ladder,
+  type LadderArrow,
+  type LadderEnds,
+  type LadderState,
+  type LadderTimer,
+  type Side,
+} from "./ladder_model.ts";
 export { pcapOfTrace } from "./pcap.ts";
+export {
+  congestionSvg,
+  dataSenders,
+  type PlotOptions,
+  type SequenceBar,
+  type SequenceLoss,
+  type TimeSequenceData,
+  timeSequenceData,
+  timeSequenceSvg,
+} from "./svg.ts";
 export { flagsOf, type JsonValue, traceEventJson } from "./json.ts";
 // The segment type this API names, so its docs are whole.
 export type { SackBlock, TcpControl, TcpRepr, TcpTimestamp } from "../wire/tcp.ts";

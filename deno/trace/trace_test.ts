@@ -19,7 +19,7 @@ Deno.test("renderLadder() draws one arrow per packet, rightward from the left ho
   const arrows = ladder.split("\n").filter((l) => /\|(<-|-).*(->|-)\|/.test(l));
   const packets = events.filter((e) => e.kind === "link" && e.action === "send").length;
   assert.equal(arrows.length, packets);
-  assert.match(arrows[0], /\|-+ SYN seq=0 win=65535 mss=1460 -+>\|$/);
+  assert.match(arrows[0], /\|-+ SYN seq=0 win=65535 mss=1460 ws=5 sackOK TS -+>\|$/);
   assert.match(arrows[1], /\|<-+ SYN,ACK seq=0 ack=1 /);
 });
 

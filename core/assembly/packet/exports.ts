@@ -1,6 +1,6 @@
 // The packet exports of the WASM core: TCP segmentation, TCP reassembly and
 // IP fragment reassembly. Stateful objects live in handle tables here; the
-// JS side (core/js/packet.js) holds only the integer handles and is the only
+// JS side (core/js/packet_api.js) holds only the integer handles and is the only
 // caller. Every export checks its handle and returns 0 or a negative code for
 // a stale one instead of trapping.
 

@@ -23,7 +23,7 @@
 
 import { inetSumLE } from "../checksum/inet";
 
-// Outcomes (FRAG_*), shared with core/js/packet.js.
+// Outcomes (FRAG_*), shared with core/js/packet_api.js.
 export const FRAG_HELD: i32 = 0; // stored; the datagram is not complete yet
 export const FRAG_COMPLETE: i32 = 1; // the datagram is complete: see outPtr/outLen
 export const FRAG_NOT_FRAGMENT: i32 = 2; // a whole datagram: passed through

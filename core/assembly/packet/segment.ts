@@ -3,13 +3,15 @@
 // wire, headers, options and both checksums filled in.
 //
 // The parameters arrive as a small record in memory (layout below, written by
-// core/js/packet.js), so the export stays a handful of integers. Every packet
+// core/js/packet_api.js), so the export stays a handful of integers. Every packet
 // carries the same options; SYN and CWR go on the first packet only, FIN and
 // PSH on the last only (RFC 3168 §6.1.2 for CWR; TSO engines do the same).
 
 import { inetSumLE, fold64 } from "../checksum/inet";
 
 // Parameter record offsets (little-endian scalars, addresses in network order).
+// core/js/packet_api.js writes the same layout as P; core/js/packet_layout.test.js
+// fails when the two drift, and reads each field's size from its comment here.
 export const P_FAMILY: usize = 0; // u8: 4 or 6
 export const P_FLAGS: usize = 1; // u8: TCP flag bits as in the header byte 13
 export const P_TTL: usize = 2; // u8: TTL or hop limit

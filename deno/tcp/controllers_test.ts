@@ -1,0 +1,149 @@
+// The table of built-in controllers, and the check of a controller of one's own.
+import assert from "node:assert/strict";
+import {
+  checkController,
+  controllerFactory,
+  controllerFromModule,
+  CONTROLLERS,
+} from "./controllers.ts";
+import type { AckSample, CongestionController } from "./congestion.ts";
+
+const MSS = 1000;
+const sample = (now: number, delivered: number): AckSample => ({
+  now,
+  delivered,
+  inFlight: 0,
+  rtt: 20,
+  minRtt: 20,
+  srtt: 20,
+  appLimited: false,
+  round: Math.floor(now / 20),
+  mss: MSS,
+  paced: false,
+});
+
+/** A connection's life in calls: slow start, a loss, recovery, growth, a timeout. */
+function exercise(cc: CongestionController): number[] {
+  const seen: number[] = [];
+  cc.start(MSS, 0);
+  for (let t = 1; t <= 40; t++) cc.onAck(sample(t, 2 * MSS));
+  seen.push(cc.cwnd);
+  cc.onCongestion("fast", cc.cwnd, 50);
+  seen.push(cc.ssthresh);
+  cc.onRecoveryEnd(70);
+  for (let t = 71; t <= 400; t++) cc.onAck(sample(t, MSS));
+  seen.push(cc.cwnd);
+  cc.onCongestion("rto", cc.cwnd, 500);
+  seen.push(cc.cwnd, cc.ssthresh);
+  cc.onIdle(5000);
+  return seen;
+}
+
+Deno.test("CONTROLLERS lists fixed, reno, newreno and cubic, each with one line and its own name", () => {
+  assert.deepEqual(CONTROLLERS.map((c) => c.name), ["fixed", "reno", "newreno", "cubic"]);
+  for (const entry of CONTROLLERS) {
+    assert.match(entry.description, /^[^\n]{20,100}$/);
+    const made = entry.create();
+    assert.equal(checkController(made, entry.name), made);
+    assert.equal(made.name, entry.name);
+    // A fresh controller per connection.
+    assert.notEqual(entry.create(), made);
+    assert.ok(!exercise(made).some(Number.isNaN), `${entry.name} never computes NaN`);
+  }
+});
+
+Deno.test("controllerFactory(): newreno has reno's window, cubic a different one, fixed none", () => {
+  const reno = exercise(controllerFactory("reno")());
+  assert.deepEqual(exercise(controllerFactory("newreno")()), reno);
+  assert.notDeepEqual(exercise(controllerFactory("cubic")()), reno);
+  const fixed = controllerFactory("fixed")();
+  exercise(fixed);
+  assert.equal(fixed.cwnd, Infinity);
+});
+
+Deno.test("controllerFactory() of an unknown name is a RangeError listing the names", () => {
+  assert.throws(
+    () => controllerFactory("bbr"),
+    (e: unknown) =>
+      e instanceof RangeError &&
+      e.message.includes(`unknown congestion controller "bbr"`) &&
+      e.message.includes("fixed, reno, newreno, cubic"),
+  );
+  assert.throws(() => controllerFactory(""), RangeError);
+});
+
+class Mine implements CongestionController {
+  readonly name = "mine";
+  cwnd = 0;
+  ssthresh = Infinity;
+  start(mss: number): void {
+    this.cwnd = 4 * mss;
+  }
+  onAck(): void {}
+  onCongestion(): void {}
+  onRecoveryEnd(): void {}
+  onIdle(): void {}
+}
+
+Deno.test("controllerFromModule() takes a class or a factory, and makes one per call", () => {
+  for (
+    const exported of [Mine, () => new Mine(), function make() {
+      return new Mine();
+    }]
+  ) {
+    const create = controllerFromModule(exported, "mine.ts");
+    const a = create(), b = create();
+    assert.ok(a instanceof Mine);
+    assert.notEqual(a, b);
+    a.start(MSS);
+    assert.equal(a.cwnd, 4 * MSS);
+  }
+});
+
+Deno.test("controllerFromModule() rejects what is not a factory, saying why", () => {
+  assert.throws(
+    () => controllerFromModule(new Mine(), "mine.ts"),
+    /^TypeError: mine\.ts: the default export must be a factory function or a class .* got a Mine object \(export a function that returns a new controller/,
+  );
+  assert.throws(() => controllerFromModule(undefined, "empty.ts"), /got undefined$/);
+  assert.throws(
+    () => controllerFromModule(() => 42, "n.ts"),
+    /from n\.ts must be an object, got the number 42/,
+  );
+  const boom = new Error("no settings");
+  assert.throws(
+    () =>
+      controllerFromModule(() => {
+        throw boom;
+      }, "b.ts"),
+    (e: unknown) =>
+      e instanceof TypeError && e.cause === boom && /b\.ts: .* threw: no settings/.test(e.message),
+  );
+});
+
+Deno.test("checkController() names every missing method and every field of the wrong type", () => {
+  const partial = { name: "", cwnd: NaN, ssthresh: "big", start() {}, onAck() {} };
+  assert.throws(
+    () => checkController(partial, "p.ts"),
+    (e: unknown) => {
+      assert.ok(e instanceof TypeError);
+      for (
+        const part of [
+          "congestion controller from p.ts does not fit the CongestionController interface",
+          `its name is the string "", not a non-empty string`,
+          "its cwnd is NaN, not a number of bytes",
+          `its ssthresh is the string "big"`,
+          "it has no onCongestion() method",
+          "it has no onRecoveryEnd() method",
+          "it has no onIdle() method",
+        ]
+      ) assert.ok(e.message.includes(part), `missing "${part}" in: ${e.message}`);
+      assert.ok(!e.message.includes("start()") && !e.message.includes("onAck()"));
+      return true;
+    },
+  );
+  // Getters count as fields; Infinity is a fine ssthresh.
+  const ok = new Mine();
+  assert.equal(checkController(ok), ok);
+  assert.throws(() => checkController(null), /must be an object, got null/);
+});

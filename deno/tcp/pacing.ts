@@ -1,0 +1,63 @@
+/**
+ * Pacing: a sender that spreads its window over the round trip instead of
+ * sending each ACK's allowance back to back. Unpaced slow start sends at
+ * twice the bottleneck's rate in bursts, so the queue swings from empty to
+ * full within every round and the delay that HyStart++ watches for (RFC
+ * 9406 §4.2 recommends pacing) hides among the bursts until the queue
+ * overflows. Paced, the queue grows only once the window passes the path's
+ * capacity, and slow start ends before it drops packets.
+ *
+ * The rate follows Linux: ratio × cwnd / SRTT, with a ratio of 2 in slow
+ * start and 1.2 after (`tcp_pacing_ss_ratio`, `tcp_pacing_ca_ratio`), and a
+ * burst of about a millisecond's worth (at least two segments) may leave at
+ * once, as Linux's TSO sizing allows.
+ *
+ * @module
+ */
+
+/** The pacing rate's multiple of cwnd/SRTT in slow start (Linux's tcp_pacing_ss_ratio). */
+export const PACING_SS_RATIO = 2;
+/** The multiple after slow start (Linux's tcp_pacing_ca_ratio). */
+export const PACING_CA_RATIO = 1.2;
+/** The burst allowed at once, in ms of the pacing rate. */
+const BURST_MS = 1;
+
+/**
+ * When the next segment may leave.
+ *
+ * @example 1000 bytes per ms: after a 4-segment burst the fifth waits
+ * ```ts
+ * import { Pacer } from "./pacing.ts";
+ * import assert from "node:assert/strict";
+ * const p = new Pacer();
+ * const rate = 1000; // bytes per ms
+ * let sent = 0;
+ * while (p.waitUntil(0, rate, 1000) === null) p.sent(0, 1000, rate), sent++;
+ * assert.equal(sent, 3); // a millisecond's worth and the 2-segment minimum
+ * assert.equal(p.waitUntil(0, rate, 1000), 1);
+ * ```
+ */
+export class Pacer {
+  /** When everything sent so far has left at the pacing rate, ms. */
+  #doneAt = -Infinity;
+
+  /**
+   * Whether a segment may leave at `now`: null if so, else when it may.
+   *
+   * @param now The time, ms.
+   * @param rate The pacing rate, bytes per ms (Infinity: no pacing).
+   * @param mss The segment size, for the smallest burst (two segments).
+   */
+  waitUntil(now: number, rate: number, mss: number): number | null {
+    if (!(rate > 0) || rate === Infinity) return null;
+    const burst = Math.max(BURST_MS, (2 * mss) / rate);
+    const at = this.#doneAt - burst;
+    return at <= now ? null : at;
+  }
+
+  /** `bytes` left at `now`: they take bytes/rate of the sender's time. */
+  sent(now: number, bytes: number, rate: number): void {
+    if (!(rate > 0) || rate === Infinity) return;
+    this.#doneAt = Math.max(this.#doneAt, now) + bytes / rate;
+  }
+}
