@@ -285,9 +285,9 @@ Deno.test(requires([...NEEDS, missingCommand("ping")], {
             "10.2.0.1",
           );
           assert.match(out, /3 packets transmitted, 3 received/);
-          // 20 ms each way: the round trip takes at least 40 ms.
+          // 20 ms each way: the round trip takes 40 ms (a timer may fire up to 1 ms early).
           const min = Number(/= ([\d.]+)\//.exec(out)![1]);
-          assert.ok(min >= 40, `rtt min ${min} ms`);
+          assert.ok(min >= 38, `rtt min ${min} ms`);
           assert.ok(relay.stats.aToB.relayed >= 3 && relay.stats.bToA.relayed >= 3);
         } finally {
           await relay.close();
