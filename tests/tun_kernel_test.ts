@@ -111,6 +111,10 @@ async function captureProblems(file: string): Promise<{ frames: number; bad: str
       "tcp.check_checksum:TRUE",
       "-o",
       "udp.check_checksum:TRUE",
+      // Each packet on its own: reassembling streams that a lossy link made
+      // the kernel retransmit only finds overlaps, which are no fault.
+      "-o",
+      "tcp.desegment_tcp_streams:FALSE",
       // The kernel peer's port 7000 carries test bytes, not Gryphon (tshark's guess).
       "-d",
       "tcp.port==7000,data",
@@ -204,7 +208,7 @@ async function startServe(ns: string, args: string[]) {
   }).spawn();
   const out = lines(child.stdout);
   const stderr = new Response(child.stderr).text();
-  const wanted = args.filter((a) => a.includes("/") && /^[\d.:a-f]+\/\d+$/.test(a)).length;
+  const wanted = args[args.indexOf("--address") + 1].split(",").length;
   let listening = 0;
   await within(
     30_000,
@@ -277,7 +281,7 @@ Deno.test(requires([...NEEDS, CURL], {
         const capture = await startCapture(ns, "any", `${dir}/any.pcap`);
         const iface = ifName("s");
         const server = await startServe(ns, [
-          ...["--tun", iface, "--address", "10.0.0.2/24", "--address", "fd00::2/64"],
+          ...["--tun", iface, "--address", "10.0.0.2/24,fd00::2/64"],
           ...["--root", dir, "-q"],
         ]);
         try {
@@ -602,7 +606,7 @@ Deno.test(requires([...NEEDS, CURL, PYTHON, missingCommand("ping")], {
       await withNetns("host", async (ns) => {
         const capture = await startCapture(ns, "any", `${dir}/any.pcap`);
         const server = await startServe(ns, [
-          ...["--tun", ifName("h"), "--address", "10.0.0.2/24", "--address", "fd00::2/64", "-q"],
+          ...["--tun", ifName("h"), "--address", "10.0.0.2/24,fd00::2/64", "-q"],
         ]);
         try {
           for (const target of ["10.0.0.2", "fd00::2"]) {

@@ -1,130 +1,183 @@
-// The flags every command that runs on a TUN link shares (`serve --tun`,
-// `fetch --tun`): the link, the impairments of both directions (the units
-// `sim` takes, with the defaults of a real wire: no delay, MTU 1500), the
-// capture; in one place, so that they move into the settings table as one.
-import type { TunLink, TunLinkOptions } from "../link/tun.ts";
-import { planTunAddresses } from "../link/tun.ts";
-import type { Impairments } from "../link/impairments.ts";
-import { pcapHeader, pcapRecord } from "../pcap/writer.ts";
+// The settings every command that runs on a TUN link shares (`serve --tun`,
+// `fetch --tun`), as one table in the shape of ../link/settings.ts: the link,
+// the impairments of both directions and the TCP settings (sim's own fields,
+// with the defaults of a real wire: no delay added), and the capture.
+// `tunOptions()` turns the flags given into TunLink's options.
+import { planTunAddresses, TunLink, type TunLinkOptions } from "../link/tun.ts";
 import {
-  bytesValue,
-  durationValue,
-  fileErrorReason,
-  intValue,
-  percentValue,
-  rateValue,
-  UsageError,
-} from "./_args.ts";
+  choice,
+  duration,
+  field,
+  FieldError,
+  flagHelp,
+  flagOptions,
+  readFlags,
+  SIM_FIELDS,
+  text,
+} from "../link/settings.ts";
+import { controllerFactory, CONTROLLERS } from "../tcp/controllers.ts";
+import type { TcpConfig } from "../tcp/socket.ts";
+import { pcapHeader, pcapRecord } from "../pcap/writer.ts";
+import { fileErrorReason, UsageError } from "./_args.ts";
 
-/** The flag definitions, for `parseFlags`. */
-export const TUN_FLAGS = {
-  tun: { type: "string" },
-  address: { type: "string", multiple: true },
-  peer: { type: "string", multiple: true },
-  loss: { type: "string" },
-  reorder: { type: "string" },
-  duplicate: { type: "string" },
-  corrupt: { type: "string" },
-  delay: { type: "string" },
-  jitter: { type: "string" },
-  rate: { type: "string" },
-  queue: { type: "string" },
-  mtu: { type: "string" },
-  seed: { type: "string" },
-  pcap: { type: "string" },
-} as const;
+const TUN = "TUN link (Linux, root; try it in a network namespace: docs/tun.md)";
+const LINK = "Impairments (each direction)";
+const TCP = "socklab's TCP";
 
-/** The help text of {@link TUN_FLAGS}. */
-export const TUN_USAGE = `TUN link (Linux, root; try it in a network namespace: see docs/tun.md):
-      --tun NAME          run socklab's own TCP/IP on a new TUN interface NAME
-      --address CIDR      socklab's address and prefix on it, e.g. 10.0.0.2/24 or
-                          fd00::2/64 (give one of each for both families)
-      --peer ADDR         the kernel's address on it (default: the first free
-                          host address in the prefix)
-      --loss PCT          packets lost, percent, each direction (default 0)
-      --reorder PCT       packets held back behind later ones, percent
-      --duplicate PCT     packets delivered twice, percent
-      --corrupt PCT       packets with one bit flipped, percent
-      --delay TIME        one-way delay added (default 0)
-      --jitter TIME       uniform jitter, plus or minus (default 0)
-      --rate RATE         bandwidth each way, e.g. 10Mbit (default unlimited)
-      --queue SIZE        bytes queued behind the rate limit (default 64KiB)
-      --mtu BYTES         the interface MTU (default 1500; 1280 or more for IPv6)
-      --seed N            seed of the impairments (default 1)
-      --pcap FILE         write every packet crossing the interface to FILE
-`;
+/** The settings of a TUN link, in the order `--help` lists them. */
+export const TUN_FIELDS = {
+  tun: field({
+    flag: "tun",
+    group: TUN,
+    arg: "NAME",
+    help: "run socklab's own TCP/IP on a new TUN interface NAME",
+    default: undefined,
+    kind: text,
+  }),
+  address: field({
+    flag: "address",
+    group: TUN,
+    arg: "CIDR",
+    help: "socklab's address/prefix: 10.0.0.2/24, and ,fd00::2/64 for IPv6 too",
+    default: undefined,
+    kind: text,
+  }),
+  peer: field({
+    flag: "peer",
+    group: TUN,
+    arg: "ADDR",
+    help: "the kernel's address (default: the prefix's first free one)",
+    default: undefined,
+    kind: text,
+  }),
+  pcap: field({
+    flag: "pcap",
+    group: TUN,
+    arg: "FILE",
+    help: "write every packet that crosses the interface to FILE",
+    default: undefined,
+    kind: text,
+  }),
+  loss: { ...SIM_FIELDS.loss, group: LINK },
+  reorder: { ...SIM_FIELDS.reorder, group: LINK },
+  duplicate: { ...SIM_FIELDS.duplicate, group: LINK },
+  corrupt: { ...SIM_FIELDS.corrupt, group: LINK },
+  delay: { ...SIM_FIELDS.delay, group: LINK, help: "one-way delay added (default 0)", default: 0 },
+  jitter: { ...SIM_FIELDS.jitter, group: LINK },
+  rate: { ...SIM_FIELDS.rate, group: LINK },
+  queue: { ...SIM_FIELDS.queue, group: LINK },
+  mtu: {
+    ...SIM_FIELDS.mtu,
+    group: LINK,
+    help: "the interface MTU (default 1500; 1280 or more with IPv6)",
+  },
+  seed: { ...SIM_FIELDS.seed, group: LINK, help: "seed of the impairments (default 1)" },
+  cc: field({
+    flag: "cc",
+    group: TCP,
+    arg: "NAME",
+    help: `congestion control: ${CONTROLLERS.map((c) => c.name).join(", ")} (default cubic)`,
+    default: "cubic",
+    kind: choice(CONTROLLERS.map((c) => c.name)),
+  }),
+  recovery: { ...SIM_FIELDS.recovery, group: TCP },
+  sack: { ...SIM_FIELDS.sack, group: TCP },
+  timestamps: { ...SIM_FIELDS.timestamps, group: TCP },
+  windowScaling: { ...SIM_FIELDS.windowScaling, group: TCP },
+  recvBuffer: { ...SIM_FIELDS.recvBuffer, group: TCP },
+  delayedAck: { ...SIM_FIELDS.delayedAck, group: TCP },
+  nagle: { ...SIM_FIELDS.nagle, group: TCP },
+  userTimeout: field({
+    flag: "user-timeout",
+    group: TCP,
+    arg: "TIME",
+    help: "abort when data goes unacknowledged this long (default 60s)",
+    default: 60_000,
+    kind: duration(),
+    check: (ms) => ms < 1 ? "must be at least 1ms" : null,
+  }),
+};
 
-type Values = Partial<Record<keyof typeof TUN_FLAGS, string | string[] | boolean | boolean[]>>;
+/** The `parseArgs` options of {@link TUN_FIELDS}. */
+export const TUN_FLAGS: Record<string, { type: "string" | "boolean" }> = flagOptions(TUN_FIELDS);
 
-function str(v: unknown): string | undefined {
-  return typeof v === "string" ? v : undefined;
+/** The help text of {@link TUN_FIELDS}. */
+export const TUN_USAGE: string = flagHelp([TUN_FIELDS]).join("\n") + "\n";
+
+/** What the flags ask for: the link's options, and where to write the capture. */
+export interface TunPlan {
+  /** For {@link TunLink.open} (add the capture hook). */
+  readonly options: TunLinkOptions;
+  /** The `--pcap` file, if any. */
+  readonly pcap: string | undefined;
 }
 
 /**
  * The TUN link the flags ask for, or null without `--tun` (then any other
  * link flag is a usage error).
+ *
+ * @throws {UsageError} For a bad or misplaced flag.
  */
-export function tunOptions(command: string, values: Values): TunLinkOptions | null {
-  const name = str(values.tun);
-  if (name === undefined) {
-    const stray = (Object.keys(TUN_FLAGS) as (keyof typeof TUN_FLAGS)[])
-      .filter((k) => k !== "tun" && values[k] !== undefined);
-    if (stray.length) {
-      throw new UsageError(`${command}: --${stray[0]} needs --tun (it sets up the TUN link)`);
+export function tunOptions(
+  command: string,
+  values: Readonly<Record<string, unknown>>,
+): TunPlan | null {
+  let s;
+  try {
+    s = readFlags(TUN_FIELDS, values, command);
+  } catch (error) {
+    if (error instanceof FieldError) throw new UsageError(error.message);
+    throw error;
+  }
+  if (s.tun === undefined) {
+    const stray = Object.values(TUN_FIELDS).find((f) => values[f.flag!] !== undefined);
+    if (stray) {
+      throw new UsageError(`${command}: --${stray.flag} needs --tun (it sets up the TUN link)`);
     }
     return null;
   }
-  const address = (values.address ?? []) as string[];
-  if (address.length === 0) {
+  if (s.address === undefined) {
     throw new UsageError(`${command}: --tun needs --address, socklab's own, e.g. 10.0.0.2/24`);
   }
-  const peer = (values.peer ?? []) as string[];
+  const address = s.address.split(",");
+  const peer = s.peer === undefined ? [] : s.peer.split(",");
   try {
     planTunAddresses(address, peer);
   } catch (error) {
     throw new UsageError(`${command}: ${(error as Error).message}`);
   }
-  const pct = (flag: "loss" | "reorder" | "duplicate" | "corrupt") => {
-    const v = str(values[flag]);
-    return v === undefined ? 0 : percentValue(flag, v);
-  };
-  const loss = pct("loss");
-  if (loss >= 1) throw new UsageError(`${command}: --loss 100% would never deliver anything`);
-  const mtu = values.mtu === undefined ? 1500 : intValue("mtu", str(values.mtu)!, 68, 65535);
-  const impairments: Partial<Impairments> = {
-    loss,
-    reorder: pct("reorder"),
-    duplicate: pct("duplicate"),
-    corrupt: pct("corrupt"),
-    delay: values.delay === undefined ? 0 : durationValue("delay", str(values.delay)!),
-    jitter: values.jitter === undefined ? 0 : durationValue("jitter", str(values.jitter)!),
-    rate: values.rate === undefined ? 0 : rateValue("rate", str(values.rate)!),
-    queue: values.queue === undefined ? 65536 : bytesValue("queue", str(values.queue)!),
-    mtu,
-  };
-  if (impairments.rate! > 0 && impairments.queue! < mtu) {
-    throw new UsageError(
-      `${command}: --queue ${impairments.queue} bytes cannot hold one --mtu ${mtu} packet`,
-    );
+  if (address.some((a) => a.includes(":")) && s.mtu < 1280) {
+    throw new UsageError(`${command} --mtu: ${s.mtu} is below IPv6's minimum of 1280`);
   }
-  if (address.some((a) => a.includes(":")) && mtu < 1280) {
-    throw new UsageError(`${command}: --mtu ${mtu} is below IPv6's minimum of 1280`);
-  }
-  const seed = values.seed === undefined ? 1 : intValue("seed", str(values.seed)!, 0, 2 ** 32 - 1);
-  return { name, address, peer, impairments, seed };
-}
-
-/** The path of `--pcap`, if given. */
-export function pcapPath(values: Values): string | undefined {
-  return str(values.pcap);
+  const config: Partial<TcpConfig> = {
+    congestion: controllerFactory(s.cc),
+    recovery: s.recovery,
+    sack: s.sack,
+    timestamps: s.timestamps,
+    windowScaling: s.windowScaling,
+    recvBufferSize: s.recvBuffer,
+    delayedAck: s.delayedAck,
+    nagle: s.nagle,
+    userTimeout: s.userTimeout,
+  };
+  const { loss, reorder, duplicate, corrupt, delay, jitter, rate, queue, mtu } = s;
+  return {
+    options: {
+      name: s.tun,
+      address,
+      peer,
+      impairments: { loss, reorder, duplicate, corrupt, delay, jitter, rate, queue, mtu },
+      seed: s.seed,
+      config,
+    },
+    pcap: s.pcap,
+  };
 }
 
 /** A pcap file written as packets cross the link; `close()` finishes it. */
 export interface Capture {
   /** The hook for {@link TunLinkOptions.capture}. */
   readonly hook: NonNullable<TunLinkOptions["capture"]>;
-  /** Packets written. */
-  readonly packets: () => number;
   /** Closes the file. */
   close(): void;
 }
@@ -142,20 +195,31 @@ export function openCapture(command: string, path: string): Capture {
   } catch (error) {
     throw new Error(`${command}: cannot write the pcap to ${path}: ${fileErrorReason(error)}`);
   }
-  file.writeSync(pcapHeader());
-  let packets = 0;
+  writeAll(file, pcapHeader());
   return {
     hook(packet, _direction, time) {
       writeAll(file, pcapRecord(packet, (performance.timeOrigin + time) / 1000));
-      packets++;
     },
-    packets: () => packets,
     close: () => file.close(),
   };
 }
 
 function writeAll(file: Deno.FsFile, bytes: Uint8Array): void {
   for (let at = 0; at < bytes.length;) at += file.writeSync(bytes.subarray(at));
+}
+
+/** Opens the link a {@link TunPlan} describes, with its capture; both close on failure. */
+export async function openTun(
+  command: string,
+  plan: TunPlan,
+): Promise<{ link: TunLink; capture: Capture | null }> {
+  const capture = plan.pcap === undefined ? null : openCapture(command, plan.pcap);
+  try {
+    return { link: await TunLink.open({ ...plan.options, capture: capture?.hook }), capture };
+  } catch (error) {
+    capture?.close();
+    throw error;
+  }
 }
 
 /** Lines saying where the link is: "tun0: socklab 10.0.0.2/24, kernel 10.0.0.1". */

@@ -4,7 +4,7 @@
 // progress goes to standard error when that is a terminal.
 import { createHash } from "node:crypto";
 import { HttpClient } from "../http/client.ts";
-import { TunLink } from "../link/tun.ts";
+import type { TunLink } from "../link/tun.ts";
 import { connect } from "../net/stream.ts";
 import type { Conn } from "../net/types.ts";
 import { TcpConn } from "../tcp/conn.ts";
@@ -21,8 +21,7 @@ import {
   type Capture,
   linkLines,
   linkSummary,
-  openCapture,
-  pcapPath,
+  openTun,
   TUN_FLAGS,
   TUN_USAGE,
   tunOptions,
@@ -114,9 +113,7 @@ export const command: Subcommand = {
     try {
       let conn: Conn;
       if (tun) {
-        const path = pcapPath(values);
-        capture = path === undefined ? null : openCapture("fetch", path);
-        link = await TunLink.open({ ...tun, capture: capture?.hook });
+        ({ link, capture } = await openTun("fetch", tun));
         if (!json) { for (const line of linkLines(link)) await say(line); }
         conn = await untilAborted(link.connect(host, port), controller.signal);
       } else {

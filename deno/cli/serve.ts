@@ -4,7 +4,7 @@
 // it down gracefully.
 import { formatAddr } from "../net/addr.ts";
 import type { InetAddr } from "../net/types.ts";
-import { TunLink } from "../link/tun.ts";
+import type { TunLink } from "../link/tun.ts";
 import { serve } from "../http/server.ts";
 import { serveDir } from "../http/static.ts";
 import { playgroundHandler } from "../playground/mod.ts";
@@ -21,8 +21,7 @@ import {
   type Capture,
   linkLines,
   linkSummary,
-  openCapture,
-  pcapPath,
+  openTun,
   TUN_FLAGS,
   TUN_USAGE,
   tunOptions,
@@ -160,9 +159,7 @@ export const command: Subcommand = {
     let capture: Capture | null = null;
     try {
       if (tun) {
-        const path = pcapPath(values);
-        capture = path === undefined ? null : openCapture("serve", path);
-        link = await TunLink.open({ ...tun, capture: capture?.hook });
+        ({ link, capture } = await openTun("serve", tun));
         if (json) {
           await say(JSON.stringify({ tun: link.name, addresses: link.addresses, port }));
         } else for (const line of linkLines(link)) await say(line);
