@@ -412,3 +412,26 @@ export function randomBytes(n: number): Uint8Array<ArrayBuffer> {
   for (let at = 0; at < n; at += 65536) crypto.getRandomValues(out.subarray(at, at + 65536));
   return out;
 }
+
+/**
+ * Runs the Deno runtime with `args` as user nobody (uid and gid 65534, no
+ * groups; through util-linux's setpriv), with a module cache of its own so
+ * nothing of root's is needed. Resolves to its exit code and output.
+ */
+export async function runAsNobody(args: string[]): Promise<CliResult> {
+  const dir = await Deno.makeTempDir({ prefix: "socklab-nobody-" });
+  try {
+    await Deno.chmod(dir, 0o777);
+    const out = await new Deno.Command("setpriv", {
+      args: ["--reuid=65534", "--regid=65534", "--clear-groups", Deno.execPath(), ...args],
+      env: { DENO_DIR: dir },
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = (b: Uint8Array) => new TextDecoder().decode(b);
+    return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}

@@ -23,6 +23,7 @@ import {
   missingTun,
   randomBytes,
   requires,
+  runAsNobody,
   sh,
   spawnIn,
   untilListening,
@@ -705,28 +706,16 @@ Deno.test(requires([...NEEDS, CURL], {
 Deno.test(requires([missingTun(), missingCommand("setpriv")], {
   name: "socklab serve --tun and fetch --tun as an unprivileged user say a TUN device needs root",
   async fn() {
-    const dir = await Deno.makeTempDir({ prefix: "socklab-tun-nobody-" });
-    try {
-      await Deno.chmod(dir, 0o777);
-      for (const args of [["serve"], ["fetch", "http://10.0.0.1/"]]) {
-        const out = await new Deno.Command("setpriv", {
-          args: [
-            ...["--reuid=65534", "--regid=65534", "--clear-groups"],
-            ...[Deno.execPath(), "run", "-A", "--no-config", CLI, ...args],
-            ...["--tun", "sltest%d", "--address", "10.0.0.2/24"],
-          ],
-          env: { DENO_DIR: dir },
-          stdout: "piped",
-          stderr: "piped",
-        }).output();
-        assert.equal(out.code, 1, args[0]);
-        assert.match(
-          new TextDecoder().decode(out.stderr),
-          /^socklab \w+: open TUN device sltest%d: permission denied on \/dev\/net\/tun: a TUN device needs root \(or CAP_NET_ADMIN\)\n$/,
-        );
-      }
-    } finally {
-      await Deno.remove(dir, { recursive: true });
+    for (const args of [["serve"], ["fetch", "http://10.0.0.1/"]]) {
+      const out = await runAsNobody([
+        ...["run", "-A", "--no-config", CLI, ...args],
+        ...["--tun", "sltest%d", "--address", "10.0.0.2/24"],
+      ]);
+      assert.equal(out.code, 1, args[0]);
+      assert.match(
+        out.stderr,
+        /^socklab \w+: open TUN device sltest%d: permission denied on \/dev\/net\/tun: a TUN device needs root \(or CAP_NET_ADMIN\)\n$/,
+      );
     }
   },
 }));
