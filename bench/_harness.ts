@@ -1,102 +1,20 @@
-// A small throughput harness: run a function over a buffer until a time
-// budget passes, several rounds, keep the best. Peers are always measured in
-// the same run as socklab, with their rounds interleaved so that load from
-// other processes falls on all of them alike; only ratios are compared.
+// A small throughput harness: the measuring loop of _measure.js (shared with
+// the browser page of `socklab serve`), and how results are shown: ratios
+// beside peers measured in the same run, and plain-text tables.
 
-/** One measured implementation. */
-export interface Contender {
-  name: string;
-  /** Processes one buffer; the return value is kept alive to defeat dead-code elimination. */
-  run: (data: Uint8Array) => unknown;
-  /** Prepares the buffer it will be handed (for example, a copy in WASM memory). */
-  prepare?: (data: Uint8Array) => Uint8Array;
-}
-
-let sink: unknown;
-
-/** Best throughput in GB/s of `fn` over `data` across `rounds` rounds of `budgetMs`. */
-export function throughput(
-  fn: (d: Uint8Array) => unknown,
-  data: Uint8Array,
-  budgetMs = 60,
-  rounds = 3,
-): number {
-  for (let i = 0; i < 3; i++) sink = fn(data); // warm up
-  let best = 0;
-  for (let r = 0; r < rounds; r++) {
-    let calls = 0;
-    let batch = Math.max(1, Math.floor(65536 / Math.max(1, data.length)));
-    const start = performance.now();
-    let elapsed = 0;
-    while (elapsed < budgetMs) {
-      for (let i = 0; i < batch; i++) sink = fn(data);
-      calls += batch;
-      elapsed = performance.now() - start;
-      if (elapsed < budgetMs / 10) batch *= 2;
-    }
-    best = Math.max(best, (calls * data.length) / (elapsed * 1e6));
-  }
-  return best;
-}
-
-/** Options for {@link measureAll}. */
-export interface MeasureOptions {
-  /** Time per round and contender, in milliseconds (tripled from 1 MiB up). */
-  budgetMs?: number;
-  /** Rounds per size; each round runs every contender once, in turn. */
-  rounds?: number;
-  /** Deterministic test data of a given length. */
-  data?: (size: number) => Uint8Array;
-}
-
-/** Deterministic bytes that no checksum shortcut can exploit. */
-export function testData(size: number): Uint8Array {
-  const data = new Uint8Array(size);
-  for (let i = 0; i < size; i++) data[i] = Math.imul(i, 2654435761) >>> 24;
-  return data;
-}
-
-/**
- * Best GB/s of every contender at every size, by contender name. Rounds
- * alternate between contenders, so a burst of load elsewhere on the machine
- * cannot favour one of them.
- */
-export function measureAll(
-  contenders: Contender[],
-  sizes: number[],
-  options: MeasureOptions = {},
-): Map<string, number[]> {
-  const { budgetMs = 60, rounds = 3, data: make = testData } = options;
-  const results = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
-  for (const size of sizes) {
-    const data = make(size);
-    const inputs = contenders.map((c) => (c.prepare ? c.prepare(data) : data));
-    const best = contenders.map(() => 0);
-    const budget = size >= 1 << 20 ? budgetMs * 3 : budgetMs;
-    // An untimed round first: engines compile hot code in the background
-    // (WebAssembly starts in a baseline tier), which a loaded machine delays.
-    // Growing core memory (another contender's prepare) detaches views.
-    const input = (c: Contender, i: number) =>
-      inputs[i].length === size ? inputs[i] : (inputs[i] = c.prepare!(data));
-    contenders.forEach((c, i) => throughput(c.run, input(c, i), budget, 1));
-    for (let r = 0; r < rounds; r++) {
-      contenders.forEach((c, i) => {
-        best[i] = Math.max(best[i], throughput(c.run, input(c, i), budget, 1));
-      });
-    }
-    contenders.forEach((c, i) => results.get(c.name)!.push(best[i]));
-  }
-  return results;
-}
+export {
+  type Contender,
+  keep,
+  measureAll,
+  type MeasureOptions,
+  type MeasureProgress,
+  testData,
+  throughput,
+} from "./_measure.js";
 
 /** `ours[i] / max(peers[*][i])` at every size, formatted as "1.23x". */
 export function ratios(ours: number[], ...peers: number[][]): string[] {
   return ours.map((x, i) => `${(x / Math.max(...peers.map((p) => p[i]))).toFixed(2)}x`);
-}
-
-/** Keeps results observable. */
-export function keep(): unknown {
-  return sink;
 }
 
 /** Formats a table with right-aligned numeric columns. */
@@ -115,14 +33,21 @@ export function sizeLabel(n: number): string {
   return `${n} B`;
 }
 
-/** "CPU: <model> (<n> cores), kernel <release>": the machine a run's ratios came from. */
+/**
+ * The machine a run measured: the CPU model and its count of logical CPUs,
+ * the kernel, the runtime. Printed with a benchmark's numbers, which mean
+ * little without it.
+ */
 export function machine(): string {
-  let model = "unknown CPU";
+  let cpu = "unknown CPU";
   try {
     const info = Deno.readTextFileSync("/proc/cpuinfo");
-    model = /^model name\s*:\s*(.+)$/m.exec(info)?.[1] ?? model;
+    const model = /^(?:model name|Hardware|Processor|cpu model)\s*:\s*(.+)$/m.exec(info);
+    if (model) cpu = model[1].trim();
   } catch {
     // Not Linux: the model stays unknown.
   }
-  return `CPU: ${model} (${navigator.hardwareConcurrency} cores), kernel ${Deno.osRelease()}`;
+  const kernel = `${Deno.build.os} ${Deno.osRelease()} ${Deno.build.arch}`;
+  return `machine: ${cpu}, ${navigator.hardwareConcurrency} CPUs; kernel ${kernel}; ` +
+    `Deno ${Deno.version.deno} (V8 ${Deno.version.v8})`;
 }

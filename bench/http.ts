@@ -24,34 +24,35 @@
  * @module
  */
 import { cpuUsage } from "node:process";
-import { table } from "./_harness.ts";
+import { machine, table } from "./_harness.ts";
 import { serve } from "../deno/http/server.ts";
 import type { Conn, Listener } from "../deno/net/types.ts";
+import { SocketClosed } from "../deno/net/errors.ts";
 
 const SERVER = new URL("../deno/http/server.ts", import.meta.url).href;
+
+/** serve() in a process of its own, with `io` (its default when omitted). */
+function socklab(io?: "epoll" | "runtime"): { cmd: string; args: string[] } {
+  const options = `{ port: 0, hostname: "127.0.0.1"${io ? `, io: "${io}"` : ""} }`;
+  return {
+    cmd: Deno.execPath(),
+    args: [
+      "eval",
+      `import { serve } from "${SERVER}";
+       const s = serve(${options}, () => new Response("hello world\\n"));
+       console.log("ready", s.addr.port, s.io);`,
+    ],
+  };
+}
 
 // Each program listens on a free port and prints "ready PORT" (socklab's add their io).
 const PROGRAMS: Record<string, { cmd: string; args: string[] }> = {
   // serve() with its default io: the fastest this machine allows.
-  socklab: {
-    cmd: Deno.execPath(),
-    args: [
-      "eval",
-      `import { serve } from "${SERVER}";
-       const s = serve({ port: 0, hostname: "127.0.0.1" }, () => new Response("hello world\\n"));
-       console.log("ready", s.addr.port, s.io);`,
-    ],
-  },
+  socklab: socklab(),
+  // serve() on the epoll loop without io_uring: one syscall per read and per write.
+  "socklab epoll": socklab("epoll"),
   // The same server on Deno's own sockets: one runtime op per read and per write.
-  "socklab runtime": {
-    cmd: Deno.execPath(),
-    args: [
-      "eval",
-      `import { serve } from "${SERVER}";
-       const s = serve({ port: 0, hostname: "127.0.0.1", io: "runtime" }, () => new Response("hello world\\n"));
-       console.log("ready", s.addr.port, s.io);`,
-    ],
-  },
+  "socklab runtime": socklab("runtime"),
   "Deno.serve": {
     cmd: Deno.execPath(),
     args: [
@@ -212,7 +213,7 @@ export async function httpCodeCostUs(requests = 200_000, rounds = 3): Promise<nu
     let accepted = false;
     let closeListener!: () => void;
     const closed = new Promise<never>((_, reject) =>
-      closeListener = () => reject(new Deno.errors.BadResource("closed"))
+      closeListener = () => reject(new SocketClosed("listener is closed", { op: "accept" }))
     );
     const listener = {
       addr,
@@ -248,7 +249,10 @@ export async function benchHttp(
   rounds = Number(Deno.env.get("SOCKLAB_BENCH_ROUNDS") ?? 10),
   seconds = Number(Deno.env.get("SOCKLAB_BENCH_SECONDS") ?? 1),
 ): Promise<string> {
-  const names = Object.keys(PROGRAMS);
+  // The epoll loop needs Linux; elsewhere its row stays empty.
+  const names = Object.keys(PROGRAMS).filter((n) =>
+    n !== "socklab epoll" || Deno.build.os === "linux"
+  );
   const servers = new Map<string, Awaited<ReturnType<typeof start>>>();
   const runs = new Map<string, Result[]>(); // by "name/conns", one per round
   try {
@@ -271,13 +275,20 @@ export async function benchHttp(
   const rows: string[][] = [];
   for (const c of connectionCounts) {
     const of = (name: string) => runs.get(`${name}/${c}`)!;
-    const [s, d, n, r, f] = ["socklab", "Deno.serve", "node:http", "socklab runtime", "floor"]
-      .map(of);
-    const rps = (x: Result[]) =>
-      `${Math.round(median(x.map((y) => y.rps)))}${x.some((y) => y.errors) ? "!" : ""}`;
+    const [s, e, d, n, r, f] = [
+      "socklab",
+      "socklab epoll",
+      "Deno.serve",
+      "node:http",
+      "socklab runtime",
+      "floor",
+    ].map(of);
+    const rps = (x: Result[] | undefined) =>
+      x ? `${Math.round(median(x.map((y) => y.rps)))}${x.some((y) => y.errors) ? "!" : ""}` : "-";
     const ms = (x: Result[]) => median(x.map((y) => y.p99ms)).toFixed(2);
-    const us = (x: Result[]) => median(x.map((y) => y.cpuUs)).toFixed(1);
-    const ratio = (x: Result[], y: Result[]) => {
+    const us = (x: Result[] | undefined) => x ? median(x.map((y) => y.cpuUs)).toFixed(1) : "-";
+    const ratio = (x: Result[] | undefined, y: Result[]) => {
+      if (!x) return "-";
       const each = x.map((run, i) => run.rps / y[i].rps);
       return `${median(each).toFixed(2)}x (${Math.min(...each).toFixed(2)}-${
         Math.max(...each).toFixed(2)
@@ -292,12 +303,13 @@ export async function benchHttp(
       ratio(s, n),
       `${ms(s)} / ${ms(d)} / ${ms(n)}`,
       `${us(s)} / ${us(d)} / ${us(n)}`,
+      `${rps(e)}, ${ratio(e, d)}, ${us(e)} us`,
       rps(r),
       rps(f),
     ]);
   }
   const codeUs = await httpCodeCostUs();
-  return table(
+  return machine() + "\n" + table(
     [
       "conns",
       "socklab req/s",
@@ -307,6 +319,7 @@ export async function benchHttp(
       "vs node",
       "p99 ms socklab / Deno / node",
       "CPU us/req socklab / Deno / node",
+      "socklab epoll: req/s, vs Deno, CPU",
       "socklab runtime req/s",
       "floor req/s",
     ],
@@ -317,7 +330,8 @@ export async function benchHttp(
     `\nsocklab: serve() with its default io, here "${
       servers.get("socklab")?.io
     }"; socklab runtime:` +
-    ' the same server with io "runtime" (Deno.Conn: an op per read and per write).' +
+    ' the same server with io "runtime" (Deno.Conn: an op per read and per write);' +
+    '\nsocklab epoll: the same server with io "epoll" (one syscall per read and per write).' +
     "\nCPU us/req: the server process's user+system time per request." +
     "\nfloor: a Deno.listen loop answering each read with a fixed response (no HTTP), the cost" +
     "\nof Deno.Conn's read/write ops and the kernel that every server on Deno.Conn pays." +

@@ -8,9 +8,15 @@
  */
 import { benchChecksum } from "./checksum.ts";
 
+/** What a benchmark may be given. */
+export interface BenchOptions {
+  /** Told what is being measured, a few times a second (benchmarks that can say). */
+  progress?: (text: string) => void;
+}
+
 /** The benchmarks by name; each resolves to a printable report. */
-export const BENCHMARKS: Record<string, () => Promise<string>> = {
-  checksum: () => benchChecksum(),
+export const BENCHMARKS: Record<string, (options?: BenchOptions) => Promise<string>> = {
+  checksum: (options) => benchChecksum({ progress: options?.progress }),
   http: () => import("./http.ts").then((m) => m.benchHttp()),
   wire: () => import("./wire.ts").then((m) => m.benchWire()),
   packet: () => import("./packet.ts").then((m) => m.benchPacket()),

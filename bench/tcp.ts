@@ -19,7 +19,7 @@ function simBulk(mtu: number, bytes: number): number {
   const b = net.addHost("10.0.0.2", config);
   b.listen(80);
   const data = new Uint8Array(1 << 20).map((_, i) => i);
-  const client = a.connect({ addr: "10.0.0.2", port: 80 }, 0);
+  const client = a.connect(0, { addr: "10.0.0.2", port: 80 });
   let server = null as ReturnType<typeof b.accept>;
   const sink = new Uint8Array(256 * 1024);
   let sent = 0, received = 0;

@@ -14,7 +14,7 @@ import {
 import { analyze } from "../deno/pcap/analyze.ts";
 import { readCapture } from "../deno/pcap/reader.ts";
 import { PcapWriter } from "../deno/pcap/writer.ts";
-import { inetChecksumJs } from "./_plain_js.ts";
+import { inetChecksumJs } from "./_plain_js.js";
 import { table } from "./_harness.ts";
 
 const SRC = new Uint8Array([10, 0, 0, 1]);

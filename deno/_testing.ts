@@ -63,30 +63,6 @@ export function requires(
   return { ...definition, name: `${definition.name} (skipped: ${reason})`, ignore: true };
 }
 
-/** What one in-process run of the CLI printed and returned. */
-export interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `socklab <args>` in this process with in-memory standard streams. */
-export async function runCli(args: string[], stdin = ""): Promise<CliResult> {
-  const { run } = await import("./cli.ts");
-  const out: Uint8Array[] = [];
-  const err: Uint8Array[] = [];
-  const sink = (chunks: Uint8Array[]) =>
-    new WritableStream<Uint8Array>({ write: (c) => void chunks.push(c) });
-  const code = await run(args, {
-    stdin: new Response(stdin).body!,
-    stdout: sink(out),
-    stderr: sink(err),
-  });
-  const text = (chunks: Uint8Array[]) =>
-    new TextDecoder().decode(new Uint8Array(chunks.flatMap((c) => [...c])));
-  return { code, stdout: text(out), stderr: text(err) };
-}
-
 /**
  * Reads a capture with tshark, IP and TCP checksum validation on, and returns
  * one row per frame with the requested fields (tshark's `-T fields -e ...`).
@@ -119,6 +95,21 @@ export async function tsharkFields(
   return new TextDecoder().decode(stdout).split("\n").filter((r) => r !== "").map((r) =>
     r.split("\t")
   );
+}
+
+/**
+ * Throws if a parsed value holds a number that is not an integer or an
+ * `undefined`: the marks an out-of-bounds read of a Uint8Array leaves.
+ */
+export function assertWhole(value: unknown, path = "result"): void {
+  if (value === undefined) throw new Error(`${path} is undefined: an out-of-bounds read?`);
+  if (typeof value === "number") {
+    if (!Number.isInteger(value)) throw new Error(`${path} is ${value}: an out-of-bounds read?`);
+  } else if (Array.isArray(value)) {
+    value.forEach((v, i) => assertWhole(v, `${path}[${i}]`));
+  } else if (value !== null && typeof value === "object" && !(value instanceof Uint8Array)) {
+    for (const [k, v] of Object.entries(value)) assertWhole(v, `${path}.${k}`);
+  }
 }
 
 /** Reads a stream connection until the peer's FIN; all the bytes, in one array. */
@@ -384,13 +375,20 @@ export function spawnIn(
   };
 }
 
+/** What a child process printed, and its exit code. */
+export interface ProcessOutput {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
 /** A process of {@link spawnIn}. */
 export interface NsChild {
   readonly child: Deno.ChildProcess;
   /** Resolves when it exits by itself. */
   readonly output: Promise<Deno.CommandOutput>;
   /** Kills it unless it has exited, and resolves to its exit code and output. */
-  stop(): Promise<CliResult>;
+  stop(): Promise<ProcessOutput>;
 }
 
 /** Waits (at most `ms`) until a kernel socket in `ns` listens on `port`. */
@@ -418,7 +416,7 @@ export function randomBytes(n: number): Uint8Array<ArrayBuffer> {
  * groups; through util-linux's setpriv), with a module cache of its own so
  * nothing of root's is needed. Resolves to its exit code and output.
  */
-export async function runAsNobody(args: string[]): Promise<CliResult> {
+export async function runAsNobody(args: string[]): Promise<ProcessOutput> {
   const dir = await Deno.makeTempDir({ prefix: "socklab-nobody-" });
   try {
     await Deno.chmod(dir, 0o777);

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { crc32 as zlibCrc32 } from "node:zlib";
 import { randomBytes } from "node:crypto";
-import { alloc, crc32, crc32c, engine, inetChecksum } from "./mod.ts";
+import { alloc, crc32, crc32c, engine, inetChecksum } from "./checksum.ts";
 
 const ascii = (s: string) => new TextEncoder().encode(s);
 

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { runCli as cli } from "./_testing.ts";
+import { runCli as cli } from "./cli/_testing.ts";
+import { type CommandIo, run, VERSION } from "./cli.ts";
 
 Deno.test("socklab checksum prints all three checksums of stdin like cksum", async () => {
   const { code, stdout } = await cli(["checksum"], "123456789");
@@ -53,4 +54,70 @@ Deno.test("socklab tour shows both checksums verifying to zero and a flipped bit
   assert.match(stdout, /Receiver re-sums the IPv4 header:\s+0x0000/);
   assert.match(stdout, /Receiver re-sums pseudo \+ TCP:\s+0x0000/);
   assert.doesNotMatch(stdout, /One bit flipped in transit:\s+0x0 /);
+});
+
+/** Runs `socklab <args>` in this process with a standard error that may claim to be a terminal. */
+async function cliWith(args: string[], io: Partial<CommandIo>) {
+  const chunks = { out: [] as Uint8Array[], err: [] as Uint8Array[] };
+  const sink = (list: Uint8Array[]) =>
+    new WritableStream<Uint8Array>({ write: (c) => void list.push(c) });
+  const code = await run(args, {
+    stdin: new Response("").body!,
+    stdout: sink(chunks.out),
+    stderr: sink(chunks.err),
+    ...io,
+  });
+  const text = (list: Uint8Array[]) =>
+    new TextDecoder().decode(new Uint8Array(list.flatMap((c) => [...c])));
+  return { code, stdout: text(chunks.out), stderr: text(chunks.err) };
+}
+
+Deno.test("socklab --version prints the version of deno.json, the runtime's and the core's build", async () => {
+  const { version } = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
+  for (const flag of ["--version", "-V", "version"]) {
+    const { code, stdout } = await cli([flag]);
+    assert.equal(code, 0);
+    assert.match(stdout, /^socklab (\S+) \(Deno \S+, WASM core (simd|scalar)\)\n$/);
+    assert.equal(stdout.split(" ")[1], version);
+  }
+  assert.equal(VERSION, version);
+});
+
+Deno.test("every error of a subcommand opens with socklab and its name, once", async () => {
+  const cases: [string[], RegExp][] = [
+    [["serve", "--port", "99999"], /^socklab serve --port: 99999 is out of range \(0 to 65535\)\n/],
+    [["sim", "--loss", "150"], /^socklab sim --loss: 150% is out of range \(0 to 100%\)\n/],
+    [["sim", "--close", "never"], /^socklab sim --close: must be one of /],
+    [["ss", "--interval", "soon"], /^socklab ss --interval: expected a duration/],
+    [
+      ["pcap", "--follow", "x", "--out", "/tmp/x", "f"],
+      /^socklab pcap: cannot read f: no such file/,
+    ],
+    [["checksum", "--bogus"], /^socklab checksum: Unknown option '--bogus'/],
+    [["nc", "-k", "localhost", "1"], /^socklab nc: -k only makes sense with -l\n/],
+    [["sim", "--trace", "/nonexistent/dir/t.jsonl", "--bytes", "0"], /^socklab sim: cannot write/],
+    [["bench", "nothing"], /^socklab bench: unknown benchmark "nothing"/],
+  ];
+  for (const [args, want] of cases) {
+    const { code, stderr } = await cli(args);
+    assert.notEqual(code, 0, args.join(" "));
+    assert.match(stderr, want, args.join(" "));
+    assert.doesNotMatch(stderr, new RegExp(`${args[0]}:? ${args[0]}\\b`), stderr);
+  }
+});
+
+Deno.test("socklab pcap draws a progress line on a terminal's standard error, and erases it", async () => {
+  const args = ["pcap", "tests/testdata/rst.pcap"];
+  const plain = await cliWith(args, {});
+  assert.equal(plain.code, 0);
+  // Work that takes a progressAfterMs of 0 is long enough to be shown.
+  const shown = await cliWith(args, { stderrIsTerminal: true, progressAfterMs: 0 });
+  assert.equal(shown.stdout, plain.stdout);
+  const ERASE = "\r\x1b[K";
+  assert.ok(shown.stderr.startsWith(`${ERASE}pcap: reading `), JSON.stringify(shown.stderr));
+  assert.match(shown.stderr, /pcap: reading 0\.\d MB of 0\.\d MB \(0s\)/);
+  assert.ok(shown.stderr.endsWith(ERASE), JSON.stringify(shown.stderr));
+  // Not a terminal, or quicker than a second: nothing.
+  assert.equal(plain.stderr, "");
+  assert.equal((await cliWith(args, { stderrIsTerminal: true })).stderr, "");
 });

@@ -114,8 +114,10 @@ Deno.test(requires([missingCommand("chromium"), missingCommand("npm")], {
     const dir = await Deno.makeTempDir({ prefix: "socklab-core-package-" });
     try {
       const { project, files } = await installPacked(dir);
-      // The tarball holds the wrapper, its entry points, their types and both builds; nothing else.
+      // The tarball holds the wrapper, its entry points, their types, both builds and the
+      // README; nothing else.
       assert.deepEqual(files, [
+        "README.md",
         "build/checksum.d.ts",
         "build/checksum.js",
         "build/instantiate.d.ts",

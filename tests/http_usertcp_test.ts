@@ -1,11 +1,11 @@
 // socklab's HTTP server and client on socklab's own user-space TCP, through
-// deno/tcp's real driver (TcpDriver, TcpListener, TcpConn): no kernel TCP
+// deno/link's real-time driver (TcpDriver, TcpListener, TcpConn): no kernel TCP
 // between them. Two links carry the segments: two drivers handing segments
 // to each other in memory, and deno/link's UDP link on loopback (IPv4
 // packets with real checksums in UDP datagrams).
 import assert from "node:assert/strict";
 import { TcpStack } from "../deno/tcp/stack.ts";
-import { TcpDriver } from "../deno/tcp/conn.ts";
+import { TcpDriver } from "../deno/link/driver.ts";
 import { UdpLink } from "../deno/link/udp.ts";
 import { serve } from "../deno/http/server.ts";
 import { fetchOver, HttpClient } from "../deno/http/client.ts";

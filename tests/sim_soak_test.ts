@@ -8,15 +8,24 @@
 //   SOCKLAB_SOAK_FIRST=5000 ...                                   (other seeds)
 import assert from "node:assert/strict";
 import { CLOSE_ORDERS, runTransfer, type TransferOptions } from "../deno/link/transfer.ts";
+import {
+  DEFAULT_SETTINGS,
+  replayArgs,
+  type SimSettings,
+  transferOptions,
+} from "../deno/link/settings.ts";
 import { Random } from "../deno/link/random.ts";
 
 const RUNS = Number(Deno.env.get("SOCKLAB_SOAK_RUNS") ?? 2000);
 const FIRST = Number(Deno.env.get("SOCKLAB_SOAK_FIRST") ?? 1);
 
-/** The run of one seed, as `socklab sim` flags and as transfer options. */
+/**
+ * The run of one seed as settings of the sim table: `socklab sim` flags that
+ * replay it and transfer options that run it both come from them.
+ */
 function plan(seed: number): { flags: string[]; options: TransferOptions } {
   const r = new Random(seed);
-  const pct = (max: number) => Math.round(r.next() * max * 10) / 10;
+  const pct = (max: number) => Math.round(r.next() * max * 10) / 10 / 100;
   const loss = pct(30), reorder = pct(20), duplicate = pct(10), corrupt = pct(10);
   const delay = r.int(50), jitter = r.int(10);
   const mtu = [576, 1500, 9000, 65535][r.int(4)];
@@ -31,47 +40,27 @@ function plan(seed: number): { flags: string[]; options: TransferOptions } {
   const delayedAck = r.chance(0.3) ? 0 : 40;
   // Some links are rate-limited, with the CLI's default 64 KiB queue.
   const mbit = r.chance(0.2) ? [1, 10, 100][r.int(3)] : 0;
-  const imp = {
-    rate: mbit * 1e6 / 8,
-    queue: 65536,
-    loss: loss / 100,
-    reorder: reorder / 100,
-    duplicate: duplicate / 100,
-    corrupt: corrupt / 100,
+  const settings: SimSettings = {
+    ...DEFAULT_SETTINGS,
+    seed,
+    loss,
+    reorder,
+    duplicate,
+    corrupt,
     delay,
     jitter,
     mtu,
-  };
-  const flags = [
-    `--seed ${seed}`,
-    `--loss ${loss}`,
-    `--reorder ${reorder}`,
-    `--duplicate ${duplicate}`,
-    `--corrupt ${corrupt}`,
-    `--delay ${delay}ms`,
-    `--jitter ${jitter}ms`,
-    `--mtu ${mtu}`,
-    ...(mbit ? [`--rate ${mbit}Mbit`] : []),
-    `--bytes ${bytes}`,
-    `--reply-bytes ${replyBytes}`,
-    `--close ${close}`,
-    `--stall ${stall}ms`,
-    `--recv-buffer ${recvBuffer}`,
-    `--delayed-ack ${delayedAck}ms`,
-    ...(simultaneousOpen ? ["--simultaneous-open"] : []),
-    ...(nagle ? [] : ["--no-nagle"]),
-  ];
-  const options: TransferOptions = {
-    seed,
+    rate: mbit * 1e6 / 8,
     bytes,
     replyBytes,
-    forward: imp,
-    closeOrder: close,
+    close,
+    stall,
+    recvBuffer,
+    delayedAck,
     simultaneousOpen,
-    serverReadsFrom: stall,
-    config: { msl: 1000, recvBufferSize: recvBuffer, delayedAck, nagle },
+    nagle,
   };
-  return { flags, options };
+  return { flags: replayArgs(settings), options: transferOptions(settings) };
 }
 
 Deno.test(`sim soak: ${RUNS} seeded runs deliver every byte and end CLOSED`, () => {
@@ -107,7 +96,7 @@ Deno.test("sim soak: the printed replay command reproduces a seed's run exactly"
     const { flags, options } = plan(seed);
     const expected = runTransfer(options);
     const chunks: Uint8Array[] = [];
-    const code = await run(["sim", "--json", ...flags.join(" ").split(" ")], {
+    const code = await run(["sim", "--json", ...flags], {
       stdin: new Response("").body!,
       stdout: new WritableStream({ write: (c) => void chunks.push(c) }),
       stderr: new WritableStream(),

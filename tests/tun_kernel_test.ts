@@ -15,7 +15,7 @@ import { TunLink } from "../deno/link/tun.ts";
 import { serve } from "../deno/http/server.ts";
 import { HttpClient } from "../deno/http/client.ts";
 import { parseProcNetInet } from "../deno/net/procnet.ts";
-import type { TcpConn } from "../deno/tcp/conn.ts";
+import type { TcpConn } from "../deno/link/driver.ts";
 import type { TcpState, TraceEvent } from "../deno/trace/events.ts";
 import {
   ifName,
@@ -172,7 +172,7 @@ async function withWorkDir(tag: string, fn: (dir: string) => Promise<void>): Pro
 // socklab's commands and the kernel's programs, in the namespace
 
 /** A line reader over a child's standard output. */
-function lines(stream: ReadableStream<Uint8Array>) {
+function lines(stream: ReadableStream<Uint8Array<ArrayBuffer>>) {
   const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = "", ended = false;
   const seen: string[] = [];

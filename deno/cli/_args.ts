@@ -27,6 +27,10 @@ export interface CommandIo {
   stdout: WritableStream<Uint8Array>;
   /** Standard error. */
   stderr: WritableStream<Uint8Array>;
+  /** Whether standard error is a terminal: progress lines are drawn only then (default false). */
+  stderrIsTerminal?: boolean;
+  /** How long work runs before its progress line appears, ms (default 1000). */
+  progressAfterMs?: number;
 }
 
 /** The parsed flags and positionals of one command line. */

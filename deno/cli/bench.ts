@@ -1,5 +1,6 @@
 // `socklab bench`: runs the benchmarks in bench/ (peers measured side by side).
 import { parseFlags, type Subcommand, UsageError, write } from "./_args.ts";
+import { withProgress } from "./_progress.ts";
 
 export const command: Subcommand = {
   summary: "run benchmarks beside their peers and print the ratios",
@@ -27,8 +28,15 @@ Flags:
         );
       }
     }
-    for (const name of names) {
-      await write(io.stdout, `== ${name} ==\n${await BENCHMARKS[name]()}\n`);
+    for (const [i, name] of names.entries()) {
+      const report = await withProgress(io, "bench", (progress) => {
+        const which = `${name} (${i + 1} of ${names.length})`;
+        // Benchmarks that cannot say where they are still show which one runs.
+        const ticker = setInterval(() => progress.update(which), 250);
+        return BENCHMARKS[name]({ progress: (text) => progress.update(`${which}: ${text}`) })
+          .finally(() => clearInterval(ticker));
+      });
+      await write(io.stdout, `== ${name} ==\n${report}\n`);
     }
     return 0;
   },

@@ -7,7 +7,7 @@ import { HttpClient } from "../http/client.ts";
 import type { TunLink } from "../link/tun.ts";
 import { connect } from "../net/stream.ts";
 import type { Conn } from "../net/types.ts";
-import { TcpConn } from "../tcp/conn.ts";
+import { TcpConn } from "../link/driver.ts";
 import {
   type CommandIo,
   durationValue,

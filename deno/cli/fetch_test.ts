@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { runCli, withTempDir } from "../_testing.ts";
+import { withTempDir } from "../_testing.ts";
+import { runCli } from "./_testing.ts";
 import { serve } from "../http/server.ts";
 
 Deno.test("socklab fetch refuses what it cannot do, with exit code 2 and the reason", async () => {

@@ -2,8 +2,8 @@
 // or pcapng file, and writes reassembled streams to files.
 import { join } from "node:path";
 import {
-  analyze,
   type CaptureAnalysisWithStreams,
+  CaptureAnalyzer,
   type CapturedConnection,
   type StreamStats,
   type SynOptions,
@@ -19,6 +19,7 @@ import {
   UsageError,
   write,
 } from "./_args.ts";
+import { type Progress, withProgress } from "./_progress.ts";
 
 const usage = `Usage: socklab pcap [flags] FILE
 
@@ -166,12 +167,54 @@ function toJson(file: string, a: CaptureAnalysisWithStreams): string {
   ) + "\n";
 }
 
-async function readFile(name: string): Promise<Uint8Array> {
+const MB = (n: number) => `${(n / 1e6).toFixed(n < 1e7 ? 1 : 0)} MB`;
+
+/** Reads a whole file, saying how far it got; a pipe or FIFO is read in one go. */
+async function readFile(name: string, progress: Progress): Promise<Uint8Array> {
+  let file;
   try {
-    return await Deno.readFile(name);
+    file = await Deno.open(name);
   } catch (error) {
     throw new Error(`cannot read ${name}: ${fileErrorReason(error)}`);
   }
+  try {
+    const size = (await file.stat()).size;
+    if (size === 0) return new Uint8Array(await new Response(file.readable).arrayBuffer());
+    const bytes = new Uint8Array(size);
+    let at = 0;
+    while (at < size) {
+      const n = await file.read(bytes.subarray(at, Math.min(size, at + (4 << 20))));
+      if (n === null) break;
+      at += n;
+      progress.update(`reading ${MB(at)} of ${MB(size)}`);
+    }
+    return bytes.subarray(0, at);
+  } catch (error) {
+    throw new Error(`cannot read ${name}: ${fileErrorReason(error)}`);
+  } finally {
+    try {
+      file.close();
+    } catch {
+      // Already closed by reading its stream to the end.
+    }
+  }
+}
+
+/** Reads and analyzes a capture, yielding now and then so the progress line is drawn. */
+async function analyzeFile(file: string, progress: Progress): Promise<CaptureAnalysisWithStreams> {
+  const capture = readCapture(await readFile(file, progress));
+  const analyzer = new CaptureAnalyzer();
+  const total = capture.packets.length;
+  let pause = performance.now() + 50;
+  for (const packet of capture.packets) {
+    analyzer.add(packet);
+    if ((analyzer.frames & 1023) === 0 && performance.now() > pause) {
+      progress.update(`analyzing frame ${analyzer.frames} of ${total}`);
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      pause = performance.now() + 50;
+    }
+  }
+  return analyzer.result(capture);
 }
 
 export const command: Subcommand = {
@@ -193,7 +236,7 @@ export const command: Subcommand = {
     }
     let analysis: CaptureAnalysisWithStreams;
     try {
-      analysis = analyze(readCapture(await readFile(file)));
+      analysis = await withProgress(io, "pcap", (progress) => analyzeFile(file, progress));
     } catch (error) {
       if (error instanceof WireError) throw new Error(`${file}: ${error.message}`);
       throw error;

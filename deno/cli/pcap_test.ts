@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { analyze } from "../pcap/analyze.ts";
 import { readCapture } from "../pcap/reader.ts";
-import { runCli as cli } from "../_testing.ts";
+import { runCli as cli } from "./_testing.ts";
 
 const RST = new URL("../../tests/testdata/rst.pcap", import.meta.url).pathname;
 

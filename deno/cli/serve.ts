@@ -8,6 +8,7 @@ import type { TunLink } from "../link/tun.ts";
 import { serve } from "../http/server.ts";
 import { serveDir } from "../http/static.ts";
 import { playgroundHandler } from "../playground/mod.ts";
+import { benchPageHandler } from "./_bench_page.ts";
 import {
   bytesValue,
   durationValue,
@@ -33,6 +34,7 @@ Serves HTTP/1.1 with socklab's own server (not Deno.serve):
 
   /          a demo page
   /playground  socklab's own TCP on a simulated network, drawn as a ladder
+  /bench     the core's checksum benchmark, run in your browser
   /echo      answers with the request it received (method, target, headers, body)
   /files/    the files under --root, with listings, ranges and validators
 
@@ -81,6 +83,8 @@ picohttpparser and a connection loop written on socklab's stream sockets, not on
 <li><a href="/playground"><strong>/playground</strong></a>: socklab's own TCP runs on a
 simulated network (loss, reordering, corruption, zero windows) and draws every segment and
 state change: the handshake, the teardown, retransmissions, TIME-WAIT.</li>
+<li><a href="/bench"><strong>/bench</strong></a>: the WASM core's checksums measured in
+your browser beside plain JavaScript, with the ratios.</li>
 <li><a href="/echo">/echo</a> shows the request exactly as the server parsed it.</li>
 <li><a href="/files/">/files/</a> lists <code>${root.replace(/[&<>"]/g, "")}</code>
 (ranges, ETag, If-None-Match all work: try <code>curl -r 0-99</code>).</li>
@@ -212,8 +216,8 @@ export const command: Subcommand = {
         },
       }, async (request, info) => {
         const url = new URL(request.url);
-        const playground = await playgroundHandler(request);
-        if (playground) return playground;
+        const page = await playgroundHandler(request) ?? await benchPageHandler(request);
+        if (page) return page;
         if (url.pathname === "/") {
           return new Response(demoPage(root), {
             headers: { "content-type": "text/html; charset=utf-8" },

@@ -48,6 +48,8 @@ Deno.test("socklab serve serves the demo page, echo and files, and stops on SIGT
     const result = await run.json();
     assert.equal(run.status, 200);
     assert.ok(JSON.stringify(result).includes("TIME-WAIT"));
+    const bench = await client.fetch(new URL("/bench", url));
+    assert.match(await bench.text(), /Checksum benchmark, in your browser/);
   } finally {
     client.close();
     child.kill("SIGTERM");
@@ -71,7 +73,7 @@ Deno.test("socklab serve rejects a lone --cert and a missing root with exit code
 });
 
 Deno.test("socklab serve refuses link flags without --tun and kernel flags with it, exit code 2", async () => {
-  const { runCli } = await import("../_testing.ts");
+  const { runCli } = await import("./_testing.ts");
   const cases: [string[], RegExp][] = [
     [["--loss", "5"], /serve: --loss needs --tun/],
     [["--json"], /--json describes the TUN link: it needs --tun/],

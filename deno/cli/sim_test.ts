@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { missingCommand, requires, runCli as cli, tsharkFields } from "../_testing.ts";
+import { missingCommand, requires, tsharkFields } from "../_testing.ts";
+import { runCli as cli } from "./_testing.ts";
 
 Deno.test("socklab sim --bytes 0 draws the handshake and the teardown with both ends' states", async () => {
   const { code, stdout } = await cli(["sim", "--bytes", "0"]);

@@ -5,8 +5,8 @@ import { formatAddr } from "../net/addr.ts";
 import {
   type KernelSocket,
   kernelSockets,
+  type KernelTcpState,
   LINUX_TCP_STATE_NAMES,
-  type TcpState,
 } from "../net/procnet.ts";
 import {
   durationValue,
@@ -47,7 +47,7 @@ function key(s: KernelSocket): string {
 
 function stateName(s: KernelSocket, linux: boolean): string {
   return linux && s.protocol === "tcp"
-    ? LINUX_TCP_STATE_NAMES[s.state as TcpState] ?? s.state
+    ? LINUX_TCP_STATE_NAMES[s.state as KernelTcpState] ?? s.state
     : s.state;
 }
 

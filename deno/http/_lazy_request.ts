@@ -119,6 +119,15 @@ Object.defineProperty(proto, Symbol.for("Deno.customInspect"), {
 });
 LazyRequestImpl.prototype = proto;
 
+/**
+ * Whether the real `Request` behind a lazy one has been constructed: the
+ * handler used more of it than its method, URL and headers (its body, say).
+ * False for a request this module did not make.
+ */
+export function materialized(request: Request): boolean {
+  return (request as Partial<LazyRequest>)[real] != null;
+}
+
 /** Makes a request whose real `Request` is constructed on first use. */
 export function lazyRequest(p: RequestParts): Request {
   return new (LazyRequestImpl as unknown as new (p: RequestParts) => Request)(p);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { fetchOver, HttpClient, HttpClientError } from "./client.ts";
-import { withServer } from "./_test_util.ts";
+import { withServer } from "./_testing.ts";
 
 const connect = (port: number) => Deno.connect({ hostname: "127.0.0.1", port });
 

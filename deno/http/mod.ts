@@ -13,7 +13,10 @@
  * (`io` in {@link ServeOptions}); elsewhere it uses Deno's own sockets.
  * What it does not do: HTTP/2 or HTTP/3, compression, caching, cookies,
  * redirects in the client, proxying, or multiple ranges in one response.
- * Nothing here prints; the server reports through its `trace` hook.
+ * Nothing here prints; the server reports through its `trace` hook. It does
+ * not pick its transport either: `serve()` asks the socket layer's
+ * `listen()` for a {@link Listener} (or is given one), so HTTP depends on
+ * `deno/net/`'s interfaces and nothing below them.
  *
  * @example A server and its client on a unix socket
  * ```ts
@@ -32,13 +35,13 @@
 export {
   type HttpServer,
   type HttpTraceEvent,
-  reasonPhrase,
   serve,
   type ServeHandler,
   type ServeHandlerInfo,
   type ServeIo,
   type ServeOptions,
 } from "./server.ts";
+export { reasonPhrase } from "./status.ts";
 export { fetchOver, HttpClient, HttpClientError, type HttpClientOptions } from "./client.ts";
 export { contentType, serveDir, type ServeDirOptions } from "./static.ts";
 export type { ByteStream } from "./_stream.ts";

@@ -13,6 +13,14 @@
  * obs-text only. Framing (Content-Length, Transfer-Encoding) is checked by
  * {@link requestFraming}, chunked bodies are decoded by {@link ChunkedDecoder}.
  *
+ * A request head is rejected as soon as it is wrong, not only once it is
+ * complete: every byte that has arrived is checked against the grammar (the
+ * request line, the header lines, a Content-Length value's digits), so a
+ * server can answer 400 when the bad byte arrives instead of waiting for a
+ * blank line that may never come. An incomplete head that is fine so far is
+ * {@link PARTIAL}; a complete one gets the same verdict whichever way it
+ * arrived.
+ *
  * @module
  */
 
@@ -113,6 +121,39 @@ export function findHeadEnd(buf: Uint8Array, from: number, end: number): number 
   return -1;
 }
 
+const DIGIT_0 = 0x30;
+const DIGIT_9 = 0x39;
+const COMMA = 0x2c;
+
+/**
+ * Whether `buf[s, e)` is a well-formed Content-Length value, or with
+ * `complete` false, the start of one: 1*DIGIT, or a list of them separated by
+ * commas and optional whitespace (RFC 9110 §8.6), each at most 15 digits (a
+ * length beyond 2^53 cannot be a body this server reads).
+ */
+function contentLengthOk(buf: Uint8Array, s: number, e: number, complete: boolean): boolean {
+  let digits = 0;
+  let spaced = false; // whitespace after digits: only a comma may follow
+  for (let i = s; i < e; i++) {
+    const c = buf[i];
+    if (c >= DIGIT_0 && c <= DIGIT_9) {
+      if (spaced || ++digits > 15) return false;
+    } else if (c === SP || c === HTAB) {
+      if (digits > 0) spaced = true;
+    } else if (c === COMMA) {
+      if (digits === 0) return false;
+      digits = 0;
+      spaced = false;
+    } else return false;
+  }
+  return !complete || digits > 0;
+}
+
+/** Whether `buf[s, e)` names the Content-Length field, in any case. */
+function isContentLength(buf: Uint8Array, s: number, e: number): boolean {
+  return e - s === 14 && (buf[s] | 0x20) === 0x63 && equalsIgnoreCase(buf, s, e, "content-length");
+}
+
 /**
  * Parses header fields from `pos` up to and including the blank line that
  * ends the head at `headEnd`. Returns `headEnd` or {@link ERROR}.
@@ -146,6 +187,11 @@ function parseFields(buf: Uint8Array, pos: number, headEnd: number, out: ParsedH
     while (c === SP || c === HTAB) c = buf[++pos];
     const valueStart = pos;
     while (CLASS[c] & VALUE) c = buf[++pos];
+    // Checked in the order the bytes come, as for an incomplete head (checkPartialRequest).
+    const contentLength = isContentLength(buf, nameStart, nameEnd);
+    if (contentLength && !contentLengthOk(buf, valueStart, pos, false)) {
+      return fail(out, 400, "invalid Content-Length");
+    }
     if (c !== CR) {
       if (c === LF) return fail(out, 400, "bare LF in a header line (lines end in CRLF)");
       return fail(out, 400, `invalid character 0x${c.toString(16)} in a header value`);
@@ -154,6 +200,9 @@ function parseFields(buf: Uint8Array, pos: number, headEnd: number, out: ParsedH
     let valueEnd = pos;
     while (valueEnd > valueStart && (buf[valueEnd - 1] === SP || buf[valueEnd - 1] === HTAB)) {
       valueEnd--;
+    }
+    if (contentLength && !contentLengthOk(buf, valueStart, valueEnd, true)) {
+      return fail(out, 400, "invalid Content-Length");
     }
     const k = count << 2;
     fields[k] = nameStart;
@@ -217,11 +266,8 @@ export function parseRequest(
   if (headEnd === -1) {
     // Skipped empty lines count too, or a stream of CRLFs would never end.
     if (end - start > maxHead) return fail(out, 431, `request head larger than ${maxHead} bytes`);
-    // Reject garbage early rather than waiting for a blank line that never comes.
-    let i = pos;
-    while (i < end && CLASS[buf[i]] & TOKEN) i++;
-    if (i < end && buf[i] !== SP) return fail(out, 400, "invalid character in the method");
-    return PARTIAL;
+    // Reject a bad byte now rather than after a blank line that may never come.
+    return checkPartialRequest(buf, pos, end, Math.max(pos, lastEnd), out);
   }
   if (headEnd - start > maxHead) return fail(out, 431, `request head larger than ${maxHead} bytes`);
 
@@ -248,6 +294,102 @@ export function parseRequest(
   }
   const next = parseFields(buf, pos + 2, headEnd, out);
   return next === ERROR ? ERROR : headEnd - start;
+}
+
+/**
+ * Checks an incomplete request head, `buf[pos, end)` with no blank line yet,
+ * against what {@link parseRequest} would require of it once complete:
+ * {@link PARTIAL} when every byte so far fits, else {@link ERROR} with the
+ * reason the complete parse would give. The lines before the one holding
+ * `from` were checked by an earlier call and are not looked at again.
+ */
+function checkPartialRequest(
+  buf: Uint8Array,
+  pos: number,
+  end: number,
+  from: number,
+  out: ParsedHead,
+): number {
+  let line = Math.min(from, end);
+  while (line > pos && buf[line - 1] !== LF) line--;
+  if (line === pos) {
+    // The request line: method SP request-target SP HTTP-version CRLF.
+    let i = pos;
+    while (i < end && CLASS[buf[i]] & TOKEN) i++;
+    if (i === end) return PARTIAL;
+    if (i === pos) return fail(out, 400, "the request line has no method");
+    if (buf[i] !== SP) return fail(out, 400, "invalid character in the method");
+    const targetStart = ++i;
+    while (i < end && CLASS[buf[i]] & TARGET) i++;
+    if (i === end) return PARTIAL;
+    if (i === targetStart) return fail(out, 400, "the request line has no target");
+    if (buf[i] !== SP) return fail(out, 400, "invalid character in the request target");
+    const version = ++i;
+    for (; i < end && i < version + 8; i++) {
+      const c = buf[i], at = i - version;
+      const fits = at === 5 || at === 7
+        ? c >= DIGIT_0 && c <= DIGIT_9
+        : c === "HTTP/1.1".charCodeAt(at) || (at === 6 && c === 0x2e);
+      if (!fits) return fail(out, 400, "the request line does not end in HTTP/1.x");
+    }
+    if (i === version + 8 && buf[version + 5] !== 0x31) {
+      return fail(out, 505, "only HTTP/1.x is spoken here");
+    }
+    if (i === end) return PARTIAL;
+    if (buf[i] !== CR || (i + 1 < end && buf[i + 1] !== LF)) {
+      return fail(out, 400, "the request line does not end in CRLF after the version");
+    }
+    if (i + 2 >= end) return PARTIAL;
+    line = i + 2;
+  }
+  // Header lines: field-name ":" OWS field-value OWS CRLF.
+  while (line < end) {
+    let i = line;
+    let c = buf[i];
+    if (c === CR) {
+      if (i + 1 < end && buf[i + 1] !== LF) return fail(out, 400, "bare CR in the header section");
+      return PARTIAL;
+    }
+    if (c === SP || c === HTAB) {
+      return fail(out, 400, "obsolete line folding (a header line starting with whitespace)");
+    }
+    while (i < end && CLASS[buf[i]] & TOKEN) i++;
+    if (i === end) return PARTIAL;
+    c = buf[i];
+    if (c !== COLON) {
+      if (i === line) return fail(out, 400, "empty or invalid header field name");
+      if (c === SP || c === HTAB) return fail(out, 400, "whitespace between header name and colon");
+      return fail(out, 400, "invalid character in header field name");
+    }
+    if (i === line) return fail(out, 400, "empty header field name");
+    const contentLength = isContentLength(buf, line, i);
+    i++;
+    while (i < end && (buf[i] === SP || buf[i] === HTAB)) i++;
+    const valueStart = i;
+    while (i < end && CLASS[buf[i]] & VALUE) i++;
+    if (contentLength && !contentLengthOk(buf, valueStart, i, false)) {
+      return fail(out, 400, "invalid Content-Length");
+    }
+    if (i === end) return PARTIAL;
+    c = buf[i];
+    if (c !== CR) {
+      if (c === LF) return fail(out, 400, "bare LF in a header line (lines end in CRLF)");
+      return fail(out, 400, `invalid character 0x${c.toString(16)} in a header value`);
+    }
+    if (i + 1 === end) return PARTIAL;
+    if (buf[i + 1] !== LF) return fail(out, 400, "bare CR in a header value");
+    if (contentLength) {
+      let valueEnd = i;
+      while (valueEnd > valueStart && (buf[valueEnd - 1] === SP || buf[valueEnd - 1] === HTAB)) {
+        valueEnd--;
+      }
+      if (!contentLengthOk(buf, valueStart, valueEnd, true)) {
+        return fail(out, 400, "invalid Content-Length");
+      }
+    }
+    line = i + 2;
+  }
+  return PARTIAL;
 }
 
 /**

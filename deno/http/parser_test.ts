@@ -78,6 +78,9 @@ Deno.test("parseRequest() rejects malformed heads with a reason and a status", (
     ["GE\x7fT / HTTP/1.1\r\n\r\n", 400, /method/],
     [" / HTTP/1.1\r\n\r\n", 400, /no method/],
     ["GET  HTTP/1.1\r\n\r\n", 400, /no target/],
+    ["POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1a\r\n\r\n", 400, /Content-Length/],
+    ["POST / HTTP/1.1\r\nContent-Length: 1234567890123456\r\n\r\n", 400, /Content-Length/],
+    ["POST / HTTP/1.1\r\nContent-Length: 1,\r\n\r\n", 400, /Content-Length/],
   ];
   for (const [text, status, reason] of table) {
     const r = parse(text);
@@ -89,6 +92,54 @@ Deno.test("parseRequest() rejects malformed heads with a reason and a status", (
 
 Deno.test("parseRequest() rejects garbage before the head is complete", () => {
   assert.equal(parse("\x16\x03\x01\x02\x00").used, ERROR); // a TLS ClientHello
+});
+
+Deno.test("parseRequest() rejects an incomplete head at its first bad byte, as the whole would be", () => {
+  // Each head is malformed; cut right after the bad byte, it is already an ERROR with the
+  // reason and status the complete head gets, and cut right before it, still PARTIAL.
+  const table: [string, string, number, RegExp][] = [
+    ["GET /a\x01", "b HTTP/1.1\r\n\r\n", 400, /request target/],
+    ["GET / HTTQ", "/1.1\r\n\r\n", 400, /HTTP\/1\.x/],
+    ["GET / HTTP/2.0", "\r\n\r\n", 505, /HTTP\/1/],
+    ["GET / HTTP/1.1\r\r", "\n\r\n", 400, /CRLF/],
+    ["GET / HTTP/1.1\r\n ", "x: y\r\n\r\n", 400, /folding/],
+    ["GET / HTTP/1.1\r\nHost: a\r\nX ", "y: z\r\n\r\n", 400, /whitespace between/],
+    ["GET / HTTP/1.1\r\nHo\x01", "st: a\r\n\r\n", 400, /header field name/],
+    ["GET / HTTP/1.1\r\nHost: a\x7f", "\r\n\r\n", 400, /invalid character 0x7f/],
+    ["GET / HTTP/1.1\r\nHost: a\n", "\r\n", 400, /bare LF/],
+    ["POST / HTTP/1.1\r\nContent-Length: 1234567890123456", "\r\n\r\n", 400, /Content-Length/],
+    ["POST / HTTP/1.1\r\ncontent-length: 12x", "\r\n\r\n", 400, /Content-Length/],
+    ["POST / HTTP/1.1\r\nContent-Length: 1 2", "\r\n\r\n", 400, /Content-Length/],
+  ];
+  for (const [before, after, status, reason] of table) {
+    const early = parse(before);
+    assert.equal(early.used, ERROR, JSON.stringify(before));
+    assert.equal(early.head.errorStatus, status, JSON.stringify(before));
+    assert.match(early.head.error, reason, JSON.stringify(before));
+    assert.equal(parse(before.slice(0, -1)).used, PARTIAL, JSON.stringify(before.slice(0, -1)));
+    const whole = parse(before + after);
+    assert.deepEqual([whole.used, whole.head.errorStatus, whole.head.error], [
+      ERROR,
+      status,
+      early.head.error,
+    ]);
+  }
+});
+
+Deno.test("parseRequest() checks a trickled head once, resuming at the line lastEnd falls in", () => {
+  const text = "GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 12345678901234567\r\n\r\n";
+  const buf = bytes(text);
+  const head = new ParsedHead();
+  let last = 0;
+  let n = 1;
+  for (; n <= buf.length; n++) {
+    const used = parseRequest(buf, 0, n, head, {}, last);
+    if (used !== PARTIAL) break;
+    last = n;
+  }
+  // The sixteenth digit is the first byte that cannot belong to a valid head.
+  assert.equal(n, text.indexOf("7\r\n"));
+  assert.equal(head.error, "invalid Content-Length");
 });
 
 Deno.test("parseRequest() enforces maxHeadSize and the field capacity with 431", () => {
@@ -145,7 +196,6 @@ Deno.test("requestFraming() rejects ambiguous framing as RFC 9112 §6 requires",
     ["POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n", 400],
     ["POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", 400],
     ["POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1,2\r\n\r\n", 400],
-    ["POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1a\r\n\r\n", 400],
     ["POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, identity\r\n\r\n", 400],
     ["POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: deflate, chunked\r\n\r\n", 501],
     ["POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", 400],
@@ -234,6 +284,10 @@ Deno.test("parseRequest() and ChunkedDecoder survive mutated inputs and agree ac
     const cut = Math.floor(rand() * buf.length);
     const early = parseRequest(buf, 0, cut, head);
     if (early > 0) assert.equal(early, whole.used, JSON.stringify(text));
+    // An early verdict of ERROR is the verdict on the whole, for the same reason.
+    if (early === ERROR) {
+      assert.deepEqual([whole.used, whole.head.error], [ERROR, head.error], JSON.stringify(text));
+    }
     if (whole.used > 0) {
       assert.ok(whole.used <= buf.length);
       for (const [name] of whole.fields) assert.match(name, /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/);

@@ -2,7 +2,15 @@
  * An HTTP/1.1 server (RFC 9110, RFC 9112) written on socklab's stream
  * interfaces rather than on `Deno.serve`, so the same code serves kernel
  * TCP, unix sockets, TLS and socklab's user-space TCP, and every byte it
- * reads or writes can be followed in this file.
+ * reads or writes can be followed in this folder.
+ *
+ * This file holds the connection loop and {@link serve}; each part it uses
+ * has a module of its own, as in Go's net/http: `parser.ts` finds the parts
+ * of a head, `_request.ts` makes them the handler's Request, `_body.ts`
+ * reads request bodies, `_writer.ts` turns Responses into bytes on the
+ * socket, `status.ts` holds the reason phrases. Where it listens is the
+ * socket layer's choice (`listen()` in `deno/net/stream.ts`): the server
+ * consumes a {@link Listener} and nothing else.
  *
  * `serve(options, handler)` takes the handler `Deno.serve` takes: a Web
  * `Request` in, a `Response` (or a promise of one) out. It speaks persistent
@@ -19,31 +27,22 @@
  *
  * @module
  */
-import type { Addr, Listener } from "../net/types.ts";
-import { toNetError } from "../net/errors.ts";
-import { isIPv4, isIPv6 } from "../net/addr.ts";
-import { epollAvailable, EpollListener, listenEpoll } from "../net/epoll.ts";
+import type { Addr, Conn, Listener } from "../net/types.ts";
+import { SocketClosed } from "../net/errors.ts";
+import { listen, type ListenOptions } from "../net/stream.ts";
 import {
-  ChunkedDecoder,
-  equalsIgnoreCase,
   ERROR,
   type Framing,
-  latin1,
   newFraming,
   ParsedHead,
   parseRequest,
   PARTIAL,
   requestFraming,
 } from "./parser.ts";
-import { lazyRequest } from "./_lazy_request.ts";
-import { staticBody } from "./_static_body.ts";
-import {
-  type ByteListener,
-  type ByteStream,
-  fromDenoListener,
-  toAddr,
-  writeAll,
-} from "./_stream.ts";
+import { lazyRequest, materialized } from "./_lazy_request.ts";
+import { HeadDecoder } from "./_request.ts";
+import { BodyError, type BodyInput, BodyReader, DRAIN_LIMIT } from "./_body.ts";
+import { errorResponse, PlainHeads, ResponseWriter, type WriterOwner } from "./_writer.ts";
 
 /** What the handler is told besides the request. */
 export interface ServeHandlerInfo {
@@ -136,160 +135,8 @@ export interface HttpServer extends AsyncDisposable {
   shutdown(): Promise<void>;
 }
 
-const REASONS: Record<number, string> = {
-  100: "Continue",
-  200: "OK",
-  201: "Created",
-  202: "Accepted",
-  204: "No Content",
-  206: "Partial Content",
-  301: "Moved Permanently",
-  302: "Found",
-  303: "See Other",
-  304: "Not Modified",
-  307: "Temporary Redirect",
-  308: "Permanent Redirect",
-  400: "Bad Request",
-  401: "Unauthorized",
-  403: "Forbidden",
-  404: "Not Found",
-  405: "Method Not Allowed",
-  408: "Request Timeout",
-  409: "Conflict",
-  411: "Length Required",
-  412: "Precondition Failed",
-  413: "Content Too Large",
-  414: "URI Too Long",
-  415: "Unsupported Media Type",
-  416: "Range Not Satisfiable",
-  417: "Expectation Failed",
-  429: "Too Many Requests",
-  431: "Request Header Fields Too Large",
-  500: "Internal Server Error",
-  501: "Not Implemented",
-  502: "Bad Gateway",
-  503: "Service Unavailable",
-  505: "HTTP Version Not Supported",
-};
-
-/** The reason phrase for a status code, or "" when it has no registered one here. */
-export function reasonPhrase(status: number): string {
-  return REASONS[status] ?? "";
-}
-
-const statusLines = new Map<number, string>();
-function statusLine(status: number, text: string): string {
-  if (text && text !== REASONS[status]) return `HTTP/1.1 ${status} ${text}\r\n`;
-  let line = statusLines.get(status);
-  if (line === undefined) {
-    line = `HTTP/1.1 ${status} ${REASONS[status] ?? ""}\r\n`;
-    statusLines.set(status, line);
-  }
-  return line;
-}
-
-const encoder = new TextEncoder();
-const CONTINUE = encoder.encode("HTTP/1.1 100 Continue\r\n\r\n");
-const CRLF = encoder.encode("\r\n");
-const LAST_CHUNK = encoder.encode("0\r\n\r\n");
 const READ_SIZE = 4096; // grows up to maxHeadSize + 1024 for a large head
-const OUT_SIZE = 8192;
-const DRAIN_LIMIT = 65536;
-const RECENT_MAX = 2048;
 const BURST = 64;
-
-// Methods, interned by their bytes so the common ones cost no decoding.
-const METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "CONNECT", "TRACE"];
-function methodOf(buf: Uint8Array, s: number, e: number): string {
-  const n = e - s;
-  for (const m of METHODS) {
-    if (m.length !== n) continue;
-    let i = 0;
-    while (i < n && buf[s + i] === m.charCodeAt(i)) i++;
-    if (i === n) return m;
-  }
-  return latin1(buf, s, e);
-}
-
-/** uri-host [ ":" port ] (RFC 9110 §7.2): reg-name, IPv4 or an IP literal in brackets. */
-const HOST = /^(?:[A-Za-z0-9\-._~!$&'()*+,;=%]*|\[[0-9A-Fa-f:.]+\])(?::\d*)?$/;
-
-const noHeaders = () => new Headers();
-
-/**
- * Copies the header fields out of the connection's buffer (which the next
- * read reuses) and returns a function that decodes them into Headers.
- */
-function lazyHeaders(head: ParsedHead, text: string): () => Headers {
-  const count = head.headerCount;
-  if (count === 0) return noHeaders;
-  const h = head.headers;
-  const base = h[0];
-  // One string and a plain array: a typed-array slice would allocate a
-  // backing store, which costs more than everything else here.
-  const offsets: number[] = new Array(count * 4);
-  for (let k = 0; k < count * 4; k++) offsets[k] = h[k] - base;
-  return () => {
-    const headers = new Headers();
-    for (let k = 0; k < offsets.length; k += 4) {
-      headers.append(
-        text.slice(offsets[k], offsets[k + 1]),
-        text.slice(offsets[k + 2], offsets[k + 3]),
-      );
-    }
-    return headers;
-  };
-}
-
-/**
- * The last text decoded at one place of a request head (the target, the Host,
- * the block of header fields) with a copy of its bytes: a client that repeats
- * itself, as most do on a keep-alive connection, costs a comparison instead
- * of a decode, and what was derived from the text (a validation, a parse) is
- * kept with it.
- */
-class Recent<T> {
-  #bytes = new Uint8Array(0);
-  #len = -1;
-  text = "";
-  /** What was derived from {@link text}. */
-  value: T;
-
-  constructor(initial: T) {
-    this.value = initial;
-  }
-
-  /** Whether `buf[start, end)` holds the remembered bytes. */
-  matches(buf: Uint8Array, start: number, end: number): boolean {
-    const n = end - start;
-    if (n !== this.#len) return false;
-    const b = this.#bytes;
-    for (let i = 0; i < n; i++) if (b[i] !== buf[start + i]) return false;
-    return true;
-  }
-
-  /** Remembers `buf[start, end)` as `text`, with `value`; long texts are not kept. */
-  remember(buf: Uint8Array, start: number, end: number, text: string, value: T): void {
-    const n = end - start;
-    this.text = text;
-    this.value = value;
-    if (n > RECENT_MAX) {
-      this.#len = -1;
-      return;
-    }
-    if (this.#bytes.length < n) this.#bytes = new Uint8Array(Math.max(64, n));
-    this.#bytes.set(buf.subarray(start, end));
-    this.#len = n;
-  }
-}
-
-/** An error in a request body, carrying the status it should be answered with. */
-class BodyError extends Error {
-  override name = "BodyError";
-  constructor(readonly status: number, message: string) {
-    super(message);
-  }
-}
 
 /** The shared state of a server: options, open connections, the clock. */
 class ServerState {
@@ -311,6 +158,8 @@ class ServerState {
   lastHead = "";
   /** Null until the same head has been written twice in a row. */
   lastHeadBytes: Uint8Array | null = null;
+  /** The head of the last plain 200 written (see _writer.ts). */
+  readonly plainHeads = new PlainHeads();
   /** Reads started since the event loop last turned (see {@link counted}). */
   burst = 0;
   #turn: Promise<void> | null = null;
@@ -397,40 +246,36 @@ function positive(name: string, value: unknown, fallback: number): number {
   return value;
 }
 
-/** The end of a response head: the connection header HTTP/1.1 and 1.0 each need, and the blank line. */
-function headEnd(keepAlive: boolean, minor: number): string {
-  if (!keepAlive) return "connection: close\r\n\r\n";
-  return minor === 0 ? "connection: keep-alive\r\n\r\n" : "\r\n";
+/**
+ * Whether the handler may have taken the request's body: GET and HEAD
+ * requests carry none to it, and a request it never used beyond its method,
+ * URL and headers was never given one (see _lazy_request.ts).
+ */
+function bodySeen(request: Request, method: string): boolean {
+  return method !== "GET" && method !== "HEAD" && materialized(request);
 }
 
-/** One client connection: its buffers, its parse state, its loop. */
-class Connection {
+/** Whether the request in `buf[start, end)` says HEAD, as far as it has arrived. */
+function saysHead(buf: Uint8Array, start: number, end: number): boolean {
+  let i = start;
+  while (i + 1 < end && buf[i] === 13 && buf[i + 1] === 10) i += 2; // empty lines before it
+  return end - i >= 5 && buf[i] === 72 && buf[i + 1] === 69 && buf[i + 2] === 65 &&
+    buf[i + 3] === 68 && buf[i + 4] === 32; // "HEAD "
+}
+
+/** One client connection: its input buffer, its parse state, its loop. */
+class Connection implements BodyInput, WriterOwner {
   readonly server: ServerState;
-  readonly conn: ByteStream;
+  readonly conn: Conn;
+  readonly writer: ResponseWriter;
   readonly remoteAddr: Addr;
   readonly info: ServeHandlerInfo;
   readonly scheme: string;
   buf: Uint8Array;
   start = 0;
   end = 0;
-  out = new Uint8Array(OUT_SIZE);
-  outLen = 0;
-  /** The output buffer of the write before last, reused when no write holds it. */
-  spare: Uint8Array<ArrayBuffer> | null = null;
-  /** Who waits for the write in flight to end. */
-  readonly writeWaiters: (() => void)[] = [];
-  /** The buffer of the write in flight (one at a time; left alone until it ends), or null. */
-  sending: Uint8Array<ArrayBuffer> | null = null;
-  /** How much of {@link sending} is to go. */
-  sendingLength = 0;
-  /** Why a write failed; the connection is closed by then. */
-  writeError: unknown = null;
-  /** The last small body string sent, and its UTF-8 bytes. */
-  bodyText = "";
-  bodyBytes: Uint8Array = new Uint8Array(0);
-  readonly recentTarget = new Recent<null>(null);
-  readonly recentHost = new Recent<null>(null);
-  readonly recentFields = new Recent<() => Headers>(noHeaders);
+  /** Turns each parsed head into the parts of the handler's Request. */
+  readonly decoder = new HeadDecoder();
   /** When the current wait must end (ms since the epoch), 0 for none. */
   deadline = 0;
   /**
@@ -443,14 +288,15 @@ class Connection {
   readonly head: ParsedHead;
   readonly framing: Framing = newFraming();
 
-  constructor(server: ServerState, conn: ByteStream) {
+  constructor(server: ServerState, conn: Conn) {
     this.server = server;
     this.conn = conn;
-    this.remoteAddr = toAddr(conn.remoteAddr);
-    this.info = { remoteAddr: this.remoteAddr, localAddr: toAddr(conn.localAddr) };
+    this.writer = new ResponseWriter(conn, server, this);
+    this.remoteAddr = conn.remoteAddr;
+    this.info = { remoteAddr: conn.remoteAddr, localAddr: conn.localAddr };
     this.buf = new Uint8Array(Math.min(READ_SIZE, server.maxHeadSize + 1024));
     this.head = new ParsedHead(server.maxHeaders);
-    this.scheme = (conn as { tls?: boolean }).tls ? "https" : "http";
+    this.scheme = conn.tls ? "https" : "http";
   }
 
   close(): void {
@@ -463,147 +309,27 @@ class Connection {
     }
   }
 
+  /** Whether the input holds more than the request being answered (pipelining). */
+  inputPending(): boolean {
+    return this.start !== this.end;
+  }
+
+  /** Buffers `bytes` for output. */
+  put(bytes: Uint8Array): void {
+    this.writer.put(bytes);
+  }
+
   timeout(): void {
     const phase = this.phase === "idle" ? "idle" : this.phase === "body" ? "body" : "head";
     this.server.trace?.({ type: "timeout", phase, remoteAddr: this.remoteAddr });
     this.deadline = 0;
     if (phase === "head") {
       // Best effort: tell the client why, then close whatever happens.
-      const bytes = errorResponse(408, "the request head did not arrive in time");
+      const headOnly = saysHead(this.buf, this.start, this.end);
+      const bytes = errorResponse(408, "the request head did not arrive in time", headOnly);
       this.conn.write(bytes).catch(() => {}).finally(() => this.close());
     } else {
       this.close();
-    }
-  }
-
-  /**
-   * Starts writing the buffered output and returns at once: the bytes go out
-   * while the connection reads the next request (one write in flight at a
-   * time; its buffer is left alone until it completes). A failed write closes
-   * the connection, and the next {@link flush} reports the error.
-   */
-  send(): void {
-    const n = this.outLen;
-    if (n === 0 || this.sending !== null) return;
-    const buf = this.out;
-    this.out = this.spare ?? new Uint8Array(OUT_SIZE);
-    this.spare = null;
-    this.outLen = 0;
-    this.sending = buf;
-    this.sendingLength = n;
-    const view = buf.subarray(0, n);
-    // A stream that takes a callback spares the promises of write() on every answer.
-    if (this.conn.submitWrite) this.conn.submitWrite(view, this.written);
-    else this.conn.write(view).then(this.written, this.writeFailed);
-  }
-
-  /** The end of the write {@link send} started: the count taken, or the error. */
-  readonly written = (result: number | Error): void => {
-    if (result instanceof Error) return this.writeFailed(result);
-    const buf = this.sending!, n = this.sendingLength;
-    if (result >= n) return this.writeEnded(buf);
-    writeAll(this.conn, buf.subarray(result, n)).then(() => this.writeEnded(buf), this.writeFailed);
-  };
-
-  readonly writeFailed = (error: unknown): void => {
-    this.writeError ??= error;
-    this.close();
-    this.writeEnded(null);
-  };
-
-  writeEnded(buf: Uint8Array<ArrayBuffer> | null): void {
-    this.sending = null;
-    if (buf !== null && buf.length <= 4 * OUT_SIZE) this.spare = buf;
-    if (this.writeWaiters.length > 0) { for (const wake of this.writeWaiters.splice(0)) wake(); }
-  }
-
-  /** Resolves once no write is in flight (it never rejects; see {@link writeError}). */
-  whenWritten(): Promise<void> {
-    if (this.sending === null) return Promise.resolve();
-    return new Promise((resolve) => this.writeWaiters.push(resolve));
-  }
-
-  /** Writes out the buffered output: resolves once every byte has been taken. */
-  async flush(): Promise<void> {
-    if (this.sending !== null) await this.whenWritten();
-    if (this.writeError !== null) throw this.writeError;
-    if (this.outLen === 0) return;
-    this.send();
-    if (this.sending !== null) await this.whenWritten();
-    if (this.writeError !== null) throw this.writeError;
-  }
-
-  /**
-   * Starts the write when the input holds no further request to answer
-   * first; waits for it only when output piles up or the connection ends.
-   */
-  flushUnlessPipelined(keepAlive: boolean): Promise<void> | undefined {
-    if (!keepAlive || this.outLen >= OUT_SIZE) return this.flush();
-    if (this.start === this.end) this.send();
-  }
-
-  /** Makes room for `n` more output bytes (the buffer grows; flush shrinks it back). */
-  reserve(n: number): void {
-    if (this.outLen + n <= this.out.length) return;
-    const bigger = new Uint8Array(Math.max(this.out.length * 2, this.outLen + n));
-    bigger.set(this.out.subarray(0, this.outLen));
-    this.out = bigger;
-  }
-
-  /** Sends a complete body after the buffered head: with it when small, by itself when large. */
-  async putBody(bytes: Uint8Array | null, keepAlive: boolean): Promise<void> {
-    if (bytes !== null && bytes.length > OUT_SIZE) {
-      await this.flush();
-      await writeAll(this.conn, bytes);
-      if (!keepAlive) return;
-    } else if (bytes !== null) {
-      this.put(bytes);
-    }
-    await this.flushUnlessPipelined(keepAlive);
-  }
-
-  /** Buffers `bytes` for output. */
-  put(bytes: Uint8Array): void {
-    this.reserve(bytes.length);
-    this.out.set(bytes, this.outLen);
-    this.outLen += bytes.length;
-  }
-
-  /** UTF-8 bytes of a body string; a small one is kept, for a handler answering the same again. */
-  encodeBody(text: string): Uint8Array {
-    if (text === this.bodyText) return this.bodyBytes;
-    const bytes = encoder.encode(text);
-    if (text.length * 3 <= OUT_SIZE) {
-      this.bodyText = text;
-      this.bodyBytes = bytes;
-    }
-    return bytes;
-  }
-
-  /**
-   * Buffers head text for output, one byte per character: header names and
-   * values are ByteStrings (every code unit below 256, as Headers ensures),
-   * and a head is short, so a loop beats a call into the encoder.
-   */
-  putText(text: string): void {
-    // A server mostly sends the same head again: once a head repeats, keep its bytes and copy them.
-    const server = this.server;
-    if (text === server.lastHead && server.lastHeadBytes !== null) {
-      return this.put(server.lastHeadBytes);
-    }
-    const n = text.length;
-    this.reserve(n);
-    const out = this.out;
-    const start = this.outLen;
-    let at = start;
-    for (let i = 0; i < n; i++) out[at++] = text.charCodeAt(i);
-    this.outLen = at;
-    if (n >= 32 && n <= 1024) {
-      if (text === server.lastHead) server.lastHeadBytes = out.slice(start, at);
-      else {
-        server.lastHead = text;
-        server.lastHeadBytes = null;
-      }
     }
   }
 
@@ -612,13 +338,8 @@ class Connection {
    * false at the end of the stream.
    */
   async fill(): Promise<boolean> {
-    if (this.outLen > 0) {
-      // The answers so far go out while we wait for more input; only one
-      // write is in flight, so a client that does not read slows us down.
-      if (this.sending !== null) await this.whenWritten();
-      if (this.writeError !== null) throw this.writeError;
-      this.send();
-    }
+    const writer = this.writer;
+    if (writer.outLen > 0) await writer.sendBeforeRead();
     if (this.start === this.end) this.start = this.end = 0;
     else if (this.end === this.buf.length) {
       if (this.start > 0) {
@@ -647,11 +368,21 @@ class Connection {
     }
     if (n === null || this.closed) {
       // The client may have only half-closed: what it asked for still goes out.
-      if (this.sending !== null) await this.whenWritten();
+      if (writer.sending !== null) await writer.whenWritten();
       return false;
     }
     this.end += n;
     return true;
+  }
+
+  /** Reads more of a request body; each wait gets `headerTimeout`, so a trickled body cannot hold the server. */
+  async moreBody(): Promise<boolean> {
+    this.phase = "body";
+    this.deadline = this.server.now + this.server.headerTimeout;
+    const more = await this.fill();
+    this.deadline = 0;
+    this.phase = "busy";
+    return more;
   }
 
   /** Serves requests until the client or the server ends the connection. */
@@ -661,12 +392,12 @@ class Connection {
     const limits = { maxHeadSize: server.maxHeadSize, maxHeaders: server.maxHeaders };
     let lastEnd = 0;
     while (!this.closed) {
-      // Wait for a complete request head.
+      // Wait for a complete request head; a malformed one is answered as soon as it shows.
       let used = this.start < this.end
         ? parseRequest(this.buf, this.start, this.end, head, limits, lastEnd)
         : PARTIAL;
       while (used === PARTIAL) {
-        if (server.closing && this.start === this.end) return this.flush();
+        if (server.closing && this.start === this.end) return this.writer.flush();
         // The head timeout runs from the first byte of a head, not from each read,
         // so a client trickling bytes (slowloris) cannot hold the connection.
         const phase = this.start === this.end ? "idle" : "head";
@@ -684,25 +415,33 @@ class Connection {
       this.deadline = 0;
       this.phase = "busy";
       lastEnd = 0;
-      if (used === ERROR) return this.reject(head.errorStatus, head.error);
+      if (used === ERROR) {
+        const isHead = saysHead(this.buf, this.start, this.end);
+        return this.reject(head.errorStatus, head.error, isHead);
+      }
       const framing = requestFraming(this.buf, head, server.maxBodySize, this.framing);
+      if (framing.error) {
+        const isHead = saysHead(this.buf, this.start, this.end);
+        this.start += used;
+        return this.reject(framing.errorStatus, framing.error, isHead);
+      }
       this.start += used;
-      if (framing.error) return this.reject(framing.errorStatus, framing.error);
       this.requests++;
       // A handler that answers at once with a complete body is served without an await.
       const answer = this.respond(head, framing);
       const keepAlive = typeof answer === "boolean" ? answer : await answer;
       if (!keepAlive || server.closing) {
-        await this.flush();
+        await this.writer.flush();
         return;
       }
     }
   }
 
-  async reject(status: number, reason: string): Promise<void> {
+  /** Answers with an error status and the reason, and flushes; the connection closes after it. */
+  async reject(status: number, reason: string, isHead: boolean): Promise<void> {
     this.server.trace?.({ type: "reject", status, reason, remoteAddr: this.remoteAddr });
-    this.put(errorResponse(status, reason));
-    await this.flush();
+    this.writer.put(errorResponse(status, reason, isHead));
+    await this.writer.flush();
   }
 
   /**
@@ -712,67 +451,20 @@ class Connection {
    */
   respond(head: ParsedHead, framing: Framing): boolean | Promise<boolean> {
     const server = this.server;
-    const buf = this.buf;
-    const method = methodOf(buf, head.methodStart, head.methodEnd);
-    const recentTarget = this.recentTarget;
-    let target: string;
-    if (recentTarget.matches(buf, head.targetStart, head.targetEnd)) target = recentTarget.text;
-    else {
-      target = latin1(buf, head.targetStart, head.targetEnd);
-      recentTarget.remember(buf, head.targetStart, head.targetEnd, target, null);
+    const decoded = this.decoder;
+    if (!decoded.decode(this.buf, head, this.scheme)) {
+      return this.rejectAndClose(decoded.errorStatus, decoded.error, decoded.method === "HEAD");
     }
-    // Only Host is decoded now; the other fields when the handler asks (lazyHeaders).
-    let host = "";
-    const h = head.headers;
-    for (let i = 0, k = 0; i < head.headerCount; i++, k += 4) {
-      if (h[k + 1] - h[k] === 4 && equalsIgnoreCase(buf, h[k], h[k + 1], "host")) {
-        const recent = this.recentHost;
-        if (recent.matches(buf, h[k + 2], h[k + 3])) host = recent.text; // validated before
-        else {
-          host = latin1(buf, h[k + 2], h[k + 3]);
-          if (!HOST.test(host)) return this.rejectAndClose(400, "invalid Host header");
-          recent.remember(buf, h[k + 2], h[k + 3], host, null);
-        }
-        break;
-      }
-    }
-    if (method === "CONNECT" || method === "TRACE" || method === "TRACK") {
-      // Methods a Fetch Request cannot carry (tunnels and request echoing): not served here.
-      return this.rejectAndClose(501, `${method} is not implemented`);
-    }
-    let headers = noHeaders;
-    if (head.headerCount > 0) {
-      const start = h[0], end = h[(head.headerCount - 1) * 4 + 3];
-      const recent = this.recentFields;
-      if (recent.matches(buf, start, end)) headers = recent.value;
-      else {
-        const text = latin1(buf, start, end);
-        headers = lazyHeaders(head, text);
-        recent.remember(buf, start, end, text, headers);
-      }
-    }
-    let url: string;
-    if (target.charCodeAt(0) === 47) url = `${this.scheme}://${host || "localhost"}${target}`;
-    else if (/^https?:\/\//i.test(target) && URL.canParse(target)) url = target;
-    else if (target === "*") url = `${this.scheme}://${host || "localhost"}/`;
-    else return this.badTarget();
+    const { method, target, url, headers } = decoded;
+    const isHead = method === "HEAD";
     let keepAlive = framing.keepAlive;
     const minor = head.minorVersion;
     let body: BodyReader | null = null;
     let stream: ReadableStream<Uint8Array> | null = null;
     if (framing.kind !== "none") {
-      body = new BodyReader(this, framing);
-      const reader = body;
+      body = new BodyReader(this, framing, server.maxBodySize);
       // A Fetch Request cannot carry a body with GET or HEAD: it is framed and skipped.
-      if (method !== "GET" && method !== "HEAD") {
-        stream = new ReadableStream<Uint8Array>({
-          async pull(controller) {
-            const chunk = await reader.next();
-            if (chunk === null) controller.close();
-            else controller.enqueue(chunk);
-          },
-        }, { highWaterMark: 0 });
-      }
+      if (method !== "GET" && !isHead) stream = body.stream();
     }
     const request = lazyRequest({ method, url, headers, body: stream });
 
@@ -786,24 +478,25 @@ class Connection {
       // The usual case: nothing to await unless the output piles up.
       server.trace?.({ type: "request", method, target, status: result.status });
       if (server.closing) keepAlive = false;
-      const written = this.writeResponse(result, method === "HEAD", minor, keepAlive);
+      const written = this.writer.writeResponse(result, isHead, minor, keepAlive);
       if (written === true) return keepAlive;
       return written.then((ok) => ok && keepAlive);
     }
-    return this.finish(result, body, framing, method, target, minor, keepAlive);
+    return this.finish(result, request, body, method, target, minor, keepAlive);
   }
 
   /** The rest of {@link respond} when the handler's answer or the request body must be awaited. */
   async finish(
     result: Response | Promise<Response>,
+    request: Request,
     body: BodyReader | null,
-    framing: Framing,
     method: string,
     target: string,
     minor: number,
     keepAlive: boolean,
   ): Promise<boolean> {
     const server = this.server;
+    const isHead = method === "HEAD";
     let response: Response;
     try {
       response = result instanceof Promise ? await result : result;
@@ -811,33 +504,36 @@ class Connection {
         throw new TypeError("the handler did not return a Response");
       }
     } catch (error) {
-      if (body?.error) {
-        await this.reject(body.error.status, body.error.message);
-        return false;
-      }
+      if (body?.error) return this.rejectAndClose(body.error.status, body.error.message, isHead);
       server.trace?.({ type: "error", error });
       response = await this.errorToResponse(error);
     }
-    server.trace?.({ type: "request", method, target, status: response.status });
 
     if (body && !body.done) {
-      // An unread body must be read past before the next request, or the
-      // connection closed. Without the 100 the client may not send it at all.
-      if (framing.expectContinue && !body.continued) keepAlive = false;
-      else if (framing.kind === "length" && body.remaining > DRAIN_LIMIT) keepAlive = false;
+      // The body is not read to its end. Without the 100 the client may not send it at all.
+      if (body.heldBack) keepAlive = false;
+      else if (!bodySeen(request, method)) {
+        // The handler never saw it: read the rest (up to DRAIN_LIMIT) before answering, so
+        // invalid framing gets its 400 rather than the handler's answer (see _body.ts).
+        let ended: boolean;
+        try {
+          ended = await body.skip(DRAIN_LIMIT);
+        } catch {
+          response.body?.cancel().catch(() => {});
+          const error = body.error ?? new BodyError(400, "the request body could not be read");
+          return this.rejectAndClose(error.status, error.message, isHead);
+        }
+        if (!ended) keepAlive = false;
+      } else if (body.remaining > DRAIN_LIMIT) keepAlive = false;
     }
+    server.trace?.({ type: "request", method, target, status: response.status });
     if (server.closing) keepAlive = false;
-    const ok = await this.writeResponse(response, method === "HEAD", minor, keepAlive);
+    const ok = await this.writer.writeResponse(response, isHead, minor, keepAlive);
     if (!ok) return false;
+    // A body the handler took but left unread is read past before the next request.
     if (body && !body.done && keepAlive) {
       try {
-        let drained = 0;
-        while (!body.done) {
-          const chunk = await body.next();
-          if (chunk === null) break;
-          drained += chunk.length;
-          if (drained > DRAIN_LIMIT) return false;
-        }
+        if (!await body.skip(DRAIN_LIMIT)) return false;
       } catch {
         return false;
       }
@@ -845,16 +541,9 @@ class Connection {
     return keepAlive;
   }
 
-  badTarget(): Promise<boolean> {
-    return this.rejectAndClose(
-      400,
-      "the request target is not in origin, absolute or asterisk form",
-    );
-  }
-
   /** Answers with an error status; resolves to false (the connection closes). */
-  async rejectAndClose(status: number, reason: string): Promise<boolean> {
-    await this.reject(status, reason);
+  async rejectAndClose(status: number, reason: string, isHead: boolean): Promise<boolean> {
+    await this.reject(status, reason, isHead);
     return false;
   }
 
@@ -872,252 +561,6 @@ class Connection {
       headers: { "content-type": "text/plain; charset=utf-8" },
     });
   }
-
-  /**
-   * Writes the status line, the headers and the body. A body that is
-   * already complete (the usual `new Response("...")`) goes out with a
-   * Content-Length in one write; a stream goes out chunked (or, to HTTP/1.0
-   * clients, until the connection closes), one chunk at a time so a slow
-   * reader slows the producer. Resolves to false if the connection must close.
-   */
-  writeResponse(
-    response: Response,
-    isHead: boolean,
-    minor: number,
-    keepAlive: boolean,
-  ): true | Promise<boolean> {
-    const status = response.status;
-    const bodiless = status === 204 || status === 304 || status < 200;
-    const noBody = isHead || bodiless;
-    // The usual `new Response("text")`: no stream needed (see _static_body.ts).
-    // Read before the headers: listing them makes Deno turn the body into a stream.
-    const text = staticBody(response);
-    let head = statusLine(status, response.statusText);
-    let declared = -1;
-    // forEach, not for-of: Deno's header iterator costs several times more.
-    response.headers.forEach((value, name) => {
-      if (name === "content-length") {
-        declared = /^\d{1,15}$/.test(value) ? Number(value) : -1;
-      } else if (name !== "transfer-encoding" && name !== "connection" && name !== "keep-alive") {
-        head += name + ": " + value + "\r\n";
-      }
-    });
-    head += "date: " + this.server.date + "\r\n";
-
-    if (text !== undefined) {
-      const bytes = this.encodeBody(text);
-      if (!bodiless) head += "content-length: " + bytes.length + "\r\n";
-      head += headEnd(keepAlive, minor);
-      this.putText(head);
-      if (noBody || bytes.length <= OUT_SIZE) {
-        if (!noBody) this.put(bytes);
-        // Sent now, or with the next answers when more requests are already in.
-        const flushed = this.flushUnlessPipelined(keepAlive);
-        return flushed ? flushed.then(() => true) : true;
-      }
-      return this.putBody(bytes, keepAlive).then(() => true);
-    }
-
-    const stream = response.body;
-    if (noBody || stream === null) {
-      if (stream !== null) stream.cancel().catch(() => {});
-      // HEAD: the length the GET would have, when the handler said; else none
-      // (RFC 9110 §8.6 lets a HEAD response leave it out, but not get it wrong).
-      if (isHead && declared >= 0) head += "content-length: " + declared + "\r\n";
-      else if (!isHead && !bodiless) {
-        head += "content-length: 0\r\n";
-      }
-      head += headEnd(keepAlive, minor);
-      this.putText(head);
-      const flushed = this.flushUnlessPipelined(keepAlive);
-      return flushed ? flushed.then(() => true) : true;
-    }
-    return this.writeBodyStream(stream, head, declared, minor, keepAlive);
-  }
-
-  /** Writes a streamed body: with a length when it turns out complete, else chunked. */
-  async writeBodyStream(
-    stream: ReadableStream<Uint8Array>,
-    head: string,
-    declared: number,
-    minor: number,
-    keepAlive: boolean,
-  ): Promise<boolean> {
-    const reader = stream.getReader();
-    try {
-      let first = await reader.read();
-      let second: ReadableStreamReadResult<Uint8Array> | undefined;
-      if (!first.done) {
-        // A body that is already complete answers its second read at once.
-        const next = reader.read();
-        next.then((r) => (second = r), () => {});
-        await null;
-        await null;
-        await null;
-        if (second === undefined && declared < 0) {
-          return await this.writeStreamed(head, reader, first.value, next, minor, keepAlive);
-        }
-        if (second === undefined) second = await next;
-        if (!second.done) {
-          return await this.writeStreamed(head, reader, first.value, next, minor, keepAlive, {
-            declared,
-            second,
-          });
-        }
-      } else {
-        first = { done: false, value: new Uint8Array(0) };
-      }
-      const bytes = first.value!;
-      head += "content-length: " + bytes.length + "\r\n";
-      head += headEnd(keepAlive, minor);
-      this.putText(head);
-      await this.putBody(bytes, keepAlive);
-      return true;
-    } finally {
-      reader.releaseLock();
-    }
-  }
-
-  /** Writes a body whose end is not yet known. */
-  async writeStreamed(
-    head: string,
-    reader: ReadableStreamDefaultReader<Uint8Array>,
-    first: Uint8Array,
-    next: Promise<ReadableStreamReadResult<Uint8Array>>,
-    minor: number,
-    keepAlive: boolean,
-    known?: { declared: number; second: ReadableStreamReadResult<Uint8Array> },
-  ): Promise<boolean> {
-    const declared = known?.declared ?? -1;
-    const chunked = declared < 0 && minor === 1;
-    if (declared >= 0) head += "content-length: " + declared + "\r\n";
-    else if (chunked) head += "transfer-encoding: chunked\r\n";
-    else keepAlive = false; // HTTP/1.0 without a length: the close ends the body.
-    head += headEnd(keepAlive, minor);
-    this.putText(head);
-    let sent = 0;
-    const send = async (chunk: Uint8Array) => {
-      if (chunk.length === 0) return;
-      sent += chunk.length;
-      if (chunked) this.putText(chunk.length.toString(16) + "\r\n");
-      if (chunk.length <= 4096) {
-        this.put(chunk);
-        if (chunked) this.put(CRLF);
-        await this.flush();
-      } else {
-        // Large chunks go out as they are; their CRLF rides with the next write.
-        await this.flush();
-        await writeAll(this.conn, chunk);
-        if (chunked) this.put(CRLF);
-      }
-    };
-    try {
-      await send(first);
-      let result = known?.second ?? await next;
-      while (!result.done) {
-        if (declared >= 0 && sent + result.value.length > declared) {
-          throw new RangeError(`the body is longer than its content-length of ${declared}`);
-        }
-        await send(result.value);
-        result = await reader.read();
-      }
-    } catch (error) {
-      // The head is out: all we can do is end the connection mid-body.
-      this.server.trace?.({ type: "error", error });
-      reader.cancel(error).catch(() => {});
-      await this.flush().catch(() => {});
-      return false;
-    }
-    if (chunked) this.put(LAST_CHUNK);
-    await this.flushUnlessPipelined(keepAlive);
-    if (declared >= 0 && sent !== declared) return false;
-    return keepAlive;
-  }
-}
-
-/** Reads one request body from the connection's buffer and socket. */
-class BodyReader {
-  readonly #c: Connection;
-  readonly #framing: Framing;
-  readonly #decoder: ChunkedDecoder | null;
-  remaining: number;
-  done = false;
-  continued = false;
-  error: BodyError | null = null;
-
-  constructor(c: Connection, framing: Framing) {
-    this.#c = c;
-    this.#framing = { ...framing };
-    this.remaining = framing.length;
-    this.#decoder = framing.kind === "chunked" ? new ChunkedDecoder(c.server.maxBodySize) : null;
-  }
-
-  async #more(): Promise<void> {
-    const c = this.#c;
-    if (this.#framing.expectContinue && !this.continued) {
-      this.continued = true;
-      c.put(CONTINUE);
-    }
-    // Each wait for body bytes gets headerTimeout too: a trickled body cannot hold the server.
-    c.phase = "body";
-    c.deadline = c.server.now + c.server.headerTimeout;
-    const more = await c.fill();
-    c.deadline = 0;
-    c.phase = "busy";
-    if (!more) {
-      throw this.error = new BodyError(400, "the connection closed before the body ended");
-    }
-  }
-
-  /** The next piece of the body (a copy), or null at its end. */
-  async next(): Promise<Uint8Array | null> {
-    if (this.done) return null;
-    if (this.error) throw this.error;
-    const c = this.#c;
-    if (this.#decoder === null) {
-      if (c.start === c.end) await this.#more();
-      const take = Math.min(this.remaining, c.end - c.start);
-      const chunk = c.buf.slice(c.start, c.start + take);
-      c.start += take;
-      this.remaining -= take;
-      if (this.remaining === 0) this.done = true;
-      return chunk;
-    }
-    const decoder = this.#decoder;
-    const parts: Uint8Array[] = [];
-    while (true) {
-      if (c.start === c.end) await this.#more();
-      const buf = c.buf;
-      const used = decoder.decode(buf, c.start, c.end, (s, e) => parts.push(buf.slice(s, e)));
-      if (used < 0) {
-        throw this.error = new BodyError(decoder.errorStatus, decoder.error);
-      }
-      c.start += used;
-      if (decoder.done) this.done = true;
-      if (parts.length > 0 || this.done) break;
-    }
-    if (parts.length === 0) return null;
-    if (parts.length === 1) return parts[0];
-    let n = 0;
-    for (const p of parts) n += p.length;
-    const joined = new Uint8Array(n);
-    n = 0;
-    for (const p of parts) {
-      joined.set(p, n);
-      n += p.length;
-    }
-    return joined;
-  }
-}
-
-/** A complete error response that closes the connection. */
-function errorResponse(status: number, reason: string): Uint8Array {
-  const body = `${status} ${REASONS[status] ?? ""}: ${reason}\n`;
-  return encoder.encode(
-    statusLine(status, "") +
-      "content-type: text/plain; charset=utf-8\r\n" +
-      `content-length: ${encoder.encode(body).length}\r\nconnection: close\r\n\r\n${body}`,
-  );
 }
 
 /**
@@ -1149,13 +592,17 @@ export function serve(options: ServeOptions, handler: ServeHandler): HttpServer 
     throw new TypeError(`Invalid options: expected an object, got ${typeof options}`);
   }
   const state = new ServerState(options, handler);
-  const listener = openListener(options);
-  const io: ServeIo = options.listener
-    ? "listener"
-    : listener instanceof EpollListener
-    ? (listener.usesRing ? "io_uring" : "epoll")
-    : "runtime";
-  const addr = toAddr(listener.addr);
+  let listener: Listener;
+  let io: ServeIo;
+  if (options.listener) {
+    listener = options.listener;
+    io = "listener";
+  } else {
+    const opened = listen(listenOptions(options));
+    listener = opened;
+    io = opened.io;
+  }
+  const addr = listener.addr;
   state.trace?.({ type: "listen", addr });
   options.onListen?.(addr);
 
@@ -1174,7 +621,7 @@ export function serve(options: ServeOptions, handler: ServeHandler): HttpServer 
     for (const c of state.connections) {
       if (c.phase === "idle" || c.phase === "head") c.close();
     }
-    stopped = accepting.then(() => state.allClosed()).then(() => listenerStopped(listener)).finally(
+    stopped = accepting.then(() => state.allClosed()).then(() => listener.stopped).finally(
       () => {
         clearInterval(ticker);
         state.endTurn();
@@ -1188,15 +635,13 @@ export function serve(options: ServeOptions, handler: ServeHandler): HttpServer 
 
   const accepting = (async () => {
     while (!state.closing) {
-      let conn: ByteStream;
+      let conn: Conn;
       try {
         conn = await listener.accept();
       } catch (error) {
         if (state.closing) break;
-        // The listener was closed under us (Deno's or socklab's error for it): stop serving.
-        if (error instanceof Deno.errors.BadResource || (error as Error)?.name === "SocketClosed") {
-          break;
-        }
+        // The listener was closed under us: stop serving.
+        if (error instanceof SocketClosed) break;
         // Anything else (EMFILE, say) may repeat at once: report it and pause before retrying.
         state.trace?.({ type: "error", error });
         await new Promise((r) => setTimeout(r, 50));
@@ -1257,103 +702,26 @@ export function serve(options: ServeOptions, handler: ServeHandler): HttpServer 
   };
 }
 
-/** Opens a listener; a failure becomes a typed socket error naming the address. */
-function listening<T>(local: Addr, open: () => T): T {
-  try {
-    return open();
-  } catch (error) {
-    throw toNetError(error, { op: "listen", local });
-  }
-}
-
-function inet(hostname: string, port: number): Addr {
-  return { family: hostname.includes(":") ? "inet6" : "inet", hostname, port };
-}
-
-function openListener(options: ServeOptions): ByteListener {
-  if (options.listener) return options.listener;
+/**
+ * The listener `serve()` opens: the options `Deno.serve` takes, as the
+ * socket layer's {@link listen} takes them. The io defaults to the fastest
+ * this process can run for the address.
+ */
+function listenOptions(options: ServeOptions): ListenOptions {
   if (options.transport === "unix") {
     if (typeof options.path !== "string") {
       throw new TypeError('Invalid path: transport "unix" needs a socket path');
     }
-    const path = options.path;
-    return fromDenoListener(
-      listening({ family: "unix", path }, () => Deno.listen({ transport: "unix", path })),
-    );
+    return { path: options.path };
   }
   if (options.transport !== undefined && options.transport !== "tcp") {
     throw new TypeError(`Invalid transport "${options.transport}": expected "tcp" or "unix"`);
   }
-  const port = options.port ?? 8000;
-  const hostname = options.hostname ?? "127.0.0.1";
-  if (typeof port !== "number" || !Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new RangeError(`Invalid port: ${port} is not a whole number from 0 to 65535`);
-  }
-  if (options.cert !== undefined || options.key !== undefined) {
-    if (typeof options.cert !== "string" || typeof options.key !== "string") {
-      throw new TypeError("Invalid TLS options: cert and key must both be PEM strings");
-    }
-    const { cert, key } = options;
-    const tls = listening(
-      inet(hostname, port),
-      () => Deno.listenTls({ port, hostname, cert, key }),
-    );
-    return tlsListener(tls);
-  }
-  const io = options.io;
-  if (io !== undefined && io !== "io_uring" && io !== "epoll" && io !== "runtime") {
-    throw new TypeError(`Invalid io "${io}": expected "io_uring", "epoll" or "runtime"`);
-  }
-  const canEpoll = (isIPv4(hostname) || isIPv6(hostname)) && epollAvailable();
-  if ((io === "epoll" || io === "io_uring") && !canEpoll) {
-    throw new TypeError(
-      `Invalid io "${io}": it needs Linux, --allow-ffi and a numeric hostname` +
-        ` (here: ${Deno.build.os}, hostname "${hostname}")`,
-    );
-  }
-  if (io !== "runtime" && canEpoll) {
-    const l = listening(
-      inet(hostname, port),
-      () => listenEpoll({ hostname, port, uring: io !== "epoll" }),
-    );
-    if (io === "io_uring" && !l.usesRing) {
-      l.close();
-      throw new TypeError('Invalid io "io_uring": the kernel refused io_uring here; use "epoll"');
-    }
-    return l;
-  }
-  // The server only reads, writes and closes: Deno's connections fit as they are.
-  const l = listening(inet(hostname, port), () => Deno.listen({ port, hostname }));
   return {
-    addr: l.addr,
-    accept: async () => {
-      const c = await l.accept();
-      c.setNoDelay(true);
-      return c;
-    },
-    close: () => l.close(),
-  };
-}
-
-/** Waits for a listener that runs a loop of its own (epoll's) to stop. */
-function listenerStopped(listener: ByteListener): Promise<void> | undefined {
-  return (listener as { stopped?: Promise<void> }).stopped;
-}
-
-function tlsListener(l: Deno.TlsListener): ByteListener {
-  return {
-    addr: l.addr,
-    async accept() {
-      const c = await l.accept();
-      return {
-        tls: true,
-        localAddr: c.localAddr,
-        remoteAddr: c.remoteAddr,
-        read: (p: Uint8Array) => c.read(p),
-        write: (p: Uint8Array) => c.write(p),
-        close: () => c.close(),
-      } as ByteStream;
-    },
-    close: () => l.close(),
+    hostname: options.hostname ?? "127.0.0.1",
+    port: options.port ?? 8000,
+    io: options.io ?? "auto",
+    cert: options.cert,
+    key: options.key,
   };
 }

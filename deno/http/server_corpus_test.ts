@@ -1,7 +1,7 @@
 // Every request of testdata/requests.json, sent over a real connection, gets
 // exactly the status the corpus says.
 import assert from "node:assert/strict";
-import { exchange, withServer } from "./_test_util.ts";
+import { exchange, withServer } from "./_testing.ts";
 
 interface Case {
   name: string;

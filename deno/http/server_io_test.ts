@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { serve, type ServeIo } from "./server.ts";
 import { epollAvailable, ioUringAvailable } from "../net/epoll.ts";
-import { exchange, statuses } from "./_test_util.ts";
+import { exchange, statuses } from "./_testing.ts";
 import type { InetAddr } from "../net/types.ts";
 import {
   cpuShare,

@@ -1,7 +1,7 @@
 // The server under awkward delivery and hostile input: bytes one at a time,
 // unread bodies, slow readers of streamed responses, and random garbage.
 import assert from "node:assert/strict";
-import { exchange, statuses, withServer } from "./_test_util.ts";
+import { exchange, statuses, withServer } from "./_testing.ts";
 
 const enc = new TextEncoder();
 
@@ -132,5 +132,107 @@ Deno.test("serve() keeps answering while slow clients hold connections, then dro
     // And every slow one is told 408 and closed once its head is overdue.
     const answers = await Promise.all(slow.map((c) => new Response(c.readable).text()));
     for (const a of answers) assert.match(a, /^HTTP\/1\.1 408 /);
+  });
+});
+
+/** Writes `raw` (Latin-1) without half-closing and reads until the server closes, within `ms`. */
+async function answerWithin(port: number, raw: string, ms: number): Promise<string> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  const timer = setTimeout(() => conn.close(), ms);
+  try {
+    await conn.write(Uint8Array.from(raw, (c) => c.charCodeAt(0)));
+    const parts: string[] = [];
+    const buf = new Uint8Array(4096);
+    for (let n; (n = await conn.read(buf)) !== null;) {
+      parts.push(String.fromCharCode(...buf.subarray(0, n)));
+    }
+    return parts.join("");
+  } catch (error) {
+    if (error instanceof Deno.errors.BadResource) return "(no answer in time)";
+    throw error;
+  } finally {
+    clearTimeout(timer);
+    try {
+      conn.close();
+    } catch { /* closed by the timer */ }
+  }
+}
+
+Deno.test("serve() answers a head malformed so far with 400 at the bad byte, before its end", async () => {
+  // The head timeout is long: an answer within the test's second comes from the bad byte.
+  await withServer({ headerTimeout: 30_000 }, () => new Response("ok"), async (port) => {
+    const cases: [string, RegExp][] = [
+      ["GET /a\x01b", /invalid character in the request target/],
+      ["GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999", /invalid Content-Length/],
+      ["GET / HTTP/1.1\r\nHost: x\r\nBad Name", /whitespace between header name and colon/],
+    ];
+    for (const [raw, reason] of cases) {
+      const answer = await answerWithin(port, raw, 1000);
+      assert.match(answer, /^HTTP\/1\.1 400 Bad Request\r\n/, JSON.stringify(raw));
+      assert.match(answer, reason, JSON.stringify(raw));
+      assert.match(answer, /connection: close\r\n/);
+    }
+  });
+});
+
+Deno.test("serve() answers HEAD without content, error responses included (RFC 9110 §9.3.2)", async () => {
+  await withServer({ headerTimeout: 200 }, () => new Response("ok"), async (port) => {
+    const bad = "HEAD / HTTP/1.1\r\nHost: x\r\nBad Name: y\r\n\r\n";
+    const head = await exchange(port, bad);
+    const get = await exchange(port, bad.replace("HEAD", "GET"));
+    // The same head as a GET's 400, Content-Length and all, with nothing after it.
+    const [getHead, getBody] = get.split("\r\n\r\n");
+    assert.ok(getBody.length > 0);
+    assert.match(getHead, new RegExp(`content-length: ${getBody.length}\\r\\n`));
+    assert.equal(head, `${getHead}\r\n\r\n`);
+    // An invalid Host, a refused framing, an overdue head: the same.
+    for (
+      const raw of [
+        "HEAD / HTTP/1.1\r\nHost: a b\r\n\r\n",
+        "HEAD / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n",
+        "HEAD / HTTP/1.1\r\nHost: x\r\nX-Slow: ",
+      ]
+    ) {
+      const answer = await answerWithin(port, raw, 2000);
+      assert.match(answer, /^HTTP\/1\.1 (400|408) /, JSON.stringify(raw));
+      assert.ok(answer.endsWith("\r\n\r\n"), `content after the head: ${JSON.stringify(answer)}`);
+    }
+    // And the handler's own answer to HEAD, as before.
+    const ok = await exchange(port, "HEAD / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    assert.match(ok, /^HTTP\/1\.1 200 OK\r\n[^]*content-length: 2\r\n[^]*\r\n\r\n$/);
+  });
+});
+
+Deno.test("serve() never answers 2xx to a body whose framing is invalid, read or not", async () => {
+  const bodies: string[] = [];
+  await withServer({}, async (req) => {
+    if (new URL(req.url).pathname === "/read") bodies.push(await req.text());
+    return new Response("ok");
+  }, async (port) => {
+    const malformed = "Transfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n";
+    for (
+      const raw of [
+        // A GET's body never reaches the handler; with Connection: close nothing would read it.
+        `GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n${malformed}`,
+        // A POST whose handler ignores its body, kept alive or not.
+        `POST / HTTP/1.1\r\nHost: x\r\n${malformed}`,
+        `POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n${malformed}`,
+        // A POST whose handler reads it: the body's error becomes the answer.
+        `POST /read HTTP/1.1\r\nHost: x\r\n${malformed}`,
+        // A body cut short by the client's close.
+        "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nshort",
+      ]
+    ) {
+      const answer = await exchange(port, raw);
+      assert.deepEqual(statuses(answer), [400], `${JSON.stringify(raw)}: ${answer}`);
+    }
+    assert.deepEqual(bodies, []);
+    // A well-framed body the handler ignores is read past, and the next request answered.
+    const good = "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n";
+    const answer = await exchange(
+      port,
+      `GET / HTTP/1.1\r\nHost: x\r\n${good}GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
+    );
+    assert.deepEqual(statuses(answer), [200, 200]);
   });
 });

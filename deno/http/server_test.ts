@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { serve, type ServeOptions } from "./server.ts";
-import { exchange, statuses, withServer } from "./_test_util.ts";
+import { exchange, statuses, withServer } from "./_testing.ts";
 import type { InetAddr } from "../net/types.ts";
 import { listen } from "../net/stream.ts";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { contentType, parseRange, safeSegments, serveDir } from "./static.ts";
-import { exchange, withServer } from "./_test_util.ts";
+import { exchange, withServer } from "./_testing.ts";
 
 /** A root folder with a few files, a subfolder, and a secret next to it. */
 async function fixture(): Promise<{ base: string; root: string }> {

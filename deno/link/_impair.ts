@@ -30,7 +30,7 @@
  *
  * @module
  */
-import type { TraceHook } from "../trace/events.ts";
+import type { TraceHook } from "../tcp/events.ts";
 import type { TcpRepr } from "../wire/tcp.ts";
 import type { Random } from "./random.ts";
 import type { Impairments } from "./impairments.ts";
@@ -263,7 +263,7 @@ export function bufferOwner(fate: Passed): BufferOwner {
  * @example
  * ```ts
  * import { recordDrop } from "./_impair.ts";
- * import type { TraceEvent } from "../trace/events.ts";
+ * import type { TraceEvent } from "../tcp/events.ts";
  * import assert from "node:assert/strict";
  * const counts = { unroutable: 0 }, events: TraceEvent[] = [];
  * recordDrop(counts, "unroutable", (e) => events.push(e), 5, "10.0.0.1>10.0.0.9", "no peer for 10.0.0.9", null);

@@ -12,8 +12,8 @@ import {
 import { type Impairments, impairments } from "./impairments.ts";
 import { Random } from "./random.ts";
 import { encodeSegment } from "./packet.ts";
-import { segment } from "../tcp/socket.ts";
-import type { TraceEvent } from "../trace/events.ts";
+import { tcpRepr } from "../wire/tcp.ts";
+import type { TraceEvent } from "../tcp/events.ts";
 
 const impairer = (given: Partial<Impairments>) => new LinkImpairer(impairments(given));
 
@@ -27,7 +27,7 @@ function passed(fate: Fate) {
 const SEG = {
   src: "10.0.0.1",
   dst: "10.0.0.2",
-  repr: segment({ srcPort: 1, dstPort: 2, seq: 7, payload: new Uint8Array(20) }),
+  repr: tcpRepr({ srcPort: 1, dstPort: 2, seq: 7, payload: new Uint8Array(20) }),
 };
 
 Deno.test("LinkImpairer.decide(): with a rate limit and jitter, no packet arrives before it departs", () => {

@@ -3,7 +3,7 @@
 // impairments of `_impair.ts` and is handed on at once, or later by a timer
 // (delay, reordering, a duplicate), or never (lost, queue full, over the MTU,
 // or still waiting when the path closes).
-import type { TraceHook } from "../trace/events.ts";
+import type { TraceHook } from "../tcp/events.ts";
 import type { TcpRepr } from "../wire/tcp.ts";
 import type { Impairments } from "./impairments.ts";
 import { Random } from "./random.ts";

@@ -13,7 +13,7 @@
  *
  * @module
  */
-import type { TraceHook } from "../trace/events.ts";
+import type { TraceHook } from "../tcp/events.ts";
 import type { CongestionController } from "../tcp/congestion.ts";
 import type { TcpConfig, TcpSocket } from "../tcp/socket.ts";
 import { rfc6528Isn } from "../tcp/isn.ts";
@@ -199,7 +199,7 @@ export function runFlows(options: FlowsOptions): FlowsResult {
     onStep(now) {
       for (const f of flows) {
         if (f.client === null && now >= f.startAt) {
-          f.client = clientStack.connect({ addr: SERVER_ADDR, port: PORT }, now, undefined, {
+          f.client = clientStack.connect(now, { addr: SERVER_ADDR, port: PORT }, undefined, {
             congestion: f.controller,
           });
           byPort.set(f.client.local!.port, f);

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { type HostInput, IpHost } from "./host.ts";
 import { decodeSegment, encodeSegment } from "./packet.ts";
 import { FragmentReassembler } from "../core_packet.ts";
-import { segment } from "../tcp/socket.ts";
+import { tcpRepr as segment } from "../wire/tcp.ts";
 import { parseAddress, pseudoChecksum } from "../wire/ip.ts";
 import * as icmp from "../wire/icmp.ts";
 import * as icmpv6 from "../wire/icmpv6.ts";

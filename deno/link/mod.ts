@@ -1,18 +1,27 @@
 /**
- * Links that carry socklab's TCP segments, as IP packets with real
- * checksums: {@link SimNetwork}, an in-memory network between any number of
- * stacks with a virtual clock, a seeded generator and per-direction
- * impairments (loss, delay, jitter, reordering, duplication, corruption, rate
- * limit and queue, MTU); {@link runTransfer}, a scripted transfer on it that
- * checks every byte; {@link UdpLink}, which carries the segments in UDP
- * datagrams so two processes on loopback run socklab's TCP without root; and
- * {@link TunLink}, socklab's IPv4/IPv6 host ({@link IpHost}) on a TUN device
- * with the Linux kernel as its peer (root), and {@link TunRelay}, the same
- * impaired path between two kernels, to measure socklab's TCP against.
+ * Running socklab's TCP: the links that carry its segments, as IP packets
+ * with real checksums, and the driver that runs a stack in real time.
+ * {@link SimNetwork} is an in-memory network between any number of stacks
+ * with a virtual clock, a seeded generator and per-direction impairments
+ * (loss, delay, jitter, reordering, duplication, corruption, rate limit and
+ * queue, MTU); {@link runTransfer} is a scripted transfer on it that checks
+ * every byte. {@link TcpDriver} drives a stack with the real clock and puts
+ * it behind the socket layer's `Conn` and `Listener` ({@link TcpConn},
+ * {@link TcpListener}), so code written for the kernel's sockets runs on
+ * socklab's TCP unchanged; {@link UdpLink} carries its segments in UDP
+ * datagrams so two processes on loopback run socklab's TCP without root;
+ * {@link TunLink} puts socklab's IPv4/IPv6 host ({@link IpHost}) and TCP on
+ * a TUN device with the Linux kernel as its peer (root), and
+ * {@link TunRelay} joins two kernels through the same impairments, to
+ * measure socklab's TCP against.
  *
- * The simulated network and the host only compute; the UDP and TUN links do
- * I/O through one socket or device and timers for delayed packets, and
- * nothing here prints.
+ * This layer sits above both the sans-IO TCP (`deno/tcp/`) and the socket
+ * layer (`deno/net/`): the driver implements the socket interfaces, the UDP
+ * and TUN links send through a datagram socket or a TUN device, so neither
+ * of those layers needs to know the other. The simulated network and the
+ * host only compute; the driver and the links read the clock and set
+ * timers, the links do I/O through one socket or device, and nothing here
+ * prints.
  *
  * @example A lossy transfer, replayable from its seed
  * ```ts
@@ -43,6 +52,7 @@ export {
   runFlows,
 } from "./flows.ts";
 export type { ImpairmentCounts } from "./_impair.ts";
+export { type SegmentSink, TcpConn, TcpDriver, TcpListener } from "./driver.ts";
 export { type UdpAddr, UdpLink, type UdpLinkOptions, type UdpLinkStats } from "./udp.ts";
 export {
   planTunAddresses,
@@ -61,7 +71,7 @@ export {
 } from "./host.ts";
 export { decodeSegment, encodedLength, encodeSegment } from "./packet.ts";
 export { Random } from "./random.ts";
-// Types of the core, TCP and trace layers that this API names, so its docs are whole.
+// Types of the core, TCP and socket layers that this API names, so its docs are whole.
 export type { FragmentReassemblerOptions } from "../core_packet.ts";
 export type * from "../tcp/mod.ts";
-export type * from "../trace/mod.ts";
+export type * from "../net/types.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { addressText, decodeSegment, encodedLength, encodeSegment } from "./packet.ts";
-import { segment } from "../tcp/socket.ts";
+import { tcpRepr as segment } from "../wire/tcp.ts";
 import { WireError } from "../wire/error.ts";
 import * as ipv4 from "../wire/ipv4.ts";
 import * as ipv6 from "../wire/ipv6.ts";

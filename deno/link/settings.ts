@@ -69,6 +69,8 @@ export type Surface = "flag" | "query";
 export interface Kind<T> {
   /** A toggle takes no text on the command line: the flag alone sets it. */
   readonly toggle: boolean;
+  /** The words it accepts, for a kind that takes one of a list (a form offers them). */
+  readonly values?: readonly string[];
   /**
    * Reads a value.
    *
@@ -241,6 +243,7 @@ export function rate(): Kind<number> {
 export function choice<T extends string>(values: readonly T[]): Kind<T> {
   return {
     toggle: false,
+    values,
     parse(text, name) {
       if (!(values as readonly string[]).includes(text)) {
         throw new RangeError(`${name}: must be one of ${values.join(", ")}, got "${text}"`);
@@ -275,6 +278,7 @@ export const toggle: Kind<boolean> = {
  */
 export const controllers: Kind<string> = {
   toggle: false,
+  values: CONTROLLERS.map((c) => c.name),
   parse(text, name, surface) {
     const names = CONTROLLERS.map((c) => c.name);
     const list = text.split(",").map((s) => s.trim());
@@ -448,6 +452,7 @@ export const SIM_FIELDS = {
   }),
   rate: field({
     flag: "rate",
+    query: "rate",
     group: LINK,
     arg: "RATE",
     help: "bandwidth, e.g. 10Mbit (default unlimited)",
@@ -456,6 +461,7 @@ export const SIM_FIELDS = {
   }),
   queue: field({
     flag: "queue",
+    query: "queue",
     group: LINK,
     arg: "SIZE",
     help: "bytes queued behind the rate limit (default 64KiB)",
@@ -680,6 +686,9 @@ export function readFlags<F extends FieldTable>(
  *
  * @param fields The table.
  * @param query The query.
+ * @param bounds Whose bounds apply: the playground server's (`"query"`, the
+ *   default), or the command line's (`"flag"`) for a run the visitor's own
+ *   browser makes.
  * @returns The settings.
  * @throws {FieldError} Naming the field, for an unknown, repeated or bad field.
  *
@@ -691,7 +700,11 @@ export function readFlags<F extends FieldTable>(
  * assert.throws(() => readQuery(SIM_FIELDS, new URLSearchParams("stall=2m")), /stall: 120000 ms is more than the playground's limit of 60s/);
  * ```
  */
-export function readQuery<F extends FieldTable>(fields: F, query: URLSearchParams): SettingsOf<F> {
+export function readQuery<F extends FieldTable>(
+  fields: F,
+  query: URLSearchParams,
+  bounds: Surface = "query",
+): SettingsOf<F> {
   const out: Record<string, unknown> = { ...defaultsOf(fields) };
   const byName = new Map<string, [string, Field<unknown>]>();
   for (const [key, f] of Object.entries(fields)) {
@@ -710,7 +723,7 @@ export function readQuery<F extends FieldTable>(fields: F, query: URLSearchParam
     seen.add(name);
     const [key, f] = entry;
     if (text.trim() === "" && !f.kind.toggle) continue;
-    out[key] = reading(name, () => f.kind.parse(text, name, "query"));
+    out[key] = reading(name, () => f.kind.parse(text, name, bounds));
   }
   checkAll(fields, out, (f) => f.query === undefined ? undefined : [f.query, f.query]);
   return out as SettingsOf<F>;

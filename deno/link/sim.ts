@@ -11,7 +11,7 @@
  *
  * @module
  */
-import type { TraceHook } from "../trace/events.ts";
+import type { TraceHook } from "../tcp/events.ts";
 import type { TcpRepr } from "../wire/tcp.ts";
 import { type IpSegment, TcpStack } from "../tcp/stack.ts";
 import type { TcpConfig } from "../tcp/socket.ts";
@@ -109,7 +109,7 @@ export type RunEnd = "done" | "idle" | "timeout";
  * const net = new SimNetwork({ seed: 1, link: { delay: 10 } });
  * const a = net.addHost("10.0.0.1"), b = net.addHost("10.0.0.2");
  * b.listen(80);
- * const c = a.connect({ addr: "10.0.0.2", port: 80 }, net.now);
+ * const c = a.connect(net.now, { addr: "10.0.0.2", port: 80 });
  * assert.equal(net.run({ until: () => c.state === "ESTABLISHED", maxTime: 1000 }), "done");
  * assert.equal(net.now, 20);
  * ```

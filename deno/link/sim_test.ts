@@ -3,8 +3,8 @@ import { impairments, SimNetwork } from "./sim.ts";
 import { Random } from "./random.ts";
 import { decodeSegment, encodedLength, encodeSegment } from "./packet.ts";
 import { runTransfer } from "./transfer.ts";
-import { segment } from "../tcp/socket.ts";
-import type { TraceEvent } from "../trace/events.ts";
+import { tcpRepr } from "../wire/tcp.ts";
+import type { TraceEvent } from "../tcp/events.ts";
 import type { IpSegment } from "../tcp/stack.ts";
 
 Deno.test("Random: the same seed gives the same sequence, another seed another", () => {
@@ -27,7 +27,7 @@ Deno.test("encodeSegment()/decodeSegment(): a segment round-trips as an IPv4 pac
   const seg = {
     src: "10.0.0.1",
     dst: "10.0.0.2",
-    repr: segment({
+    repr: tcpRepr({
       srcPort: 1,
       dstPort: 2,
       seq: 7,
@@ -48,7 +48,7 @@ Deno.test("decodeSegment(): every single flipped bit is rejected by a checksum",
   const packet = encodeSegment({
     src: "10.0.0.1",
     dst: "10.0.0.2",
-    repr: segment({
+    repr: tcpRepr({
       srcPort: 1,
       dstPort: 2,
       seq: 7,
@@ -77,7 +77,7 @@ Deno.test("SimNetwork: virtual time advances by the link delay only", () => {
   const net = new SimNetwork({ link: { delay: 25 } });
   const a = net.addHost("10.0.0.1"), b = net.addHost("10.0.0.2");
   b.listen(80);
-  const c = a.connect({ addr: "10.0.0.2", port: 80 }, 0);
+  const c = a.connect(0, { addr: "10.0.0.2", port: 80 });
   assert.equal(net.run({ until: () => c.state === "ESTABLISHED", maxTime: 10_000 }), "done");
   assert.equal(net.now, 50);
   assert.throws(() => net.addHost("10.0.0.1"), RangeError);
@@ -221,7 +221,7 @@ Deno.test("encodeSegment() writes into a given buffer and rejects one too short"
   const seg = {
     src: "10.0.0.1",
     dst: "10.0.0.2",
-    repr: segment({ srcPort: 1, dstPort: 2, seq: 7, payload: new Uint8Array(100) }),
+    repr: tcpRepr({ srcPort: 1, dstPort: 2, seq: 7, payload: new Uint8Array(100) }),
   };
   assert.equal(encodedLength(seg), 20 + 20 + 100);
   const into = new Uint8Array(200);
@@ -269,7 +269,7 @@ Deno.test("SimNetwork: a packet for an address no host has is counted as unrouta
   const events: TraceEvent[] = [];
   const net = new SimNetwork({ link: { delay: 10 }, trace: (e) => events.push(e) });
   const a = net.addHost("10.0.0.1");
-  a.connect({ addr: "10.0.0.9", port: 80 }, net.now);
+  a.connect(net.now, { addr: "10.0.0.9", port: 80 });
   assert.equal(net.run({ maxTime: 15 }), "timeout");
   assert.deepEqual(net.stats, { ...net.stats, sent: 1, delivered: 0, unroutable: 1 });
   const [send, drop] = events.filter((e) => e.kind === "link" || e.kind === "drop");
@@ -285,7 +285,7 @@ Deno.test("SimNetwork: a packet for an address no host has is counted as unrouta
 Deno.test("SimNetwork: an unroutable packet and its duplicate are each counted and traced", () => {
   const events: TraceEvent[] = [];
   const net = new SimNetwork({ link: { duplicate: 1 }, trace: (e) => events.push(e) });
-  net.addHost("10.0.0.1").connect({ addr: "10.0.0.9", port: 80 }, net.now);
+  net.addHost("10.0.0.1").connect(net.now, { addr: "10.0.0.9", port: 80 });
   net.run({ maxTime: 5 });
   assert.equal(net.stats.duplicated, 1);
   assert.equal(net.stats.unroutable, 2);
@@ -311,7 +311,7 @@ function scripted(net: SimNetwork, addr: string) {
 
 /** A 1040-byte packet from 10.0.0.1 to 10.0.0.2: big enough for a pooled buffer. */
 function bigSegment(seq: number): IpSegment {
-  const repr = segment({ srcPort: 1, dstPort: 2, seq, payload: new Uint8Array(1000) });
+  const repr = tcpRepr({ srcPort: 1, dstPort: 2, seq, payload: new Uint8Array(1000) });
   return { src: "10.0.0.1", dst: "10.0.0.2", repr };
 }
 

@@ -8,8 +8,8 @@
  *
  * @module
  */
-import { createHash, type Hash } from "node:crypto";
-import type { TraceHook } from "../trace/events.ts";
+import { createSha256, type Sha256Hash } from "../sha256.ts";
+import type { TraceHook } from "../tcp/events.ts";
 import type { TcpConfig, TcpErrorKind, TcpSocket, TcpState } from "../tcp/socket.ts";
 import { rfc6528Isn } from "../tcp/isn.ts";
 import {
@@ -135,8 +135,8 @@ const scratch = new Uint8Array(256 * 1024);
 
 class End {
   socket: TcpSocket | null = null;
-  readonly sentHash: Hash = createHash("sha256");
-  readonly receivedHash: Hash = createHash("sha256");
+  readonly sentHash: Sha256Hash = createSha256();
+  readonly receivedHash: Sha256Hash = createSha256();
   sent = 0;
   received = 0;
   closed = false;
@@ -177,8 +177,8 @@ class End {
       addr,
       state: s?.state ?? "CLOSED",
       error: s?.error ?? null,
-      sentSha256: this.sentHash.digest("hex"),
-      receivedSha256: this.receivedHash.digest("hex"),
+      sentSha256: this.sentHash.hex(),
+      receivedSha256: this.receivedHash.hex(),
       bytesReceived: this.received,
       segmentsSent: s?.stats.segmentsSent ?? 0,
       retransmissions: s?.stats.retransmissions ?? 0,
@@ -244,11 +244,11 @@ export function runTransfer(options: TransferOptions): TransferResult {
   const order = options.closeOrder ?? "client-first";
   const readFrom = options.serverReadsFrom ?? 0;
   if (options.simultaneousOpen) {
-    client.socket = clientStack.connect({ addr: SERVER_ADDR, port: PORT }, 0, PORT);
-    server.socket = serverStack.connect({ addr: CLIENT_ADDR, port: PORT }, 0, PORT);
+    client.socket = clientStack.connect(0, { addr: SERVER_ADDR, port: PORT }, PORT);
+    server.socket = serverStack.connect(0, { addr: CLIENT_ADDR, port: PORT }, PORT);
   } else {
     serverStack.listen(PORT, 8);
-    client.socket = clientStack.connect({ addr: SERVER_ADDR, port: PORT }, 0);
+    client.socket = clientStack.connect(0, { addr: SERVER_ADDR, port: PORT });
   }
   if (readFrom > 0) net.wakeAt(readFrom);
   let dataDoneTime = 0;

@@ -19,12 +19,12 @@
  * @module
  */
 import { setImmediate } from "node:timers";
-import type { TraceHook } from "../trace/events.ts";
+import type { TraceHook } from "../tcp/events.ts";
 import type { TcpRepr } from "../wire/tcp.ts";
 import { formatAddress, parseAddress } from "../wire/ip.ts";
 import type { TcpConfig } from "../tcp/socket.ts";
 import { type IpSegment, TcpStack } from "../tcp/stack.ts";
-import { TcpConn, TcpDriver, TcpListener } from "../tcp/conn.ts";
+import { type TcpConn, TcpDriver, type TcpListener } from "./driver.ts";
 import { TunDevice } from "../net/tun.ts";
 import { type HostStats, IpHost } from "./host.ts";
 import { addressText, decodeSegment, encodedLength } from "./packet.ts";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { planTunAddresses, TunLink } from "./tun.ts";
 import { TunRelay } from "./relay.ts";
-import type { TraceEvent } from "../trace/events.ts";
+import type { TraceEvent } from "../tcp/events.ts";
 import {
   ifName,
   missingCommand,

@@ -7,12 +7,12 @@
  *
  * @module
  */
-import type { TraceHook } from "../trace/events.ts";
+import type { TraceHook } from "../tcp/events.ts";
 import type { TcpRepr } from "../wire/tcp.ts";
 import type { TcpConfig } from "../tcp/socket.ts";
 import { TcpStack } from "../tcp/stack.ts";
 import type { IpSegment } from "../tcp/stack.ts";
-import { TcpConn, TcpDriver, TcpListener } from "../tcp/conn.ts";
+import { type TcpConn, TcpDriver, type TcpListener } from "./driver.ts";
 import { checkLinkAddress, decodeSegment, encodedLength, encodeSegment } from "./packet.ts";
 import { type Impairments, impairments } from "./impairments.ts";
 import { Random } from "./random.ts";

@@ -17,20 +17,21 @@ export function errnoError(error: unknown, init: Omit<NetErrorInit, "cause">): u
   const full = { ...init, cause: error };
   const text = error.message.replace(/^\w+: /, "").replace(/ \(errno \d+\)$/, "").toLowerCase();
   switch (error.errno) {
-    case 1: // EPERM
-    case 13: // EACCES
+    case libc.EPERM:
+    case libc.EACCES:
       return new PermissionDenied(`permission denied (${text})`, full);
-    case 98: // EADDRINUSE
+    case libc.EADDRINUSE:
       return new AddrInUse("address already in use", full);
-    case 111: // ECONNREFUSED
-    case 2: // ENOENT: no socket file at the path
-      return new ConnectionRefused(error.errno === 2 ? "no socket at this path" : "refused", full);
+    case libc.ECONNREFUSED:
+      return new ConnectionRefused("refused", full);
+    case libc.ENOENT: // a unix socket path with no socket file
+      return new ConnectionRefused("no socket at this path", full);
     case libc.ECONNRESET:
       return new ConnectionReset("connection reset by peer", full);
     case libc.EPIPE:
       return new ConnectionReset("broken pipe (the peer is gone)", full);
-    case 101: // ENETUNREACH
-    case 113: // EHOSTUNREACH
+    case libc.ENETUNREACH:
+    case libc.EHOSTUNREACH:
       return new NetworkUnreachable("unreachable", full);
     default:
       return new NetError(text, full);

@@ -26,13 +26,30 @@ export const IPPROTO_TCP = 6;
 export const IPPROTO_IPV6 = 41;
 export const IPPROTO_ICMPV6 = 58;
 export const SOL_SOCKET = 1;
+export const SO_REUSEADDR = 2;
+export const SO_REUSEPORT = 15;
 export const SHUT_RDWR = 2;
 const MSG_DONTWAIT = 0x40;
 
-export const EAGAIN = 11;
+// errno values (Linux: asm-generic/errno-base.h and errno.h, the same on x86_64 and aarch64).
+export const EPERM = 1;
+export const ENOENT = 2;
 export const EINTR = 4;
+export const EAGAIN = 11;
+export const EACCES = 13;
 export const EPIPE = 32;
+export const ENONET = 64;
+export const EPROTO = 71;
+export const ENOPROTOOPT = 92;
+export const EOPNOTSUPP = 95;
+export const EADDRINUSE = 98;
+export const ENETDOWN = 100;
+export const ENETUNREACH = 101;
+export const ECONNABORTED = 103;
 export const ECONNRESET = 104;
+export const ECONNREFUSED = 111;
+export const EHOSTDOWN = 112;
+export const EHOSTUNREACH = 113;
 export const MSG_NOSIGNAL = 0x4000;
 export const SHUT_WR = 1;
 export const TCP_NODELAY = 1;
@@ -367,6 +384,14 @@ export function getIntOption(fd: number, level: number, name: number): number {
     libc().getsockopt(fd, level, name, new Uint8Array(v.buffer), new Uint8Array(len.buffer)),
   );
   return v[0];
+}
+
+/** getsockopt(2) of a struct value: up to `size` bytes, as many as the kernel wrote. */
+export function getBytesOption(fd: number, level: number, name: number, size: number): Uint8Array {
+  const v = new Uint8Array(size);
+  const len = new Uint32Array([size]);
+  check("getsockopt", libc().getsockopt(fd, level, name, v, new Uint8Array(len.buffer)));
+  return v.subarray(0, len[0]);
 }
 
 /** The address a socket is bound to. */

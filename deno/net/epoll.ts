@@ -41,7 +41,7 @@
  */
 import { setImmediate } from "node:timers";
 import * as libc from "./_libc.ts";
-import { readableOf, writableOf } from "./_streams.ts";
+import { readableOf, writableOf } from "./conn_streams.ts";
 import { formatAddr, inetAddr } from "./addr.ts";
 import { SocketClosed, untilClosed } from "./errors.ts";
 import { errnoError } from "./_errno.ts";
@@ -56,6 +56,8 @@ export interface EpollListenOptions {
   port: number;
   /** listen(2)'s backlog; default 4096. */
   backlog?: number;
+  /** SO_REUSEPORT: several listeners share the port and the kernel spreads connections. */
+  reusePort?: boolean;
   /**
    * Make each turn's recv and send calls together through io_uring.
    * Default true; without a usable io_uring (an old kernel, a seccomp
@@ -83,7 +85,17 @@ const THIN_TURN = 4;
  * retrying" (Linux accept(2)). ECONNABORTED, and the network errors TCP/IP may pass on:
  * ENETDOWN, EPROTO, ENOPROTOOPT, EHOSTDOWN, ENONET, EHOSTUNREACH, EOPNOTSUPP, ENETUNREACH.
  */
-const ACCEPT_RETRY = new Set([103, 100, 71, 92, 112, 64, 113, 95, 101]);
+const ACCEPT_RETRY = new Set([
+  libc.ECONNABORTED,
+  libc.ENETDOWN,
+  libc.EPROTO,
+  libc.ENOPROTOOPT,
+  libc.EHOSTDOWN,
+  libc.ENONET,
+  libc.EHOSTUNREACH,
+  libc.EOPNOTSUPP,
+  libc.ENETUNREACH,
+]);
 /** Events read per epoll_wait. */
 const MAX_EVENTS = 512;
 /** Connections accepted but not yet taken by accept(); more wait in the kernel's backlog. */
@@ -159,8 +171,8 @@ export function listenEpoll(options: EpollListenOptions): EpollListener {
       libc.SOCK_STREAM | libc.SOCK_NONBLOCK,
       0,
     );
-    const SO_REUSEADDR = 2;
-    libc.setIntOption(fd, libc.SOL_SOCKET, SO_REUSEADDR, 1);
+    libc.setIntOption(fd, libc.SOL_SOCKET, libc.SO_REUSEADDR, 1);
+    if (options.reusePort) libc.setIntOption(fd, libc.SOL_SOCKET, libc.SO_REUSEPORT, 1);
     libc.bind(fd, wanted);
     libc.listen(fd, backlog);
     const ring = options.uring === false ? null : Ring.open(entries);
@@ -275,6 +287,11 @@ export class EpollListener implements Listener {
   /** Whether recv and send calls go through io_uring, a turn at a time. */
   get usesRing(): boolean {
     return this.#ring !== null;
+  }
+
+  /** How its sockets are driven: "io_uring" with a ring, else "epoll". */
+  get io(): "io_uring" | "epoll" {
+    return this.#ring !== null ? "io_uring" : "epoll";
   }
 
   /** Whether `close()` has been called. */

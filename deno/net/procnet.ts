@@ -25,27 +25,17 @@
  */
 import { formatAddr } from "./addr.ts";
 import type { Addr, InetAddr } from "./types.ts";
+import type { TcpState } from "../tcp/state.ts";
 
 /**
- * TCP states by their RFC 9293 names, plus Linux's NEW-SYN-RECV (a
- * request socket awaiting the handshake's last ACK).
+ * A TCP socket's state as the kernel reports it: one of the eleven RFC 9293
+ * states socklab's TCP uses ({@link TcpState}, `deno/tcp/state.ts`), or
+ * Linux's NEW-SYN-RECV (a request socket awaiting the handshake's last ACK).
  */
-export type TcpState =
-  | "ESTABLISHED"
-  | "SYN-SENT"
-  | "SYN-RECEIVED"
-  | "FIN-WAIT-1"
-  | "FIN-WAIT-2"
-  | "TIME-WAIT"
-  | "CLOSED"
-  | "CLOSE-WAIT"
-  | "LAST-ACK"
-  | "LISTEN"
-  | "CLOSING"
-  | "NEW-SYN-RECV";
+export type KernelTcpState = TcpState | "NEW-SYN-RECV";
 
 /** Linux's `st` codes (include/net/tcp_states.h) in order from 1, by RFC name. */
-const TCP_STATES: readonly TcpState[] = [
+const TCP_STATES: readonly KernelTcpState[] = [
   "ESTABLISHED",
   "SYN-SENT",
   "SYN-RECEIVED",
@@ -60,8 +50,27 @@ const TCP_STATES: readonly TcpState[] = [
   "NEW-SYN-RECV",
 ];
 
+/**
+ * The state behind one of Linux's `st` codes (the `/proc/net/tcp` column,
+ * and the first byte of `struct tcp_info`).
+ *
+ * @param code The code, 1 (ESTABLISHED) to 12 (NEW-SYN-RECV).
+ * @returns The state, or null for a code Linux does not use.
+ *
+ * @example
+ * ```ts
+ * import { kernelTcpState } from "./procnet.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(kernelTcpState(6), "TIME-WAIT");
+ * assert.equal(kernelTcpState(0), null);
+ * ```
+ */
+export function kernelTcpState(code: number): KernelTcpState | null {
+  return TCP_STATES[code - 1] ?? null;
+}
+
 /** The same states as Linux names them (`FIN_WAIT1`, `TIME_WAIT`...), as `ss` prints. */
-export const LINUX_TCP_STATE_NAMES: Readonly<Record<TcpState, string>> = {
+export const LINUX_TCP_STATE_NAMES: Readonly<Record<KernelTcpState, string>> = {
   "ESTABLISHED": "ESTABLISHED",
   "SYN-SENT": "SYN_SENT",
   "SYN-RECEIVED": "SYN_RECV",
@@ -96,7 +105,7 @@ export interface KernelSocket {
   /** The socket type: "stream" for TCP, "dgram" for UDP, either (or "seqpacket") for unix. */
   readonly type: "stream" | "dgram" | "seqpacket";
   /**
-   * The state: a {@link TcpState} for TCP; for UDP "ESTABLISHED" when
+   * The state: a {@link KernelTcpState} for TCP; for UDP "ESTABLISHED" when
    * connected, else "CLOSED"; for unix "LISTEN", "UNCONNECTED",
    * "CONNECTING", "CONNECTED" or "DISCONNECTING".
    */

@@ -31,8 +31,8 @@ import { KernelDatagramSocket } from "./datagram.ts";
 import { NetError } from "./errors.ts";
 import { errnoError } from "./_errno.ts";
 import { FdSocket } from "./fd_socket.ts";
-import { kernelSockets, kernelState } from "./procnet.ts";
-import { KernelConn, KernelListener } from "./stream.ts";
+import { kernelSockets, kernelState, kernelTcpState } from "./procnet.ts";
+import { KernelConn, type KernelListener } from "./stream.ts";
 import type { Addr } from "./types.ts";
 
 /** Any socket of this folder. */
@@ -219,4 +219,98 @@ export async function getSocketOption(socket: AnySocket, option: SocketOption): 
       throw errnoError(error, { op: `get ${option}`, local });
     }
   });
+}
+
+/**
+ * What Linux's TCP_INFO says about a TCP connection (`struct tcp_info`,
+ * include/uapi/linux/tcp.h): the kernel's own view of its state, windows and
+ * timers. Times are in ms, windows in segments (multiply by `sndMss`).
+ */
+export interface TcpInfo {
+  /** The state, by its RFC 9293 name (Linux's NEW-SYN-RECV included). */
+  readonly state: string;
+  /** The congestion-avoidance state: "open", "disorder", "cwr", "recovery" or "loss". */
+  readonly caState: string;
+  /** RTO, ms. */
+  readonly rto: number;
+  /** Smoothed RTT, ms. */
+  readonly rtt: number;
+  /** RTT variance, ms. */
+  readonly rttVar: number;
+  /** The congestion window, segments. */
+  readonly sndCwnd: number;
+  /** The slow-start threshold, segments (Linux's 0x7fffffff while infinite). */
+  readonly sndSsthresh: number;
+  /** The sender's MSS, bytes. */
+  readonly sndMss: number;
+  /** Segments sent and not yet acknowledged. */
+  readonly unacked: number;
+  /** Segments counted lost. */
+  readonly lost: number;
+  /** Retransmitted segments still unacknowledged. */
+  readonly retrans: number;
+  /** Retransmissions over the connection's life. */
+  readonly totalRetrans: number;
+  /** Bytes acknowledged by the peer (Linux 4.1+; null when the kernel's struct is shorter). */
+  readonly bytesAcked: number | null;
+  /** Bytes received (Linux 4.1+; null when the kernel's struct is shorter). */
+  readonly bytesReceived: number | null;
+}
+
+const TCP_INFO = 11;
+const CA_STATES = ["open", "disorder", "cwr", "recovery", "loss"];
+
+/**
+ * Reads TCP_INFO of a kernel TCP connection (Linux).
+ *
+ * @param conn The connection.
+ * @returns The kernel's view of it.
+ * @throws {TypeError} If the connection is not TCP.
+ * @throws {NetError} If the kernel refuses (with its reason).
+ *
+ * @example
+ * ```ts
+ * import { connect, listen } from "./stream.ts";
+ * import { tcpInfo } from "./sockopt.ts";
+ * import assert from "node:assert/strict";
+ * await using server = listen({ hostname: "127.0.0.1", port: 0 });
+ * const accepted = server.accept();
+ * await using conn = await connect(server.addr);
+ * await using _peer = await accepted;
+ * const info = await tcpInfo(conn);
+ * assert.equal(info.state, "ESTABLISHED");
+ * assert.ok(info.sndCwnd >= 1);
+ * ```
+ */
+export async function tcpInfo(conn: KernelConn): Promise<TcpInfo> {
+  const local = conn.localAddr;
+  if (local.family === "unix") throw new TypeError("tcpInfo: a unix socket has no TCP_INFO");
+  const fd = await socketFd(conn);
+  const bytes = libc.withLibc(() => {
+    try {
+      return libc.getBytesOption(fd, TCP, TCP_INFO, 232);
+    } catch (error) {
+      throw errnoError(error, { op: "get TCP_INFO", local, remote: conn.remoteAddr });
+    }
+  });
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  const u32 = (offset: number) => v.getUint32(offset, true);
+  const u64 = (offset: number) =>
+    offset + 8 <= bytes.length ? Number(v.getBigUint64(offset, true)) : null;
+  return {
+    state: kernelTcpState(bytes[0]) ?? `unknown (${bytes[0]})`,
+    caState: CA_STATES[bytes[1]] ?? `unknown (${bytes[1]})`,
+    rto: u32(8) / 1000,
+    sndMss: u32(16),
+    unacked: u32(24),
+    lost: u32(32),
+    retrans: u32(36),
+    rtt: u32(68) / 1000,
+    rttVar: u32(72) / 1000,
+    sndSsthresh: u32(76),
+    sndCwnd: u32(80),
+    totalRetrans: u32(100),
+    bytesAcked: u64(120),
+    bytesReceived: u64(128),
+  };
 }

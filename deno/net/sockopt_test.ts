@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { getSocketOption, setSocketOption, socketFd } from "./sockopt.ts";
+import { getSocketOption, setSocketOption, socketFd, tcpInfo } from "./sockopt.ts";
 import { connect, listen } from "./stream.ts";
 import { listenDatagram } from "./datagram.ts";
 import { openUnixDatagram } from "./fd_socket.ts";
@@ -90,4 +90,31 @@ Deno.test("setSocketOption() rejects unknown options, bad values and lost socket
   }
   pair.client.close();
   await assert.rejects(getSocketOption(pair.client, "noDelay"), /closed/);
+});
+
+Deno.test("tcpInfo() reports what the kernel acknowledged, its window, RTT and MSS", async () => {
+  await using server = listen({ hostname: "127.0.0.1", port: 0 });
+  const accepted = server.accept();
+  await using conn = await connect(server.addr);
+  await using peer = await accepted;
+  const before = await tcpInfo(conn);
+  assert.equal(before.state, "ESTABLISHED");
+  assert.equal(before.caState, "open");
+  const data = new Uint8Array(1 << 20);
+  const reading = (async () => {
+    const buf = new Uint8Array(65536);
+    let total = 0;
+    while (total < data.length) total += (await peer.read(buf)) ?? data.length;
+  })();
+  await conn.writeAll(data);
+  await reading;
+  const after = await tcpInfo(conn);
+  assert.ok(after.bytesAcked! >= data.length, `${after.bytesAcked}`);
+  assert.ok(after.sndCwnd >= 10 && after.sndMss > 0 && after.rto >= 200);
+  assert.ok(after.rtt >= 0 && after.rtt < 1000);
+  assert.equal((await tcpInfo(peer)).bytesReceived! >= data.length, true);
+  await assert.rejects(async () => {
+    conn.close();
+    await tcpInfo(conn);
+  });
 });

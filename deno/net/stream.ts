@@ -1,12 +1,20 @@
 /**
  * Kernel stream sockets: TCP over IPv4 and IPv6 (SOCK_STREAM in AF_INET and
- * AF_INET6) and unix stream sockets (SOCK_STREAM in AF_UNIX), behind the
- * transport-neutral {@link Conn} and {@link Listener} of `types.ts`.
+ * AF_INET6), TLS over TCP, and unix stream sockets (SOCK_STREAM in AF_UNIX),
+ * behind the transport-neutral {@link Conn} and {@link Listener} of
+ * `types.ts`.
  *
- * This wraps `Deno.listen` and `Deno.connect`; it adds typed errors that
- * name both endpoints, timeouts and AbortSignals, a readable stream that
- * ends at the peer's FIN without closing the socket, a writable stream
- * whose close is a half-close, and `await using`.
+ * {@link listen} is the one place that picks how a listening socket is
+ * driven, as Go's `net.Listen` picks the transport from its arguments: a
+ * path is a unix socket, a certificate and key make it TLS, and `io` chooses
+ * between Deno's own sockets and the epoll loop of `epoll.ts` (with or
+ * without io_uring). Whatever it picks, the caller gets a {@link Listener}:
+ * servers (HTTP's `serve()`) consume that and nothing else.
+ *
+ * Over `Deno.listen`, `Deno.listenTls` and `Deno.connect` it adds typed
+ * errors that name both endpoints, timeouts and AbortSignals, a readable
+ * stream that ends at the peer's FIN without closing the socket, a writable
+ * stream whose close is a half-close, and `await using`.
  *
  * @example A TCP echo round trip
  * ```ts
@@ -33,12 +41,25 @@
 import { checkPort, formatAddr, fromDenoAddr, inetAddr, unixAddr } from "./addr.ts";
 import { NetError, SocketClosed, TimedOut, toNetError, untilClosed } from "./errors.ts";
 import type { Addr, Conn, Listener } from "./types.ts";
-import { readableOf, writableOf } from "./_streams.ts";
+import { readableOf, writableOf } from "./conn_streams.ts";
+import { epollAvailable, type EpollListener, ioUringAvailable, listenEpoll } from "./epoll.ts";
 
 /** Where to listen: an IP address and port, or a unix socket path. */
 export type ListenOptions = InetListenOptions | UnixListenOptions;
 
-/** Listening on TCP. */
+/**
+ * How a listening TCP socket and its connections are driven:
+ * - "runtime": Deno's own sockets (`Deno.listen`): every read and write is
+ *   an op of the runtime. Works everywhere, with any hostname, and for TLS;
+ * - "epoll": one epoll loop through libc (`epoll.ts`; Linux,
+ *   `--allow-ffi`, a numeric hostname): each read and write is one
+ *   non-blocking syscall made from JavaScript;
+ * - "io_uring": the same loop, each turn's recv and send calls submitted
+ *   together with one io_uring_enter (Linux 5.19+).
+ */
+export type ListenIo = "io_uring" | "epoll" | "runtime";
+
+/** Listening on TCP (or TLS over TCP, with {@link cert} and {@link key}). */
 export interface InetListenOptions {
   /** A numeric address to bind; "0.0.0.0" (every IPv4 address) when omitted. */
   hostname?: string;
@@ -48,6 +69,16 @@ export interface InetListenOptions {
   reusePort?: boolean;
   /** The accept queue length (listen(2) backlog); the kernel caps it at somaxconn. */
   backlog?: number;
+  /**
+   * How the sockets are driven (see {@link ListenIo}); "auto" picks the
+   * fastest this process can run for the address: io_uring, else epoll,
+   * else runtime. Default "runtime".
+   */
+  io?: ListenIo | "auto";
+  /** PEM certificate chain: with {@link key}, the connections speak TLS (io "runtime"). */
+  cert?: string;
+  /** PEM private key, with {@link cert}. */
+  key?: string;
 }
 
 /** Listening on a unix stream socket. */
@@ -85,35 +116,108 @@ export interface UnixConnectOptions extends ConnectCommon {
   path: string;
 }
 
+/** A listener {@link listen} opened, and how it drives its sockets. */
+export type OpenedListener = (KernelListener | EpollListener) & { readonly io: ListenIo };
+
 /**
- * Starts listening. Binding happens now; errors are typed
+ * Starts listening: a unix socket for a `path`, TLS for a `cert` and `key`,
+ * TCP otherwise, driven as `io` says. Binding happens now; errors are typed
  * ({@link AddrInUse}, {@link PermissionDenied}, ...).
  *
- * @throws {TypeError | RangeError | SyntaxError} For malformed options.
+ * @param options Where to listen, and for TCP how: see {@link ListenOptions}.
+ * @returns The listener; its `io` says how its sockets are driven.
+ * @throws {TypeError} For malformed options, an `io` this process cannot run
+ * here (epoll without Linux, FFI permission or a numeric hostname; io_uring
+ * the kernel refuses), or an `io` other than "runtime" for TLS or unix.
+ * @throws {RangeError | SyntaxError} For an out-of-range port or a malformed address.
+ *
+ * @example A TCP listener driven by the fastest io this process can run
+ * ```ts
+ * import { connect, listen } from "./stream.ts";
+ * import assert from "node:assert/strict";
+ * await using server = listen({ hostname: "127.0.0.1", port: 0, io: "auto" });
+ * assert.ok(["io_uring", "epoll", "runtime"].includes(server.io));
+ * const accepted = server.accept();
+ * await using client = await connect(server.addr);
+ * await using conn = await accepted;
+ * await client.writeAll(new TextEncoder().encode("hi"));
+ * assert.equal(await conn.read(new Uint8Array(8)), 2);
+ * ```
  */
-export function listen(options: ListenOptions | Addr): KernelListener {
+export function listen(
+  options: UnixListenOptions | Addr | (InetListenOptions & { io?: "runtime" }),
+): KernelListener;
+/**
+ * Starts listening, with any `io`: the listener is a {@link KernelListener}
+ * or, for io "epoll", "io_uring" or "auto", perhaps an {@link EpollListener}.
+ *
+ * @param options Where to listen, and for TCP how.
+ * @returns The listener; its `io` says how its sockets are driven.
+ */
+export function listen(options: ListenOptions | Addr): OpenedListener;
+export function listen(options: ListenOptions | Addr): OpenedListener {
   const opts = normalizeListen(options);
   const wanted: Addr = "path" in opts
     ? unixAddr(opts.path)
     : isNumeric(opts.hostname ?? "0.0.0.0")
     ? inetAddr(opts.hostname ?? "0.0.0.0", opts.port)
     : { family: "inet", hostname: opts.hostname!, port: opts.port };
+  const io = pickIo(opts);
+  if (io !== "runtime") {
+    const inet = opts as InetListenOptions;
+    const l = listenEpoll({
+      hostname: inet.hostname ?? "0.0.0.0",
+      port: inet.port,
+      backlog: inet.backlog,
+      reusePort: inet.reusePort,
+      uring: io === "io_uring",
+    });
+    if (inet.io === "io_uring" && !l.usesRing) {
+      l.close();
+      throw new TypeError('Invalid io "io_uring": the kernel refused io_uring here; use "epoll"');
+    }
+    return l;
+  }
   try {
     if ("path" in opts) {
       return new KernelListener(Deno.listen({ transport: "unix", path: opts.path }), opts.path);
     }
-    return new KernelListener(
-      Deno.listen({
-        transport: "tcp",
-        hostname: opts.hostname ?? "0.0.0.0",
-        port: opts.port,
-        reusePort: opts.reusePort,
-        tcpBacklog: opts.backlog,
-      }),
-    );
+    const common = {
+      hostname: opts.hostname ?? "0.0.0.0",
+      port: opts.port,
+      reusePort: opts.reusePort,
+      tcpBacklog: opts.backlog,
+    };
+    if (opts.cert !== undefined) {
+      const tls = Deno.listenTls({ ...common, cert: opts.cert, key: opts.key! });
+      return new KernelListener(tls, undefined, true);
+    }
+    return new KernelListener(Deno.listen({ transport: "tcp", ...common }));
   } catch (error) {
     throw toNetError(error, { op: "listen", local: wanted });
   }
+}
+
+/** The io `listen()` drives a socket with: as asked, checked against what can run here. */
+function pickIo(opts: ListenOptions): ListenIo {
+  const io = (opts as InetListenOptions).io;
+  if (io === undefined || io === "runtime") return "runtime";
+  const inet = opts as InetListenOptions;
+  const hostname = inet.hostname ?? "0.0.0.0";
+  const canEpoll = !("path" in opts) && inet.cert === undefined && isNumeric(hostname) &&
+    epollAvailable();
+  if (io === "auto") return !canEpoll ? "runtime" : ioUringAvailable() ? "io_uring" : "epoll";
+  if (!canEpoll) {
+    const what = "path" in opts
+      ? "a unix socket"
+      : inet.cert !== undefined
+      ? "TLS"
+      : `${Deno.build.os}, hostname "${hostname}"`;
+    throw new TypeError(
+      `Invalid io "${io}": it needs Linux, --allow-ffi and a numeric hostname (here: ${what})`,
+    );
+  }
+  return io;
 }
 
 /**
@@ -174,19 +278,27 @@ export async function connect(options: ConnectOptions | Addr): Promise<KernelCon
   }
 }
 
-/** A listener over a kernel socket (TCP or unix stream). */
+/** A listener over a kernel socket (TCP, TLS over TCP, or unix stream) driven by Deno. */
 export class KernelListener implements Listener {
   /** The bound address (with the real port when port 0 was asked for). */
   readonly addr: Addr;
+  /** How its sockets are driven: by Deno's own ops. */
+  readonly io = "runtime";
+  /** Whether the connections it accepts speak TLS. */
+  readonly tls: boolean;
   #listener: Deno.Listener;
   #unlinkPath?: string;
   #closed = false;
 
-  /** Wraps a Deno listener; `unlinkPath` is removed on close. */
-  constructor(listener: Deno.Listener, unlinkPath?: string) {
+  /**
+   * Wraps a Deno listener; `unlinkPath` is removed on close, and `tls` says
+   * it is a `Deno.TlsListener`.
+   */
+  constructor(listener: Deno.Listener, unlinkPath?: string, tls = false) {
     this.#listener = listener;
     this.addr = fromDenoAddr(listener.addr);
     this.#unlinkPath = unlinkPath;
+    this.tls = tls;
   }
 
   /**
@@ -200,8 +312,8 @@ export class KernelListener implements Listener {
     }
     try {
       const conn = await this.#listener.accept();
-      if (conn.remoteAddr.transport === "tcp") (conn as Deno.TcpConn).setNoDelay(true);
-      return new KernelConn(conn);
+      if (!this.tls && conn.remoteAddr.transport === "tcp") (conn as Deno.TcpConn).setNoDelay(true);
+      return new KernelConn(conn, this.tls);
     } catch (error) {
       throw toNetError(error, { op: "accept", local: this.addr });
     }
@@ -238,22 +350,25 @@ export class KernelListener implements Listener {
   }
 }
 
-/** A connection over a kernel socket: TCP (IPv4, IPv6) or a unix stream. */
+/** A connection over a kernel socket: TCP (IPv4, IPv6), TLS over TCP, or a unix stream. */
 export class KernelConn implements Conn {
   /** This end's address. */
   readonly localAddr: Addr;
   /** The peer's address. */
   readonly remoteAddr: Addr;
+  /** Whether the bytes travel inside TLS. */
+  readonly tls: boolean;
   #conn: Deno.Conn;
   #closed = false;
   #readable?: ReadableStream<Uint8Array>;
   #writable?: WritableStream<Uint8Array>;
 
-  /** Wraps a connected Deno socket. */
-  constructor(conn: Deno.Conn) {
+  /** Wraps a connected Deno socket; `tls` says it is a `Deno.TlsConn`. */
+  constructor(conn: Deno.Conn, tls = false) {
     this.#conn = conn;
     this.localAddr = fromDenoAddr(conn.localAddr);
     this.remoteAddr = fromDenoAddr(conn.remoteAddr);
+    this.tls = tls;
   }
 
   /** Whether `close()` has been called. */
@@ -430,6 +545,12 @@ function normalizeListen(options: ListenOptions | Addr): ListenOptions {
       ? { path: unixAddr(options.path).path }
       : { ...inetAddr(options.hostname, options.port) };
   }
+  const io = (options as InetListenOptions).io;
+  if (io !== undefined && !["auto", "io_uring", "epoll", "runtime"].includes(io)) {
+    throw new TypeError(
+      `Invalid io "${io}": expected "io_uring", "epoll" or "runtime" (or "auto")`,
+    );
+  }
   if ("path" in options) {
     unixAddr(options.path);
     return options;
@@ -437,6 +558,11 @@ function normalizeListen(options: ListenOptions | Addr): ListenOptions {
   checkPort(options.port);
   checkHostname(options.hostname);
   if (options.backlog !== undefined) checkPort(options.backlog, "backlog");
+  if (options.cert !== undefined || options.key !== undefined) {
+    if (typeof options.cert !== "string" || typeof options.key !== "string") {
+      throw new TypeError("Invalid TLS options: cert and key must both be PEM strings");
+    }
+  }
   return options;
 }
 

@@ -1,12 +1,7 @@
 import assert from "node:assert/strict";
 import { readToEnd, withTempDir } from "../_testing.ts";
-import {
-  connect,
-  type KernelConn,
-  type KernelListener,
-  listen,
-  type ListenOptions,
-} from "./stream.ts";
+import { connect, type KernelConn, listen, type ListenOptions } from "./stream.ts";
+import type { Listener } from "./types.ts";
 import {
   AddrInUse,
   ConnectionRefused,
@@ -20,7 +15,7 @@ const enc = new TextEncoder();
 const dec = new TextDecoder();
 
 /** Accepts one connection and echoes it until FIN, then half-closes back. */
-async function echoOnce(listener: KernelListener): Promise<void> {
+async function echoOnce(listener: Listener): Promise<void> {
   await using conn = await listener.accept();
   const buf = new Uint8Array(4096);
   for (let n; (n = await conn.read(buf)) !== null;) await conn.writeAll(buf.subarray(0, n));

@@ -4,6 +4,12 @@
  * sockets (this folder) and by socklab's user-space TCP (`deno/tcp/`).
  * Nothing here may assume the kernel.
  *
+ * Besides what every connection and listener does, some can do more, and
+ * say so through optional members, as Go's `net` declares `CloseWrite` or
+ * `SetNoDelay` on the types that have them: callers test for a member
+ * instead of casting for it ({@link Conn.tls}, {@link Conn.fair},
+ * {@link Conn.submitWrite}, {@link Listener.stopped}).
+ *
  * BSD vocabulary, for learners: a {@link Family} is the address family
  * (AF_INET, AF_INET6, AF_UNIX); a {@link SocketType} is SOCK_STREAM,
  * SOCK_DGRAM or SOCK_RAW. A server binds and listens ({@link Listener}),
@@ -72,6 +78,25 @@ export interface Conn extends AsyncDisposable {
   closeWrite(): Promise<void>;
   /** Closes both directions and releases the socket. Idempotent. */
   close(): void;
+  /**
+   * Optional: true when the bytes travel inside TLS (the connection is
+   * encrypted and authenticated before `read` sees them), so a server can say
+   * "https". Absent or false for a plain connection.
+   */
+  readonly tls?: boolean;
+  /**
+   * Optional: true when reads take turns with the other connections of the
+   * same loop by themselves (an event loop that serves every ready socket
+   * once per turn), so a server serving many connections need not ration its
+   * reads to keep one busy client from starving the rest.
+   */
+  readonly fair?: boolean;
+  /**
+   * Optional: like {@link write}, without a promise. `done` is called later,
+   * never during the call, with the count of bytes taken or the error. For a
+   * caller that writes once per request and counts every allocation.
+   */
+  submitWrite?(p: Uint8Array, done: (result: number | Error) => void): void;
 }
 
 /** A bound, listening stream socket that accepts connections. */
@@ -82,6 +107,13 @@ export interface Listener extends AsyncIterable<Conn>, AsyncDisposable {
   accept(): Promise<Conn>;
   /** Stops listening; pending `accept()` calls reject. Idempotent. */
   close(): void;
+  /**
+   * Optional, for a listener that runs a loop of its own (an epoll loop):
+   * resolves once that loop has stopped and every descriptor it held is
+   * closed, which is after `close()` and after every accepted connection
+   * closed. Absent when `close()` itself releases everything.
+   */
+  readonly stopped?: Promise<void>;
 }
 
 /** One datagram received, with its sender. */

@@ -405,33 +405,55 @@ function newDirection(): StreamStats {
 }
 
 /**
- * Analyzes every TCP connection in a capture.
+ * Analyzes a capture's packets one at a time, for a caller that wants to
+ * report progress or yield between packets; {@link analyze} does the same
+ * in one call.
  *
- * @param capture What {@link readCapture} returned.
- * @returns The connections, counts of other and malformed frames, and a
- * way to get each direction's reassembled bytes.
+ * @example
+ * ```ts
+ * import { CaptureAnalyzer } from "./analyze.ts";
+ * import { readCapture } from "./reader.ts";
+ * import assert from "node:assert/strict";
+ * const capture = readCapture(await Deno.readFile("tests/testdata/rst.pcap"));
+ * const analyzer = new CaptureAnalyzer();
+ * for (const packet of capture.packets) analyzer.add(packet);
+ * assert.equal(analyzer.result(capture).connections.length, 1);
+ * ```
  */
-export function analyze(capture: Capture): CaptureAnalysisWithStreams {
-  const byTuple = new Map<string, Tracked>();
-  const all: Tracked[] = [];
-  const malformed: { frame: number; reason: string }[] = [];
-  let tcpFrames = 0;
-  let otherFrames = 0;
-  for (const packet of capture.packets) {
+export class CaptureAnalyzer {
+  readonly #byTuple = new Map<string, Tracked>();
+  readonly #all: Tracked[] = [];
+  readonly #malformed: { frame: number; reason: string }[] = [];
+  #frames = 0;
+  #tcpFrames = 0;
+  #otherFrames = 0;
+
+  /** How many packets were added. */
+  get frames(): number {
+    return this.#frames;
+  }
+
+  /**
+   * Takes the next packet of the capture, in capture order.
+   *
+   * @param packet A packet as {@link readCapture} returns it.
+   */
+  add(packet: CapturedPacket): void {
+    this.#frames++;
     const decoded = decodeFrame(packet);
     if (decoded.kind === "other") {
-      otherFrames++;
-      continue;
+      this.#otherFrames++;
+      return;
     }
     if (decoded.kind === "malformed") {
-      malformed.push({ frame: packet.index, reason: decoded.reason });
-      continue;
+      this.#malformed.push({ frame: packet.index, reason: decoded.reason });
+      return;
     }
-    tcpFrames++;
+    this.#tcpFrames++;
     const seg = decoded.segment;
     const a = key(seg.src), b = key(seg.dst);
     const tuple = a < b ? `${a}-${b}` : `${b}-${a}`;
-    let tracked = byTuple.get(tuple);
+    let tracked = this.#byTuple.get(tuple);
     const { tcp } = seg;
     const freshSyn = tcp.control === "syn" && tcp.ack === null;
     if (
@@ -445,7 +467,7 @@ export function analyze(capture: Capture): CaptureAnalysisWithStreams {
       // except that a SYN-ACK's sender is the server.
       const fromServer = tcp.control === "syn" && tcp.ack !== null;
       const conn: CapturedConnection = {
-        stream: all.length,
+        stream: this.#all.length,
         client: fromServer ? seg.dst : seg.src,
         server: fromServer ? seg.src : seg.dst,
         frames: { first: seg.frame, last: seg.frame },
@@ -469,28 +491,53 @@ export function analyze(capture: Capture): CaptureAnalysisWithStreams {
         assemblers: { toServer: new StreamAssembler(), toClient: new StreamAssembler() },
         handshake: { syn: null, synAck: null, ack: false },
       };
-      byTuple.set(tuple, tracked);
-      all.push(tracked);
+      this.#byTuple.set(tuple, tracked);
+      this.#all.push(tracked);
     }
     track(tracked, seg, a);
   }
-  const connections = all.map(finish);
-  return {
-    format: capture.format,
-    frames: capture.packets.length,
-    tcpFrames,
-    otherFrames,
-    malformed,
-    truncated: capture.truncated,
-    connections,
-    streamBytes(stream, direction) {
-      const tracked = all[stream];
-      if (!tracked) {
-        throw new RangeError(`streamBytes(): no stream ${stream} (the capture has ${all.length})`);
-      }
-      return tracked.assemblers[direction].bytes();
-    },
-  };
+
+  /**
+   * The analysis of the packets added so far.
+   *
+   * @param capture The capture's format and whether it was cut short.
+   * @returns The connections, counts of other and malformed frames, and a
+   * way to get each direction's reassembled bytes.
+   */
+  result(capture: Pick<Capture, "format" | "truncated">): CaptureAnalysisWithStreams {
+    const all = this.#all;
+    return {
+      format: capture.format,
+      frames: this.#frames,
+      tcpFrames: this.#tcpFrames,
+      otherFrames: this.#otherFrames,
+      malformed: [...this.#malformed],
+      truncated: capture.truncated,
+      connections: all.map(finish),
+      streamBytes(stream, direction) {
+        const tracked = all[stream];
+        if (!tracked) {
+          throw new RangeError(
+            `streamBytes(): no stream ${stream} (the capture has ${all.length})`,
+          );
+        }
+        return tracked.assemblers[direction].bytes();
+      },
+    };
+  }
+}
+
+/**
+ * Analyzes every TCP connection in a capture.
+ *
+ * @param capture What {@link readCapture} returned.
+ * @returns The connections, counts of other and malformed frames, and a
+ * way to get each direction's reassembled bytes.
+ */
+export function analyze(capture: Capture): CaptureAnalysisWithStreams {
+  const analyzer = new CaptureAnalyzer();
+  for (const packet of capture.packets) analyzer.add(packet);
+  return analyzer.result(capture);
 }
 
 /** Counts one segment on its connection; `srcKey` is `key(seg.src)`, made once by the caller. */

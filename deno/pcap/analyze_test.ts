@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { analyze, decodeFrame } from "./analyze.ts";
 import { readCapture } from "./reader.ts";
-import { assertWhole } from "../wire/_testdata.ts";
-import { Conversation, rawCapture, text } from "./_builders.ts";
+import { assertWhole } from "../_testing.ts";
+import { Conversation, rawCapture, text } from "./_testing.ts";
 
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
 const SYN_OPTS = {

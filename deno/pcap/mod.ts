@@ -5,7 +5,9 @@
  *
  * This layer reads and writes bytes handed to it; it opens no files and
  * never prints. Malformed files and frames are rejected with a
- * {@link WireError} naming what failed and why.
+ * {@link WireError} naming what failed and why. It needs the wire formats
+ * and nothing else: it knows no socket and no TCP state machine, so it
+ * reads captures of any TCP, the kernel's or socklab's.
  *
  * @example List the connections in a capture
  * ```ts

@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { missingCommand, requires, tsharkFields } from "../_testing.ts";
+import { assertWhole, missingCommand, requires, tsharkFields } from "../_testing.ts";
 import { WireError } from "../wire/error.ts";
-import { assertWhole } from "../wire/_testdata.ts";
-import { Conversation, text } from "./_builders.ts";
+import { Conversation, text } from "./_testing.ts";
 import { ipOfFrame } from "./link.ts";
 import { LinkType, readCapture } from "./reader.ts";
 import { pcapHeader, pcapRecord, PcapWriter } from "./writer.ts";

@@ -30,22 +30,52 @@ Deno.test("playgroundHandler() returns null for paths outside /playground", asyn
   }
 });
 
-Deno.test("playgroundHandler() serves the page and its assets", async () => {
+Deno.test("playgroundHandler() serves the page, its icon and the bundle `npm run build` makes", async () => {
   for (
     const [path, type] of [
       ["/playground", "text/html"],
       ["/playground/", "text/html"],
-      ["/playground/app.js", "text/javascript"],
       ["/playground/style.css", "text/css"],
+      ["/playground/favicon.svg", "image/svg+xml"],
+      ["/playground/dist/app.js", "text/javascript"],
+      ["/playground/dist/worker.js", "text/javascript"],
+      ["/playground/dist/app.js.map", "application/json"],
+      ["/playground/dist/socklab.simd.wasm", "application/wasm"],
+      ["/playground/dist/socklab.scalar.wasm", "application/wasm"],
     ]
   ) {
     const res = (await get(path))!;
     assert.equal(res.status, 200, path);
-    assert.match(res.headers.get("content-type")!, new RegExp(`^${type}`));
-    const body = await res.text();
+    assert.ok(res.headers.get("content-type")!.startsWith(type), path);
+    const body = new Uint8Array(await res.arrayBuffer());
+    assert.equal(res.headers.get("content-length"), String(body.length), path);
     if (type === "text/html") {
-      assert.match(body, /<script type="module" src="\/playground\/app.js">/);
+      const html = new TextDecoder().decode(body);
+      assert.match(html, /<script type="module" src="\/playground\/dist\/app.js">/);
+      assert.match(html, /<link rel="icon" href="\/playground\/favicon.svg"/);
     }
+    if (type === "application/wasm") assert.ok(WebAssembly.validate(body), path);
+  }
+  const head = (await get("/playground/dist/app.js", { method: "HEAD" }))!;
+  assert.equal(head.status, 200);
+  assert.equal(await head.text(), "");
+});
+
+Deno.test("playgroundHandler() serves nothing outside the bundle folder under /playground/dist/", async () => {
+  for (
+    const path of [
+      "/playground/dist/../mod.ts",
+      "/playground/dist/%2e%2e/mod.ts",
+      "/playground/dist/.hidden.js",
+      "/playground/dist/app.ts",
+      "/playground/dist/nothing.js",
+      "/playground/static/index.html",
+      "/playground/mod.ts",
+    ]
+  ) {
+    const res = (await get(path))!;
+    assert.equal(res.status, 404, path);
+    await res.body?.cancel();
   }
 });
 

@@ -14,6 +14,7 @@ import {
   replayArgs,
   SIM_FIELDS,
   type SimSettings,
+  type Surface,
   transferOptions,
 } from "../link/settings.ts";
 import type { TraceEvent } from "../trace/events.ts";
@@ -33,6 +34,38 @@ export const MAX_PACKETS = 60_000;
 /** Most trace events a run returns (and draws); the rest are counted. */
 export const MAX_EVENTS = 2000;
 
+/** How big a run may be. */
+export interface RunLimits {
+  /**
+   * Whose bounds the settings table applies to each field: the playground
+   * server's ("query": {@link MAX_BYTES} per direction, a minute at most for
+   * any time) or the command line's ("flag": 256 MiB).
+   */
+  readonly bounds: Surface;
+  /** Most data segments a run may need (bytes over the segment size, both ways). */
+  readonly maxSegments: number;
+  /** Most packets a run puts on its links. */
+  readonly maxPackets: number;
+}
+
+/** The limits of `/playground/run`, which runs on the shared server. */
+export const SERVER_LIMITS: RunLimits = {
+  bounds: "query",
+  maxSegments: MAX_SEGMENTS,
+  maxPackets: MAX_PACKETS,
+};
+
+/**
+ * The limits of a run in the page's Web Worker, on the visitor's machine:
+ * the command line's bounds, and as many packets as a browser tab holds with
+ * every one kept for the pcap (a 128 MiB transfer's).
+ */
+export const BROWSER_LIMITS: RunLimits = {
+  bounds: "flag",
+  maxSegments: 400_000,
+  maxPackets: 600_000,
+};
+
 /**
  * The settings of a run, as `socklab sim` takes them. The playground reads
  * those of its query fields; the others keep `socklab sim`'s defaults.
@@ -44,8 +77,11 @@ export type RunSettings = SimSettings;
  * flags without the dashes: `loss=5&delay=20ms&close=server-first`).
  * Fields left out or empty keep `socklab sim`'s defaults.
  *
+ * @param query The query.
+ * @param limits How big a run may be (default: the server's, {@link SERVER_LIMITS}).
+ * @returns The settings.
  * @throws {FieldError} Naming the field, for an unknown, repeated or bad
- *   field, or for a run of more than {@link MAX_SEGMENTS} data segments.
+ *   field, or for a run of more than `limits.maxSegments` data segments.
  *
  * @example
  * ```ts
@@ -56,20 +92,23 @@ export type RunSettings = SimSettings;
  * assert.equal(s.bytes, 20_000);
  * ```
  */
-export function parseRunQuery(query: URLSearchParams): RunSettings {
-  const s = readQuery(SIM_FIELDS, query);
+export function parseRunQuery(
+  query: URLSearchParams,
+  limits: RunLimits = SERVER_LIMITS,
+): RunSettings {
+  const s = readQuery(SIM_FIELDS, query, limits.bounds);
   // Small segments multiply the work: bound the data segments a run can need.
   const perSegment = Math.max(1, Math.min(s.mtu - 40, s.recvBuffer));
-  const segments = Math.ceil((s.bytes + s.replyBytes) / perSegment);
-  if (segments > MAX_SEGMENTS) {
+  const segments = Math.ceil((s.bytes * s.flows + s.replyBytes) / perSegment);
+  if (segments > limits.maxSegments) {
     const field = query.has("reply-bytes") && s.replyBytes > s.bytes ? "reply-bytes" : "bytes";
     throw new FieldError(
       field,
       `${field}: ${
-        s.bytes + s.replyBytes
+        s.bytes * s.flows + s.replyBytes
       } bytes in segments of at most ${perSegment} bytes (mtu ${s.mtu}, ` +
         `recv-buffer ${s.recvBuffer}) is ${segments} segments, more than the playground's ` +
-        `limit of ${MAX_SEGMENTS}: send fewer bytes or raise the mtu and recv-buffer`,
+        `limit of ${limits.maxSegments}: send fewer bytes or raise the mtu and recv-buffer`,
     );
   }
   return s;
@@ -131,9 +170,14 @@ export const BUDGET_SPENT = "the playground's packet budget is spent";
  * {@link MAX_VIRTUAL_TIME} and `maxPackets` (default {@link MAX_PACKETS}): once that many packets
  * have been put on the links, the links drop every further packet (traced
  * as drops with the reason {@link BUDGET_SPENT}) and the run winds down
- * through the TCPs' own timeouts.
+ * through the TCPs' own timeouts. `observe` sees each event as it is traced
+ * (with the count so far), for progress.
  */
-export function simulate(s: RunSettings, maxPackets: number = MAX_PACKETS): Simulation {
+export function simulate(
+  s: RunSettings,
+  maxPackets: number = MAX_PACKETS,
+  observe?: (event: TraceEvent, count: number) => void,
+): Simulation {
   const events: TraceEvent[] = [];
   let packets = 0;
   const result = runTransfer({
@@ -142,6 +186,7 @@ export function simulate(s: RunSettings, maxPackets: number = MAX_PACKETS): Simu
     trace: (e) => {
       if (e.kind === "link" && e.action === "send") packets++;
       events.push(e);
+      observe?.(e, events.length);
     },
     fault: () => packets > maxPackets ? BUDGET_SPENT : null,
   });

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { createHmac } from "node:crypto";
+import { hmacSha256 } from "../sha256.ts";
 
 /** Picks the initial sequence number of a connection. */
 export type IsnGenerator = (
@@ -52,11 +52,13 @@ export function rfc6528Isn(key?: Uint8Array): IsnGenerator {
     throw new RangeError(`ISN key must be at least 16 bytes, got ${key.length}`);
   }
   const secret = key ?? crypto.getRandomValues(new Uint8Array(16));
+  const text = new TextEncoder();
   return (local, remote, now) => {
-    const hash = createHmac("sha256", secret)
-      .update(`${local.addr}|${local.port}|${remote.addr}|${remote.port}`)
-      .digest();
-    const f = hash.readUInt32BE(0);
+    const hash = hmacSha256(
+      secret,
+      text.encode(`${local.addr}|${local.port}|${remote.addr}|${remote.port}`),
+    );
+    const f = new DataView(hash.buffer).getUint32(0);
     const m = Math.floor(now * 250); // 4 µs ticks since the clock's origin
     return (f + m) >>> 0;
   };

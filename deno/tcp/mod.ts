@@ -1,23 +1,27 @@
 /**
  * socklab's user-space TCP (RFC 9293): a sans-IO state machine per
- * connection ({@link TcpSocket}), a host's stack that demultiplexes segments
- * and keeps listen backlogs ({@link TcpStack}), the RFC 6298 estimator, RFC
- * 6528 ISNs, the congestion-control seam, receive buffers reassembled by the
- * WASM core, and a driver that puts it all behind the socket layer's
- * `Conn`/`Listener` ({@link TcpDriver}).
+ * connection ({@link TcpSocket}) with the RFC's eleven states
+ * ({@link TcpState}), a host's stack that demultiplexes segments and keeps
+ * listen backlogs ({@link TcpStack}), the RFC 6298 estimator, RFC 6528 ISNs,
+ * the congestion-control seam, receive buffers reassembled by the WASM core,
+ * and the trace events it reports through an injected {@link TraceHook}.
  *
- * The state machine and the stack never read a clock, set a timer or touch
- * I/O: time and segments are arguments, and they say what to send and when
- * they next need attention. Only {@link TcpDriver} reads a clock. Links that
- * carry segments live in `deno/link/`; trace events and their renderings in
- * `deno/trace/`.
+ * What this layer does not do: it never reads a clock, sets a timer, touches
+ * I/O or prints. Time and segments are arguments, and the state machine and
+ * the stack say what to send and when they next need attention. It sits on
+ * the wire formats (`deno/wire/`) and the WASM core, and on nothing else:
+ * the socket layer (`deno/net/`) sits above it. The real-time driver that
+ * puts a stack behind the socket layer's `Conn` and `Listener`
+ * (`TcpDriver`), and the links that carry its segments, live in
+ * `deno/link/`; the renderings of its trace events (ladder diagrams, pcap,
+ * JSON) in `deno/trace/`.
  *
  * @example A handshake between two stacks, by hand
  * ```ts
  * import { TcpStack } from "./mod.ts";
  * const a = new TcpStack("10.0.0.1"), b = new TcpStack("10.0.0.2");
  * b.listen(80);
- * const c = a.connect({ addr: "10.0.0.2", port: 80 }, 0);
+ * const c = a.connect(0, { addr: "10.0.0.2", port: 80 });
  * for (let i = 0; i < 3; i++) {
  *   for (const s of a.poll(0)) b.receive(0, s);
  *   for (const s of b.poll(0)) a.receive(0, s);
@@ -39,7 +43,6 @@ export {
   TcpSocket,
 } from "./socket.ts";
 export { type IpSegment, STACK_DROP, TcpStack } from "./stack.ts";
-export { type SegmentSink, TcpConn, TcpConnError, TcpDriver, TcpListener } from "./conn.ts";
 export { DEFAULT_RTT_CONFIG, type RttConfig, RttEstimator } from "./rtt.ts";
 export { type IsnGenerator, rfc6528Isn, type TcpEndpoint } from "./isn.ts";
 export {
@@ -90,8 +93,7 @@ export { Prr } from "./prr.ts";
 export { PAWS_IDLE_LIMIT, Timestamps } from "./timestamps.ts";
 export { ByteRing, type ReceiveBuffer, RingReceiveBuffer } from "./buffers.ts";
 export { CoreReceiveBuffer, MAX_CORE_BUFFER } from "./core_buffer.ts";
+export type { TcpState } from "./state.ts";
+export type * from "./events.ts";
 // Types from the layers below that this API names, so its docs are whole.
-export type * from "../net/types.ts";
-export type { TcpState } from "../net/procnet.ts";
-export type * from "../trace/events.ts";
 export type { SackBlock, TcpControl, TcpRepr, TcpTimestamp } from "../wire/tcp.ts";

@@ -35,7 +35,7 @@ import type { RttEstimator } from "./rtt.ts";
 import { Prr } from "./prr.ts";
 import { DUP_THRESH, Rack, WC_DEL_ACK_T } from "./rack.ts";
 import { segmentLength, SendScoreboard, type SentSegment } from "./scoreboard.ts";
-import type { LossSignal, RecoveryPhase, TraceHook } from "../trace/events.ts";
+import type { LossSignal, RecoveryPhase, TraceHook } from "./events.ts";
 import type { SackBlock } from "../wire/tcp.ts";
 import { seqGe, seqGt, seqLe, seqLt, seqSub } from "../wire/seq.ts";
 

@@ -27,7 +27,8 @@
  * @module
  */
 import { type TcpRepr, tcpRepr } from "../wire/tcp.ts";
-import type { TcpState, TcpTimer, TraceHook } from "../trace/events.ts";
+import type { TcpTimer, TraceHook } from "./events.ts";
+import type { TcpState } from "./state.ts";
 import { ByteRing, type ReceiveBuffer } from "./buffers.ts";
 import { CoreReceiveBuffer } from "./core_buffer.ts";
 import type { CongestionController } from "./congestion.ts";
@@ -47,7 +48,7 @@ import { type IsnGenerator, rfc6528Isn, type TcpEndpoint } from "./isn.ts";
 import { DEFAULT_RTT_CONFIG, type RttConfig, RttEstimator } from "./rtt.ts";
 import { seqAdd, seqGe, seqGt, seqInRange, seqLe, seqLt, seqSub } from "../wire/seq.ts";
 
-export type { TcpState } from "../trace/events.ts";
+export type { TcpState } from "./state.ts";
 export type { TcpEndpoint } from "./isn.ts";
 
 /** Keep-alive probing (RFC 9293 §3.8.4): off unless configured. */
@@ -213,11 +214,6 @@ function earliest(a: number | null, b: number | null): number | null {
   return a === null ? b : b === null || a <= b ? a : b;
 }
 
-/** Builds a segment record with defaults for what is not given. */
-export function segment(fields: Partial<TcpRepr> & { seq: number }): TcpRepr {
-  return tcpRepr(fields);
-}
-
 const EMPTY = new Uint8Array(0);
 const NO_SACK: readonly SackBlock[] = [];
 
@@ -255,8 +251,8 @@ export function resetFor(repr: TcpRepr): TcpRepr | null {
   const ports = { srcPort: repr.dstPort, dstPort: repr.srcPort };
   // An ACK is answered <SEQ=SEG.ACK><CTL=RST>, anything else
   // <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>.
-  if (repr.ack !== null) return segment({ ...ports, seq: repr.ack, control: "rst" });
-  return segment({ ...ports, seq: 0, ack: seqAdd(repr.seq, segLen(repr)), control: "rst" });
+  if (repr.ack !== null) return tcpRepr({ ...ports, seq: repr.ack, control: "rst" });
+  return tcpRepr({ ...ports, seq: 0, ack: seqAdd(repr.seq, segLen(repr)), control: "rst" });
 }
 
 /** SEG.LEN: the payload plus one for SYN and one for FIN. */
@@ -272,7 +268,7 @@ export function segLen(repr: TcpRepr): number {
  * import { TcpSocket } from "./socket.ts";
  * import assert from "node:assert/strict";
  * const s = new TcpSocket();
- * s.connect({ addr: "10.0.0.1", port: 4000 }, { addr: "10.0.0.2", port: 80 }, 0);
+ * s.connect(0, { addr: "10.0.0.1", port: 4000 }, { addr: "10.0.0.2", port: 80 });
  * const [syn] = s.poll(0);
  * assert.equal(syn.control, "syn");
  * assert.equal(s.state, "SYN-SENT");
@@ -532,9 +528,11 @@ export class TcpSocket {
   /**
    * Passive OPEN: waits for a SYN to `local` (RFC 9293 §3.10.1).
    *
+   * @param now The time, ms (of the state change's trace event).
+   * @param local This end.
    * @throws {TcpError} If the socket is not CLOSED.
    */
-  listen(local: TcpEndpoint): void {
+  listen(now: number, local: TcpEndpoint): void {
     if (this.#state !== "CLOSED" || this.#opened) {
       throw new TcpError(
         `listen ${local.addr}:${local.port}: socket is ${this.#state}${
@@ -546,17 +544,20 @@ export class TcpSocket {
     this.#local = local;
     this.#passive = true;
     this.#opened = true;
-    this.#setState(0, "LISTEN", "passive open");
+    this.#setState(now, "LISTEN", "passive open");
   }
 
   /**
    * Active OPEN: picks the ISS and enters SYN-SENT; the SYN goes out on the
    * next {@link poll} (RFC 9293 §3.10.1).
    *
+   * @param now The time, ms.
+   * @param local This end.
+   * @param remote The peer.
    * @throws {TcpError} If the socket is not CLOSED.
    * @throws {RangeError} If a port is out of range or the remote port is 0.
    */
-  connect(local: TcpEndpoint, remote: TcpEndpoint, now: number): void {
+  connect(now: number, local: TcpEndpoint, remote: TcpEndpoint): void {
     if (this.#state !== "CLOSED" || this.#opened) {
       throw new TcpError(
         `connect ${local.addr}:${local.port} -> ${remote.addr}:${remote.port}: socket is ${this.#state}${
@@ -638,7 +639,7 @@ export class TcpSocket {
    * CLOSE (RFC 9293 §3.10.4): no more data from this end; a FIN follows the
    * queued bytes. In LISTEN or SYN-SENT the socket simply closes.
    */
-  close(now = 0): void {
+  close(now: number): void {
     switch (this.#state) {
       case "CLOSED":
         return;
@@ -672,7 +673,7 @@ export class TcpSocket {
    * ABORT (RFC 9293 §3.10.5): sends a RST in synchronized states and goes to
    * CLOSED at once; queued data is discarded.
    */
-  abort(now = 0): void {
+  abort(now: number): void {
     if (this.#state === "CLOSED") return;
     if (
       this.#state !== "LISTEN" && this.#state !== "SYN-SENT" && this.#state !== "TIME-WAIT"
@@ -1496,7 +1497,7 @@ export class TcpSocket {
 
   // A segment with this connection's ports and current window.
   #make(fields: Partial<TcpRepr> & { seq: number }): TcpRepr {
-    return segment({
+    return tcpRepr({
       srcPort: this.#local?.port ?? 0,
       dstPort: this.#remote?.port ?? 0,
       window: this.#advertise(),

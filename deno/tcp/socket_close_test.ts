@@ -13,10 +13,10 @@ import {
   socketLastAck,
   socketTimeWait,
   text,
-} from "./_fixtures.ts";
+} from "./_testing.ts";
 import { TcpError } from "./socket.ts";
-import type { TraceEvent } from "../trace/events.ts";
-import { LOCAL, REMOTE, socket } from "./_fixtures.ts";
+import type { TraceEvent } from "./events.ts";
+import { LOCAL, REMOTE, socket } from "./_testing.ts";
 
 // --- FIN-WAIT-1 -----------------------------------------------------------
 
@@ -31,7 +31,7 @@ Deno.test("FIN-WAIT-1: the ACK of our FIN -> FIN-WAIT-2", () => {
 Deno.test("FIN-WAIT-1: an ACK short of the FIN keeps FIN-WAIT-1", () => {
   const s = socketEstablished();
   s.send(bytes("abc"));
-  s.close();
+  s.close(0);
   recv(s);
   send(s, { seq: 1, ack: 4 });
   assert.equal(s.state, "FIN-WAIT-1");
@@ -80,7 +80,7 @@ Deno.test("FIN-WAIT-1: a SYN gets a challenge ACK", () => {
 Deno.test("FIN-WAIT-1: send() throws and close() again changes nothing", () => {
   const s = socketFinWait1();
   assert.throws(() => s.send(bytes("x")), TcpError);
-  s.close();
+  s.close(0);
   assert.equal(s.state, "FIN-WAIT-1");
   assert.deepEqual(recv(s), []);
 });
@@ -89,7 +89,7 @@ Deno.test("FIN-WAIT-1: queued data goes out before the FIN, also into a reopened
   const s = socketEstablished();
   send(s, { seq: 1, ack: 1, window: 2 });
   s.send(bytes("abcd"));
-  s.close();
+  s.close(0);
   assert.deepEqual(recv(s), ["ACK seq=1 ack=1 len=2"]);
   assert.equal(s.state, "ESTABLISHED");
   send(s, { seq: 1, ack: 3, window: 10 });
@@ -224,7 +224,7 @@ Deno.test("TIME-WAIT: an in-window ACK changes nothing", () => {
 Deno.test("TIME-WAIT: send() throws; abort() closes without a RST", () => {
   const s = socketTimeWait();
   assert.throws(() => s.send(bytes("x")), TcpError);
-  s.abort();
+  s.abort(0);
   assert.deepEqual(recv(s), []);
   assert.equal(s.state, "CLOSED");
 });
@@ -239,7 +239,7 @@ Deno.test("CLOSE-WAIT: this end may still send (half-close)", () => {
 
 Deno.test("CLOSE-WAIT: close() sends our FIN; -> LAST-ACK", () => {
   const s = socketCloseWait();
-  s.close();
+  s.close(0);
   assert.deepEqual(recv(s), ["FIN,ACK seq=1 ack=2"]);
   assert.equal(s.state, "LAST-ACK");
 });
@@ -308,7 +308,7 @@ Deno.test("LAST-ACK: a SYN gets a challenge ACK", () => {
 Deno.test("trace: every state change is an event with its reason", () => {
   const events: TraceEvent[] = [];
   const s = socket({}, events);
-  s.connect(LOCAL, REMOTE, 0);
+  s.connect(0, LOCAL, REMOTE);
   s.poll(0);
   send(s, { seq: 0, ack: 1, control: "syn" }, 10);
   s.close(10);
@@ -324,7 +324,7 @@ Deno.test("trace: every state change is an event with its reason", () => {
 Deno.test("trace: segments carry relative numbers and the retransmission mark", () => {
   const events: TraceEvent[] = [];
   const s = socket({}, events);
-  s.connect(LOCAL, REMOTE, 0);
+  s.connect(0, LOCAL, REMOTE);
   s.poll(0);
   s.poll(1000);
   const sent = events.flatMap((e) => e.kind === "segment" ? [[e.relSeq, e.retransmission]] : []);

@@ -2,7 +2,7 @@
 // retransmission, probes and the RFC 5961 checks (RFC 9293 §3.10.7.4,
 // RFC 6298, RFC 5961).
 import assert from "node:assert/strict";
-import { bytes, recv, send, socketEstablished, text, windowOf } from "./_fixtures.ts";
+import { bytes, recv, send, socketEstablished, text, windowOf } from "./_testing.ts";
 import type { CongestionController } from "./congestion.ts";
 import { TcpError } from "./socket.ts";
 
@@ -449,14 +449,14 @@ Deno.test("ESTABLISHED: abort() sends <SEQ=SND.NXT><CTL=RST> and drops queued da
   const s = socketEstablished();
   send(s, { seq: 1, ack: 1, window: 0 });
   s.send(bytes("never"));
-  s.abort();
+  s.abort(0);
   assert.deepEqual(recv(s), ["RST seq=1"]);
   assert.equal(s.error, "aborted");
 });
 
 Deno.test("ESTABLISHED: close() sends a FIN; -> FIN-WAIT-1", () => {
   const s = socketEstablished();
-  s.close();
+  s.close(0);
   assert.deepEqual(recv(s), ["FIN,ACK seq=1 ack=1"]);
   assert.equal(s.state, "FIN-WAIT-1");
 });
@@ -464,13 +464,13 @@ Deno.test("ESTABLISHED: close() sends a FIN; -> FIN-WAIT-1", () => {
 Deno.test("ESTABLISHED: close() after data puts the FIN on the last data segment", () => {
   const s = socketEstablished();
   s.send(new Uint8Array(1500));
-  s.close();
+  s.close(0);
   assert.deepEqual(recv(s), ["ACK seq=1 ack=1 len=1460", "FIN,PSH,ACK seq=1461 ack=1 len=40"]);
 });
 
 Deno.test("ESTABLISHED: send() after close() throws a TcpError", () => {
   const s = socketEstablished();
-  s.close();
+  s.close(0);
   assert.throws(() => s.send(bytes("late")), /closing/);
 });
 

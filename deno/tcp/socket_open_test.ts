@@ -13,8 +13,9 @@ import {
   socketListen,
   socketSynReceived,
   socketSynSent,
-} from "./_fixtures.ts";
-import { resetFor, segment, TcpError, TcpSocket } from "./socket.ts";
+} from "./_testing.ts";
+import { resetFor, TcpError, TcpSocket } from "./socket.ts";
+import { tcpRepr } from "../wire/tcp.ts";
 
 // --- CLOSED ---------------------------------------------------------------
 
@@ -53,7 +54,7 @@ Deno.test("CLOSED: a RST is never answered", () => {
 });
 
 Deno.test("resetFor() swaps the ports and answers an ACK with its ACK number", () => {
-  const rst = resetFor(segment({ srcPort: 1, dstPort: 2, seq: 9, ack: 77 }))!;
+  const rst = resetFor(tcpRepr({ srcPort: 1, dstPort: 2, seq: 9, ack: 77 }))!;
   assert.deepEqual([rst.srcPort, rst.dstPort, rst.seq, rst.ack, rst.control], [
     2,
     1,
@@ -61,7 +62,7 @@ Deno.test("resetFor() swaps the ports and answers an ACK with its ACK number", (
     null,
     "rst",
   ]);
-  assert.equal(resetFor(segment({ seq: 1, control: "rst" })), null);
+  assert.equal(resetFor(tcpRepr({ seq: 1, control: "rst" })), null);
 });
 
 Deno.test("CLOSED: send() throws a TcpError naming the state", () => {
@@ -72,15 +73,15 @@ Deno.test("CLOSED: send() throws a TcpError naming the state", () => {
 
 Deno.test("CLOSED: a socket that was open and closed cannot be opened again", () => {
   const s = socketSynSent();
-  s.close();
-  assert.throws(() => s.connect(LOCAL, REMOTE, 0), /opens only once/);
-  assert.throws(() => s.listen(LOCAL), /opens only once/);
+  s.close(0);
+  assert.throws(() => s.connect(0, LOCAL, REMOTE), /opens only once/);
+  assert.throws(() => s.listen(0, LOCAL), /opens only once/);
 });
 
 Deno.test("CLOSED: close() and abort() do nothing and send nothing", () => {
   const s = socket();
-  s.close();
-  s.abort();
+  s.close(0);
+  s.abort(0);
   assert.deepEqual(recv(s), []);
   assert.equal(s.state, "CLOSED");
 });
@@ -151,13 +152,13 @@ Deno.test("LISTEN: plain data without ACK is dropped silently", () => {
 
 Deno.test("LISTEN: close() goes to CLOSED without sending", () => {
   const s = socketListen();
-  s.close();
+  s.close(0);
   assert.equal(s.state, "CLOSED");
   assert.deepEqual(recv(s), []);
 });
 
 Deno.test("LISTEN: listen() again throws a TcpError", () => {
-  assert.throws(() => socketListen().listen(LOCAL), TcpError);
+  assert.throws(() => socketListen().listen(0, LOCAL), TcpError);
 });
 
 Deno.test("LISTEN: the ISS comes from the generator with the 4-tuple and the time", () => {
@@ -180,16 +181,16 @@ Deno.test("LISTEN: no timer is armed", () => {
 
 Deno.test("SYN-SENT: connect() sends one SYN offering MSS, window scale, SACK and timestamps, and no ACK", () => {
   const s = socket();
-  s.connect(LOCAL, REMOTE, 0);
+  s.connect(0, LOCAL, REMOTE);
   assert.deepEqual(recv(s), ["SYN seq=0 mss=1460 ws=0 sackOK TS"]);
   assert.deepEqual(recv(s), []);
   assert.equal(s.state, "SYN-SENT");
 });
 
 Deno.test("SYN-SENT: connect() rejects port 0 and a non-CLOSED socket", () => {
-  assert.throws(() => socket().connect(LOCAL, { ...REMOTE, port: 0 }, 0), RangeError);
-  assert.throws(() => socket().connect(LOCAL, { ...REMOTE, port: 70000 }, 0), RangeError);
-  assert.throws(() => socketSynSent().connect(LOCAL, REMOTE, 0), TcpError);
+  assert.throws(() => socket().connect(0, LOCAL, { ...REMOTE, port: 0 }), RangeError);
+  assert.throws(() => socket().connect(0, LOCAL, { ...REMOTE, port: 70000 }), RangeError);
+  assert.throws(() => socketSynSent().connect(0, LOCAL, REMOTE), TcpError);
 });
 
 Deno.test("SYN-SENT: a SYN,ACK acknowledging the SYN is ACKed; -> ESTABLISHED", () => {
@@ -278,7 +279,7 @@ Deno.test("SYN-SENT: the user timeout gives up without a RST; -> CLOSED, timed o
 
 Deno.test("SYN-SENT: close() with nothing queued deletes the TCB; -> CLOSED", () => {
   const s = socketSynSent();
-  s.close();
+  s.close(0);
   assert.equal(s.state, "CLOSED");
   assert.equal(s.pollAt(), null);
 });
@@ -293,7 +294,7 @@ Deno.test("SYN-SENT: data queued early goes out right after the handshake", () =
 Deno.test("SYN-SENT: close() with data queued sends the FIN after the data", () => {
   const s = socketSynSent();
   s.send(new TextEncoder().encode("bye"));
-  s.close();
+  s.close(0);
   assert.equal(s.state, "SYN-SENT");
   send(s, { seq: 0, ack: 1, control: "syn", mss: 1460 });
   assert.deepEqual(recv(s), ["FIN,PSH,ACK seq=1 ack=1 len=3"]);
@@ -316,7 +317,7 @@ Deno.test("SYN-SENT: Karn's rule: a SYN-ACK after a retransmitted SYN is not sam
 
 Deno.test("SYN-SENT: abort() sends nothing (no peer state to reset)", () => {
   const s = socketSynSent();
-  s.abort();
+  s.abort(0);
   assert.deepEqual(recv(s), []);
   assert.equal(s.state, "CLOSED");
 });
@@ -428,7 +429,7 @@ Deno.test("SYN-RECEIVED: a FIN with the ACK -> ESTABLISHED -> CLOSE-WAIT", () =>
 
 Deno.test("SYN-RECEIVED: close() queues the FIN until the handshake completes", () => {
   const s = socketSynReceived();
-  s.close();
+  s.close(0);
   assert.deepEqual(recv(s), []);
   send(s, { seq: 1, ack: 1 });
   assert.deepEqual(recv(s), ["FIN,ACK seq=1 ack=1"]);
@@ -447,7 +448,7 @@ Deno.test("SYN-RECEIVED: a SYN-ACK crossing ours (simultaneous open) is ACKed, t
 
 Deno.test("SYN-RECEIVED: abort() sends <SEQ=SND.NXT><CTL=RST>", () => {
   const s = socketSynReceived();
-  s.abort();
+  s.abort(0);
   assert.deepEqual(recv(s), ["RST seq=1"]);
   assert.equal(s.state, "CLOSED");
 });

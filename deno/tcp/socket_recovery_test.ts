@@ -14,11 +14,11 @@ import {
   socket,
   socketEstablished,
   socketEstablishedSackTs,
-} from "./_fixtures.ts";
+} from "./_testing.ts";
 import { Reno } from "./reno.ts";
 import { FixedWindow } from "./congestion.ts";
 import type { TcpConfig, TcpSocket } from "./socket.ts";
-import type { TraceEvent } from "../trace/events.ts";
+import type { TraceEvent } from "./events.ts";
 
 const MSS = 1460;
 /** The payload of a segment when timestamps take 12 bytes of options. */
@@ -144,7 +144,7 @@ Deno.test("ESTABLISHED (SACK): SACK blocks of our data across the 2^32 wrap mark
   // Our ISS sits just below 2^32, so our sequence numbers wrap mid-window.
   const iss = 0xffff_f000;
   const s = socket({ ...RENO, recovery: "sack", isn: () => iss });
-  s.connect(LOCAL, REMOTE, 0);
+  s.connect(0, LOCAL, REMOTE);
   s.poll(0);
   // The fixture numbers our side from L_ISS: `rel` turns a byte of ours into that.
   const rel = (n: number) => (iss + n - L_ISS) >>> 0;
@@ -207,7 +207,7 @@ Deno.test("ESTABLISHED (SACK): a duplicate is reported once as a D-SACK block, f
 Deno.test("ESTABLISHED (SACK): a D-SACK of a retransmission counts it needless and traces it", () => {
   const events: TraceEvent[] = [];
   const s = socket({ ...RENO, recovery: "sack" }, events);
-  s.connect(LOCAL, REMOTE, 0);
+  s.connect(0, LOCAL, REMOTE);
   const [syn] = s.poll(0);
   send(s, { seq: 0, ack: 1, control: "syn", mss: 1460, sackPermitted: true, ts: [1000, 0] });
   assert.equal(syn.sackPermitted, true);
@@ -269,7 +269,7 @@ Deno.test("ESTABLISHED (TS): the echo of a retransmission's stamp gives an RTT s
 
 Deno.test("SYN-SENT: a SYN-ACK without timestamps or SACK-permitted turns both off", () => {
   const s = socket();
-  s.connect(LOCAL, REMOTE, 0);
+  s.connect(0, LOCAL, REMOTE);
   s.poll(0);
   send(s, { seq: 0, ack: 1, control: "syn", mss: 1460 });
   assert.deepEqual(s.options, { sack: false, timestamps: false, windowScale: null });
@@ -281,7 +281,7 @@ Deno.test("SYN-SENT: a SYN-ACK without timestamps or SACK-permitted turns both o
 /** A SACK-and-timestamps connection whose handshake took 20 ms (SRTT 20). */
 function rackSocket(events?: TraceEvent[], config: Partial<TcpConfig> = {}) {
   const s = socket({ ...RENO, ...config }, events);
-  s.connect(LOCAL, REMOTE, 0);
+  s.connect(0, LOCAL, REMOTE);
   const [syn] = s.poll(0);
   send(s, {
     seq: 0,

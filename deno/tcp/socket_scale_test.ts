@@ -2,14 +2,14 @@
 // the smallest shift that fits the receive buffer), in force only when both
 // SYNs carry it, never applied to the windows of SYN segments themselves.
 import assert from "node:assert/strict";
-import { recv, send, socket, socketListen, socketSynSent, windowOf } from "./_fixtures.ts";
-import { LOCAL, REMOTE } from "./_fixtures.ts";
+import { recv, send, socket, socketListen, socketSynSent, windowOf } from "./_testing.ts";
+import { LOCAL, REMOTE } from "./_testing.ts";
 
 const BIG = { recvBufferSize: 1 << 20 }; // 1 MiB: shift 5
 
 Deno.test("SYN-SENT: a receive buffer over 64 KiB offers the smallest shift that fits", () => {
   const s = socket(BIG);
-  s.connect(LOCAL, REMOTE, 0);
+  s.connect(0, LOCAL, REMOTE);
   const [syn] = s.poll(0);
   assert.equal(syn.windowScale, 5);
   assert.equal(syn.window, 65535); // a SYN's window is never scaled
@@ -17,13 +17,13 @@ Deno.test("SYN-SENT: a receive buffer over 64 KiB offers the smallest shift that
 
 Deno.test("SYN-SENT: a buffer of 64 KiB or less offers window scaling with shift 0", () => {
   const s = socket();
-  s.connect(LOCAL, REMOTE, 0);
+  s.connect(0, LOCAL, REMOTE);
   assert.equal(s.poll(0)[0].windowScale, 0);
 });
 
 Deno.test("SYN-SENT: windowScaling off offers no window scale, whatever the buffer", () => {
   const s = socket({ ...BIG, windowScaling: false });
-  s.connect(LOCAL, REMOTE, 0);
+  s.connect(0, LOCAL, REMOTE);
   const [syn] = s.poll(0);
   assert.equal(syn.windowScale, null);
   send(s, { seq: 0, ack: 1, control: "syn", mss: 1460, windowScale: 7, window: 1000 });

@@ -14,7 +14,7 @@
  * @module
  */
 import type { TcpRepr } from "../wire/tcp.ts";
-import type { TraceHook } from "../trace/events.ts";
+import type { TraceHook } from "./events.ts";
 import { checkTcpConfig, resetFor, type TcpConfig, TcpError, TcpSocket } from "./socket.ts";
 import type { TcpEndpoint } from "./isn.ts";
 
@@ -63,7 +63,7 @@ const EPHEMERAL_FIRST = 49152;
  * import assert from "node:assert/strict";
  * const a = new TcpStack("10.0.0.1"), b = new TcpStack("10.0.0.2");
  * b.listen(80);
- * const client = a.connect({ addr: "10.0.0.2", port: 80 }, 0);
+ * const client = a.connect(0, { addr: "10.0.0.2", port: 80 });
  * for (let i = 0; i < 3; i++) {
  *   for (const s of a.poll(0)) b.receive(0, s);
  *   for (const s of b.poll(0)) a.receive(0, s);
@@ -152,15 +152,15 @@ export class TcpStack {
   /**
    * Opens a connection to `remote` from an ephemeral (or the given) port.
    *
-   * @param remote The peer.
    * @param now The time, ms.
+   * @param remote The peer.
    * @param localPort The local port (default: the next free ephemeral one).
    * @param config Settings of this connection alone, over the stack's.
    * @throws {TcpError} If the local port is in use for that peer.
    */
   connect(
-    remote: TcpEndpoint,
     now: number,
+    remote: TcpEndpoint,
     localPort?: number,
     config?: Partial<TcpConfig>,
   ): TcpSocket {
@@ -174,7 +174,7 @@ export class TcpStack {
     }
     const settings = this.#locals.get(local)!;
     const socket = new TcpSocket(config ? { ...settings, ...config } : settings, this.#trace);
-    socket.connect({ addr: local, port }, remote, now);
+    socket.connect(now, { addr: local, port }, remote);
     this.#conns.set(key, socket);
     return socket;
   }
@@ -200,7 +200,7 @@ export class TcpStack {
   }
 
   /** Stops listening on `port`; connections not yet accepted are aborted. */
-  unlisten(port: number, now = 0): void {
+  unlisten(now: number, port: number): void {
     const entry = this.#listeners.get(port);
     if (!entry) return;
     this.#listeners.delete(port);
@@ -246,7 +246,7 @@ export class TcpStack {
         return;
       }
       const socket = new TcpSocket(this.#locals.get(dst)!, this.#trace);
-      socket.listen({ addr: dst, port: repr.dstPort });
+      socket.listen(now, { addr: dst, port: repr.dstPort });
       socket.setRemote({ addr: segment.src, port: repr.srcPort });
       socket.process(now, repr);
       this.#conns.set(key, socket);

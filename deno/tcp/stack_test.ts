@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { type IpSegment, STACK_DROP, TcpStack } from "./stack.ts";
-import type { TraceEvent } from "../trace/events.ts";
-import { segment, TcpError } from "./socket.ts";
+import type { TraceEvent } from "./events.ts";
+import { TcpError } from "./socket.ts";
+import { tcpRepr } from "../wire/tcp.ts";
 
 const A = "10.1.0.1";
 const B = "10.1.0.2";
@@ -17,7 +18,7 @@ function syn(srcPort: number, dstPort = 80): IpSegment {
   return {
     src: A,
     dst: B,
-    repr: segment({ srcPort, dstPort, seq: 1000, control: "syn", window: 1000 }),
+    repr: tcpRepr({ srcPort, dstPort, seq: 1000, control: "syn", window: 1000 }),
   };
 }
 
@@ -37,7 +38,7 @@ Deno.test("TcpStack: a SYN to a closed port is answered with RST,ACK", () => {
 Deno.test("TcpStack: an ACK to a listening port without a connection is answered with RST", () => {
   const b = new TcpStack(B);
   b.listen(80);
-  b.receive(0, { src: A, dst: B, repr: segment({ srcPort: 7, dstPort: 80, seq: 1, ack: 99 }) });
+  b.receive(0, { src: A, dst: B, repr: tcpRepr({ srcPort: 7, dstPort: 80, seq: 1, ack: 99 }) });
   const [rst] = b.poll(0);
   assert.deepEqual([rst.repr.control, rst.repr.seq, rst.repr.ack], ["rst", 99, null]);
 });
@@ -63,8 +64,8 @@ Deno.test("TcpStack: the listen backlog bounds connections not yet accepted", ()
 Deno.test("TcpStack: connect(), listen() and accept() complete a handshake between stacks", () => {
   const a = new TcpStack(A), b = new TcpStack(B);
   b.listen(80);
-  const c1 = a.connect({ addr: B, port: 80 }, 0);
-  const c2 = a.connect({ addr: B, port: 80 }, 0);
+  const c1 = a.connect(0, { addr: B, port: 80 });
+  const c2 = a.connect(0, { addr: B, port: 80 });
   assert.notEqual(c1.local!.port, c2.local!.port);
   exchange(a, b);
   assert.equal(b.acceptQueue(80), 2);
@@ -76,8 +77,8 @@ Deno.test("TcpStack: connect(), listen() and accept() complete a handshake betwe
 Deno.test("TcpStack: segments reach the right one of two connections", () => {
   const a = new TcpStack(A), b = new TcpStack(B);
   b.listen(80);
-  const c1 = a.connect({ addr: B, port: 80 }, 0);
-  const c2 = a.connect({ addr: B, port: 80 }, 0);
+  const c1 = a.connect(0, { addr: B, port: 80 });
+  const c2 = a.connect(0, { addr: B, port: 80 });
   exchange(a, b);
   const s1 = b.accept(80)!, s2 = b.accept(80)!;
   c1.send(new TextEncoder().encode("one"));
@@ -90,9 +91,9 @@ Deno.test("TcpStack: segments reach the right one of two connections", () => {
 Deno.test("TcpStack: closed connections are forgotten; their port answers RST again", () => {
   const a = new TcpStack(A), b = new TcpStack(B);
   b.listen(80);
-  const c = a.connect({ addr: B, port: 80 }, 0);
+  const c = a.connect(0, { addr: B, port: 80 });
   exchange(a, b);
-  c.abort();
+  c.abort(0);
   exchange(a, b);
   assert.equal(a.connections.length, 0);
   assert.equal(b.connections.length, 0);
@@ -110,8 +111,8 @@ Deno.test("TcpStack: listen() rejects bad ports and backlogs, and a second liste
 
 Deno.test("TcpStack: connect() from a port in use for that peer throws", () => {
   const a = new TcpStack(A);
-  a.connect({ addr: B, port: 80 }, 0, 4000);
-  assert.throws(() => a.connect({ addr: B, port: 80 }, 0, 4000), /address in use/);
+  a.connect(0, { addr: B, port: 80 }, 4000);
+  assert.throws(() => a.connect(0, { addr: B, port: 80 }, 4000), /address in use/);
 });
 
 Deno.test("TcpStack: segments for another address are ignored", () => {
@@ -123,9 +124,9 @@ Deno.test("TcpStack: segments for another address are ignored", () => {
 Deno.test("TcpStack: unlisten() aborts connections waiting to be accepted", () => {
   const a = new TcpStack(A), b = new TcpStack(B);
   b.listen(80);
-  const c = a.connect({ addr: B, port: 80 }, 0);
+  const c = a.connect(0, { addr: B, port: 80 });
   exchange(a, b);
-  b.unlisten(80);
+  b.unlisten(0, 80);
   exchange(a, b);
   assert.equal(c.state, "CLOSED");
   assert.equal(c.error, "reset");
@@ -134,8 +135,8 @@ Deno.test("TcpStack: unlisten() aborts connections waiting to be accepted", () =
 Deno.test("TcpStack: interleaved segments of two connections each reach their own", () => {
   const a = new TcpStack(A), b = new TcpStack(B);
   b.listen(80);
-  const c1 = a.connect({ addr: B, port: 80 }, 0, 5000);
-  const c2 = a.connect({ addr: B, port: 80 }, 0, 5001);
+  const c1 = a.connect(0, { addr: B, port: 80 }, 5000);
+  const c2 = a.connect(0, { addr: B, port: 80 }, 5001);
   exchange(a, b);
   const s1 = b.accept(80)!, s2 = b.accept(80)!;
   c1.send(new TextEncoder().encode("one"));
@@ -150,7 +151,7 @@ Deno.test("TcpStack: interleaved segments of two connections each reach their ow
   exchange(a, b);
   assert.equal(byPort.get(5000)!.state, "CLOSED");
   b.poll(0); // forgets the closed connection
-  b.receive(0, { src: A, dst: B, repr: segment({ srcPort: 5000, dstPort: 80, seq: 5, ack: 9 }) });
+  b.receive(0, { src: A, dst: B, repr: tcpRepr({ srcPort: 5000, dstPort: 80, seq: 5, ack: 9 }) });
   const out = b.poll(0);
   assert.deepEqual(out.map((o) => [o.repr.control, o.repr.dstPort]), [["rst", 5000]]);
 });
@@ -160,11 +161,11 @@ Deno.test("TcpStack: arrivals no connection saw are traced as stack drops with t
   const b = new TcpStack(B, {}, (e) => events.push(e));
   b.listen(80, 1);
   b.receive(1, syn(5000, 81)); // closed port
-  b.receive(2, { src: A, dst: B, repr: segment({ srcPort: 7, dstPort: 80, seq: 1, ack: 99 }) });
+  b.receive(2, { src: A, dst: B, repr: tcpRepr({ srcPort: 7, dstPort: 80, seq: 1, ack: 99 }) });
   b.receive(3, {
     src: A,
     dst: B,
-    repr: segment({ srcPort: 8, dstPort: 81, seq: 1, control: "rst" }),
+    repr: tcpRepr({ srcPort: 8, dstPort: 81, seq: 1, control: "rst" }),
   });
   b.receive(4, syn(5001));
   b.receive(5, syn(5002)); // the backlog of 1 is full
@@ -194,8 +195,8 @@ Deno.test("TcpStack.addAddress(): one listening port accepts over IPv4 and IPv6"
   const [a, b] = dualStacks();
   assert.deepEqual(b.addresses, [B, B6]);
   b.listen(80);
-  const c4 = a.connect({ addr: B, port: 80 }, 0);
-  const c6 = a.connect({ addr: B6, port: 80 }, 0);
+  const c4 = a.connect(0, { addr: B, port: 80 });
+  const c6 = a.connect(0, { addr: B6, port: 80 });
   // Each goes out from the client's address of the server's family.
   assert.deepEqual([c4.local!.addr, c6.local!.addr], [A, A6]);
   exchange(a, b);
@@ -208,8 +209,8 @@ Deno.test("TcpStack.addAddress(): one listening port accepts over IPv4 and IPv6"
 Deno.test("TcpStack.addAddress(): an address's own settings apply to its connections (the MSS offered)", () => {
   const [a, b] = dualStacks();
   b.listen(80);
-  a.connect({ addr: B, port: 80 }, 0);
-  a.connect({ addr: B6, port: 80 }, 0);
+  a.connect(0, { addr: B, port: 80 });
+  a.connect(0, { addr: B6, port: 80 });
   const syns = a.poll(0);
   assert.deepEqual(syns.map((s) => [s.src, s.dst, s.repr.mss]), [[A, B, 1460], [A6, B6, 1440]]);
   for (const s of syns) b.receive(0, s);
@@ -222,7 +223,7 @@ Deno.test("TcpStack: a RST for no connection comes from the address the segment 
   b.receive(0, {
     src: A6,
     dst: B6,
-    repr: segment({ srcPort: 5000, dstPort: 81, seq: 7, control: "syn", window: 1000 }),
+    repr: tcpRepr({ srcPort: 5000, dstPort: 81, seq: 7, control: "syn", window: 1000 }),
   });
   const [rst] = b.poll(0);
   assert.deepEqual([rst.src, rst.dst, rst.repr.control, rst.repr.ack], [B6, A6, "rst", 8]);
@@ -233,7 +234,7 @@ Deno.test("TcpStack: a segment for an address the stack does not have is ignored
   b.receive(0, {
     src: A6,
     dst: "fd00::9",
-    repr: segment({ srcPort: 5000, dstPort: 81, seq: 7, control: "syn", window: 1000 }),
+    repr: tcpRepr({ srcPort: 5000, dstPort: 81, seq: 7, control: "syn", window: 1000 }),
   });
   assert.deepEqual(b.poll(0), []);
   assert.equal(b.resets, 0);
@@ -241,9 +242,9 @@ Deno.test("TcpStack: a segment for an address the stack does not have is ignored
 
 Deno.test("TcpStack: connect() to a family the host has no address of fails, naming it", () => {
   const a = new TcpStack(A);
-  assert.throws(() => a.connect({ addr: B6, port: 80 }, 0), /this host has no IPv6 address/);
+  assert.throws(() => a.connect(0, { addr: B6, port: 80 }), /this host has no IPv6 address/);
   const only6 = new TcpStack(A6);
-  assert.throws(() => only6.connect({ addr: B, port: 80 }, 0), /this host has no IPv4 address/);
+  assert.throws(() => only6.connect(0, { addr: B, port: 80 }), /this host has no IPv4 address/);
 });
 
 Deno.test("TcpStack.addAddress() refuses an address it has and settings that are out of range", () => {

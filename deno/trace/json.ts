@@ -6,7 +6,10 @@
  * @module
  */
 import type { TraceEvent } from "./events.ts";
-import type { TcpRepr } from "../wire/tcp.ts";
+import { flagsOf, type TcpRepr } from "../wire/tcp.ts";
+
+// The segment formatter the JSON uses, for the layers above that show segments.
+export { flagsOf };
 
 /** A JSON-ready value. */
 export type JsonValue =
@@ -16,20 +19,6 @@ export type JsonValue =
   | null
   | JsonValue[]
   | { [key: string]: JsonValue };
-
-/** The flags of a segment as text, in tcpdump's order ("SYN,ACK"). */
-export function flagsOf(repr: TcpRepr): string {
-  return [
-    repr.control === "syn" && "SYN",
-    repr.control === "fin" && "FIN",
-    repr.control === "rst" && "RST",
-    repr.psh && "PSH",
-    repr.ack !== null && "ACK",
-    repr.urgent !== null && "URG",
-    repr.ece && "ECE",
-    repr.cwr && "CWR",
-  ].filter(Boolean).join(",");
-}
 
 function segmentJson(repr: TcpRepr): { [key: string]: JsonValue } {
   return {

@@ -8,8 +8,7 @@
  * @module
  */
 import type { LinkEvent, SegmentEvent, TraceEvent } from "./events.ts";
-import type { TcpRepr } from "../wire/tcp.ts";
-import { flagsOf } from "./json.ts";
+import { flagsOf, type TcpRepr } from "../wire/tcp.ts";
 
 /** What to draw. */
 export interface LadderOptions {

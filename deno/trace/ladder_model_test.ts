@@ -3,7 +3,7 @@ import { buildLadder } from "./ladder_model.ts";
 import type { TraceEvent } from "./events.ts";
 import { CLIENT_ADDR, runTransfer, SERVER_ADDR } from "../link/transfer.ts";
 import { STACK_DROP } from "../tcp/stack.ts";
-import { segment } from "../tcp/socket.ts";
+import { tcpRepr } from "../wire/tcp.ts";
 
 const ENDS = { client: CLIENT_ADDR, server: SERVER_ADDR };
 
@@ -33,7 +33,7 @@ Deno.test("buildLadder() draws a dropped FIN as lost and its retransmission as a
 });
 
 Deno.test("buildLadder() draws a segment that reached a host with no connection as arriving there, with why", () => {
-  const ack = segment({ srcPort: 80, dstPort: 40000, seq: 5, ack: 9 });
+  const ack = tcpRepr({ srcPort: 80, dstPort: 40000, seq: 5, ack: 9 });
   const events: TraceEvent[] = [
     {
       kind: "link",

@@ -6,6 +6,11 @@
  * conversation, {@link buildLadder} models the same ladder as data for a
  * page to draw, and {@link pcapOfTrace} writes the packets for Wireshark.
  *
+ * The events themselves are defined in `deno/tcp/events.ts`, beside the TCP
+ * that emits them; this layer renders them. It depends only on the wire and
+ * TCP types and on the pcap writer, and sits above the links whose runs it
+ * draws (its examples run `runTransfer()`); it runs nothing itself.
+ *
  * @example
  * ```ts
  * import { renderLadder } from "./mod.ts";
@@ -18,24 +23,7 @@
  *
  * @module
  */
-export type {
-  CongestionEvent,
-  DropEvent,
-  LinkEvent,
-  LossSignal,
-  RecoveryEvent,
-  RecoveryPhase,
-  RttEvent,
-  ScoreboardEvent,
-  SegmentEvent,
-  SpuriousEvent,
-  StateEvent,
-  TcpState,
-  TcpTimer,
-  TimerEvent,
-  TraceEvent,
-  TraceHook,
-} from "./events.ts";
+export type * from "./events.ts";
 export { describeSegment, type LadderOptions, renderLadder } from "./ladder.ts";
 export {
   buildLadder,
@@ -59,5 +47,5 @@ export {
   timeSequenceSvg,
 } from "./svg.ts";
 export { flagsOf, type JsonValue, traceEventJson } from "./json.ts";
-// The segment type this API names, so its docs are whole.
+// The types of the layers below that this API names, so its docs are whole.
 export type { SackBlock, TcpControl, TcpRepr, TcpTimestamp } from "../wire/tcp.ts";

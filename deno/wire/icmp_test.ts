@@ -6,7 +6,7 @@ import {
   ICMP6_PACKET,
   LOOPBACK4,
   LOOPBACK6,
-} from "./_testdata.ts";
+} from "./_testing.ts";
 import * as icmp from "./icmp.ts";
 import * as icmpv6 from "./icmpv6.ts";
 import { parsePacket as parseIpv4 } from "./ipv4.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { assertRejects, fuzzParser, hex, ICMP4_PACKET, UDP4_PACKET } from "./_testdata.ts";
+import { assertRejects, fuzzParser, hex, ICMP4_PACKET, UDP4_PACKET } from "./_testing.ts";
 import { bufferLen, emit, Ipv4Packet, type Ipv4Repr, parse, parsePacket } from "./ipv4.ts";
 
 const WHAT = "IPv4 packet";

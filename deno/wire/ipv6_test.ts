@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { assertRejects, fuzzParser, hex, ICMP6_PACKET, UDP6_PACKET } from "./_testdata.ts";
+import { assertRejects, fuzzParser, hex, ICMP6_PACKET, UDP6_PACKET } from "./_testing.ts";
 import { bufferLen, emit, type Ipv6Repr, parse, parsePacket } from "./ipv6.ts";
 
 const WHAT = "IPv6 packet";

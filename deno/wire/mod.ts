@@ -10,7 +10,9 @@
  * reason for anything malformed: callers catch it to count and trace
  * rejections. Checksums are computed and verified by the WASM core.
  *
- * This layer does no I/O, keeps no state between calls and never prints.
+ * This layer does no I/O, keeps no state between calls and never prints. It
+ * sits on the WASM core (`deno/checksum.ts`) alone; everything else in
+ * socklab sits on it (see docs/layers.md).
  *
  * @example Parse a TCP segment
  * ```ts

@@ -117,6 +117,36 @@ export function tcpRepr(fields: Partial<TcpRepr> = {}): TcpRepr {
   };
 }
 
+/**
+ * The flags of a segment as text, in tcpdump's order ("SYN,ACK"); "" for
+ * none. The ACK flag is set exactly when {@link TcpRepr.ack} is a number, URG
+ * when {@link TcpRepr.urgent} is.
+ *
+ * @param repr The segment.
+ * @returns The names of its flags, joined by commas.
+ *
+ * @example
+ * ```ts
+ * import { flagsOf, tcpRepr } from "./tcp.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(flagsOf(tcpRepr({ control: "syn", ack: 1 })), "SYN,ACK");
+ * assert.equal(flagsOf(tcpRepr({ psh: true, ack: 1 })), "PSH,ACK");
+ * assert.equal(flagsOf(tcpRepr()), "");
+ * ```
+ */
+export function flagsOf(repr: TcpRepr): string {
+  return [
+    repr.control === "syn" && "SYN",
+    repr.control === "fin" && "FIN",
+    repr.control === "rst" && "RST",
+    repr.psh && "PSH",
+    repr.ack !== null && "ACK",
+    repr.urgent !== null && "URG",
+    repr.ece && "ECE",
+    repr.cwr && "CWR",
+  ].filter(Boolean).join(",");
+}
+
 /** Field offsets of the TCP header (RFC 9293 §3.1). */
 const Field = {
   SRC_PORT: 0,

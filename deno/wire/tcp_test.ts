@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { WireError } from "./error.ts";
-import { assertWhole } from "./_testdata.ts";
+import { assertWhole } from "../_testing.ts";
 import {
   bufferLen,
   emit,

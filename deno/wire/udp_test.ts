@@ -6,7 +6,7 @@ import {
   LOOPBACK6,
   UDP4_PACKET,
   UDP6_PACKET,
-} from "./_testdata.ts";
+} from "./_testing.ts";
 import { bufferLen, emit, parse, UdpPacket } from "./udp.ts";
 
 const WHAT = "UDP datagram";

@@ -2,10 +2,10 @@
 // sockets built into each state, and helpers that send a segment written with
 // sequence numbers relative to each side's ISS and read back what the socket
 // sends as short text. Not part of the public API.
-import type { TcpRepr } from "../wire/tcp.ts";
-import type { TraceEvent } from "../trace/events.ts";
-import { flagsOf } from "../trace/json.ts";
-import { segment, type TcpConfig, TcpSocket } from "./socket.ts";
+import { flagsOf, type TcpRepr } from "../wire/tcp.ts";
+import type { TraceEvent } from "./events.ts";
+import { type TcpConfig, TcpSocket } from "./socket.ts";
+import { tcpRepr } from "../wire/tcp.ts";
 import { seqAdd, seqSub } from "../wire/seq.ts";
 
 /** Our initial send sequence number. */
@@ -55,7 +55,7 @@ export function send(s: TcpSocket, seg: Incoming, now = 0): void {
 
 /** The TcpRepr of an incoming test segment. */
 export function incoming(seg: Incoming): TcpRepr {
-  return segment({
+  return tcpRepr({
     srcPort: REMOTE.port,
     dstPort: LOCAL.port,
     seq: seqAdd(R_ISS, seg.seq),
@@ -114,7 +114,7 @@ export function socket(config: Partial<TcpConfig> = {}, events?: TraceEvent[]): 
 /** A socket in LISTEN. */
 export function socketListen(config: Partial<TcpConfig> = {}): TcpSocket {
   const s = socket(config);
-  s.listen(LOCAL);
+  s.listen(0, LOCAL);
   s.setRemote(REMOTE);
   return s;
 }
@@ -130,7 +130,7 @@ export function socketSynReceived(config: Partial<TcpConfig> = {}): TcpSocket {
 /** A socket in SYN-SENT whose SYN has gone out at time 0. */
 export function socketSynSent(config: Partial<TcpConfig> = {}): TcpSocket {
   const s = socket(config);
-  s.connect(LOCAL, REMOTE, 0);
+  s.connect(0, LOCAL, REMOTE);
   s.poll(0);
   return s;
 }
@@ -150,7 +150,7 @@ export function socketEstablished(config: Partial<TcpConfig> = {}): TcpSocket {
  */
 export function socketEstablishedSackTs(config: Partial<TcpConfig> = {}): TcpSocket {
   const s = socket(config);
-  s.connect(LOCAL, REMOTE, 0);
+  s.connect(0, LOCAL, REMOTE);
   const [syn] = s.poll(0);
   send(s, {
     seq: 0,
@@ -167,7 +167,7 @@ export function socketEstablishedSackTs(config: Partial<TcpConfig> = {}): TcpSoc
 /** FIN-WAIT-1: we closed, our FIN (seq 1) is in flight. */
 export function socketFinWait1(config: Partial<TcpConfig> = {}): TcpSocket {
   const s = socketEstablished(config);
-  s.close();
+  s.close(0);
   s.poll(0);
   return s;
 }
@@ -206,7 +206,7 @@ export function socketCloseWait(config: Partial<TcpConfig> = {}): TcpSocket {
 /** LAST-ACK: after CLOSE-WAIT we closed; our FIN (seq 1) is in flight. */
 export function socketLastAck(config: Partial<TcpConfig> = {}): TcpSocket {
   const s = socketCloseWait(config);
-  s.close();
+  s.close(0);
   s.poll(0);
   return s;
 }

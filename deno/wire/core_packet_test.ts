@@ -1,13 +1,14 @@
-// The core's packet functions seen from Deno, cross-checked against the
-// TypeScript wire parsers in deno/wire/: segments the core emits parse (with
-// verified checksums) into the records that were asked for, and they
-// reassemble into the stream; IPv4 fragments written by the wire emitter
-// reassemble in the core.
+// The core's packet functions (deno/core_packet.ts) seen from Deno,
+// cross-checked against the TypeScript wire parsers here: segments the core
+// emits parse (with verified checksums) into the records that were asked for,
+// and they reassemble into the stream; IPv4 fragments written by the wire
+// emitter reassemble in the core. Two implementations checking each other
+// need both, so the test lives in wire/, the higher of the two layers.
 import assert from "node:assert/strict";
-import { FragmentReassembler, segmentTcp, TcpReassembler } from "./core_packet.ts";
-import * as ipv4 from "./wire/ipv4.ts";
-import * as ipv6 from "./wire/ipv6.ts";
-import * as tcp from "./wire/tcp.ts";
+import { FragmentReassembler, segmentTcp, TcpReassembler } from "../core_packet.ts";
+import * as ipv4 from "./ipv4.ts";
+import * as ipv6 from "./ipv6.ts";
+import * as tcp from "./tcp.ts";
 
 const stream = (n: number) => Uint8Array.from({ length: n }, (_, i) => (i * 131 + 17) & 0xff);
 

@@ -1,8 +1,11 @@
-// Plain TypeScript baselines for the checksum benchmark: what a careful
-// developer would write without WebAssembly.
+// @ts-self-types="./_plain_js.d.ts"
+// Plain JavaScript baselines for the checksum benchmark: what a careful
+// developer would write without WebAssembly. Plain JS (types beside it in
+// _plain_js.d.ts) so that `socklab bench` and the browser page of
+// `socklab serve` (/bench) run the very same code.
 
 /** RFC 1071 checksum with 32-bit loads where aligned; doubles never overflow here. */
-export function inetChecksumJs(data: Uint8Array): number {
+export function inetChecksumJs(data) {
   let sum = 0;
   let i = 0;
   const n = data.length;
@@ -30,7 +33,7 @@ export function inetChecksumJs(data: Uint8Array): number {
   return ((c & 0xff) << 8) | (c >>> 8);
 }
 
-function slicingTables(poly: number): Uint32Array[] {
+function slicingTables(poly) {
   const t = Array.from({ length: 8 }, () => new Uint32Array(256));
   for (let n = 0; n < 256; n++) {
     let c = n;
@@ -43,8 +46,8 @@ function slicingTables(poly: number): Uint32Array[] {
   return t;
 }
 
-/** Slicing-by-8 CRC in plain TypeScript for a reflected polynomial. */
-export function makeCrcJs(poly: number): (data: Uint8Array, crc?: number) => number {
+/** Slicing-by-8 CRC in plain JavaScript for a reflected polynomial. */
+export function makeCrcJs(poly) {
   const [t0, t1, t2, t3, t4, t5, t6, t7] = slicingTables(poly);
   return (data, crc = 0) => {
     let c = ~crc;
@@ -60,7 +63,7 @@ export function makeCrcJs(poly: number): (data: Uint8Array, crc?: number) => num
   };
 }
 
-/** CRC-32 (IEEE), plain TypeScript. */
-export const crc32Js: (data: Uint8Array, crc?: number) => number = makeCrcJs(0xedb88320);
-/** CRC-32C (Castagnoli), plain TypeScript. */
-export const crc32cJs: (data: Uint8Array, crc?: number) => number = makeCrcJs(0x82f63b78);
+/** CRC-32 (IEEE), plain JavaScript. */
+export const crc32Js = makeCrcJs(0xedb88320);
+/** CRC-32C (Castagnoli), plain JavaScript. */
+export const crc32cJs = makeCrcJs(0x82f63b78);

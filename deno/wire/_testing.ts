@@ -4,6 +4,7 @@
 // offloaded on loopback, and are set to the values tshark calculated).
 import fc from "fast-check";
 import { WireError } from "./error.ts";
+import { assertWhole } from "../_testing.ts";
 
 /** Bytes from a hex string (whitespace ignored). */
 export function hex(text: string): Uint8Array {
@@ -29,21 +30,6 @@ export const UDP6_PACKET = hex(`600f 2970 000b 1140 ${"0".repeat(28)}0001 ${"0".
 export const ICMP6_PACKET = hex(`600f f537 003b 3a40 ${"0".repeat(28)}0001 ${"0".repeat(28)}0001
   0104 04c9 0000 0000 600f 2970 000b 1140 ${"0".repeat(28)}0001 ${"0".repeat(28)}0001
   ec53 0009 000b 001e 6869 0a`);
-
-/**
- * Throws if a parsed value holds a number that is not an integer or an
- * `undefined`: the marks an out-of-bounds read of a Uint8Array leaves.
- */
-export function assertWhole(value: unknown, path = "result"): void {
-  if (value === undefined) throw new Error(`${path} is undefined: an out-of-bounds read?`);
-  if (typeof value === "number") {
-    if (!Number.isInteger(value)) throw new Error(`${path} is ${value}: an out-of-bounds read?`);
-  } else if (Array.isArray(value)) {
-    value.forEach((v, i) => assertWhole(v, `${path}[${i}]`));
-  } else if (value !== null && typeof value === "object" && !(value instanceof Uint8Array)) {
-    for (const [k, v] of Object.entries(value)) assertWhole(v, `${path}.${k}`);
-  }
-}
 
 /**
  * Runs `parse` on random bytes and on mutated, truncated copies of `seeds`:

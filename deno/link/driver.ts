@@ -1,26 +1,55 @@
 /**
- * socklab's TCP behind the socket layer's stream interfaces: {@link TcpDriver}
- * owns a {@link TcpStack}, the clock and one timer, and hands segments to a
- * link; {@link TcpConn} and {@link TcpListener} implement `Conn` and
- * `Listener` from `deno/net/types.ts`, so code written for the kernel's TCP
- * (a netcat, an HTTP server) runs on socklab's TCP unchanged.
+ * socklab's TCP in real time, behind the socket layer's stream interfaces:
+ * {@link TcpDriver} owns a {@link TcpStack}, the clock and one timer, and
+ * hands segments to a link; {@link TcpConn} and {@link TcpListener}
+ * implement `Conn` and `Listener` from `deno/net/types.ts`, so code written
+ * for the kernel's TCP (a netcat, an HTTP server) runs on socklab's TCP
+ * unchanged.
  *
- * This is the only part of deno/tcp/ that reads a clock or sets a timer.
+ * Its errors are the socket layer's (`deno/net/errors.ts`): a connection
+ * the peer refused is a `ConnectionRefused`, one it reset a
+ * `ConnectionReset`, one whose timers gave up a `TimedOut`, and an operation
+ * on a connection, listener or driver this process closed a `SocketClosed`,
+ * exactly as on the kernel's sockets.
+ *
+ * It lives here, above both the sans-IO TCP (`deno/tcp/`) and the socket
+ * interfaces (`deno/net/`), as gVisor's `gonet` adapter sits above its
+ * netstack and Go's `net`: the TCP stays free of clocks, timers and I/O, and
+ * the socket layer need not know about it.
  *
  * @module
  */
-import { readableOf, writableOf } from "../net/_streams.ts";
+import { readableOf, writableOf } from "../net/conn_streams.ts";
+import {
+  ConnectionRefused,
+  ConnectionReset,
+  type NetError,
+  type NetErrorInit,
+  SocketClosed,
+  TimedOut,
+} from "../net/errors.ts";
 import type { Conn, InetAddr, Listener } from "../net/types.ts";
-import type { IpSegment, TcpStack } from "./stack.ts";
-import type { TcpSocket } from "./socket.ts";
+import type { IpSegment, TcpStack } from "../tcp/stack.ts";
+import type { TcpErrorKind, TcpSocket } from "../tcp/socket.ts";
 
 /** Sends one segment on the link. */
 export type SegmentSink = (segment: IpSegment) => void;
 
-/** A connection error: names the operation and both endpoints. */
-export class TcpConnError extends Error {
-  /** Always "TcpConnError". */
-  override name = "TcpConnError";
+/**
+ * The socket layer's error for a connection that ended abnormally: each
+ * {@link TcpErrorKind} becomes the class the kernel's sockets throw for it.
+ */
+function connectionError(kind: TcpErrorKind, init: Omit<NetErrorInit, "cause">): NetError {
+  switch (kind) {
+    case "refused":
+      return new ConnectionRefused("refused", init);
+    case "reset":
+      return new ConnectionReset("connection reset", init);
+    case "timed out":
+      return new TimedOut("connection timed out", init);
+    case "aborted":
+      return new SocketClosed("connection aborted", init);
+  }
 }
 
 /**
@@ -29,8 +58,8 @@ export class TcpConnError extends Error {
  *
  * @example Two drivers wired back to back
  * ```ts
- * import { TcpDriver } from "./conn.ts";
- * import { TcpStack } from "./stack.ts";
+ * import { TcpDriver } from "./driver.ts";
+ * import { TcpStack } from "../tcp/stack.ts";
  * import assert from "node:assert/strict";
  * let a!: TcpDriver, b!: TcpDriver;
  * a = new TcpDriver(new TcpStack("10.0.0.1"), (s) => queueMicrotask(() => b.receive(s)));
@@ -117,8 +146,20 @@ export class TcpDriver {
     this.#timerAt = Infinity;
   }
 
-  /** Resolves when `ready()` holds after some progress; checked after every pump. */
-  wait<T>(ready: () => T | undefined, signal?: { closed: boolean }): Promise<T> {
+  /**
+   * Resolves when `ready()` holds after some progress; checked after every pump.
+   *
+   * @param ready Returns the value to resolve with, or undefined to go on waiting;
+   * what it throws rejects the wait.
+   * @param signal Ends the wait when its `closed` turns true (a connection or listener closed).
+   * @param closed The error to reject with when the wait ends because `signal` or the driver closed.
+   * @returns What `ready()` returned.
+   */
+  wait<T>(
+    ready: () => T | undefined,
+    signal?: { closed: boolean },
+    closed: () => Error = () => new SocketClosed("the driver is closed", { op: "wait" }),
+  ): Promise<T> {
     const now = ready();
     if (now !== undefined) return Promise.resolve(now);
     return new Promise<T>((resolve, reject) => {
@@ -126,7 +167,7 @@ export class TcpDriver {
         try {
           if (this.#closed || signal?.closed) {
             this.#waiters.delete(check);
-            return reject(new TcpConnError("operation aborted: the connection or driver closed"));
+            return reject(closed());
           }
           const value = ready();
           if (value !== undefined) {
@@ -150,18 +191,22 @@ export class TcpDriver {
   /**
    * Opens a connection and resolves once it is established.
    *
-   * @throws {TcpConnError} If the peer refuses or the handshake times out.
+   * @throws {ConnectionRefused} If the peer answers the SYN with a RST.
+   * @throws {TimedOut} If the handshake's retransmissions give up.
+   * @throws {SocketClosed} If the driver is closed before the handshake ends.
    */
   async connect(hostname: string, port: number): Promise<TcpConn> {
-    const socket = this.stack.connect({ addr: hostname, port }, this.#clock());
+    const socket = this.stack.connect(this.#clock(), { addr: hostname, port });
     this.pump();
     const conn = new TcpConn(this, socket);
-    await this.wait(() => {
-      if (socket.state === "CLOSED") {
-        throw new TcpConnError(`connect ${conn.describe()}: ${socket.error ?? "closed"}`);
-      }
-      return socket.state === "SYN-SENT" || socket.state === "SYN-RECEIVED" ? undefined : true;
-    });
+    await this.wait(
+      () => {
+        if (socket.state === "CLOSED") throw conn.failure("connect");
+        return socket.state === "SYN-SENT" || socket.state === "SYN-RECEIVED" ? undefined : true;
+      },
+      undefined,
+      () => new SocketClosed("the driver closed before the handshake ended", conn.where("connect")),
+    );
     return conn;
   }
 
@@ -211,46 +256,83 @@ export class TcpConn implements Conn {
     return { family: familyOf(r.addr), hostname: r.addr, port: r.port };
   }
 
-  /** "local -> remote", for messages. */
-  describe(): string {
-    const l = this.#socket.local, r = this.#socket.remote;
-    return `${l?.addr}:${l?.port} -> ${r?.addr}:${r?.port}`;
+  /**
+   * Where an error of `op` on this connection happened, as the socket
+   * layer's errors name it.
+   *
+   * @param op The operation: "connect", "read", "write"...
+   * @returns The operation and both endpoints.
+   */
+  where(op: string): NetErrorInit {
+    return { op, local: this.localAddr, remote: this.remoteAddr };
   }
 
-  #failure(op: string): TcpConnError {
+  /**
+   * Why `op` cannot go on: the socket layer's error for how the connection
+   * ended ({@link ConnectionReset}, {@link ConnectionRefused},
+   * {@link TimedOut}), or {@link SocketClosed} when this end closed it.
+   *
+   * @param op The operation that failed.
+   * @returns The error, naming `op` and both endpoints.
+   */
+  failure(op: string): NetError {
     const s = this.#socket;
-    const why = s.error ? `connection ${s.error}` : `connection is ${s.state}`;
-    return new TcpConnError(`${op} ${this.describe()}: ${why}`);
+    if (s.error) return connectionError(s.error, this.where(op));
+    return new SocketClosed(`connection is ${s.state}`, this.where(op));
   }
 
-  /** Reads into `p`; resolves to the bytes read, or null at the peer's FIN. */
+  #closedError(op: string): SocketClosed {
+    return new SocketClosed("closed locally", this.where(op));
+  }
+
+  /**
+   * Reads into `p`; resolves to the bytes read, or null at the peer's FIN.
+   *
+   * @throws {ConnectionReset} If the peer reset the connection.
+   * @throws {TimedOut} If the connection's timers gave up.
+   * @throws {SocketClosed} If this end closed it.
+   */
   async read(p: Uint8Array): Promise<number | null> {
     if (!(p instanceof Uint8Array)) throw new TypeError("read: expected a Uint8Array");
-    if (this.#abort.closed) throw new TcpConnError(`read ${this.describe()}: closed locally`);
+    if (this.#abort.closed) throw this.#closedError("read");
     if (p.length === 0) return 0;
     const s = this.#socket;
-    const n = await this.#driver.wait(() => {
-      if (s.recvQueue > 0) return s.recvQueue;
-      if (s.recvFinished) return 0;
-      if (s.error) throw this.#failure("read");
-      if (s.state === "CLOSED") return 0;
-      return undefined;
-    }, this.#abort);
+    const n = await this.#driver.wait(
+      () => {
+        if (s.recvQueue > 0) return s.recvQueue;
+        if (s.recvFinished) return 0;
+        if (s.error) throw this.failure("read");
+        if (s.state === "CLOSED") return 0;
+        return undefined;
+      },
+      this.#abort,
+      () => this.#closedError("read"),
+    );
     if (n === 0) return null;
     const got = s.recvInto(p);
     this.#driver.pump(); // a window update may be due
     return got;
   }
 
-  /** Writes some of `p`; resolves to how many bytes were accepted. */
+  /**
+   * Writes some of `p`; resolves to how many bytes were accepted.
+   *
+   * @throws {ConnectionReset} If the peer reset the connection.
+   * @throws {TimedOut} If the connection's timers gave up.
+   * @throws {SocketClosed} If this end closed it, or half-closed it.
+   */
   async write(p: Uint8Array): Promise<number> {
     if (!(p instanceof Uint8Array)) throw new TypeError("write: expected a Uint8Array");
     if (p.length === 0) return 0;
     const s = this.#socket;
-    await this.#driver.wait(() => {
-      if (!s.canSend) throw this.#failure("write");
-      return s.sendCapacity > 0 ? true : undefined;
-    }, this.#abort);
+    await this.#driver.wait(
+      () => {
+        if (!s.canSend) throw this.failure("write");
+        return s.sendCapacity > 0 ? true : undefined;
+      },
+      this.#abort,
+      () => this.#closedError("write"),
+    );
     const n = s.send(p);
     this.#driver.pump();
     return n;
@@ -322,14 +404,18 @@ export class TcpListener implements Listener {
     return { family: familyOf(hostname), hostname, port: this.#port };
   }
 
-  /** Waits for the next connection past its handshake. */
+  /**
+   * Waits for the next connection past its handshake.
+   *
+   * @throws {SocketClosed} If the listener or its driver is or gets closed.
+   */
   async accept(): Promise<TcpConn> {
-    if (this.#closed.closed) {
-      throw new TcpConnError(`accept ${this.#driver.stack.addr}:${this.#port}: listener closed`);
-    }
+    const closed = () => new SocketClosed("listener closed", { op: "accept", local: this.addr });
+    if (this.#closed.closed) throw closed();
     const socket = await this.#driver.wait(
       () => this.#driver.stack.accept(this.#port) ?? undefined,
       this.#closed,
+      closed,
     );
     return new TcpConn(this.#driver, socket);
   }
@@ -338,7 +424,7 @@ export class TcpListener implements Listener {
   close(): void {
     if (this.#closed.closed) return;
     this.#closed.closed = true;
-    this.#driver.stack.unlisten(this.#port, this.#driver.now());
+    this.#driver.stack.unlisten(this.#driver.now(), this.#port);
     this.#driver.pump();
     this.#driver.wake();
   }

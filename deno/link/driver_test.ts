@@ -1,6 +1,14 @@
 import assert from "node:assert/strict";
-import { TcpConnError, TcpDriver } from "./conn.ts";
-import { TcpStack } from "./stack.ts";
+import { TcpDriver } from "./driver.ts";
+import { TcpStack } from "../tcp/stack.ts";
+import {
+  ConnectionRefused,
+  ConnectionReset,
+  NetError,
+  SocketClosed,
+  TimedOut,
+} from "../net/errors.ts";
+import { connect as connectKernel, listen as listenKernel } from "../net/stream.ts";
 
 /** Two drivers wired back to back through microtasks (no I/O). */
 function wired() {
@@ -48,16 +56,54 @@ Deno.test("TcpConn: read() resolves null after the peer's FIN (half-close), writ
   listener.close();
 });
 
-Deno.test("TcpConn: a reset surfaces as a TcpConnError naming both endpoints", async () => {
+Deno.test("TcpConn: a reset surfaces as a ConnectionReset naming both endpoints", async () => {
   using w = wired();
   const { listener, client, server } = await connected(w);
-  client.socket.abort();
+  client.socket.abort(0);
   w.a.pump();
   await assert.rejects(server.read(new Uint8Array(4)), (e: Error) => {
-    return e instanceof TcpConnError &&
+    return e instanceof ConnectionReset &&
       /read 10\.0\.0\.2:80 -> 10\.0\.0\.1:\d+: connection reset/.test(e.message);
   });
-  await assert.rejects(server.write(enc("x")), /write .*reset/);
+  await assert.rejects(server.write(enc("x")), (e: Error) => {
+    return e instanceof ConnectionReset && /write .*reset/.test(e.message);
+  });
+  server.close();
+  listener.close();
+});
+
+Deno.test("TcpDriver: connect() to a port nobody listens on rejects with ConnectionRefused", async () => {
+  using w = wired();
+  await assert.rejects(w.a.connect("10.0.0.2", 9), (e: Error) => {
+    return e instanceof ConnectionRefused && e instanceof NetError && e.op === "connect" &&
+      /connect 10\.0\.0\.1:\d+ -> 10\.0\.0\.2:9: refused/.test(e.message);
+  });
+});
+
+Deno.test("TcpDriver: connect() to a peer that never answers rejects with TimedOut", async () => {
+  // Segments go nowhere; the SYN's retransmissions run out within maxRto-bounded backoff.
+  const fast = { rtt: { initialRto: 5, minRto: 5, maxRto: 20 }, userTimeout: 100 };
+  const a = new TcpDriver(new TcpStack("10.0.0.1", fast), () => {});
+  try {
+    await assert.rejects(a.connect("10.0.0.2", 80), (e: Error) => {
+      return e instanceof TimedOut && /connect 10\.0\.0\.1:\d+ -> 10\.0\.0\.2:80/.test(e.message);
+    });
+  } finally {
+    a.close();
+  }
+});
+
+Deno.test("TcpConn: read() after close() and write() after closeWrite() reject with SocketClosed", async () => {
+  using w = wired();
+  const { listener, client, server } = await connected(w);
+  await client.closeWrite();
+  await assert.rejects(client.write(enc("late")), (e: Error) => {
+    return e instanceof SocketClosed && /write .*: connection is FIN-WAIT-/.test(e.message);
+  });
+  client.close();
+  await assert.rejects(client.read(new Uint8Array(4)), (e: Error) => {
+    return e instanceof SocketClosed && /read .*: closed locally/.test(e.message);
+  });
   server.close();
   listener.close();
 });
@@ -98,7 +144,7 @@ Deno.test("TcpListener: close() rejects a pending accept() and ends the iterator
   const listener = w.b.listen(80);
   const pending = listener.accept();
   listener.close();
-  await assert.rejects(pending, TcpConnError);
+  await assert.rejects(pending, SocketClosed);
   for await (const _ of listener) assert.fail("no connection expected");
   await assert.rejects(listener.accept(), /listener closed/);
 });
@@ -109,7 +155,7 @@ Deno.test("TcpDriver: close() fails pending operations instead of leaving them h
   const client = await w.a.connect("10.0.0.2", 80);
   const read = client.read(new Uint8Array(1));
   w.a.close();
-  await assert.rejects(read, TcpConnError);
+  await assert.rejects(read, SocketClosed);
   listener.close();
 });
 
@@ -141,4 +187,27 @@ Deno.test("TcpConn and TcpListener name IPv6 ends with family inet6", async () =
   client.close();
   server.close();
   listener.close();
+});
+
+Deno.test("connect() refused is a ConnectionRefused on socklab's TCP as on the kernel's", async () => {
+  // The same catch clause works on both transports.
+  const refusedBy = async (connect: () => Promise<unknown>) => {
+    try {
+      await connect();
+      return "connected";
+    } catch (error) {
+      return error instanceof ConnectionRefused ? "ConnectionRefused" : String(error);
+    }
+  };
+  using w = wired();
+  await using closed = listenKernel({ hostname: "127.0.0.1", port: 0 });
+  const { port } = closed.addr as { port: number };
+  closed.close(); // nobody listens there now
+  assert.deepEqual(
+    [
+      await refusedBy(() => connectKernel({ hostname: "127.0.0.1", port })),
+      await refusedBy(() => w.a.connect("10.0.0.2", port)),
+    ],
+    ["ConnectionRefused", "ConnectionRefused"],
+  );
 });
