@@ -1,15 +1,15 @@
 // `socklab fetch`: an HTTP/1.1 client (deno/http/client.ts) that downloads
 // one URL, over socklab's own TCP/IP on a TUN link (--tun), or over the
 // kernel's TCP without it. The body goes to standard output or -o FILE;
-// progress goes to standard error when that is a terminal.
+// with -o, a progress line goes to standard error when that is a terminal.
 import { createHash } from "node:crypto";
 import { HttpClient } from "../http/client.ts";
 import type { TunLink } from "../link/tun.ts";
 import { connect } from "../net/stream.ts";
 import type { Conn } from "../net/types.ts";
 import { TcpConn } from "../link/driver.ts";
+import { withProgress } from "./_progress.ts";
 import {
-  type CommandIo,
   durationValue,
   fileErrorReason,
   parseFlags,
@@ -47,9 +47,6 @@ Examples:
   $ sudo ip netns exec demo socklab fetch --tun tun0 --address 10.0.0.2/24 \\
         http://10.0.0.1:8000/big.bin -o big.bin
 `;
-
-/** How often the progress line is redrawn, ms. */
-const PROGRESS_MS = 200;
 
 export const command: Subcommand = {
   summary: "download a URL with socklab's HTTP client, over a TUN link with --tun",
@@ -123,25 +120,26 @@ export const command: Subcommand = {
       const started = performance.now();
       const response = await client.fetch(url, { signal: controller.signal });
       const total = Number(response.headers.get("content-length") ?? NaN);
-      const progress = output !== undefined && isTerminal(io) && !json
-        ? new Progress(io, total)
-        : null;
       const hash = createHash("sha256");
       let bytes = 0;
       const sink = file ? file.writable.getWriter() : io.stdout.getWriter();
-      try {
-        for await (const chunk of response.body ?? new ReadableStream<Uint8Array>()) {
-          hash.update(chunk);
-          bytes += chunk.length;
-          await sink.write(chunk);
-          progress?.update(bytes);
+      // A progress line on a terminal's standard error; with the body on
+      // standard output it would be drawn through it, so only with -o.
+      const progressIo = output !== undefined && !json ? io : { ...io, stderrIsTerminal: false };
+      await withProgress(progressIo, "fetch", async (progress) => {
+        try {
+          for await (const chunk of response.body ?? new ReadableStream<Uint8Array>()) {
+            hash.update(chunk);
+            bytes += chunk.length;
+            await sink.write(chunk);
+            progress.update(progressText(bytes, total, started));
+          }
+        } finally {
+          if (file) await sink.close().catch(() => {});
+          else sink.releaseLock();
+          file = null; // the writable closed it
         }
-      } finally {
-        if (file) await sink.close().catch(() => {});
-        else sink.releaseLock();
-        file = null; // the writable closed it
-      }
-      await progress?.done(bytes);
+      });
       const seconds = (performance.now() - started) / 1000;
       const ok = response.status >= 200 && response.status < 300;
       const summary = {
@@ -196,40 +194,12 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
-/** Whether the command's standard error is the process's, and a terminal. */
-function isTerminal(io: CommandIo): boolean {
-  return io.stderr === Deno.stderr.writable && Deno.stderr.isTerminal();
-}
-
-/** A progress line on a terminal: bytes, percent, rate; redrawn in place. */
-class Progress {
-  readonly #io: CommandIo;
-  readonly #total: number;
-  readonly #started = performance.now();
-  #drawn = 0;
-
-  constructor(io: CommandIo, total: number) {
-    this.#io = io;
-    this.#total = total;
-  }
-
-  update(bytes: number): void {
-    const now = performance.now();
-    if (now - this.#drawn < PROGRESS_MS) return;
-    this.#drawn = now;
-    write(this.#io.stderr, `\r${this.#line(bytes, now)}\x1b[K`).catch(() => {});
-  }
-
-  async done(bytes: number): Promise<void> {
-    await write(this.#io.stderr, `\r${this.#line(bytes, performance.now())}\x1b[K\n`);
-  }
-
-  #line(bytes: number, now: number): string {
-    const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
-    const rate = bytes / Math.max(1e-3, (now - this.#started) / 1000);
-    const of = Number.isFinite(this.#total) && this.#total > 0
-      ? ` of ${mb(this.#total)} (${Math.floor((bytes / this.#total) * 100)}%)`
-      : "";
-    return `${mb(bytes)}${of}, ${mb(rate)}/s`;
-  }
+/** "4.2 MB of 10.0 MB (42%), 12.3 MB/s": how far a download is. */
+function progressText(bytes: number, total: number, started: number): string {
+  const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
+  const rate = bytes / Math.max(1e-3, (performance.now() - started) / 1000);
+  const of = Number.isFinite(total) && total > 0
+    ? ` of ${mb(total)} (${Math.floor((bytes / total) * 100)}%)`
+    : "";
+  return `${mb(bytes)}${of}, ${mb(rate)}/s`;
 }

@@ -77,3 +77,27 @@ Deno.test("socklab fetch downloads over the kernel's TCP without --tun: the body
     await server.shutdown();
   }
 });
+
+Deno.test("socklab fetch -o draws a progress line on a terminal's standard error, erased at the end", async () => {
+  const { run } = await import("../cli.ts");
+  const server = serve({ port: 0, hostname: "127.0.0.1" }, () => new Response(new Uint8Array(2e6)));
+  const { port } = server.addr as { port: number };
+  try {
+    await withTempDir("socklab-fetch-", async (dir) => {
+      const err: Uint8Array[] = [];
+      const code = await run(["fetch", `http://127.0.0.1:${port}/`, "-o", `${dir}/x`], {
+        stdin: new Response("").body!,
+        stdout: new WritableStream(),
+        stderr: new WritableStream({ write: (c) => void err.push(c) }),
+        stderrIsTerminal: true,
+        progressAfterMs: 0,
+      });
+      assert.equal(code, 0);
+      const text = err.map((c) => new TextDecoder().decode(c)).join("");
+      assert.match(text, /\r\x1b\[Kfetch: [\d.]+ MB of 2\.0 MB \(\d+%\), [\d.]+ MB\/s \(0s\)/);
+      assert.match(text, /\r\x1b\[K200 OK: 2000000 bytes to /);
+    });
+  } finally {
+    await server.shutdown();
+  }
+});
