@@ -93,9 +93,13 @@ Deno.test("socklab fetch -o draws a progress line on a terminal's standard error
         progressAfterMs: 0,
       });
       assert.equal(code, 0);
-      const text = err.map((c) => new TextDecoder().decode(c)).join("");
-      assert.match(text, /\r\x1b\[Kfetch: [\d.]+ MB of 2\.0 MB \(\d+%\), [\d.]+ MB\/s \(0s\)/);
-      assert.match(text, /\r\x1b\[K200 OK: 2000000 bytes to /);
+      // "\r" and erase-line open each draw; shown here as "<erase>".
+      const text = err.map((c) => new TextDecoder().decode(c)).join("").replaceAll(
+        "\r\x1b[K",
+        "<erase>",
+      );
+      assert.match(text, /<erase>fetch: [\d.]+ MB of 2\.0 MB \(\d+%\), [\d.]+ MB\/s \(0s\)/);
+      assert.match(text, /<erase>200 OK: 2000000 bytes to /);
     });
   } finally {
     await server.shutdown();
