@@ -4,7 +4,6 @@
 // Debian package) declares it with `requires()`: it is skipped with the
 // stated reason elsewhere, and fails with that reason when
 // SOCKLAB_REQUIRE_ALL=1 (as CI sets), so nothing is silently skipped in CI.
-import { type KernelSocket, parseProcNetInet } from "./net/procnet.ts";
 
 /** Why a requirement is unmet, or null when it is met. */
 export type Missing = string | null;
@@ -321,19 +320,6 @@ export function ifName(tag: string): string {
 }
 
 /**
- * The kernel's TCP sockets inside network namespace `ns`, from its
- * /proc/net/tcp and tcp6 (read by a `cat` run in the namespace), parsed by
- * socklab's /proc parser.
- */
-export async function kernelTcpIn(ns: string): Promise<KernelSocket[]> {
-  const [v4, v6] = await Promise.all([
-    sh("ip", "netns", "exec", ns, "cat", "/proc/net/tcp"),
-    sh("ip", "netns", "exec", ns, "cat", "/proc/net/tcp6"),
-  ]);
-  return [...parseProcNetInet(v4, "tcp", "inet"), ...parseProcNetInet(v6, "tcp", "inet6")];
-}
-
-/**
  * Starts the command `argv` inside network namespace `ns` with its output
  * piped (and its input, if asked: then `child.stdin` is the caller's to
  * close); `stop()` kills it (if still running) and resolves to what it
@@ -391,14 +377,15 @@ export interface NsChild {
   stop(): Promise<ProcessOutput>;
 }
 
-/** Waits (at most `ms`) until a kernel socket in `ns` listens on `port`. */
+/**
+ * Waits (at most `ms`) until a kernel socket in `ns` listens on TCP `port`,
+ * as iproute2's `ss` run in the namespace sees it.
+ */
 export async function untilListening(ns: string, port: number, ms = 10_000): Promise<void> {
   const deadline = performance.now() + ms;
   for (;;) {
-    const sockets = await kernelTcpIn(ns);
-    if (sockets.some((s) => s.state === "LISTEN" && (s.local as { port: number }).port === port)) {
-      return;
-    }
+    const listening = await sh("ip", "netns", "exec", ns, "ss", "-Hltn", `sport = :${port}`);
+    if (listening.trim() !== "") return;
     if (performance.now() > deadline) throw new Error(`nothing listens on port ${port} in ${ns}`);
     await new Promise((r) => setTimeout(r, 50));
   }

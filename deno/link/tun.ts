@@ -231,13 +231,18 @@ function isBroadcast(addr: Uint8Array, prefix: number): boolean {
 /**
  * socklab's host on a TUN device, with its own TCP stack.
  *
- * @example curl's requests, answered by socklab's TCP (needs root)
+ * @example curl's request, answered by socklab's TCP (needs root)
  * ```ts ignore
  * import { TunLink } from "./tun.ts";
- * import { serve } from "../http/server.ts";
  * const link = await TunLink.open({ name: "socklab0", address: "10.0.0.2/24" });
- * // The kernel has 10.0.0.1/24 on socklab0: `curl http://10.0.0.2/` reaches this.
- * const server = serve({ listener: link.listen(80) }, () => new Response("hi"));
+ * // The kernel has 10.0.0.1/24 on socklab0: `curl http://10.0.0.2/` connects here.
+ * const listener = link.listen(80);
+ * const conn = await listener.accept();
+ * const answer = "HTTP/1.1 200 OK\r\ncontent-length: 3\r\nconnection: close\r\n\r\nhi\n";
+ * await conn.writeAll(new TextEncoder().encode(answer));
+ * conn.close();
+ * listener.close();
+ * await link.close();
  * ```
  */
 export class TunLink {
