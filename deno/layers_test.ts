@@ -58,16 +58,6 @@ const ROOT_FILES: Record<string, string> = {
   "layers_test.ts": "mod",
 };
 
-/**
- * The one known violation, allowed while it is being removed. The playground
- * used to parse its settings with the CLI's private cli/_args.ts; since the
- * settings table moved below both (link/settings.ts), what is left is
- * playground/mod_test.ts running cli.ts to compare the two surfaces. Once
- * that comparison lives above both (in cli/ or tests/), delete this entry
- * and the test holds the line.
- */
-const ALLOWED_EDGES = new Set(["playground -> cli"]);
-
 /** One import: `from` imports `to`; both relative to the repository root. */
 export interface Edge {
   from: string;
@@ -117,7 +107,7 @@ function violations(edges: readonly Edge[]): string[] {
     if (isTestHelper(to) && !isTest(from) && !isTestHelper(from)) {
       found.add(`${from} -> ${to}: only tests import test helpers`);
     }
-    if (a === b || ALLOWED_EDGES.has(`${a} -> ${b}`)) continue;
+    if (a === b) continue;
     const [ra, rb] = [rank.get(a), rank.get(b)];
     if (ra !== undefined && rb !== undefined && rb >= ra) {
       found.add(

@@ -4,7 +4,6 @@ import { BUDGET_SPENT, DEFAULT_SETTINGS, type RunReport, simulate } from "./run.
 import { STACK_DROP } from "../tcp/stack.ts";
 import { readCapture } from "../pcap/reader.ts";
 import { analyze } from "../pcap/analyze.ts";
-import { run as runCli } from "../cli.ts";
 
 const get = (path: string, init?: RequestInit) =>
   playgroundHandler(new Request(`http://play.test${path}`, init));
@@ -224,22 +223,6 @@ Deno.test("/playground/run.pcap checks its fields too", async () => {
   const res = (await get("/playground/run.pcap?jitter=x"))!;
   assert.equal(res.status, 400);
   assert.equal((await res.json()).field, "jitter");
-});
-
-Deno.test("the replay command line makes `socklab sim` run exactly the same transfer", async () => {
-  const query = "bytes=30KB&reply-bytes=3KB&loss=10&duplicate=5&delay=25ms&jitter=5ms" +
-    "&close=server-first&msl=300ms&recv-buffer=16KiB&mtu=900&seed=7";
-  const r = await run(query);
-  const args = r.command.split(" ").slice(2);
-  const out: Uint8Array[] = [];
-  const sink = () => new WritableStream<Uint8Array>({ write: (c) => void out.push(c) });
-  const stdin = new Response("").body!;
-  const code = await runCli(["sim", "--json", ...args], { stdin, stdout: sink(), stderr: sink() });
-  assert.equal(code, 0);
-  const text = new TextDecoder().decode(new Uint8Array(out.flatMap((c) => [...c])));
-  const sim = JSON.parse(text);
-  const { clientToServerMatch: _, serverToClientMatch: __, seed: ___, ...summary } = r.summary;
-  for (const [key, value] of Object.entries(summary)) assert.deepEqual(sim[key], value, key);
 });
 
 Deno.test("simulate() stops the links after its packet budget and says so", () => {

@@ -708,6 +708,9 @@ export class TcpSocket {
     const out = this.#replies;
     this.#replies = [];
     this.#timers(now, out);
+    // Pacing holds back only what #sendData would send: a state that sends
+    // nothing (TIME-WAIT after a paced FIN, say) keeps no pacing deadline.
+    this.#paceAt = null;
     switch (this.#state) {
       case "CLOSED":
       case "LISTEN":
@@ -1273,7 +1276,6 @@ export class TcpSocket {
       ((state === "FIN-WAIT-1" || state === "CLOSING" || state === "LAST-ACK") &&
         this.#tx.length > 0);
     const rec = this.#recovery;
-    this.#paceAt = null;
     if (this.#probeDue) {
       this.#probeDue = false;
       this.#sendProbe(now, out, sendsData);
