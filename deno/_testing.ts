@@ -285,14 +285,28 @@ export const FILL_DESCRIPTORS = `function fillDescriptors(room) {
  * command line and its standard error when it exits non-zero.
  */
 export async function sh(cmd: string, ...args: string[]): Promise<string> {
-  const out = await new Deno.Command(cmd, { args, stdin: "null", stdout: "piped", stderr: "piped" })
-    .output();
-  if (!out.success) {
-    throw new Error(
-      `${cmd} ${args.join(" ")} exited ${out.code}: ${new TextDecoder().decode(out.stderr).trim()}`,
-    );
+  const out = await commandOutput(cmd, args);
+  if (out.code !== 0) {
+    throw new Error(`${cmd} ${args.join(" ")} exited ${out.code}: ${out.stderr.trim()}`);
   }
-  return new TextDecoder().decode(out.stdout);
+  return out.stdout;
+}
+
+/** Runs a command to its end (no input); its exit code and output, whatever the code. */
+export async function commandOutput(
+  cmd: string,
+  args: string[],
+  env?: Record<string, string>,
+): Promise<ProcessOutput> {
+  const out = await new Deno.Command(cmd, {
+    args,
+    env,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = (b: Uint8Array) => new TextDecoder().decode(b);
+  return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
 }
 
 /**
@@ -407,15 +421,11 @@ export async function runAsNobody(args: string[]): Promise<ProcessOutput> {
   const dir = await Deno.makeTempDir({ prefix: "socklab-nobody-" });
   try {
     await Deno.chmod(dir, 0o777);
-    const out = await new Deno.Command("setpriv", {
-      args: ["--reuid=65534", "--regid=65534", "--clear-groups", Deno.execPath(), ...args],
-      env: { DENO_DIR: dir },
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const text = (b: Uint8Array) => new TextDecoder().decode(b);
-    return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
+    return await commandOutput(
+      "setpriv",
+      ["--reuid=65534", "--regid=65534", "--clear-groups", Deno.execPath(), ...args],
+      { DENO_DIR: dir },
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

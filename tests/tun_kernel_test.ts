@@ -18,6 +18,7 @@ import { parseProcNetInet } from "../deno/net/procnet.ts";
 import type { TcpConn } from "../deno/link/driver.ts";
 import type { TcpState, TraceEvent } from "../deno/trace/events.ts";
 import {
+  commandOutput,
   ifName,
   missingCommand,
   missingTun,
@@ -243,15 +244,18 @@ async function startServe(ns: string, args: string[]) {
 }
 
 /** Runs `socklab fetch` in `ns`; resolves to its exit code and output. */
-async function fetchCli(ns: string, args: string[]) {
-  const out = await new Deno.Command("ip", {
-    args: ["netns", "exec", ns, Deno.execPath(), "run", "-A", CLI, "fetch", ...args],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = (b: Uint8Array) => new TextDecoder().decode(b);
-  return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
+function fetchCli(ns: string, args: string[]) {
+  return commandOutput("ip", [
+    "netns",
+    "exec",
+    ns,
+    Deno.execPath(),
+    "run",
+    "-A",
+    CLI,
+    "fetch",
+    ...args,
+  ]);
 }
 
 /** `python3 -m http.server` on every address of `ns`, serving `dir` on `port`. */
@@ -640,13 +644,9 @@ Deno.test(requires([...NEEDS, CURL, PYTHON, missingCommand("ping")], {
           }
           for (const url of ["http://10.0.0.2:81/", "http://[fd00::2]:81/"]) {
             const started = performance.now();
-            const out = await new Deno.Command("ip", {
-              args: ["netns", "exec", ns, "curl", "-sS", "-g", url],
-              stdout: "piped",
-              stderr: "piped",
-            }).output();
+            const out = await commandOutput("ip", ["netns", "exec", ns, "curl", "-sS", "-g", url]);
             assert.equal(out.code, 7, url); // curl: "Failed to connect"
-            assert.match(new TextDecoder().decode(out.stderr), /Couldn't connect to server/);
+            assert.match(out.stderr, /Couldn't connect to server/);
             assert.ok(performance.now() - started < 2000, `${url}: refused at once`);
           }
           for (const target of ["10.0.0.2", "fd00::2"]) {
