@@ -23,6 +23,7 @@ export const BENCHMARKS: Record<string, (options?: BenchOptions) => Promise<stri
   cc: (options) => import("./cc.ts").then((m) => m.benchCc({ progress: options?.progress })),
   tcp: () => import("./tcp.ts").then((m) => m.benchTcp()),
   net: () => import("./net.ts").then((m) => m.benchNet()),
+  tun: () => import("./tun.ts").then((m) => m.benchTun()),
 };
 
 if (import.meta.main) {

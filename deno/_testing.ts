@@ -279,3 +279,154 @@ export const FILL_DESCRIPTORS = `function fillDescriptors(room) {
   for (let i = 0; i < room; i++) files.pop().close();
   return files;
 }`;
+
+/**
+ * Runs a command and resolves to its standard output; fails with the
+ * command line and its standard error when it exits non-zero.
+ */
+export async function sh(cmd: string, ...args: string[]): Promise<string> {
+  const out = await commandOutput(cmd, args);
+  if (out.code !== 0) {
+    throw new Error(`${cmd} ${args.join(" ")} exited ${out.code}: ${out.stderr.trim()}`);
+  }
+  return out.stdout;
+}
+
+/** Runs a command to its end (no input); its exit code and output, whatever the code. */
+export async function commandOutput(
+  cmd: string,
+  args: string[],
+  env?: Record<string, string>,
+): Promise<ProcessOutput> {
+  const out = await new Deno.Command(cmd, {
+    args,
+    env,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = (b: Uint8Array) => new TextDecoder().decode(b);
+  return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
+}
+
+/**
+ * Runs `fn` with a fresh network namespace, named `socklab-<pid>-<tag>` so
+ * that parallel test processes never share one, with its loopback up. The
+ * namespace is deleted afterwards, also when `fn` throws; whatever ran in it
+ * must have ended by then.
+ */
+export async function withNetns<T>(tag: string, fn: (ns: string) => Promise<T>): Promise<T> {
+  const ns = `socklab-${Deno.pid}-${tag}`;
+  await sh("ip", "netns", "add", ns);
+  try {
+    await sh("ip", "-n", ns, "link", "set", "lo", "up");
+    return await fn(ns);
+  } finally {
+    await sh("ip", "netns", "del", ns);
+  }
+}
+
+/** A unique interface name for this process (at most 15 characters): `sl<pid><tag>`. */
+export function ifName(tag: string): string {
+  const name = `sl${Deno.pid.toString(36)}${tag}`;
+  if (name.length > 15) throw new RangeError(`interface name ${name} is longer than 15`);
+  return name;
+}
+
+/**
+ * Starts the command `argv` inside network namespace `ns` with its output
+ * piped (and its input, if asked: then `child.stdin` is the caller's to
+ * close); `stop()` kills it (if still running) and resolves to what it
+ * printed. `ip netns exec` becomes the command, so `child.pid` is its pid.
+ */
+export function spawnIn(
+  ns: string,
+  argv: string[],
+  options: { stdin?: "piped" | "null"; env?: Record<string, string> } = {},
+): NsChild {
+  const child = new Deno.Command("ip", {
+    args: ["netns", "exec", ns, ...argv],
+    stdin: options.stdin ?? "null",
+    stdout: "piped",
+    stderr: "piped",
+    env: options.env,
+  }).spawn();
+  const output = child.output();
+  let done = false;
+  output.finally(() => (done = true));
+  return {
+    child,
+    output,
+    async stop() {
+      if (!done) {
+        try {
+          child.kill("SIGKILL");
+        } catch {
+          // Gone already.
+        }
+      }
+      const out = await output;
+      return {
+        code: out.code,
+        stdout: new TextDecoder().decode(out.stdout),
+        stderr: new TextDecoder().decode(out.stderr),
+      };
+    },
+  };
+}
+
+/** What a child process printed, and its exit code. */
+export interface ProcessOutput {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** A process of {@link spawnIn}. */
+export interface NsChild {
+  readonly child: Deno.ChildProcess;
+  /** Resolves when it exits by itself. */
+  readonly output: Promise<Deno.CommandOutput>;
+  /** Kills it unless it has exited, and resolves to its exit code and output. */
+  stop(): Promise<ProcessOutput>;
+}
+
+/**
+ * Waits (at most `ms`) until a kernel socket in `ns` listens on TCP `port`,
+ * as iproute2's `ss` run in the namespace sees it.
+ */
+export async function untilListening(ns: string, port: number, ms = 10_000): Promise<void> {
+  const deadline = performance.now() + ms;
+  for (;;) {
+    const listening = await sh("ip", "netns", "exec", ns, "ss", "-Hltn", `sport = :${port}`);
+    if (listening.trim() !== "") return;
+    if (performance.now() > deadline) throw new Error(`nothing listens on port ${port} in ${ns}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** `n` random bytes (crypto.getRandomValues fills at most 64 KiB a call). */
+export function randomBytes(n: number): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(n);
+  for (let at = 0; at < n; at += 65536) crypto.getRandomValues(out.subarray(at, at + 65536));
+  return out;
+}
+
+/**
+ * Runs the Deno runtime with `args` as user nobody (uid and gid 65534, no
+ * groups; through util-linux's setpriv), with a module cache of its own so
+ * nothing of root's is needed. Resolves to its exit code and output.
+ */
+export async function runAsNobody(args: string[]): Promise<ProcessOutput> {
+  const dir = await Deno.makeTempDir({ prefix: "socklab-nobody-" });
+  try {
+    await Deno.chmod(dir, 0o777);
+    return await commandOutput(
+      "setpriv",
+      ["--reuid=65534", "--regid=65534", "--clear-groups", Deno.execPath(), ...args],
+      { DENO_DIR: dir },
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}

@@ -24,6 +24,7 @@ const COMMANDS: Record<string, () => Promise<Subcommand>> = {
   ss: () => import("./cli/ss.ts").then((m) => m.command),
   nc: () => import("./cli/nc.ts").then((m) => m.command),
   serve: () => import("./cli/serve.ts").then((m) => m.command),
+  fetch: () => import("./cli/fetch.ts").then((m) => m.command),
   sim: () => import("./cli/sim.ts").then((m) => m.command),
   pcap: () => import("./cli/pcap.ts").then((m) => m.command),
 };

@@ -2,19 +2,9 @@
 // own: inside a network namespace this test creates and removes, whose
 // loopback is the whole network. Needs root and iproute2.
 import assert from "node:assert/strict";
-import { missingCommand, missingRoot, requires } from "../deno/_testing.ts";
+import { missingCommand, missingRoot, requires, sh } from "../deno/_testing.ts";
 
 const NET = new URL("../deno/net/mod.ts", import.meta.url).href;
-
-/** Runs a command, failing with its stderr. */
-async function sh(cmd: string, ...args: string[]): Promise<string> {
-  const out = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
-  const text = new TextDecoder().decode(out.stdout);
-  if (!out.success) {
-    throw new Error(`${cmd} ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
-  }
-  return text;
-}
 
 // Runs inside the namespace. Prints one line per finding.
 const SCRIPT = `

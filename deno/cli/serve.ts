@@ -1,7 +1,10 @@
 // `socklab serve`: socklab's own HTTP/1.1 server (deno/http/) with a demo
 // page, an echo endpoint and the static file handler, on TCP, a unix socket
-// or HTTPS. Ctrl-C shuts it down gracefully.
+// or HTTPS, or on socklab's own TCP/IP over a TUN link (--tun). Ctrl-C shuts
+// it down gracefully.
 import { formatAddr } from "../net/addr.ts";
+import type { InetAddr } from "../net/types.ts";
+import type { TunLink } from "../link/tun.ts";
 import { serve } from "../http/server.ts";
 import { serveDir } from "../http/static.ts";
 import { playgroundHandler } from "../playground/mod.ts";
@@ -15,6 +18,15 @@ import {
   type Subcommand,
   UsageError,
 } from "./_args.ts";
+import {
+  type Capture,
+  linkLines,
+  linkSummary,
+  openTun,
+  TUN_FLAGS,
+  TUN_USAGE,
+  tunOptions,
+} from "./_tun.ts";
 
 const usage = `Usage: socklab serve [flags]
 
@@ -40,12 +52,22 @@ Flags:
       --idle-timeout T    keep-alive idle time (default 5s)
       --max-body SIZE     largest request body (default 16MiB)
   -q, --quiet             no access log
+      --json              with --tun: print the link as JSON lines, not text
   -h, --help              this help
 
-Example:
+With --tun, the server runs on socklab's own TCP/IP instead of the kernel's
+(port 80 unless --port says otherwise), and the kernel reaches it through the
+interface; at the end it says what the link did.
+
+${TUN_USAGE}
+Examples:
   $ socklab serve --port 8080 --root ./examples
   listening on http://127.0.0.1:8080/
   io: io_uring
+
+  $ sudo ip netns exec demo socklab serve --tun tun0 --address 10.0.0.2/24
+  tun0: socklab 10.0.0.2/24, kernel 10.0.0.1
+  listening on http://10.0.0.2/
 `;
 
 function demoPage(root: string): string {
@@ -90,14 +112,28 @@ export const command: Subcommand = {
       "max-body": { type: "string" },
       io: { type: "string" },
       quiet: { type: "boolean", short: "q" },
+      json: { type: "boolean" },
+      ...TUN_FLAGS,
     }, 0);
+    const tun = tunOptions("serve", values);
+    if (tun) {
+      for (const flag of ["hostname", "unix", "cert", "io"] as const) {
+        if (values[flag] !== undefined) {
+          throw new UsageError(`serve: --${flag} does not go with --tun (socklab's TCP serves it)`);
+        }
+      }
+    } else if (values.json) {
+      throw new UsageError("serve: --json describes the TUN link: it needs --tun");
+    }
     if ((values.cert === undefined) !== (values.key === undefined)) {
       throw new UsageError("serve: --cert and --key go together");
     }
     if (values.unix !== undefined && values.cert !== undefined) {
       throw new UsageError("serve: HTTPS is served on TCP only; drop --unix or --cert");
     }
-    const port = values.port === undefined ? 8000 : portValue("port", values.port as string);
+    const port = values.port === undefined
+      ? (tun ? 80 : 8000)
+      : portValue("port", values.port as string);
     const ioMode = values.io as string | undefined;
     if (ioMode !== undefined && !["io_uring", "epoll", "runtime"].includes(ioMode)) {
       throw new UsageError(`serve: --io ${ioMode} is not one of io_uring, epoll, runtime`);
@@ -112,7 +148,8 @@ export const command: Subcommand = {
       Deno.readTextFile(values.cert as string),
       Deno.readTextFile(values.key as string),
     ]);
-    const quiet = values.quiet === true;
+    const json = values.json === true;
+    const quiet = values.quiet === true || json;
     const encoder = new TextEncoder();
     const log = io.stdout.getWriter();
     const say = (line: string) => log.write(encoder.encode(line + "\n")).catch(() => {});
@@ -122,8 +159,17 @@ export const command: Subcommand = {
     Deno.addSignalListener("SIGINT", stop);
     Deno.addSignalListener("SIGTERM", stop);
     const scheme = cert ? "https" : "http";
+    let link: TunLink | null = null;
+    let capture: Capture | null = null;
     try {
+      if (tun) {
+        ({ link, capture } = await openTun("serve", tun));
+        if (json) {
+          await say(JSON.stringify({ tun: link.name, addresses: link.addresses, port }));
+        } else for (const line of linkLines(link)) await say(line);
+      }
       const server = serve({
+        ...(link ? { listener: link.listen(port) } : {}),
         port,
         hostname: (values.hostname as string | undefined) ?? "127.0.0.1",
         ...(values.unix !== undefined
@@ -146,6 +192,18 @@ export const command: Subcommand = {
           ? undefined
           : bytesValue("max-body", values["max-body"] as string),
         onListen: (addr) => {
+          if (link) {
+            // socklab's TCP listens on every address of the link.
+            for (const { socklab } of link.addresses) {
+              const at: InetAddr = {
+                family: socklab.includes(":") ? "inet6" : "inet",
+                hostname: socklab,
+                port,
+              };
+              if (!json) say(`listening on ${urlOf(at)}`);
+            }
+            return;
+          }
           const where = addr.family === "unix"
             ? `unix:${addr.path}`
             : `${scheme}://${formatAddr(addr)}/`;
@@ -177,14 +235,27 @@ export const command: Subcommand = {
         // anything else is a 404 from serveDir too.
         return serveDir(request, { root, urlRoot: "files" });
       });
-      say(`io: ${server.io}`);
+      if (!link) say(`io: ${server.io}`);
       await server.finished;
-      await say("stopped");
+      if (link) {
+        await link.close();
+        if (json) await say(JSON.stringify({ stopped: true, stats: link.stats }));
+        else for (const line of linkSummary(link)) await say(line);
+      }
+      if (!json) await say("stopped");
       return 0;
     } finally {
+      await link?.close();
+      capture?.close();
       Deno.removeSignalListener("SIGINT", stop);
       Deno.removeSignalListener("SIGTERM", stop);
       log.releaseLock();
     }
   },
 };
+
+/** "http://10.0.0.2/", "http://[fd00::2]:8080/": the URL of a server at `addr` (port 80 left out). */
+function urlOf(addr: InetAddr): string {
+  const host = addr.family === "inet6" ? `[${addr.hostname}]` : addr.hostname;
+  return `http://${host}${addr.port === 80 ? "" : `:${addr.port}`}/`;
+}

@@ -71,3 +71,21 @@ Deno.test("socklab serve rejects a lone --cert and a missing root with exit code
     assert.match(new TextDecoder().decode(out.stderr), /socklab serve: /);
   }
 });
+
+Deno.test("socklab serve refuses link flags without --tun and kernel flags with it, exit code 2", async () => {
+  const { runCli } = await import("./_testing.ts");
+  const cases: [string[], RegExp][] = [
+    [["--loss", "5"], /serve: --loss needs --tun/],
+    [["--json"], /--json describes the TUN link: it needs --tun/],
+    [
+      ["--tun", "tun0", "--address", "10.0.0.2/24", "--unix", "/tmp/x.sock"],
+      /--unix does not go with --tun/,
+    ],
+    [["--tun", "tun0", "--address", "10.0.0.2/32"], /leaves no address for the kernel/],
+  ];
+  for (const [args, message] of cases) {
+    const r = await runCli(["serve", ...args]);
+    assert.equal(r.code, 2, args.join(" "));
+    assert.match(r.stderr, message);
+  }
+});

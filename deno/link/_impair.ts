@@ -165,7 +165,9 @@ function drop(counter: Dropped["counter"], reason: string): Dropped {
  *
  * @param fate What {@link LinkImpairer.decide} decided for a packet it passed.
  * @param packet The packet as the sender emitted it.
- * @param repr The segment it carries.
+ * @param repr The segment it carries, or null for a packet that carries
+ *   none (an ICMP message on the TUN link): counted, but not traced, as
+ *   link events are about segments.
  * @param counts The link's counters.
  * @param trace The link's trace hook.
  * @param time The time the packet was sent.
@@ -176,26 +178,27 @@ function drop(counter: Dropped["counter"], reason: string): Dropped {
 export function recordFate(
   fate: Passed,
   packet: Uint8Array,
-  repr: TcpRepr,
+  repr: TcpRepr | null,
   counts: ImpairmentCounts,
   trace: TraceHook | null,
   time: number,
   link: string,
 ): Uint8Array {
+  const hook = repr === null ? null : trace;
   if (fate.reordered) {
     counts.reordered++;
-    trace?.({ kind: "link", time, link, action: "reorder", packet, repr });
+    hook?.({ kind: "link", time, link, action: "reorder", packet, repr: repr! });
   }
   let wire = packet;
   if (fate.corruptBit >= 0) {
     counts.corrupted++;
     wire = packet.slice();
     wire[fate.corruptBit >> 3] ^= 1 << (fate.corruptBit & 7);
-    trace?.({ kind: "link", time, link, action: "corrupt", packet: wire, repr });
+    hook?.({ kind: "link", time, link, action: "corrupt", packet: wire, repr: repr! });
   }
   if (fate.duplicateArrive !== null) {
     counts.duplicated++;
-    trace?.({ kind: "link", time, link, action: "duplicate", packet, repr });
+    hook?.({ kind: "link", time, link, action: "duplicate", packet, repr: repr! });
   }
   return wire;
 }

@@ -247,13 +247,13 @@ export class TcpConn implements Conn {
   /** This end's address. */
   get localAddr(): InetAddr {
     const l = this.#socket.local!;
-    return { family: "inet", hostname: l.addr, port: l.port };
+    return { family: familyOf(l.addr), hostname: l.addr, port: l.port };
   }
 
   /** The peer's address. */
   get remoteAddr(): InetAddr {
     const r = this.#socket.remote!;
-    return { family: "inet", hostname: r.addr, port: r.port };
+    return { family: familyOf(r.addr), hostname: r.addr, port: r.port };
   }
 
   /**
@@ -395,9 +395,13 @@ export class TcpListener implements Listener {
     this.#port = port;
   }
 
-  /** The bound address. */
+  /**
+   * The bound address: the stack's first address (the port listens on
+   * every address of the stack).
+   */
   get addr(): InetAddr {
-    return { family: "inet", hostname: this.#driver.stack.addr, port: this.#port };
+    const hostname = this.#driver.stack.addr;
+    return { family: familyOf(hostname), hostname, port: this.#port };
   }
 
   /**
@@ -442,4 +446,9 @@ export class TcpListener implements Listener {
     this.close();
     return Promise.resolve();
   }
+}
+
+/** "inet6" for an IPv6 address's text (it has a colon), else "inet". */
+function familyOf(addr: string): "inet" | "inet6" {
+  return addr.includes(":") ? "inet6" : "inet";
 }

@@ -169,6 +169,26 @@ Deno.test("TcpConn: read() and write() reject what is not a Uint8Array", async (
   listener.close();
 });
 
+Deno.test("TcpConn and TcpListener name IPv6 ends with family inet6", async () => {
+  using w = wired();
+  w.a.stack.addAddress("fd00::1");
+  w.b.stack.addAddress("fd00::2");
+  const listener = w.b.listen(80);
+  const client = await w.a.connect("fd00::2", 80);
+  const server = await listener.accept();
+  assert.deepEqual(client.localAddr, {
+    family: "inet6",
+    hostname: "fd00::1",
+    port: client.localAddr.port,
+  });
+  assert.deepEqual(server.remoteAddr, client.localAddr);
+  assert.deepEqual(server.localAddr, { family: "inet6", hostname: "fd00::2", port: 80 });
+  assert.deepEqual(listener.addr, { family: "inet", hostname: "10.0.0.2", port: 80 });
+  client.close();
+  server.close();
+  listener.close();
+});
+
 Deno.test("connect() refused is a ConnectionRefused on socklab's TCP as on the kernel's", async () => {
   // The same catch clause works on both transports.
   const refusedBy = async (connect: () => Promise<unknown>) => {

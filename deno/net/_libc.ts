@@ -87,6 +87,11 @@ const SYMBOLS = {
   pipe2: { parameters: ["buffer", "i32"], result: "i32" },
   write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   read: { parameters: ["i32", "buffer", "u32"], result: "i32" },
+  // write(2) with a 32-bit count and result: no BigInt per packet on a tun device.
+  write32: { name: "write", parameters: ["i32", "buffer", "u32"], result: "i32" },
+  // open(2) and ioctl(2) are variadic; called with exactly the arguments they read.
+  open: { parameters: ["buffer", "i32"], result: "i32" },
+  ioctl: { parameters: ["i32", "u64", "buffer"], result: "i32" },
   poll: { parameters: ["buffer", "u64", "i32"], result: "i32", nonblocking: true },
   listen: { parameters: ["i32", "i32"], result: "i32" },
   accept4: { parameters: ["i32", "buffer", "buffer", "i32"], result: "i32" },
@@ -435,6 +440,30 @@ export async function pollIn(fd: number, wakeFd: number): Promise<"readable" | "
     if (view.getInt16(14, true) !== 0) return "woken";
     if (view.getInt16(6, true) !== 0) return "readable";
   }
+}
+
+/** open(2) of `path` with `flags` (O_CLOEXEC added); the fd, or throws an {@link Errno}. */
+export function open(path: string, flags: number): number {
+  const O_CLOEXEC = 0o2000000;
+  const text = new TextEncoder().encode(path + "\0");
+  return check("open", libc().open(text, flags | O_CLOEXEC));
+}
+
+/** ioctl(2) whose argument is a buffer (a struct the kernel reads and may fill in); throws an {@link Errno}. */
+export function ioctl(fd: number, request: number, arg: Uint8Array): void {
+  check("ioctl", libc().ioctl(fd, BigInt(request), arg as Uint8Array<ArrayBuffer>));
+}
+
+/** read(2) of one packet or chunk: the bytes read, or -errno (-EAGAIN when nothing is ready). */
+export function readFd(fd: number, buf: Uint8Array): number {
+  const r = libc().read(fd, buf as Uint8Array<ArrayBuffer>, buf.length);
+  return r < 0 ? -errno() : r;
+}
+
+/** write(2) of `data` at once: the bytes written, or -errno. */
+export function writeFd(fd: number, data: Uint8Array): number {
+  const r = libc().write32(fd, data as Uint8Array<ArrayBuffer>, data.length);
+  return r < 0 ? -errno() : r;
 }
 
 /** listen(2). */

@@ -14,9 +14,11 @@
  * HTTP server runs on by default; its own entry point, not re-exported
  * here); raw IP and unix datagram
  * sockets through libc (`fd_socket.ts`, Linux, `--allow-ffi`); ICMP echo
- * (`ping.ts`); socket options Deno lacks (`sockopt.ts`); and the kernel's
+ * (`ping.ts`); socket options Deno lacks (`sockopt.ts`); the kernel's
  * view of its sockets from /proc/net ({@link kernelSockets}; the parsers
- * are `procnet.ts`'s own entry point).
+ * are `procnet.ts`'s own entry point); and TUN devices ({@link TunDevice},
+ * `tun.ts`, Linux, root), the interface socklab's own TCP/IP host uses to
+ * meet the kernel's.
  *
  * {@link listen} picks how a listening socket is driven (unix, TLS, Deno's
  * sockets, the epoll loop, io_uring) from its options, as Go's `net.Listen`
@@ -94,3 +96,12 @@ export {
 } from "./procnet.ts";
 // The type of the layer below that this API names, so its docs are whole.
 export type { TcpState } from "../tcp/state.ts";
+export {
+  TUN_MAX_PACKET,
+  TUN_PATH,
+  type TunAddress,
+  TunDevice,
+  tunOpenError,
+  type TunOpenOptions,
+  type TunSettings,
+} from "./tun.ts";

@@ -186,6 +186,7 @@ export class LossRecovery {
   #visitEcho: number | null = null;
   #karnSentAt: number | null = null;
   #ackedRetransmission = false;
+  #staleEcho = false;
   readonly #onDelivered = (seg: SentSegment) => this.#delivered(seg);
 
   // Recent retransmissions [start, end), to match D-SACK reports against.
@@ -261,6 +262,7 @@ export class LossRecovery {
     this.#visitEcho = a.echoedAt;
     this.#karnSentAt = null;
     this.#ackedRetransmission = false;
+    this.#staleEcho = false;
 
     const dsack = a.sack.length > 0 && this.#checkDsack(a, now);
     let delivered = 0;
@@ -273,6 +275,9 @@ export class LossRecovery {
     }
     // Karn's rule (RFC 6298 §3): no sample from an ACK that covers a retransmission.
     const karnCumulative = this.#ackedRetransmission ? null : this.#karnSentAt;
+    // An echo older than a retransmission this ACK covers answers an earlier
+    // copy (whose own ACK was lost): as an RTT it would span the backoff.
+    const staleEcho = this.#staleEcho;
     this.#karnSentAt = null;
     // A SACK-only ACK echoes the stamp of the last in-order segment, which
     // says nothing about the segments it SACKs.
@@ -288,7 +293,7 @@ export class LossRecovery {
     // 7323 §4.1), else the newest segment it delivered that was sent once
     // (cumulatively, or by SACK as Linux also samples).
     let rtt: number | null = null;
-    if (a.advanced && a.echoedAt !== null) rtt = now - a.echoedAt;
+    if (a.advanced && a.echoedAt !== null && !staleEcho) rtt = now - a.echoedAt;
     else if (karnCumulative !== null) rtt = now - karnCumulative;
     else if (this.#karnSentAt !== null) rtt = now - this.#karnSentAt;
     if (rtt !== null) {
@@ -424,6 +429,7 @@ export class LossRecovery {
       this.#ackedRetransmission = true;
       // The echo predates the retransmission: the original arrived (Eifel, RFC 3522).
       if (this.#visitEcho !== null && this.#visitEcho < Math.floor(seg.sentAt)) {
+        this.#staleEcho = true;
         this.#forgetRetransmission(seg.start, seg.end);
         this.#spurious(this.#visitNow, seg.start, seg.end, "timestamps");
       }

@@ -84,7 +84,11 @@ export interface TcpConfig {
   readonly nagle: boolean;
   /** Keep-alive probing, or null (default). */
   readonly keepAlive: KeepAliveConfig | null;
-  /** Abort when sent data stays unacknowledged this long, ms (default 60 s). */
+  /**
+   * Abort when sent data stays unacknowledged this long, ms (default 15
+   * minutes, about Linux's tcp_retries2 = 15; RFC 1122 §4.2.3.5 asks for at
+   * least 100 s).
+   */
   readonly userTimeout: number;
   /** Challenge ACKs allowed per second (RFC 5961 §7; default 10). */
   readonly challengeAckLimit: number;
@@ -119,7 +123,7 @@ export const DEFAULT_TCP_CONFIG: TcpConfig = {
   delayedAck: 40,
   nagle: true,
   keepAlive: null,
-  userTimeout: 60_000,
+  userTimeout: 900_000,
   challengeAckLimit: 10,
   isn: rfc6528Isn(),
   congestion: () => new Cubic(),
@@ -1138,8 +1142,10 @@ export class TcpSocket {
   }
 
   #acceptSynOptions(now: number, repr: TcpRepr): void {
-    // MSS option (RFC 9293 §3.7.1): 536 when absent.
-    this.#peerMss = Math.max(1, Math.min(repr.mss ?? 536, this.config.mss));
+    // MSS option (RFC 9293 §3.7.1): when absent, 536 over IPv4 and 1220 over
+    // IPv6 (the IPv6 minimum MTU of 1280 less 60 bytes of headers).
+    const fallback = this.#local?.addr.includes(":") ? 1220 : 536;
+    this.#peerMss = Math.max(1, Math.min(repr.mss ?? fallback, this.config.mss));
     // Window scaling (RFC 7323 §2.2) holds only when both SYNs carry the option.
     this.#peerScales = repr.windowScale !== null;
     const both = this.#peerScales && this.config.windowScaling;

@@ -408,3 +408,30 @@ Deno.test("ESTABLISHED: after a gap, in-order segments are ACKed at once even wi
   send(s, { seq: 7, ack: 1, data: "gh" }); // in order, but quick-ACK mode
   assert.deepEqual(recv(s), ["ACK seq=1 ack=9"]);
 });
+
+Deno.test("ESTABLISHED (TS): an echo older than the retransmission it acknowledges gives no RTT sample, and marks the retransmission needless", () => {
+  const s = socketEstablishedSackTs();
+  s.send(new Uint8Array(100));
+  const [original] = s.poll(0);
+  recv(s, 1000); // the RTO sends it again
+  const srttBefore = s.rtt.srtt;
+  // The ACK echoes the original's stamp: the original arrived, its ACK was late or lost.
+  send(s, { seq: 1, ack: 101, ts: [1001, original.timestamp!.value] }, 1030);
+  assert.equal(s.rtt.srtt, srttBefore);
+  assert.equal(s.stats.spuriousRetransmissions, 1);
+});
+
+Deno.test("SYN-SENT: a SYN-ACK without the MSS option means 536 bytes over IPv4 and 1220 over IPv6", () => {
+  for (
+    const [local, remote, mss] of [
+      [LOCAL, REMOTE, 536],
+      [{ addr: "fd00::1", port: 80 }, { addr: "fd00::2", port: 49500 }, 1220],
+    ] as const
+  ) {
+    const s = socket();
+    s.connect(0, local, remote);
+    s.poll(0);
+    send(s, { seq: 0, ack: 1, control: "syn" });
+    assert.equal(s.tcb.peerMss, mss);
+  }
+});

@@ -5,6 +5,12 @@
  * §3.10.7.1), and collects what every connection wants to send. Like the
  * connections it owns, it is sans-IO: time and segments are arguments.
  *
+ * A stack has one address, or more with {@link TcpStack.addAddress} (an
+ * IPv4 and an IPv6 one, say, each with settings of its own such as the MSS
+ * its MTU allows): a listening port listens on all of them, a connection
+ * goes out from the first of the remote's family, and a RST comes from the
+ * address its segment was sent to.
+ *
  * @module
  */
 import type { TcpRepr } from "../wire/tcp.ts";
@@ -49,7 +55,7 @@ interface ListenEntry {
 const EPHEMERAL_FIRST = 49152;
 
 /**
- * The TCP of one host with one IP address.
+ * The TCP of one host, with one IP address or more.
  *
  * @example Two stacks handshake by passing segments by hand
  * ```ts
@@ -67,9 +73,12 @@ const EPHEMERAL_FIRST = 49152;
  * ```
  */
 export class TcpStack {
-  /** This host's address. */
+  /** This host's first address (the one given to the constructor). */
   readonly addr: string;
   readonly #config: Partial<TcpConfig>;
+  // Every local address, with the settings of its connections (the stack's,
+  // and the address's own over them).
+  readonly #locals = new Map<string, Partial<TcpConfig>>();
   readonly #trace: TraceHook | null;
   readonly #conns = new Map<string, TcpSocket>();
   // The connection the last segment went to: a bulk transfer's segments all
@@ -99,6 +108,40 @@ export class TcpStack {
     this.#config = config;
     this.#trace = trace;
     checkTcpConfig(config); // now, rather than on the first SYN
+    this.#locals.set(addr, config);
+  }
+
+  /** Every local address, the constructor's first. */
+  get addresses(): string[] {
+    return [...this.#locals.keys()];
+  }
+
+  /**
+   * Adds a local address: segments sent to it are this stack's too, and
+   * connections from or to it use `config` over the stack's settings.
+   *
+   * @param addr The address (a text form the link spells the same way).
+   * @param config Settings of this address's connections (say, its MSS).
+   * @throws {TypeError} If `addr` is not a non-empty string.
+   * @throws {RangeError} If the stack has `addr` already, or `config` is bad.
+   */
+  addAddress(addr: string, config: Partial<TcpConfig> = {}): void {
+    if (typeof addr !== "string" || addr === "") {
+      throw new TypeError(`stack address must be a non-empty string, got ${addr}`);
+    }
+    if (this.#locals.has(addr)) throw new RangeError(`stack has address ${addr} already`);
+    const merged = { ...this.#config, ...config };
+    checkTcpConfig(merged);
+    this.#locals.set(addr, merged);
+  }
+
+  // The first local address of `remote`'s family (":" marks IPv6 text).
+  #localFor(remote: TcpEndpoint): string {
+    const v6 = remote.addr.includes(":");
+    for (const addr of this.#locals.keys()) if (addr.includes(":") === v6) return addr;
+    throw new TcpError(
+      `connect -> ${remote.addr}:${remote.port}: this host has no IPv${v6 ? 6 : 4} address`,
+    );
   }
 
   /** Every connection the stack currently demultiplexes to. */
@@ -121,24 +164,24 @@ export class TcpStack {
     localPort?: number,
     config?: Partial<TcpConfig>,
   ): TcpSocket {
-    const port = localPort ?? this.#ephemeral(remote);
-    const key = connKey(port, remote.addr, remote.port);
+    const local = this.#localFor(remote);
+    const port = localPort ?? this.#ephemeral(local, remote);
+    const key = connKey(local, port, remote.addr, remote.port);
     if (this.#conns.has(key)) {
       throw new TcpError(
-        `connect ${this.addr}:${port} -> ${remote.addr}:${remote.port}: address in use`,
+        `connect ${local}:${port} -> ${remote.addr}:${remote.port}: address in use`,
       );
     }
-    const socket = new TcpSocket(
-      config ? { ...this.#config, ...config } : this.#config,
-      this.#trace,
-    );
-    socket.connect(now, { addr: this.addr, port }, remote);
+    const settings = this.#locals.get(local)!;
+    const socket = new TcpSocket(config ? { ...settings, ...config } : settings, this.#trace);
+    socket.connect(now, { addr: local, port }, remote);
     this.#conns.set(key, socket);
     return socket;
   }
 
   /**
-   * Listens on `port` with room for `backlog` connections not yet accepted.
+   * Listens on `port` of every local address, with room for `backlog`
+   * connections not yet accepted.
    *
    * @throws {TcpError} If the port is already listening.
    * @throws {RangeError} If the port or backlog is out of range.
@@ -176,18 +219,18 @@ export class TcpStack {
 
   /** Hands an arriving segment to its connection (or a listener, or answers RST). */
   receive(now: number, segment: IpSegment): void {
-    const { repr } = segment;
-    if (segment.dst !== this.addr) return;
+    const { repr, dst } = segment;
+    if (dst !== this.addr && !this.#locals.has(dst)) return;
     const last = this.#last;
     if (
       last !== null && last.local!.port === repr.dstPort && last.remote!.port === repr.srcPort &&
-      last.remote!.addr === segment.src
+      last.remote!.addr === segment.src && last.local!.addr === dst
     ) {
       last.process(now, repr);
       this.#settle(repr.dstPort, last);
       return;
     }
-    const key = connKey(repr.dstPort, segment.src, repr.srcPort);
+    const key = connKey(dst, repr.dstPort, segment.src, repr.srcPort);
     const conn = this.#conns.get(key);
     if (conn) {
       this.#last = conn;
@@ -199,11 +242,11 @@ export class TcpStack {
     if (entry && repr.control === "syn" && repr.ack === null) {
       if (entry.pending.size + entry.ready.length >= entry.backlog) {
         this.backlogDrops++;
-        this.#traceDrop(now, STACK_DROP.backlogFull, repr);
+        this.#traceDrop(now, STACK_DROP.backlogFull, segment);
         return;
       }
-      const socket = new TcpSocket(this.#config, this.#trace);
-      socket.listen(now, { addr: this.addr, port: repr.dstPort });
+      const socket = new TcpSocket(this.#locals.get(dst)!, this.#trace);
+      socket.listen(now, { addr: dst, port: repr.dstPort });
       socket.setRemote({ addr: segment.src, port: repr.srcPort });
       socket.process(now, repr);
       this.#conns.set(key, socket);
@@ -212,25 +255,25 @@ export class TcpStack {
     }
     if (entry && repr.control !== "rst") {
       // A listening port's answer to a stray ACK (RFC 9293 §3.10.7.2).
-      this.#traceDrop(now, STACK_DROP.listenerStray, repr);
+      this.#traceDrop(now, STACK_DROP.listenerStray, segment);
       const rst = resetFor(repr);
-      if (rst) this.#pendingResets.push({ src: this.addr, dst: segment.src, repr: rst });
+      if (rst) this.#pendingResets.push({ src: dst, dst: segment.src, repr: rst });
       return;
     }
     // No connection: CLOSED answers with RST.
     const rst = resetFor(repr);
-    this.#traceDrop(now, rst ? STACK_DROP.noConnection : STACK_DROP.noConnectionRst, repr);
+    this.#traceDrop(now, rst ? STACK_DROP.noConnection : STACK_DROP.noConnectionRst, segment);
     if (rst) {
       this.resets++;
-      this.#pendingResets.push({ src: this.addr, dst: segment.src, repr: rst });
+      this.#pendingResets.push({ src: dst, dst: segment.src, repr: rst });
     }
   }
 
-  #traceDrop(now: number, reason: string, repr: TcpRepr): void {
+  #traceDrop(now: number, reason: string, { dst, repr }: IpSegment): void {
     this.#trace?.({
       kind: "drop",
       time: now,
-      endpoint: `${this.addr}:${repr.dstPort}`,
+      endpoint: `${dst}:${repr.dstPort}`,
       reason,
       repr,
     });
@@ -241,8 +284,8 @@ export class TcpStack {
     const out = this.#pendingResets;
     this.#pendingResets = [];
     for (const [key, socket] of this.#conns) {
-      const remote = socket.remote!;
-      for (const repr of socket.poll(now)) out.push({ src: this.addr, dst: remote.addr, repr });
+      const src = socket.local!.addr, dst = socket.remote!.addr;
+      for (const repr of socket.poll(now)) out.push({ src, dst, repr });
       this.#settle(socket.local!.port, socket);
       if (socket.state === "CLOSED" || socket.state === "LISTEN") {
         this.#conns.delete(key);
@@ -272,16 +315,21 @@ export class TcpStack {
     if (socket.state !== "CLOSED" && socket.state !== "LISTEN") entry.ready.push(socket);
   }
 
-  #ephemeral(remote: TcpEndpoint): number {
+  #ephemeral(local: string, remote: TcpEndpoint): number {
     for (let i = 0; i < 16384; i++) {
       const port = this.#nextPort;
       this.#nextPort = port === 65535 ? EPHEMERAL_FIRST : port + 1;
-      if (!this.#conns.has(connKey(port, remote.addr, remote.port))) return port;
+      if (!this.#conns.has(connKey(local, port, remote.addr, remote.port))) return port;
     }
-    throw new TcpError(`connect ${this.addr} -> ${remote.addr}:${remote.port}: no free port`);
+    throw new TcpError(`connect ${local} -> ${remote.addr}:${remote.port}: no free port`);
   }
 }
 
-function connKey(localPort: number, remoteAddr: string, remotePort: number): string {
-  return `${localPort}|${remoteAddr}|${remotePort}`;
+function connKey(
+  localAddr: string,
+  localPort: number,
+  remoteAddr: string,
+  remotePort: number,
+): string {
+  return `${localAddr}|${localPort}|${remoteAddr}|${remotePort}`;
 }

@@ -179,3 +179,78 @@ Deno.test("TcpStack: arrivals no connection saw are traced as stack drops with t
     [5, `${B}:80`, STACK_DROP.backlogFull],
   ]);
 });
+
+const A6 = "fd00::1";
+const B6 = "fd00::2";
+
+/** Two hosts with an IPv4 and an IPv6 address each; IPv6 connections with a smaller MSS. */
+function dualStacks(): [TcpStack, TcpStack] {
+  const a = new TcpStack(A), b = new TcpStack(B);
+  a.addAddress(A6, { mss: 1440 });
+  b.addAddress(B6, { mss: 1440 });
+  return [a, b];
+}
+
+Deno.test("TcpStack.addAddress(): one listening port accepts over IPv4 and IPv6", () => {
+  const [a, b] = dualStacks();
+  assert.deepEqual(b.addresses, [B, B6]);
+  b.listen(80);
+  const c4 = a.connect(0, { addr: B, port: 80 });
+  const c6 = a.connect(0, { addr: B6, port: 80 });
+  // Each goes out from the client's address of the server's family.
+  assert.deepEqual([c4.local!.addr, c6.local!.addr], [A, A6]);
+  exchange(a, b);
+  const s4 = b.accept(80)!, s6 = b.accept(80)!;
+  assert.deepEqual([s4.local, s4.remote], [{ addr: B, port: 80 }, c4.local]);
+  assert.deepEqual([s6.local, s6.remote], [{ addr: B6, port: 80 }, c6.local]);
+  assert.deepEqual([c4.state, c6.state, s4.state, s6.state], Array(4).fill("ESTABLISHED"));
+});
+
+Deno.test("TcpStack.addAddress(): an address's own settings apply to its connections (the MSS offered)", () => {
+  const [a, b] = dualStacks();
+  b.listen(80);
+  a.connect(0, { addr: B, port: 80 });
+  a.connect(0, { addr: B6, port: 80 });
+  const syns = a.poll(0);
+  assert.deepEqual(syns.map((s) => [s.src, s.dst, s.repr.mss]), [[A, B, 1460], [A6, B6, 1440]]);
+  for (const s of syns) b.receive(0, s);
+  const synAcks = b.poll(0);
+  assert.deepEqual(synAcks.map((s) => [s.src, s.dst, s.repr.mss]), [[B, A, 1460], [B6, A6, 1440]]);
+});
+
+Deno.test("TcpStack: a RST for no connection comes from the address the segment was sent to", () => {
+  const [, b] = dualStacks();
+  b.receive(0, {
+    src: A6,
+    dst: B6,
+    repr: tcpRepr({ srcPort: 5000, dstPort: 81, seq: 7, control: "syn", window: 1000 }),
+  });
+  const [rst] = b.poll(0);
+  assert.deepEqual([rst.src, rst.dst, rst.repr.control, rst.repr.ack], [B6, A6, "rst", 8]);
+});
+
+Deno.test("TcpStack: a segment for an address the stack does not have is ignored", () => {
+  const [, b] = dualStacks();
+  b.receive(0, {
+    src: A6,
+    dst: "fd00::9",
+    repr: tcpRepr({ srcPort: 5000, dstPort: 81, seq: 7, control: "syn", window: 1000 }),
+  });
+  assert.deepEqual(b.poll(0), []);
+  assert.equal(b.resets, 0);
+});
+
+Deno.test("TcpStack: connect() to a family the host has no address of fails, naming it", () => {
+  const a = new TcpStack(A);
+  assert.throws(() => a.connect(0, { addr: B6, port: 80 }), /this host has no IPv6 address/);
+  const only6 = new TcpStack(A6);
+  assert.throws(() => only6.connect(0, { addr: B, port: 80 }), /this host has no IPv4 address/);
+});
+
+Deno.test("TcpStack.addAddress() refuses an address it has and settings that are out of range", () => {
+  const a = new TcpStack(A);
+  assert.throws(() => a.addAddress(A), /has address 10\.1\.0\.1 already/);
+  assert.throws(() => a.addAddress(A6, { mss: 0 }), RangeError);
+  assert.throws(() => a.addAddress(""), TypeError);
+  assert.deepEqual(a.addresses, [A]);
+});

@@ -1,0 +1,498 @@
+/**
+ * A TUN link: socklab's TCP/IP host on a real network interface, with the
+ * Linux kernel on the other side. The kernel routes a prefix to a TUN
+ * device (`deno/net/tun.ts`); socklab takes one address in it and answers
+ * as a host would ({@link IpHost}: echo, ICMP errors, checksums,
+ * fragments) with its own TCP (a {@link TcpDriver} on real time), so `curl`,
+ * `ping` and any kernel program talk to socklab's TCP over IPv4 and IPv6.
+ *
+ * The seeded impairments of the other links (`_impair.ts`) run in both
+ * directions: on what socklab writes to the device and on what it reads
+ * from it, before its host sees it. So `loss: 0.05` is real loss on the
+ * wire the kernel's TCP sees, both ways. (Each direction draws from its own
+ * generator, seeded `seed` and `seed + 1`.)
+ *
+ * Closing the link closes the device, and the kernel removes the interface
+ * with its addresses and routes; so does the end of the process (Ctrl-C
+ * included), since the device lives only as long as its descriptor.
+ *
+ * @module
+ */
+import { setImmediate } from "node:timers";
+import type { TraceHook } from "../tcp/events.ts";
+import type { TcpRepr } from "../wire/tcp.ts";
+import { formatAddress, parseAddress } from "../wire/ip.ts";
+import type { TcpConfig } from "../tcp/socket.ts";
+import { type IpSegment, TcpStack } from "../tcp/stack.ts";
+import { type TcpConn, TcpDriver, type TcpListener } from "./driver.ts";
+import { TunDevice } from "../net/tun.ts";
+import { type HostStats, IpHost } from "./host.ts";
+import { addressText, decodeSegment, encodedLength } from "./packet.ts";
+import { type Impairments, impairments } from "./impairments.ts";
+import { type ImpairmentCounts, recordDrop } from "./_impair.ts";
+import { ImpairedPath, type PathPacket } from "./_path.ts";
+
+/** One family's addresses on a TUN link. */
+export interface TunAddressPlan {
+  /** socklab's own address ("10.0.0.2"). */
+  readonly socklab: string;
+  /** The kernel's address on the interface ("10.0.0.1"). */
+  readonly kernel: string;
+  /** The prefix length routed through the interface. */
+  readonly prefix: number;
+}
+
+/** Options of {@link TunLink.open}. */
+export interface TunLinkOptions {
+  /** The interface name (default "tun%d": the kernel numbers it). */
+  readonly name?: string;
+  /**
+   * socklab's address on the link with the prefix routed to it, as CIDR
+   * ("10.0.0.2/24", "fd00::2/64"); one per family, IPv4 and IPv6 at most.
+   */
+  readonly address: string | readonly string[];
+  /**
+   * The kernel's address in each prefix (default: the first free host
+   * address of the prefix, such as 10.0.0.1 beside 10.0.0.2/24).
+   */
+  readonly peer?: string | readonly string[];
+  /** A network namespace (by its `ip netns` name) to move the interface into. */
+  readonly netns?: string;
+  /**
+   * Impairments of both directions; `mtu` is the interface MTU (default
+   * 1500; with an IPv6 address, at least 1280).
+   */
+  readonly impairments?: Partial<Impairments>;
+  /** Seed of the impairments' generators (default 1). */
+  readonly seed?: number;
+  /** TCP settings (each family's MSS is at most what the MTU leaves). */
+  readonly config?: Partial<TcpConfig>;
+  /** The trace hook of socklab's TCP and of the link. */
+  readonly trace?: TraceHook | null;
+  /**
+   * Called with every packet that crosses the device: "out" as written
+   * (after the impairments), "in" as read (before them), which is what a
+   * capture on the interface shows. `time` is the driver's clock, in ms.
+   */
+  readonly capture?: ((packet: Uint8Array, direction: "in" | "out", time: number) => void) | null;
+  /** ICMP errors socklab's host may send per second (default 100). */
+  readonly icmpErrorsPerSecond?: number;
+}
+
+/** Counters of a TUN link. */
+export interface TunLinkStats {
+  /** Packets written to the device (duplicates included). */
+  written: number;
+  /** Packets read from the device. */
+  read: number;
+  /** What the impairments did to packets socklab sent. */
+  outbound: ImpairmentCounts;
+  /** What the impairments did to packets the kernel sent. */
+  inbound: ImpairmentCounts;
+  /** Packets the device refused (the interface was down, or no room). */
+  writeErrors: number;
+  /** Packets still waiting out a delay when the link closed: never delivered. */
+  closeDrops: number;
+  /** What socklab's host did with the packets that reached it. */
+  host: HostStats;
+}
+
+// Why a delayed packet was never delivered.
+const CLOSED = "the link closed before the packet was delivered";
+// Packets read in one turn of the event loop before others get a turn.
+const READ_BATCH = 64;
+
+/**
+ * Works out each family's addresses: socklab's, the prefix, and the
+ * kernel's (given, or the first free host address of the prefix).
+ *
+ * @param address socklab's CIDRs.
+ * @param peer The kernel's addresses, if given.
+ * @returns One plan per family, in the order given.
+ * @throws {RangeError} For text that is no CIDR, a non-canonical address,
+ *   two of one family, a peer outside every prefix or equal to socklab's,
+ *   or a prefix with no room for a second host.
+ *
+ * @example
+ * ```ts
+ * import { planTunAddresses } from "./tun.ts";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(planTunAddresses(["10.0.0.2/24", "fd00::2/64"]), [
+ *   { socklab: "10.0.0.2", kernel: "10.0.0.1", prefix: 24 },
+ *   { socklab: "fd00::2", kernel: "fd00::1", prefix: 64 },
+ * ]);
+ * ```
+ */
+export function planTunAddresses(
+  address: string | readonly string[],
+  peer: string | readonly string[] = [],
+): TunAddressPlan[] {
+  const cidrs = typeof address === "string" ? [address] : [...address];
+  const peers = typeof peer === "string" ? [peer] : [...peer];
+  if (cidrs.length === 0) throw new RangeError("a TUN link needs an address such as 10.0.0.2/24");
+  const plans: TunAddressPlan[] = [];
+  const used = new Set<string>();
+  for (const cidr of cidrs) {
+    const match = typeof cidr === "string" ? /^([^/]+)\/(\d{1,3})$/.exec(cidr) : null;
+    const bytes = match ? addressOrNull(match[1]) : null;
+    if (!match || !bytes) {
+      throw new RangeError(
+        `address must be socklab's address and prefix length, such as 10.0.0.2/24 or fd00::2/64, got ${
+          JSON.stringify(cidr)
+        }`,
+      );
+    }
+    const family = bytes.length === 4 ? "IPv4" : "IPv6";
+    if (used.has(family)) throw new RangeError(`two ${family} addresses given (${cidr})`);
+    used.add(family);
+    const prefix = Number(match[2]), bits = bytes.length * 8;
+    if (prefix > bits) throw new RangeError(`prefix /${prefix} is longer than ${bits} bits`);
+    const socklab = match[1];
+    const given = peers.filter((p) => (addressOrNull(p)?.length ?? 0) === bytes.length);
+    if (given.length > 1) throw new RangeError(`two ${family} peers given (${given.join(", ")})`);
+    let kernel: string;
+    if (given.length === 1) {
+      kernel = given[0];
+      const kb = addressOrNull(kernel)!;
+      if (!samePrefix(kb, bytes, prefix)) {
+        throw new RangeError(`peer ${kernel} is outside ${socklab}/${prefix}`);
+      }
+      if (kernel === socklab) throw new RangeError(`peer ${kernel} is socklab's own address`);
+    } else {
+      kernel = firstFreeHost(bytes, prefix, `${socklab}/${prefix}`);
+    }
+    plans.push({ socklab, kernel, prefix });
+  }
+  for (const p of peers) {
+    if (!addressOrNull(p)) {
+      throw new RangeError(
+        `peer must be a canonical IPv4 or IPv6 address, got ${JSON.stringify(p)}`,
+      );
+    }
+    if (!plans.some((plan) => plan.kernel === p)) {
+      throw new RangeError(`peer ${p} has no address of its family beside it`);
+    }
+  }
+  return plans;
+}
+
+function addressOrNull(text: string): Uint8Array | null {
+  try {
+    const bytes = parseAddress(text);
+    return formatAddress(bytes) === text ? bytes : null;
+  } catch {
+    return null;
+  }
+}
+
+function samePrefix(a: Uint8Array, b: Uint8Array, prefix: number): boolean {
+  if (a.length !== b.length) return false;
+  for (let bit = 0; bit < prefix; bit++) {
+    const mask = 0x80 >> (bit & 7);
+    if ((a[bit >> 3] & mask) !== (b[bit >> 3] & mask)) return false;
+  }
+  return true;
+}
+
+// The first address of the prefix that is a host's and not `own`: IPv4
+// skips the network and broadcast addresses (except in a /31, RFC 3021),
+// IPv6 the subnet-router anycast address (RFC 4291 §2.6.1, except in a /127).
+function firstFreeHost(own: Uint8Array, prefix: number, cidr: string): string {
+  const bits = own.length * 8, hostBits = bits - prefix;
+  const small = hostBits <= 1;
+  const candidate = own.slice();
+  for (let bit = prefix; bit < bits; bit++) candidate[bit >> 3] &= ~(0x80 >> (bit & 7));
+  const tries = small ? 2 ** hostBits : 3;
+  for (let i = small ? 0 : 1; i < tries; i++) {
+    const c = candidate.slice();
+    let carry = i;
+    for (let at = c.length - 1; carry > 0 && at >= 0; at--) {
+      const sum = c[at] + carry;
+      c[at] = sum & 0xff;
+      carry = sum >> 8;
+    }
+    const text = formatAddress(c);
+    if (text !== formatAddress(own) && !(own.length === 4 && !small && isBroadcast(c, prefix))) {
+      return text;
+    }
+  }
+  throw new RangeError(
+    `${cidr} leaves no address for the kernel's end of the link: give a shorter prefix, or a peer`,
+  );
+}
+
+function isBroadcast(addr: Uint8Array, prefix: number): boolean {
+  for (let bit = prefix; bit < 32; bit++) {
+    if ((addr[bit >> 3] & (0x80 >> (bit & 7))) === 0) return false;
+  }
+  return true;
+}
+
+/**
+ * socklab's host on a TUN device, with its own TCP stack.
+ *
+ * @example curl's request, answered by socklab's TCP (needs root)
+ * ```ts ignore
+ * import { TunLink } from "./tun.ts";
+ * const link = await TunLink.open({ name: "socklab0", address: "10.0.0.2/24" });
+ * // The kernel has 10.0.0.1/24 on socklab0: `curl http://10.0.0.2/` connects here.
+ * const listener = link.listen(80);
+ * const conn = await listener.accept();
+ * const answer = "HTTP/1.1 200 OK\r\ncontent-length: 3\r\nconnection: close\r\n\r\nhi\n";
+ * await conn.writeAll(new TextEncoder().encode(answer));
+ * conn.close();
+ * listener.close();
+ * await link.close();
+ * ```
+ */
+export class TunLink {
+  /** The interface name. */
+  readonly name: string;
+  /** Each family's addresses. */
+  readonly addresses: readonly TunAddressPlan[];
+  /** The TCP driver (its stack, connect and listen). */
+  readonly driver: TcpDriver;
+  /** socklab's host: what it did with arriving packets. */
+  readonly host: IpHost;
+  /** The interface MTU. */
+  readonly mtu: number;
+  /** What the link did. */
+  readonly stats: TunLinkStats;
+  readonly #tun: TunDevice;
+  // socklab -> kernel, and kernel -> socklab.
+  readonly #out: ImpairedPath;
+  readonly #in: ImpairedPath;
+  readonly #trace: TraceHook | null;
+  readonly #capture: TunLinkOptions["capture"];
+  readonly #scratch: Uint8Array;
+  #loop: Promise<void> = Promise.resolve();
+  #closed = false;
+
+  private constructor(
+    tun: TunDevice,
+    plans: TunAddressPlan[],
+    imp: Impairments,
+    host: IpHost,
+    options: TunLinkOptions,
+  ) {
+    this.#tun = tun;
+    this.name = tun.name;
+    this.addresses = plans;
+    this.mtu = imp.mtu;
+    this.host = host;
+    const seed = options.seed ?? 1;
+    const trace = this.#trace = options.trace ?? null;
+    this.#capture = options.capture ?? null;
+    this.#scratch = new Uint8Array(imp.mtu);
+    const clock = () => this.driver.now();
+    this.#out = new ImpairedPath({
+      settings: imp,
+      seed,
+      clock,
+      deliver: (p) => this.#write(p),
+      copyKept: false, // encoded into fresh memory unless sent at once
+      trace,
+    });
+    this.#in = new ImpairedPath({
+      settings: imp,
+      seed: seed + 1,
+      clock,
+      deliver: (p) => this.#arrive(p.packet),
+      copyKept: true, // read into one reused buffer
+      trace,
+    });
+    this.stats = {
+      written: 0,
+      read: 0,
+      outbound: this.#out.counts,
+      inbound: this.#in.counts,
+      writeErrors: 0,
+      closeDrops: 0,
+      host: host.stats,
+    };
+    const config = options.config ?? {};
+    const mss = (addr: string) => Math.min(config.mss ?? Infinity, host.mss(addr));
+    const [first, ...rest] = plans.map((p) => p.socklab);
+    const stack = new TcpStack(first, { ...config, mss: mss(first) }, this.#trace);
+    for (const addr of rest) stack.addAddress(addr, { mss: mss(addr) });
+    this.driver = new TcpDriver(stack, (segment) => this.#transmit(segment));
+  }
+
+  /**
+   * Opens the TUN device, gives the kernel its addresses on it (moving it
+   * into `netns` first if asked), and starts socklab's host.
+   *
+   * @throws {RangeError} For bad addresses, impairments, MTU or TCP settings.
+   * @throws {PermissionDenied} Without root or CAP_NET_ADMIN.
+   * @throws {NetError} If `/dev/net/tun` is missing, the name is taken, or
+   *   `ip` fails.
+   */
+  static async open(options: TunLinkOptions): Promise<TunLink> {
+    if (options === null || typeof options !== "object") {
+      throw new TypeError("TunLink.open() expects options such as { address: '10.0.0.2/24' }");
+    }
+    const plans = planTunAddresses(options.address, options.peer);
+    const imp = impairments({ mtu: 1500, ...options.impairments });
+    const host = new IpHost({
+      addresses: plans.map((p) => p.socklab),
+      mtu: imp.mtu,
+      icmpErrorsPerSecond: options.icmpErrorsPerSecond,
+    });
+    let tun: TunDevice | null = null;
+    try {
+      tun = TunDevice.open({ name: options.name });
+      const link = new TunLink(tun, plans, imp, host, options);
+      await tun.configure({
+        netns: options.netns,
+        mtu: imp.mtu,
+        addresses: plans.map((p) => ({ address: p.kernel, prefix: p.prefix })),
+      });
+      link.#loop = link.#readLoop();
+      return link;
+    } catch (error) {
+      await tun?.close();
+      host.close();
+      throw error;
+    }
+  }
+
+  /** The network namespace the interface is in, when it was moved into one. */
+  get netns(): string | undefined {
+    return this.#tun.netns;
+  }
+
+  /** Connects to `addr:port` over the link (from socklab's address of that family). */
+  connect(addr: string, port: number): Promise<TcpConn> {
+    return this.driver.connect(addr, port);
+  }
+
+  /** Listens on `port` of every socklab address of the link. */
+  listen(port: number, backlog?: number): TcpListener {
+    return this.driver.listen(port, backlog);
+  }
+
+  // A segment of socklab's TCP, onto the wire.
+  #transmit(segment: IpSegment): void {
+    if (this.#closed) return;
+    const link = this.#trace ? `${segment.src}>${segment.dst}` : "";
+    const repr = segment.repr;
+    if (this.#trace) {
+      const packet = this.host.encode(segment);
+      const time = this.driver.now();
+      this.#trace({ kind: "link", time, link, action: "send", packet, repr });
+      return this.#out.send({ packet, repr, link });
+    }
+    // Without a trace hook nothing holds on to a packet sent at once: it is
+    // written from one scratch buffer. The draws come first, as with a trace.
+    const length = encodedLength(segment);
+    const fate = this.#out.decide(length);
+    if (fate.drop) return this.#out.carry(fate, { packet: this.#scratch, repr, link });
+    const immediate = fate.arrive - this.driver.now() < 0.5 && fate.corruptBit < 0 &&
+      fate.duplicateArrive === null && length <= this.#scratch.length;
+    const packet = this.host.encode(segment, immediate ? this.#scratch : undefined);
+    this.#out.carry(fate, { packet, repr, link });
+  }
+
+  // A packet socklab sends, past the outbound impairments: to the device.
+  #write(p: PathPacket): void {
+    if (this.#closed) return;
+    this.#capture?.(p.packet, "out", this.driver.now());
+    this.stats.written++;
+    if (!this.#tun.write(p.packet)) {
+      const reason = `TUN device ${this.name} refused the packet (interface down or full)`;
+      recordDrop(this.stats, "writeErrors", this.#trace, this.driver.now(), p.link, reason, p.repr);
+    }
+  }
+
+  // A packet the kernel sent, past the inbound impairments: to the host.
+  #arrive(packet: Uint8Array): void {
+    if (this.#closed) return;
+    const now = this.driver.now();
+    const result = this.host.receive(now, packet);
+    switch (result.kind) {
+      case "tcp":
+        this.driver.receive(result.segment);
+        return;
+      case "answer":
+        for (const answer of result.packets) {
+          this.#out.send({ packet: answer, repr: null, link: this.#trace ? linkOf(answer) : "" });
+        }
+        return;
+      case "drop":
+        this.#trace?.({
+          kind: "drop",
+          time: now,
+          endpoint: this.name,
+          reason: result.reason,
+          repr: null,
+        });
+        return;
+      case "held":
+        return;
+    }
+  }
+
+  async #readLoop(): Promise<void> {
+    // One buffer for every packet read: the host and TCP copy what they
+    // keep, and a packet delayed by the impairments is copied.
+    const buffer = new Uint8Array(65536);
+    let batch = 0;
+    while (!this.#closed) {
+      const n = this.#tun.read(buffer);
+      if (n === null) {
+        batch = 0;
+        if (!(await this.#tun.readable())) return;
+        continue;
+      }
+      this.stats.read++;
+      const packet = buffer.subarray(0, n);
+      this.#capture?.(packet, "in", this.driver.now());
+      if (this.#trace) this.#in.send({ packet, repr: tcpReprOf(packet), link: linkOf(packet) });
+      else this.#in.send({ packet, repr: null, link: "" });
+      if (++batch === READ_BATCH) {
+        batch = 0;
+        await new Promise((resolve) => setImmediate(resolve)); // others' turn
+      }
+    }
+  }
+
+  /**
+   * Closes the link: socklab's TCP stops (connections vanish without a
+   * word, as if the cable were pulled), delayed packets are dropped, and
+   * the device closes, which removes the interface. Idempotent.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.driver.close();
+    for (const p of [...this.#out.close(), ...this.#in.close()]) {
+      recordDrop(this.stats, "closeDrops", this.#trace, this.driver.now(), p.link, CLOSED, p.repr);
+    }
+    await this.#tun.close();
+    await this.#loop;
+    this.host.close();
+  }
+
+  /** Same as {@link close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+/** "src>dst" of an IP packet, for traces ("?" for what is too short to say). */
+function linkOf(packet: Uint8Array): string {
+  const v6 = packet.length > 0 && packet[0] >> 4 === 6;
+  const [at, size] = v6 ? [8, 16] : [12, 4];
+  if (packet.length < at + 2 * size) return "?";
+  const src = addressText(packet.subarray(at, at + size));
+  return `${src}>${addressText(packet.subarray(at + size, at + 2 * size))}`;
+}
+
+/** The TCP segment a packet carries, for traces, or null. */
+function tcpReprOf(packet: Uint8Array): TcpRepr | null {
+  try {
+    return decodeSegment(packet).repr;
+  } catch {
+    return null;
+  }
+}
