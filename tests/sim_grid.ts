@@ -137,7 +137,7 @@ function tables(all: readonly GridRow[]): string {
       const columns = GRID_AXES.rtts.flatMap((rtt) => GRID_AXES.queues.map((q) => [rtt, q]));
       out.push(`\n${cc} ${recovery}: goodput MB/s (retransmissions per loss)`);
       out.push(
-        "loss  " + columns.map(([rtt, q]) => `${rtt}ms/${q}bdp`.padStart(14)).join(""),
+        "loss% " + columns.map(([rtt, q]) => `${rtt}ms/${q}bdp`.padStart(14)).join(""),
       );
       for (const loss of GRID_AXES.losses) {
         const cellsOf = columns.map(([rtt, q]) =>
