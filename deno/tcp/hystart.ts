@@ -88,21 +88,27 @@ export class HyStart {
     if (this.#phase === "done") return 1;
     if (sample.round !== this.#round) {
       this.#newRound(sample.round);
-      this.#roundStartAt = sample.now;
+      this.#roundStartAt = this.#lastAckAt = sample.now;
     }
-    // The ACK train: ACKs arriving back to back (within 2 ms) for longer than
-    // half the path's RTT mean this round's data filled the path, as the
-    // next doubling would overfill it. A paced sender spreads each round
-    // over half an RTT by itself, so its train must last a whole one.
+    // The ACK train (Ha & Rhee's HyStart, as Linux's CUBIC keeps it). An
+    // unpaced sender: ACKs arriving back to back (each within 2 ms of the
+    // last) since the round began, for longer than half the path's RTT, mean
+    // this round's data filled the path, as the next doubling would overfill
+    // it; one gap ends the train for the rest of the round, as in Linux. A
+    // paced sender sends each round in half an RTT and then waits, so its
+    // rounds always have a gap: for it, a round still delivering ACKs back to
+    // back a whole min RTT after it began has been stretched by the
+    // bottleneck, and the path is as full.
     const minRtt = sample.minRtt;
-    if (this.#ackTrain && minRtt !== null && sample.now - this.#lastAckAt <= ACK_DELTA) {
-      if (sample.now - this.#roundStartAt > (sample.paced ? minRtt : minRtt / 2)) {
+    if (this.#ackTrain && minRtt !== null) {
+      const dense = sample.now - this.#lastAckAt <= ACK_DELTA;
+      if (dense || sample.paced) this.#lastAckAt = sample.now;
+      const long = sample.now - this.#roundStartAt > (sample.paced ? minRtt : minRtt / 2);
+      if (dense && long) {
         this.#phase = "done";
-        this.#lastAckAt = sample.now;
         return 1;
       }
     }
-    this.#lastAckAt = sample.now;
     if (sample.rtt !== null) {
       this.#currentRoundMinRtt = Math.min(this.#currentRoundMinRtt, sample.rtt);
       this.#samples++;

@@ -5,6 +5,7 @@ import { rfc6528Isn } from "./isn.ts";
 import { ByteRing, RingReceiveBuffer } from "./buffers.ts";
 import { CoreReceiveBuffer, MAX_CORE_BUFFER } from "./core_buffer.ts";
 import { FixedWindow } from "./congestion.ts";
+import { HyStart } from "./hystart.ts";
 
 Deno.test("RttEstimator: the first sample sets SRTT = R, RTTVAR = R/2 (RFC 6298 §2.2)", () => {
   const r = new RttEstimator({ initialRto: 1000, minRto: 1, maxRto: 60_000 });
@@ -181,4 +182,38 @@ Deno.test("ByteRing grows its memory as bytes arrive, keeping their order across
   const small = new ByteRing(100);
   assert.equal(small.push(data), 100);
   assert.equal(small.free, 0);
+});
+
+Deno.test("HyStart: an unpaced round whose ACKs come back to back for half an RTT ends slow start; a gap breaks the train", () => {
+  const sample = (now: number, round: number, paced = false) => ({
+    now,
+    delivered: 1000,
+    inFlight: 0,
+    rtt: 20,
+    minRtt: 20,
+    srtt: 20,
+    appLimited: false,
+    round,
+    mss: 1000,
+    paced,
+  });
+  // Back to back every millisecond from the round's start: done after 10 ms.
+  const train = new HyStart();
+  for (let t = 0; t <= 10; t++) train.onAck(sample(100 + t, 1), 10_000);
+  assert.equal(train.phase, "slow start");
+  train.onAck(sample(111, 1), 10_000);
+  assert.equal(train.done, true);
+  // A 5 ms gap ends the train for the rest of the round.
+  const broken = new HyStart();
+  broken.onAck(sample(100, 1), 10_000);
+  for (let t = 105; t <= 130; t++) broken.onAck(sample(t, 1), 10_000);
+  assert.equal(broken.done, false);
+  // A paced sender waits out half of every round: only a round still busy a
+  // whole min RTT after it began ends slow start.
+  const paced = new HyStart();
+  paced.onAck(sample(100, 1, true), 10_000);
+  for (let t = 105; t <= 120; t++) paced.onAck(sample(t, 1, true), 10_000);
+  assert.equal(paced.done, false);
+  paced.onAck(sample(121, 1, true), 10_000);
+  assert.equal(paced.done, true);
 });
