@@ -18,7 +18,7 @@ export interface LadderOptions {
   readonly right: string;
   /** Lines to keep; the middle of a longer diagram is elided (default: all). */
   readonly maxLines?: number;
-  /** The width of the lane the arrows are drawn in (default 58). */
+  /** The width of the lane the arrows are drawn in (default 66). */
   readonly laneWidth?: number;
 }
 
@@ -44,7 +44,7 @@ const SIDE = 28;
  * ```
  */
 export function renderLadder(events: readonly TraceEvent[], options: LadderOptions): string {
-  const lane = options.laneWidth ?? 58;
+  const lane = options.laneWidth ?? 66;
   if (lane < 20) throw new RangeError(`ladder laneWidth must be at least 20, got ${lane}`);
   const maxLines = options.maxLines ?? Infinity;
   if (maxLines < 4) throw new RangeError(`ladder maxLines must be at least 4, got ${maxLines}`);
