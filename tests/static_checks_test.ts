@@ -73,9 +73,6 @@ Deno.test("every code block of docs/, bench/README.md and core/README.md type-ch
 
 Deno.test({
   name: "every code block of README.md type-checks (deno check --doc-only)",
-  // Ignored until the lead's rewrite of README.md: its blocks still import listenEpoll
-  // from "." and call an undeclared handler. Remove this line with the rewrite.
-  ignore: true,
   async fn() {
     const { code, text } = await deno("check", "--doc-only", "README.md");
     assert.equal(code, 0, text);
