@@ -61,6 +61,27 @@ Deno.test("controllerFactory(): newreno has reno's window, cubic a different one
   assert.equal(fixed.cwnd, Infinity);
 });
 
+Deno.test("reno and cubic: HyStart++ leaves a slow start after a loss or an idle restart alone (RFC 9406 §4.2)", () => {
+  for (const name of ["reno", "cubic"]) {
+    const cc = controllerFactory(name)(); // HyStart++ on, as built in
+    cc.start(MSS, 0);
+    cc.onCongestion("fast", 40 * MSS, 10);
+    cc.onRecoveryEnd(20);
+    const ssthresh = cc.ssthresh;
+    assert.ok(ssthresh > 10 * MSS);
+    cc.onIdle(5000);
+    assert.equal(cc.cwnd, 10 * MSS);
+    // Below ssthresh: slow start, RFC 5681's, up to ssthresh.
+    cc.onAck(sample(5020, 2 * MSS));
+    assert.equal(cc.cwnd, 12 * MSS, name);
+    assert.equal(cc.ssthresh, ssthresh, name);
+    cc.onCongestion("rto", 20 * MSS, 6000);
+    const afterRto = cc.ssthresh;
+    cc.onAck(sample(6020, MSS));
+    assert.deepEqual([cc.cwnd, cc.ssthresh], [2 * MSS, afterRto], name);
+  }
+});
+
 Deno.test("controllerFactory() of an unknown name is a RangeError listing the names", () => {
   assert.throws(
     () => controllerFactory("bbr"),

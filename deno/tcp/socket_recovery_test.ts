@@ -16,6 +16,7 @@ import {
   socketEstablishedSackTs,
 } from "./_testing.ts";
 import { Reno } from "./reno.ts";
+import { Cubic } from "./cubic.ts";
 import { FixedWindow } from "./congestion.ts";
 import type { TcpConfig, TcpSocket } from "./socket.ts";
 import type { TraceEvent } from "./events.ts";
@@ -372,6 +373,23 @@ Deno.test("ESTABLISHED (RTO): a repeated timeout of the same data holds ssthresh
   assert.equal(s.stats.timeouts, 2);
   assert.equal(s.congestion.ssthresh, 5 * MSS);
   assert.equal(s.congestion.cwnd, MSS);
+});
+
+Deno.test("ESTABLISHED (RTO): with HyStart++ on, slow start after a timeout still runs to ssthresh (RFC 9406 §4.2)", () => {
+  // HyStart++ is for the first slow start; the one after a loss is RFC 5681's.
+  for (const congestion of [() => new Reno(), () => new Cubic()]) {
+    const s = socketEstablished({ congestion });
+    s.send(new Uint8Array(20 * MSS));
+    recv(s);
+    recv(s, 200);
+    assert.equal(s.congestion.cwnd, MSS);
+    const ssthresh = s.congestion.ssthresh;
+    assert.ok(ssthresh >= 5 * MSS);
+    ack(s, 1 + MSS, 210);
+    assert.equal(s.congestion.cwnd, 2 * MSS, s.congestion.name);
+    assert.equal(s.congestion.ssthresh, ssthresh, s.congestion.name);
+    assert.equal(recv(s, 210).length, 2);
+  }
 });
 
 // --- the window between losses (RFC 5681 §3.1, §4.1; RFC 7661) --------------
