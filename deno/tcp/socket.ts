@@ -1442,7 +1442,9 @@ export class TcpSocket {
       this.#retransmitted.add(repr);
       this.stats.retransmissions++;
       this.#recovery.onRetransmit(resent, now);
-      this.#rtxAt ??= now + this.#rtt.rto;
+      // The timer restarts when the segment at SND.UNA goes again (as Linux
+      // does), so it times that copy and does not fire on its heels.
+      if (this.#rtxAt === null || resent.start === this.#sndUna) this.#rtxAt = now + this.#rtt.rto;
       this.#persistAt = null;
     } else if (consumes > 0) {
       // Only a SYN is ever sent again from SND.NXT (the handshake's retransmission).

@@ -77,6 +77,19 @@ Deno.test("ESTABLISHED (NewReno): a segment carrying data is not a duplicate ACK
   assert.equal(s.recovery.phase, "open");
 });
 
+Deno.test("ESTABLISHED (NewReno): re-sending the segment at SND.UNA restarts the retransmission timer, which then times that copy", () => {
+  const s = socketEstablished(RENO);
+  s.send(new Uint8Array(10 * MSS));
+  recv(s);
+  assert.equal(s.pollAt(), 200); // the RTO of the first flight
+  for (let i = 0; i < 3; i++) ack(s, 1, 150);
+  assert.deepEqual(recv(s, 150), ["ACK seq=1 ack=1 len=1460"]);
+  // Left at 200, the timer would fire 50 ms after the fast retransmit and send it again.
+  assert.equal(s.pollAt(), 350);
+  assert.deepEqual(recv(s, 200), []);
+  assert.equal(s.stats.timeouts, 0);
+});
+
 // --- NewReno's recovery point and partial ACKs (RFC 6582) -------------------
 
 Deno.test("ESTABLISHED (NewReno): a partial ACK retransmits the next hole at once; the recovery point's ACK ends recovery at ssthresh", () => {
