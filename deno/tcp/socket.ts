@@ -352,6 +352,8 @@ export class TcpSocket {
   #recovery: LossRecovery;
   /** A tail-loss probe is due (RFC 8985 §7.3). */
   #probeDue = false;
+  /** The retransmission timer fired: the segment at SND.UNA goes again at once (RFC 6298 §5.4). */
+  #rtoDue = false;
   readonly #pacer = new Pacer();
   /** When pacing holds data back: the time it may go, or null. */
   #paceAt: number | null = null;
@@ -1286,6 +1288,14 @@ export class TcpSocket {
       this.#probeDue = false;
       this.#sendProbe(now, out, sendsData);
     }
+    if (this.#rtoDue) {
+      // RFC 6298 §5.4: the earliest unacknowledged segment goes again now,
+      // whatever the window: in "rack" mode, newer segments RACK does not yet
+      // count lost (RFC 8985 §6.3) may fill the one-segment loss window.
+      this.#rtoDue = false;
+      const head = rec.nextRetransmission();
+      if (head !== null) out.push(this.#retransmit(now, head));
+    }
     for (let seg = rec.nextRetransmission(); seg !== null; seg = rec.nextRetransmission()) {
       if (!this.#windowAllows(segmentLength(seg)) || !this.#paceAllows(now)) return;
       out.push(this.#retransmit(now, seg));
@@ -1578,7 +1588,10 @@ export class TcpSocket {
       if (this.#state === "SYN-SENT" || this.#state === "SYN-RECEIVED") {
         this.#timing = null;
         this.#sndNxt = this.#sndUna;
-      } else this.#recovery.onRto(now, this.#sndUna, this.#sndNxt);
+      } else {
+        this.#recovery.onRto(now, this.#sndUna, this.#sndNxt);
+        this.#rtoDue = true;
+      }
     }
     if (this.#persistAt !== null && now >= this.#persistAt) {
       if (now - this.#lastRecvAt >= this.config.userTimeout) {
@@ -1640,6 +1653,7 @@ export class TcpSocket {
   #reset(): void {
     this.#recovery.stop();
     this.#probeDue = false;
+    this.#rtoDue = false;
     this.#paceAt = null;
     this.#rtxAt = null;
     this.#persistAt = null;

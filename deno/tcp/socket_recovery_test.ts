@@ -354,6 +354,25 @@ Deno.test("ESTABLISHED (RACK): a single segment in flight probes no later than t
   assert.equal(s.congestion.cwnd, 10 * TS_MSS); // no timeout, no loss window
 });
 
+Deno.test("ESTABLISHED (RACK): a timeout re-sends the segment at SND.UNA at once, though newer segments RACK leaves in flight fill the loss window (RFC 6298 §5.4)", () => {
+  const s = rackSocket(undefined, { pacing: false });
+  s.send(new Uint8Array(100));
+  const [first] = s.poll(20);
+  send(s, { seq: 1, ack: 101, ts: [1001, first.timestamp!.value] }, 40); // RACK.rtt = 20
+  s.send(new Uint8Array(100));
+  assert.deepEqual(recv(s, 40), ["PSH,ACK seq=101 ack=1 len=100 TS"]);
+  // No ACK: the probe goes out when the RTO would (240), and the RTO restarts from it.
+  assert.deepEqual(recv(s, 240), ["PSH,ACK seq=101 ack=1 len=100 TS"]);
+  assert.equal(s.pollAt(), 440);
+  // Two new segments just before the timeout: younger than RACK.rtt + reo_wnd.
+  s.send(new Uint8Array(2 * TS_MSS));
+  assert.equal(recv(s, 430).length, 2);
+  assert.deepEqual(recv(s, 440), ["ACK seq=101 ack=1 len=100 TS"]);
+  assert.equal(s.stats.timeouts, 1);
+  assert.equal(s.congestion.cwnd, TS_MSS);
+  assert.equal(s.recovery.pipe, 100 + 2 * TS_MSS); // the two new ones, not lost (RFC 8985 §6.3)
+});
+
 // --- the retransmission timeout (RFC 5681 §3.1, RFC 6298) -------------------
 
 Deno.test("ESTABLISHED (RTO): one segment goes again, then slow start, and a large ACK sends no burst", () => {
