@@ -1117,19 +1117,20 @@ export class TcpSocket {
   /**
    * The SACK blocks this end's next ACK carries (RFC 2018 §4): a pending
    * D-SACK block first (RFC 2883), then the out-of-order ranges held, the
-   * most recently grown first; at most `max` in all.
+   * most recently grown first, except that the range holding a duplicate
+   * comes right after its D-SACK block (RFC 2883 §4: so the peer can tell a
+   * D-SACK above its cumulative ACK from a new SACK block); at most `max`.
    */
   #sackBlocks(max: number): SackBlock[] {
     if (!this.#sackOk || max <= 0) return [];
-    const out: SackBlock[] = [];
-    if (this.#dsack !== null) out.push(this.#dsack);
-    if (this.#rx.hasGaps) {
-      for (const [start, end] of this.#rx.sackBlocks(max)) {
-        if (out.length >= max) break;
-        out.push([seqAdd(this.#rcvNxt, start), seqAdd(this.#rcvNxt, end)]);
-      }
-    }
-    return out;
+    const held: SackBlock[] = this.#rx.hasGaps
+      ? this.#rx.sackBlocks(64).map(([s, e]) => [seqAdd(this.#rcvNxt, s), seqAdd(this.#rcvNxt, e)])
+      : [];
+    const dsack = this.#dsack;
+    if (dsack === null) return held.slice(0, max);
+    const i = held.findIndex(([s, e]) => seqLe(s, dsack[0]) && seqLe(dsack[1], e));
+    if (i > 0) held.unshift(held.splice(i, 1)[0]);
+    return [dsack, ...held].slice(0, max);
   }
 
   #challengeAck(now: number): void {

@@ -218,6 +218,23 @@ Deno.test("ESTABLISHED (SACK): a duplicate is reported once as a D-SACK block, f
   assert.deepEqual(recv(s), ["ACK seq=1 ack=13 TS"]);
 });
 
+Deno.test("ESTABLISHED (SACK): a duplicate above a hole is reported as a D-SACK block followed by the block that holds it (RFC 2883 §4)", () => {
+  const s = socketEstablishedSackTs();
+  const data = (seq: number, tsval: number) =>
+    send(s, { seq, ack: 1, data: "x".repeat(10), ts: [tsval, 0] });
+  data(11, 1001);
+  data(31, 1002);
+  assert.deepEqual(recv(s), ["ACK seq=1 ack=1 TS sack=31-41,11-21"]);
+  // 11..20 again: the D-SACK block, then the block holding it, so the sender
+  // can tell it from a new SACK block (its first block lies within the second).
+  data(11, 1003);
+  assert.deepEqual(recv(s), ["ACK seq=1 ack=1 TS sack=11-21,11-21,31-41"]);
+  assert.equal(s.stats.duplicateSegments, 1);
+  // Reported once.
+  data(41, 1004);
+  assert.deepEqual(recv(s), ["ACK seq=1 ack=1 TS sack=31-51,11-21"]);
+});
+
 Deno.test("ESTABLISHED (SACK): a D-SACK of a retransmission counts it needless and traces it", () => {
   const events: TraceEvent[] = [];
   const s = socket({ ...RENO, recovery: "sack" }, events);
