@@ -305,11 +305,13 @@ export class LossRecovery {
       this.#roundEnd = a.sndNxt;
     }
 
-    // Duplicate ACKs (RFC 5681 §2; RFC 6675 §2 counts new SACK information too).
+    // Duplicate ACKs: without SACK, RFC 5681 §2's; with it, RFC 6675 §2's
+    // DupAck, an ACK that SACKs something new (a D-SACK of a duplicate, say,
+    // is not one).
     if (a.advanced) this.#dupAcks = 0;
-    else if (a.duplicate || newlySacked > 0) {
+    else if (this.#mode === "newreno" ? a.duplicate : newlySacked > 0) {
       this.#dupAcks++;
-      if (this.#mode === "newreno" && a.duplicate) {
+      if (this.#mode === "newreno") {
         // Each duplicate ACK means a segment left the network (RFC 6937 §3).
         const room = Math.max(0, sb.outstanding - this.#mss - this.#dupDelivered);
         const counted = Math.min(this.#mss, room);

@@ -154,6 +154,22 @@ Deno.test("ESTABLISHED (SACK): NextSeg sends the lost segment first, then new da
   ]);
 });
 
+Deno.test("ESTABLISHED (SACK): a duplicate ACK that SACKs nothing new is not a DupAck (RFC 6675 §2): D-SACKs of duplicates start no recovery", () => {
+  const { s, peerAck } = sackSocket();
+  s.send(new Uint8Array(10 * TS_MSS));
+  recv(s);
+  peerAck(1 + 5 * TS_MSS);
+  recv(s);
+  // The network delivered segment 3 three more times: three D-SACKs at the same ACK.
+  for (let i = 0; i < 3; i++) peerAck(1 + 5 * TS_MSS, [[1 + 2 * TS_MSS, 1 + 3 * TS_MSS]]);
+  assert.equal(s.stats.dsacksReceived, 3);
+  assert.equal(s.recovery.phase, "open");
+  assert.deepEqual(recv(s), []);
+  // A SACK of new data counts: three of them are a loss.
+  for (let i = 6; i <= 8; i++) peerAck(1 + 5 * TS_MSS, [[1 + i * TS_MSS, 1 + (i + 1) * TS_MSS]]);
+  assert.equal(s.recovery.phase, "recovery");
+});
+
 Deno.test("ESTABLISHED (SACK): SACK blocks of our data across the 2^32 wrap mark the right segments", () => {
   // Our ISS sits just below 2^32, so our sequence numbers wrap mid-window.
   const iss = 0xffff_f000;
