@@ -61,7 +61,7 @@ Deno.test("controllerFactory(): newreno has reno's window, cubic a different one
   assert.equal(fixed.cwnd, Infinity);
 });
 
-Deno.test("reno and cubic: HyStart++ leaves a slow start after a loss or an idle restart alone (RFC 9406 §4.2)", () => {
+Deno.test("reno and cubic: HyStart++ leaves a slow start after a loss or an idle restart alone (RFC 9406 §4.3)", () => {
   for (const name of ["reno", "cubic"]) {
     const cc = controllerFactory(name)(); // HyStart++ on, as built in
     cc.start(MSS, 0);

@@ -315,8 +315,8 @@ export class Cubic implements CongestionController {
 
   #slowStart(sample: AckSample): void {
     // RFC 5681 §3.1 with byte counting (RFC 3465 §2.2, L = 2·SMSS); HyStart++
-    // divides the growth in Conservative Slow Start (RFC 9406 §4.3). It runs in
-    // the first slow start only (§4.2): after a loss or an idle restart, slow
+    // divides the growth in Conservative Slow Start (RFC 9406 §4.2). It runs in
+    // the first slow start only (§4.3): after a loss or an idle restart, slow
     // start runs to the ssthresh it has.
     const hystart = this.#hystart?.done === false ? this.#hystart : null;
     const cap = hystart?.onAck(sample, this.#cwnd) ?? 1;

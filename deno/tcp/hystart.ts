@@ -15,7 +15,7 @@
  */
 import type { AckSample } from "./congestion.ts";
 
-/** RFC 9406 §4.2 constants. */
+/** RFC 9406's constants, with the values §4.3 recommends. */
 const MIN_RTT_THRESH = 4;
 const MAX_RTT_THRESH = 16;
 const MIN_RTT_DIVISOR = 8;
@@ -81,7 +81,7 @@ export class HyStart {
   }
 
   /**
-   * Takes one slow-start ACK (RFC 9406 §4.3) and returns the divisor of the
+   * Takes one slow-start ACK (RFC 9406 §4.2) and returns the divisor of the
    * window's growth for it: 1 in slow start, CSS_GROWTH_DIVISOR (4) in CSS.
    */
   onAck(sample: AckSample, _cwnd: number): number {
@@ -135,7 +135,7 @@ export class HyStart {
     return this.#phase === "css" ? CSS_GROWTH_DIVISOR : 1;
   }
 
-  /** A loss or ECN mark ends slow start for good (RFC 9406 §4.3). */
+  /** A loss or ECN mark ends slow start for good (RFC 9406 §4.2; HyStart++ is for the first slow start only, §4.3). */
   stop(): void {
     this.#phase = "done";
   }

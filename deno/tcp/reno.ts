@@ -80,7 +80,7 @@ export class Reno implements CongestionController {
     const mss = this.#mss;
     if (this.#cwnd < this.#ssthresh) {
       // Slow start (RFC 5681 §3.1, RFC 3465 §2.2): + min(acked, 2·SMSS) per ACK.
-      // HyStart++ runs in the first slow start only (RFC 9406 §4.2); after a
+      // HyStart++ runs in the first slow start only (RFC 9406 §4.3); after a
       // loss or an idle restart, slow start runs to the ssthresh it has.
       const hystart = this.#hystart?.done === false ? this.#hystart : null;
       const cap = hystart?.onAck(sample, this.#cwnd) ?? 1;

@@ -1215,7 +1215,7 @@ export class TcpSocket {
       this.#tx.drop(data);
       this.stats.bytesSent += data;
       this.#sndUna = ack;
-      // BSD and Linux clear the backoff on any ACK of new data (RFC 6298 §5.7 leaves it open).
+      // BSD and Linux clear the backoff on any ACK of new data (RFC 6298 §5, after rule 5.7, leaves it open).
       this.#rtt.resetBackoff();
       this.#progressAt = now;
     }
@@ -1453,8 +1453,9 @@ export class TcpSocket {
       this.#retransmitted.add(repr);
       this.stats.retransmissions++;
       this.#recovery.onRetransmit(resent, now);
-      // The timer restarts when the segment at SND.UNA goes again (as Linux
-      // does), so it times that copy and does not fire on its heels.
+      // The timer restarts when the segment at SND.UNA goes again (RFC 6675 §6
+      // allows re-arming it on retransmissions in recovery; Linux does it for
+      // this one), so it times that copy and does not fire on its heels.
       if (this.#rtxAt === null || resent.start === this.#sndUna) this.#rtxAt = now + this.#rtt.rto;
       this.#persistAt = null;
     } else if (consumes > 0) {

@@ -440,7 +440,7 @@ Deno.test("ESTABLISHED (RTO): a repeated timeout of the same data holds ssthresh
   assert.equal(s.congestion.cwnd, MSS);
 });
 
-Deno.test("ESTABLISHED (RTO): with HyStart++ on, slow start after a timeout still runs to ssthresh (RFC 9406 §4.2)", () => {
+Deno.test("ESTABLISHED (RTO): with HyStart++ on, slow start after a timeout still runs to ssthresh (RFC 9406 §4.3)", () => {
   // HyStart++ is for the first slow start; the one after a loss is RFC 5681's.
   for (const congestion of [() => new Reno(), () => new Cubic()]) {
     const s = socketEstablished({ congestion });
