@@ -55,7 +55,10 @@ export interface FlowResult {
   readonly controller: string;
   /** Bytes the server read of this flow (within the measured window with `duration`). */
   readonly bytes: number;
-  /** Goodput, bytes per second of virtual time. */
+  /**
+   * Goodput, bytes per second of virtual time: with `duration`, over the
+   * measured window; with `bytes`, from the flow's start to its last byte.
+   */
   readonly goodput: number;
   /** The share of all flows' goodput, 0 to 1. */
   readonly share: number;
@@ -240,8 +243,13 @@ export function runFlows(options: FlowsOptions): FlowsResult {
     if (endless) return f.received - (f.receivedAtWarmup ?? 0);
     return f.received;
   });
+  // With bytes, each flow's goodput runs from its own start to its last byte read.
   const goodputs = flows.map((f, i) =>
-    endless ? measured[i] / (window / 1000) : f.doneTime ? measured[i] / (f.doneTime / 1000) : 0
+    endless
+      ? measured[i] / (window / 1000)
+      : f.doneTime !== null && f.doneTime > f.startAt
+      ? measured[i] / ((f.doneTime - f.startAt) / 1000)
+      : 0
   );
   const total = goodputs.reduce((a, b) => a + b, 0);
   flows.forEach((f, i) => {
