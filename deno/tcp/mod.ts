@@ -83,12 +83,13 @@ export {
 } from "./recovery.ts";
 export {
   type Delivered,
+  DUP_THRESH,
   segmentLength,
   type SegmentState,
   SendScoreboard,
   type SentSegment,
 } from "./scoreboard.ts";
-export { DUP_THRESH, Rack, sentAfter, WC_DEL_ACK_T } from "./rack.ts";
+export { Rack, sentAfter, WC_DEL_ACK_T } from "./rack.ts";
 export { Prr } from "./prr.ts";
 export { PAWS_IDLE_LIMIT, Timestamps } from "./timestamps.ts";
 export { ByteRing, type ReceiveBuffer, RingReceiveBuffer } from "./buffers.ts";

@@ -20,10 +20,8 @@
  * @module
  */
 import { seqGt, seqLt } from "../wire/seq.ts";
-import type { SendScoreboard, SentSegment } from "./scoreboard.ts";
+import { DUP_THRESH, segmentLength, type SendScoreboard, type SentSegment } from "./scoreboard.ts";
 
-/** RFC 8985 §6.2 Step 4: the duplicate-ACK threshold RACK defers to before reordering is seen. */
-export const DUP_THRESH = 3;
 /** RFC 8985 §7.2: the worst-case delayed-ACK time added to a PTO for a single segment, ms. */
 export const WC_DEL_ACK_T = 200;
 
@@ -139,6 +137,7 @@ export class Rack {
    * @param srtt The smoothed RTT, ms, or null.
    */
   reorderingWindow(inRecovery: boolean, sackedSegments: number, srtt: number | null): number {
+    // Before reordering is seen, RACK defers to the duplicate-ACK threshold.
     if (!this.reorderingSeen && (inRecovery || sackedSegments >= DUP_THRESH)) return 0;
     const minRtt = this.minRtt === Infinity ? 0 : this.minRtt;
     return Math.min(this.#reoWndMult * minRtt / 4, srtt ?? Infinity);
@@ -173,8 +172,7 @@ export class Rack {
       }
       const remaining = seg.sentAt + lostAfter - now;
       if (remaining <= 0) {
-        const len = seg.end - seg.start;
-        if (sb.markLost(seg)) lost += len >>> 0;
+        if (sb.markLost(seg)) lost += segmentLength(seg);
       } else if (timeout === null || remaining > timeout) timeout = remaining;
     }
     return { lost, timeout };
@@ -194,9 +192,8 @@ export class Rack {
     for (let i = 0; i < sb.length; i++) {
       const seg = sb.at(i);
       if (seg.state !== "flight") continue;
-      if (i === 0 || seg.sentAt + lostAfter <= now) {
-        const len = seg.end - seg.start;
-        if (sb.markLost(seg)) lost += len >>> 0;
+      if ((i === 0 || seg.sentAt + lostAfter <= now) && sb.markLost(seg)) {
+        lost += segmentLength(seg);
       }
     }
     return lost;

@@ -33,8 +33,8 @@
 import type { CongestionController } from "./congestion.ts";
 import type { RttEstimator } from "./rtt.ts";
 import { Prr } from "./prr.ts";
-import { DUP_THRESH, Rack, WC_DEL_ACK_T } from "./rack.ts";
-import { segmentLength, SendScoreboard, type SentSegment } from "./scoreboard.ts";
+import { Rack, WC_DEL_ACK_T } from "./rack.ts";
+import { DUP_THRESH, segmentLength, SendScoreboard, type SentSegment } from "./scoreboard.ts";
 import type { LossSignal, RecoveryPhase, TraceHook } from "./events.ts";
 import type { SackBlock } from "../wire/tcp.ts";
 import { seqGe, seqGt, seqLe, seqLt, seqSub } from "../wire/seq.ts";

@@ -30,6 +30,13 @@
 import { seqGe, seqGt, seqLe, seqLt, seqSub } from "../wire/seq.ts";
 import type { SackBlock } from "../wire/tcp.ts";
 
+/**
+ * DupThresh (RFC 5681 §3.2, RFC 6675 §2): three duplicate ACKs, or three
+ * segments SACKed above a hole, mean it was lost; RACK defers to it until
+ * it has seen reordering (RFC 8985 §6.2 Step 4).
+ */
+export const DUP_THRESH = 3;
+
 /** Where a sent segment stands. */
 export type SegmentState = "flight" | "sacked" | "lost";
 
