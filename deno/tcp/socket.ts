@@ -1318,10 +1318,7 @@ export class TcpSocket {
         if (rec.window > rec.pipe) rec.markAppLimited(this.#sndNxt);
         break;
       }
-      const usable = seqSub(
-        seqAdd(this.#sndUna, Math.min(this.#sndWnd, 0x7fffffff)),
-        this.#sndNxt,
-      );
+      const usable = this.#peerRoom();
       const len = Math.max(0, Math.min(mss, remaining, usable));
       const fin = mayFin && len === remaining;
       if (len === 0 && !fin) {
@@ -1363,6 +1360,12 @@ export class TcpSocket {
     if (rescue !== null && this.#windowAllows(segmentLength(rescue)) && this.#paceAllows(now)) {
       out.push(this.#retransmit(now, rescue));
     }
+  }
+
+  // Bytes the peer's window takes past SND.NXT (RFC 9293 §3.8.6.2.1's usable
+  // window; negative when the window shrank below what is in flight).
+  #peerRoom(): number {
+    return seqSub(seqAdd(this.#sndUna, Math.min(this.#sndWnd, 0x7fffffff)), this.#sndNxt);
   }
 
   // Whether the sender's window (cwnd, or PRR's during recovery) has room for
@@ -1414,7 +1417,7 @@ export class TcpSocket {
     const rec = this.#recovery;
     const offset = seqSub(this.#sndNxt, this.#sndUna);
     const remaining = this.#tx.length - offset;
-    const room = seqSub(seqAdd(this.#sndUna, Math.min(this.#sndWnd, 0x7fffffff)), this.#sndNxt);
+    const room = this.#peerRoom();
     if (sendsData && remaining > 0 && room > 0) {
       const len = Math.min(this.#sendMss(), remaining, room);
       out.push(this.#emit(now, {
