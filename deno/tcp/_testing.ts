@@ -145,11 +145,16 @@ export function socketEstablished(config: Partial<TcpConfig> = {}): TcpSocket {
 
 /**
  * An ESTABLISHED connection whose peer's SYN-ACK offered SACK-permitted and
- * timestamps (TSval 1000 at time 0, the peer's clock ticking with ours), so
- * both are in force; the peer's SYN-ACK echoes our SYN's stamp.
+ * timestamps (TSval 1000, the peer's clock ticking with ours), so both are
+ * in force; the peer's SYN-ACK echoes our SYN's stamp and arrives `rtt` ms
+ * after it (default 0), which is then the first RTT sample.
  */
-export function socketEstablishedSackTs(config: Partial<TcpConfig> = {}): TcpSocket {
-  const s = socket(config);
+export function socketEstablishedSackTs(
+  config: Partial<TcpConfig> = {},
+  options: { rtt?: number; events?: TraceEvent[] } = {},
+): TcpSocket {
+  const rtt = options.rtt ?? 0;
+  const s = socket(config, options.events);
   s.connect(0, LOCAL, REMOTE);
   const [syn] = s.poll(0);
   send(s, {
@@ -159,8 +164,8 @@ export function socketEstablishedSackTs(config: Partial<TcpConfig> = {}): TcpSoc
     mss: 1460,
     sackPermitted: true,
     ts: [1000, syn.timestamp!.value],
-  });
-  s.poll(0);
+  }, rtt);
+  s.poll(rtt);
   return s;
 }
 

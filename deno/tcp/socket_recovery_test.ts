@@ -327,19 +327,7 @@ Deno.test("SYN-SENT: a SYN-ACK without timestamps or SACK-permitted turns both o
 
 /** A SACK-and-timestamps connection whose handshake took 20 ms (SRTT 20). */
 function rackSocket(events?: TraceEvent[], config: Partial<TcpConfig> = {}) {
-  const s = socket({ ...RENO, ...config }, events);
-  s.connect(0, LOCAL, REMOTE);
-  const [syn] = s.poll(0);
-  send(s, {
-    seq: 0,
-    ack: 1,
-    control: "syn",
-    mss: 1460,
-    sackPermitted: true,
-    ts: [1000, syn.timestamp!.value],
-  }, 20);
-  s.poll(20);
-  return s;
+  return socketEstablishedSackTs({ ...RENO, ...config }, { rtt: 20, events });
 }
 
 Deno.test("ESTABLISHED (RACK): a segment sent before one delivered is lost only after RACK.rtt plus the reordering window", () => {
