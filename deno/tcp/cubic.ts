@@ -319,7 +319,7 @@ export class Cubic implements CongestionController {
     // the first slow start only (§4.3): after a loss or an idle restart, slow
     // start runs to the ssthresh it has.
     const hystart = this.#hystart?.done === false ? this.#hystart : null;
-    const cap = hystart?.onAck(sample, this.#cwnd) ?? 1;
+    const cap = hystart?.onAck(sample) ?? 1;
     this.#cwnd += Math.min(sample.delivered, 2 * this.#mss) / cap;
     this.#region = "slow start";
     if (hystart?.done) {

@@ -38,7 +38,7 @@ export type HyStartPhase = "slow start" | "css" | "done";
  * const h = new HyStart();
  * const ack = (round: number, rtt: number) =>
  *   h.onAck({ now: 0, delivered: 1000, inFlight: 0, rtt, minRtt: 20, srtt: 20,
- *     appLimited: false, round, mss: 1000, paced: false }, 10_000);
+ *     appLimited: false, round, mss: 1000, paced: false });
  * for (let i = 0; i < 8; i++) ack(1, 20);
  * for (let i = 0; i < 8; i++) ack(2, 30);
  * assert.equal(h.phase, "css");
@@ -84,7 +84,7 @@ export class HyStart {
    * Takes one slow-start ACK (RFC 9406 §4.2) and returns the divisor of the
    * window's growth for it: 1 in slow start, CSS_GROWTH_DIVISOR (4) in CSS.
    */
-  onAck(sample: AckSample, _cwnd: number): number {
+  onAck(sample: AckSample): number {
     if (this.#phase === "done") return 1;
     if (sample.round !== this.#round) {
       this.#newRound(sample.round);

@@ -83,7 +83,7 @@ export class Reno implements CongestionController {
       // HyStart++ runs in the first slow start only (RFC 9406 §4.3); after a
       // loss or an idle restart, slow start runs to the ssthresh it has.
       const hystart = this.#hystart?.done === false ? this.#hystart : null;
-      const cap = hystart?.onAck(sample, this.#cwnd) ?? 1;
+      const cap = hystart?.onAck(sample) ?? 1;
       this.#cwnd += Math.min(sample.delivered, 2 * mss) / cap;
       if (hystart?.done) this.#ssthresh = this.#cwnd; // HyStart++ ended slow start just now
       return;
