@@ -176,6 +176,8 @@ export class LossRecovery {
   // Tail-loss probe (RFC 8985 §7).
   #tlpEnd: number | null = null;
   #tlpRetrans = false;
+  /** The flight the probe went out into: the FlightSize of the loss it may repair. */
+  #tlpFlight = 0;
   /** A probe waits for an RTT sample after the previous one (RFC 8985 §7.3). */
   #tlpAllowed = true;
   #ptoAt: number | null = null;
@@ -643,6 +645,7 @@ export class LossRecovery {
     this.#ptoAt = null;
     this.#tlpEnd = sndNxt;
     this.#tlpRetrans = retransmission;
+    this.#tlpFlight = this.scoreboard.outstanding;
     this.#tlpAllowed = false;
     this.#stats.tlpProbes++;
   }
@@ -655,10 +658,11 @@ export class LossRecovery {
       // New data delivered, or the original and the probe both arrived: no loss.
       this.#tlpEnd = null;
     } else if (seqGt(a.ack, end)) {
-      // The probe repaired a loss: reduce the window once, as a recovery would.
+      // The probe repaired a loss: reduce the window once, as a recovery
+      // would, from the flight the loss was in (this ACK has emptied it).
       this.#tlpEnd = null;
       this.#stats.tlpRecoveries++;
-      this.cc.onCongestion("fast", this.#flightSize(), now);
+      this.cc.onCongestion("fast", Math.min(this.#tlpFlight, this.cc.cwnd), now);
       this.cc.onRecoveryEnd(now);
       this.#traceRecovery(now, "enter", "recovery", "tlp");
       this.#traceRecovery(now, "exit", "recovery", "recovery point acknowledged");

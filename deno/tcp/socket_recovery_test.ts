@@ -354,6 +354,44 @@ Deno.test("ESTABLISHED (RACK): with no ACK for two SRTTs, a tail-loss probe re-s
   assert.equal(s.pollAt(), 60 + s.rtt.rto); // the RTO restarts from the probe
 });
 
+/** A RACK connection that sent ten segments at 20 ms and re-sent the last as a probe at 60 ms. */
+function probed() {
+  const s = rackSocket(undefined, { pacing: false });
+  s.send(new Uint8Array(10 * TS_MSS));
+  assert.equal(recv(s, 20).length, 10);
+  const [probe] = s.poll(60);
+  assert.equal(probe.seq, L_ISS + 1 + 9 * TS_MSS);
+  // The ACK of everything up to the probe's end: the probe or the original arrived.
+  send(s, { seq: 1, ack: 1 + 10 * TS_MSS, ts: [1001, probe.timestamp!.value] }, 80);
+  assert.equal(s.congestion.ssthresh, Infinity);
+  return s;
+}
+
+Deno.test("ESTABLISHED (RACK): a probe that repaired a loss reduces the window once, from the flight it probed (RFC 8985 §7.4)", () => {
+  const s = probed();
+  s.send(new Uint8Array(TS_MSS));
+  const [next] = s.poll(80);
+  // An ACK past the probe with no D-SACK of it: only the probe arrived.
+  send(s, { seq: 1, ack: 1 + 11 * TS_MSS, ts: [1002, next.timestamp!.value] }, 100);
+  assert.equal(s.stats.tlpRecoveries, 1);
+  assert.equal(s.stats.recoveries, 0);
+  // Reno halves the ten segments that were in flight, not what is left after the ACK.
+  assert.equal(s.congestion.ssthresh, 5 * TS_MSS);
+  assert.equal(s.congestion.cwnd, 5 * TS_MSS);
+});
+
+Deno.test("ESTABLISHED (RACK): a probe whose original arrived too (a D-SACK of it) reduces nothing", () => {
+  const s = probed();
+  const dsack: [number, number] = [1 + 9 * TS_MSS, 1 + 10 * TS_MSS];
+  send(s, { seq: 1, ack: 1 + 10 * TS_MSS, sack: [dsack], ts: [1002, 0] }, 81);
+  assert.equal(s.stats.spuriousRetransmissions, 1);
+  s.send(new Uint8Array(TS_MSS));
+  const [next] = s.poll(81);
+  send(s, { seq: 1, ack: 1 + 11 * TS_MSS, ts: [1003, next.timestamp!.value] }, 100);
+  assert.equal(s.stats.tlpRecoveries, 0);
+  assert.equal(s.congestion.ssthresh, Infinity);
+});
+
 Deno.test("ESTABLISHED (RACK): a probe sends new data when there is some, whatever the congestion window", () => {
   const s = rackSocket(undefined, { congestion: () => new FixedWindow(2 * TS_MSS) });
   s.send(new Uint8Array(3 * TS_MSS));
