@@ -7,6 +7,9 @@ import { Rack, sentAfter } from "./rack.ts";
 import { Prr } from "./prr.ts";
 import { PAWS_IDLE_LIMIT, Timestamps } from "./timestamps.ts";
 import { Pacer } from "./pacing.ts";
+import { LossRecovery, zeroRecoveryStats } from "./recovery.ts";
+import { Reno } from "./reno.ts";
+import { RttEstimator } from "./rtt.ts";
 
 /** A scoreboard with `n` segments of `len` bytes from `start`, sent at 0, 1, 2... ms. */
 function board(n: number, len = 1000, start = 0): SendScoreboard {
@@ -111,6 +114,40 @@ Deno.test("SendScoreboard: sequence numbers across the 2^32 wrap compare as the 
   );
   assert.equal(sb.acknowledge((0xffff_f000 + 1000) >>> 0, none).bytes, 1000);
   assert.equal(sb.outstanding, 3000);
+});
+
+Deno.test("LossRecovery: a first SACK block within the second is a D-SACK (RFC 2883 §4), naming a needless retransmission; one that only overlaps it is not", () => {
+  const stats = zeroRecoveryStats();
+  const r = new LossRecovery({
+    cc: new Reno(),
+    rtt: new RttEstimator(),
+    mode: "sack",
+    stats,
+    trace: null,
+    name: () => "a",
+    iss: () => 0,
+  });
+  r.start(1000, 0, true, 0);
+  for (let s = 0; s < 5000; s += 1000) r.onSent(s, s + 1000, false, 0);
+  r.onRetransmit(r.scoreboard.at(2), 5); // 2000-3000 sent again
+  const ack = (sack: [number, number][]) =>
+    r.onAck({
+      now: 10,
+      ack: 0,
+      advanced: false,
+      duplicate: true,
+      sack,
+      echoedAt: null,
+      sndNxt: 5000,
+      sndWnd: 65535,
+    });
+  ack([[2000, 3000], [1000, 4000]]);
+  assert.equal(stats.dsacksReceived, 1);
+  assert.equal(stats.spuriousRetransmissions, 1);
+  assert.equal(r.scoreboard.sackedBytes, 3000); // the second block SACKs 1000-4000
+  ack([[4000, 5000], [3500, 4500]]);
+  assert.equal(stats.dsacksReceived, 1);
+  assert.equal(r.scoreboard.sackedBytes, 4000);
 });
 
 // --- RACK (RFC 8985 §6) ------------------------------------------------------

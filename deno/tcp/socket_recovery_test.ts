@@ -294,6 +294,15 @@ Deno.test("ESTABLISHED (TS): PAWS drops a segment stamped older than TS.Recent a
   assert.equal(new TextDecoder().decode(s.recv()), "ab");
 });
 
+Deno.test("ESTABLISHED (TS): PAWS spares a RST: one at RCV.NXT resets the connection whatever its stamp (RFC 7323 §5.3 R1)", () => {
+  const s = socketEstablishedSackTs();
+  send(s, { seq: 1, ack: 1, data: "ab", ts: [2000, 0] });
+  recv(s);
+  send(s, { seq: 3, control: "rst", ts: [1999, 0] });
+  assert.equal(s.state, "CLOSED");
+  assert.equal(s.error, "reset");
+});
+
 Deno.test("ESTABLISHED (TS): a segment without the option is dropped once timestamps are agreed", () => {
   const s = socketEstablishedSackTs();
   send(s, { seq: 1, ack: 1, data: "ab" });

@@ -184,6 +184,42 @@ Deno.test("ByteRing grows its memory as bytes arrive, keeping their order across
   assert.equal(small.free, 0);
 });
 
+Deno.test("HyStart: CSS falls back to slow start when a round's RTT drops below the baseline, and ends slow start after five rounds (RFC 9406 §4.2)", () => {
+  const ack = (h: HyStart, round: number, rtt: number) =>
+    h.onAck({
+      now: 0,
+      delivered: 1000,
+      inFlight: 0,
+      rtt,
+      minRtt: 20,
+      srtt: 20,
+      appLimited: false,
+      round,
+      mss: 1000,
+      paced: false,
+    });
+  // Round 2's RTT grew by 10 ms (more than max(4, 20/8)): CSS, growth divided by 4.
+  const enter = (h: HyStart) => {
+    for (let i = 0; i < 8; i++) ack(h, 1, 20);
+    for (let i = 0; i < 8; i++) ack(h, 2, 30);
+    assert.equal(h.phase, "css");
+  };
+  const falls = new HyStart({ ackTrain: false });
+  enter(falls);
+  // Round 3 measures 25 ms, below CSS's 30 ms baseline, once it has 8 samples.
+  for (let i = 0; i < 7; i++) assert.equal(ack(falls, 3, 25), 4);
+  assert.equal(ack(falls, 3, 25), 1);
+  assert.equal(falls.phase, "slow start");
+  const stays = new HyStart({ ackTrain: false });
+  enter(stays);
+  for (let round = 3; round <= 6; round++) {
+    for (let i = 0; i < 8; i++) assert.equal(ack(stays, round, 30), 4);
+  }
+  // The fifth round after CSS began: slow start is over.
+  assert.equal(ack(stays, 7, 30), 1);
+  assert.equal(stays.done, true);
+});
+
 Deno.test("HyStart: an unpaced round whose ACKs come back to back for half an RTT ends slow start; a gap breaks the train", () => {
   const sample = (now: number, round: number, paced = false) => ({
     now,
