@@ -129,6 +129,12 @@ const SYMBOLS = {
 type Library = Deno.DynamicLibrary<typeof SYMBOLS>;
 let library: Library | undefined;
 let users = 0;
+/**
+ * This thread's errno, read through a pointer taken once when libc opens:
+ * errno is read right after a failed call with no other call between, since
+ * any other call (even `__errno_location()` through FFI) may overwrite it.
+ */
+let errnoView: Deno.UnsafePointerView | null = null;
 
 /**
  * Opens libc for one more user. The library stays open while any user
@@ -142,6 +148,8 @@ export function acquireLibc(): void {
       throw new Error(`This needs Linux (libc through FFI); this is ${Deno.build.os}`);
     }
     library = Deno.dlopen("libc.so.6", SYMBOLS);
+    const p = library.symbols.__errno_location();
+    errnoView = p === null ? null : new Deno.UnsafePointerView(p);
   }
   users++;
 }
@@ -152,6 +160,7 @@ export function releaseLibc(): void {
   if (--users === 0) {
     library!.close();
     library = undefined;
+    errnoView = null;
   }
 }
 
@@ -184,8 +193,7 @@ function errnoText(errno: number): string {
 }
 
 function errno(): number {
-  const p = libc().__errno_location();
-  return p === null ? 0 : new Deno.UnsafePointerView(p).getInt32();
+  return errnoView === null ? 0 : errnoView.getInt32();
 }
 
 function check(call: string, result: number | bigint): number {
