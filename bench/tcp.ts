@@ -7,6 +7,7 @@
 import { SimNetwork } from "../deno/link/sim.ts";
 import { UdpLink } from "../deno/link/udp.ts";
 import { table } from "./_harness.ts";
+import { inetAddr } from "../deno/wire/inet_addr.ts";
 
 const MB = 1e6;
 
@@ -19,7 +20,7 @@ export function simBulk(mtu: number, bytes: number): number {
   const b = net.addHost("10.0.0.2", config);
   b.listen(80);
   const data = new Uint8Array(1 << 20).map((_, i) => i);
-  const client = a.connect(0, { addr: "10.0.0.2", port: 80 });
+  const client = a.connect(0, inetAddr("10.0.0.2", 80));
   let server = null as ReturnType<typeof b.accept>;
   const sink = new Uint8Array(256 * 1024);
   let sent = 0, received = 0;

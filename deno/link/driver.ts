@@ -31,6 +31,7 @@ import {
 import type { Conn, InetAddr, Listener } from "../net/types.ts";
 import type { IpSegment, TcpStack } from "../tcp/stack.ts";
 import type { TcpErrorKind, TcpSocket } from "../tcp/socket.ts";
+import { inetAddr } from "../wire/inet_addr.ts";
 
 /** Sends one segment on the link. */
 export type SegmentSink = (segment: IpSegment) => void;
@@ -191,12 +192,13 @@ export class TcpDriver {
   /**
    * Opens a connection and resolves once it is established.
    *
+   * @throws {SyntaxError} If `hostname` is not a numeric IPv4 or IPv6 address.
    * @throws {ConnectionRefused} If the peer answers the SYN with a RST.
    * @throws {TimedOut} If the handshake's retransmissions give up.
    * @throws {SocketClosed} If the driver is closed before the handshake ends.
    */
   async connect(hostname: string, port: number): Promise<TcpConn> {
-    const socket = this.stack.connect(this.#clock(), { addr: hostname, port });
+    const socket = this.stack.connect(this.#clock(), inetAddr(hostname, port));
     this.pump();
     const conn = new TcpConn(this, socket);
     await this.wait(
@@ -246,14 +248,12 @@ export class TcpConn implements Conn {
 
   /** This end's address. */
   get localAddr(): InetAddr {
-    const l = this.#socket.local!;
-    return { family: familyOf(l.addr), hostname: l.addr, port: l.port };
+    return this.#socket.local!;
   }
 
   /** The peer's address. */
   get remoteAddr(): InetAddr {
-    const r = this.#socket.remote!;
-    return { family: familyOf(r.addr), hostname: r.addr, port: r.port };
+    return this.#socket.remote!;
   }
 
   /**

@@ -20,6 +20,7 @@ import { rfc6528Isn } from "../tcp/isn.ts";
 import { type Impairments, type LinkStats, SimNetwork } from "./sim.ts";
 import { Random } from "./random.ts";
 import { CLIENT_ADDR, SERVER_ADDR } from "./transfer.ts";
+import { inetAddr } from "../wire/inet_addr.ts";
 
 /** The settings of a run of several flows. */
 export interface FlowsOptions {
@@ -202,7 +203,7 @@ export function runFlows(options: FlowsOptions): FlowsResult {
     onStep(now) {
       for (const f of flows) {
         if (f.client === null && now >= f.startAt) {
-          f.client = clientStack.connect(now, { addr: SERVER_ADDR, port: PORT }, undefined, {
+          f.client = clientStack.connect(now, inetAddr(SERVER_ADDR, PORT), undefined, {
             congestion: f.controller,
           });
           byPort.set(f.client.local!.port, f);

@@ -81,7 +81,7 @@ export {
 } from "./grid.ts";
 export type { ImpairmentCounts } from "./_impair.ts";
 export { type SegmentSink, TcpConn, TcpDriver, TcpListener } from "./driver.ts";
-export { type UdpAddr, UdpLink, type UdpLinkOptions, type UdpLinkStats } from "./udp.ts";
+export { UdpLink, type UdpLinkOptions, type UdpLinkStats, type UdpPeer } from "./udp.ts";
 export {
   planTunAddresses,
   type TunAddressPlan,

@@ -115,11 +115,12 @@ export const STUCK_AFTER = 1000;
  * @example Two hosts, a handshake
  * ```ts
  * import { SimNetwork } from "./sim.ts";
+ * import { inetAddr } from "../wire/inet_addr.ts";
  * import assert from "node:assert/strict";
  * const net = new SimNetwork({ seed: 1, link: { delay: 10 } });
  * const a = net.addHost("10.0.0.1"), b = net.addHost("10.0.0.2");
  * b.listen(80);
- * const c = a.connect(net.now, { addr: "10.0.0.2", port: 80 });
+ * const c = a.connect(net.now, inetAddr("10.0.0.2", 80));
  * assert.equal(net.run({ until: () => c.state === "ESTABLISHED", maxTime: 1000 }), "done");
  * assert.equal(net.now, 20);
  * ```

@@ -6,6 +6,7 @@ import { runTransfer } from "./transfer.ts";
 import { tcpRepr } from "../wire/tcp.ts";
 import type { TraceEvent } from "../tcp/events.ts";
 import type { IpSegment } from "../tcp/stack.ts";
+import { inetAddr } from "../wire/inet_addr.ts";
 
 Deno.test("Random: the same seed gives the same sequence, another seed another", () => {
   const a = new Random(42), b = new Random(42), c = new Random(43);
@@ -77,7 +78,7 @@ Deno.test("SimNetwork: virtual time advances by the link delay only", () => {
   const net = new SimNetwork({ link: { delay: 25 } });
   const a = net.addHost("10.0.0.1"), b = net.addHost("10.0.0.2");
   b.listen(80);
-  const c = a.connect(0, { addr: "10.0.0.2", port: 80 });
+  const c = a.connect(0, inetAddr("10.0.0.2", 80));
   assert.equal(net.run({ until: () => c.state === "ESTABLISHED", maxTime: 10_000 }), "done");
   assert.equal(net.now, 50);
   assert.throws(() => net.addHost("10.0.0.1"), RangeError);
@@ -89,7 +90,7 @@ Deno.test('SimNetwork.run() ends "stuck" when a host keeps asking for a poll it 
   const net = new SimNetwork({ seed: 1, link: { delay: 10 } });
   const a = net.addHost("10.0.0.1"), b = net.addHost("10.0.0.2");
   b.listen(80);
-  const c = a.connect(net.now, { addr: "10.0.0.2", port: 80 });
+  const c = a.connect(net.now, inetAddr("10.0.0.2", 80));
   assert.equal(net.run({ until: () => c.state === "ESTABLISHED", maxTime: 1000 }), "done");
   let polls = 0;
   const poll = a.poll.bind(a);
@@ -286,7 +287,7 @@ Deno.test("SimNetwork: a packet for an address no host has is counted as unrouta
   const events: TraceEvent[] = [];
   const net = new SimNetwork({ link: { delay: 10 }, trace: (e) => events.push(e) });
   const a = net.addHost("10.0.0.1");
-  a.connect(net.now, { addr: "10.0.0.9", port: 80 });
+  a.connect(net.now, inetAddr("10.0.0.9", 80));
   assert.equal(net.run({ maxTime: 15 }), "timeout");
   assert.deepEqual(net.stats, { ...net.stats, sent: 1, delivered: 0, unroutable: 1 });
   const [send, drop] = events.filter((e) => e.kind === "link" || e.kind === "drop");
@@ -302,7 +303,7 @@ Deno.test("SimNetwork: a packet for an address no host has is counted as unrouta
 Deno.test("SimNetwork: an unroutable packet and its duplicate are each counted and traced", () => {
   const events: TraceEvent[] = [];
   const net = new SimNetwork({ link: { duplicate: 1 }, trace: (e) => events.push(e) });
-  net.addHost("10.0.0.1").connect(net.now, { addr: "10.0.0.9", port: 80 });
+  net.addHost("10.0.0.1").connect(net.now, inetAddr("10.0.0.9", 80));
   net.run({ maxTime: 5 });
   assert.equal(net.stats.duplicated, 1);
   assert.equal(net.stats.unroutable, 2);

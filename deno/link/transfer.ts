@@ -20,6 +20,7 @@ import {
   type SimOptions,
 } from "./sim.ts";
 import { Random } from "./random.ts";
+import { inetAddr } from "../wire/inet_addr.ts";
 
 /** Who closes first. */
 export type CloseOrder = "client-first" | "server-first" | "simultaneous";
@@ -244,11 +245,11 @@ export function runTransfer(options: TransferOptions): TransferResult {
   const order = options.closeOrder ?? "client-first";
   const readFrom = options.serverReadsFrom ?? 0;
   if (options.simultaneousOpen) {
-    client.socket = clientStack.connect(0, { addr: SERVER_ADDR, port: PORT }, PORT);
-    server.socket = serverStack.connect(0, { addr: CLIENT_ADDR, port: PORT }, PORT);
+    client.socket = clientStack.connect(0, inetAddr(SERVER_ADDR, PORT), PORT);
+    server.socket = serverStack.connect(0, inetAddr(CLIENT_ADDR, PORT), PORT);
   } else {
     serverStack.listen(PORT, 8);
-    client.socket = clientStack.connect(0, { addr: SERVER_ADDR, port: PORT });
+    client.socket = clientStack.connect(0, inetAddr(SERVER_ADDR, PORT));
   }
   if (readFrom > 0) net.wakeAt(readFrom);
   let dataDoneTime = 0;

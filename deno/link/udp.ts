@@ -26,23 +26,22 @@ import {
 } from "./_impair.ts";
 import { KernelDatagramSocket } from "../net/datagram.ts";
 import { getSocketOption, setSocketOption } from "../net/sockopt.ts";
+import { type InetAddr, inetAddr } from "../wire/inet_addr.ts";
 
-/** A UDP endpoint. */
-export interface UdpAddr {
-  /** The IP address. */
-  readonly hostname: string;
-  /** The UDP port. */
-  readonly port: number;
-}
+/**
+ * A UDP endpoint given to the link: an {@link InetAddr} whose family may be
+ * left out (it follows from the address), so a `Deno.NetAddr` serves too.
+ */
+export type UdpPeer = Pick<InetAddr, "hostname" | "port">;
 
 /** Options of {@link UdpLink.open}. */
 export interface UdpLinkOptions {
   /** This end's virtual IPv4 address. */
   readonly addr: string;
   /** Where to bind the UDP socket (default 127.0.0.1, port 0: any free). */
-  readonly bind?: Partial<UdpAddr>;
+  readonly bind?: Partial<UdpPeer>;
   /** The peers: virtual address -> UDP endpoint (more with {@link UdpLink.addPeer}). */
-  readonly peers?: Readonly<Record<string, UdpAddr>>;
+  readonly peers?: Readonly<Record<string, UdpPeer>>;
   /** Impairments applied to what this end sends (MTU at most 65507). */
   readonly impairments?: Partial<Impairments>;
   /** Seed of the impairments' generator (default 1). */
@@ -116,7 +115,7 @@ function checkPeer(
   op: string,
   addr: string,
   addrName: string,
-  peer: UdpAddr,
+  peer: UdpPeer,
   peerName: string,
 ): Deno.NetAddr {
   checkLinkAddress(addr, `${op}: ${addrName}`);
@@ -245,9 +244,9 @@ export class UdpLink {
   }
 
   /** The bound UDP address. */
-  get udpAddr(): UdpAddr {
+  get udpAddr(): InetAddr {
     const a = this.#udp.addr as Deno.NetAddr;
-    return { hostname: a.hostname, port: a.port };
+    return inetAddr(a.hostname, a.port);
   }
 
   /**
@@ -282,7 +281,7 @@ export class UdpLink {
    * @throws {RangeError} If `addr` is not IPv4 or the port is not 1 to 65535.
    * @throws {TypeError} If the hostname is not a string.
    */
-  addPeer(addr: string, peer: UdpAddr): void {
+  addPeer(addr: string, peer: UdpPeer): void {
     this.#peers.set(addr, checkPeer("UdpLink.addPeer", addr, "addr", peer, "peer"));
   }
 

@@ -87,6 +87,13 @@ Deno.test(requires(missingRoot(), {
       await Deno.copyFile(new URL(entry.name, import.meta.url), `${copy}/${entry.name}`);
       await Deno.chmod(`${copy}/${entry.name}`, 0o644);
     }
+    // ...and the one module of the layer below that they import (the IP endpoint).
+    await Deno.mkdir(`${denoDir}/wire`, { mode: 0o755 });
+    await Deno.copyFile(
+      new URL("../wire/inet_addr.ts", import.meta.url),
+      `${denoDir}/wire/inet_addr.ts`,
+    );
+    await Deno.chmod(`${denoDir}/wire/inet_addr.ts`, 0o644);
     const script = `
       import { openRaw } from ${JSON.stringify(`file://${copy}/fd_socket.ts`)};
       try { openRaw({ family: "inet", protocol: 1 }); console.log("opened"); }

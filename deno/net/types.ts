@@ -17,22 +17,16 @@
  *
  * @module
  */
+import type { InetAddr } from "../wire/inet_addr.ts";
+
+/** An IPv4 or IPv6 endpoint: the one shape the TCP, the sockets and the links share. */
+export type { InetAddr };
 
 /** Address family: AF_INET (IPv4), AF_INET6 (IPv6) or AF_UNIX (a path). */
 export type Family = "inet" | "inet6" | "unix";
 
 /** Socket type: SOCK_STREAM, SOCK_DGRAM or SOCK_RAW. */
 export type SocketType = "stream" | "dgram" | "raw";
-
-/** An IPv4 or IPv6 endpoint. */
-export interface InetAddr {
-  /** "inet" for IPv4, "inet6" for IPv6. */
-  readonly family: "inet" | "inet6";
-  /** A numeric address ("127.0.0.1", "::1"). */
-  readonly hostname: string;
-  /** 0 to 65535. */
-  readonly port: number;
-}
 
 /** A unix-domain endpoint; `path` is empty for an unnamed socket. */
 export interface UnixAddr {

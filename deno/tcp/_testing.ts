@@ -6,6 +6,7 @@ import { flagsOf, type TcpRepr } from "../wire/tcp.ts";
 import type { TraceEvent } from "./events.ts";
 import { type TcpConfig, TcpSocket } from "./socket.ts";
 import { tcpRepr } from "../wire/tcp.ts";
+import { type InetAddr, inetAddr } from "../wire/inet_addr.ts";
 import { seqAdd, seqSub } from "../wire/seq.ts";
 
 /** Our initial send sequence number. */
@@ -13,9 +14,9 @@ export const L_ISS = 10_000;
 /** The peer's initial sequence number, close to the wrap so arithmetic wraps. */
 export const R_ISS = 0xffff_ffd0;
 /** Our endpoint. */
-export const LOCAL = { addr: "192.168.1.1", port: 80 };
+export const LOCAL: InetAddr = inetAddr("192.168.1.1", 80);
 /** The peer. */
-export const REMOTE = { addr: "192.168.1.2", port: 49500 };
+export const REMOTE: InetAddr = inetAddr("192.168.1.2", 49500);
 
 /**
  * Settings that make replies immediate and numbers predictable: a 64 KiB

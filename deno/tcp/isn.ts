@@ -10,21 +10,14 @@
  * @module
  */
 import { hmacSha256 } from "../sha256.ts";
+import type { InetAddr } from "../wire/inet_addr.ts";
 
 /** Picks the initial sequence number of a connection. */
 export type IsnGenerator = (
-  local: TcpEndpoint,
-  remote: TcpEndpoint,
+  local: InetAddr,
+  remote: InetAddr,
   now: number,
 ) => number;
-
-/** An IP address (dotted IPv4 or IPv6 text) and a port. */
-export interface TcpEndpoint {
-  /** The IP address, as text. */
-  readonly addr: string;
-  /** The port, 0 to 65535. */
-  readonly port: number;
-}
 
 /**
  * Makes an RFC 6528 generator with a secret key.
@@ -38,9 +31,10 @@ export interface TcpEndpoint {
  * @example Same 4-tuple, 1 ms later: 250 ticks later
  * ```ts
  * import { rfc6528Isn } from "./isn.ts";
+ * import { inetAddr } from "../wire/inet_addr.ts";
  * import assert from "node:assert/strict";
  * const isn = rfc6528Isn(new Uint8Array(16));
- * const a = { addr: "10.0.0.1", port: 1000 }, b = { addr: "10.0.0.2", port: 80 };
+ * const a = inetAddr("10.0.0.1", 1000), b = inetAddr("10.0.0.2", 80);
  * assert.equal((isn(a, b, 1) - isn(a, b, 0)) >>> 0, 250);
  * ```
  */
@@ -56,7 +50,7 @@ export function rfc6528Isn(key?: Uint8Array): IsnGenerator {
   return (local, remote, now) => {
     const hash = hmacSha256(
       secret,
-      text.encode(`${local.addr}|${local.port}|${remote.addr}|${remote.port}`),
+      text.encode(`${local.hostname}|${local.port}|${remote.hostname}|${remote.port}`),
     );
     const f = new DataView(hash.buffer).getUint32(0);
     const m = Math.floor(now * 250); // 4 µs ticks since the clock's origin

@@ -18,10 +18,10 @@
  *
  * @example A handshake between two stacks, by hand
  * ```ts
- * import { TcpStack } from "./mod.ts";
+ * import { inetAddr, TcpStack } from "./mod.ts";
  * const a = new TcpStack("10.0.0.1"), b = new TcpStack("10.0.0.2");
  * b.listen(80);
- * const c = a.connect(0, { addr: "10.0.0.2", port: 80 });
+ * const c = a.connect(0, inetAddr("10.0.0.2", 80));
  * for (let i = 0; i < 3; i++) {
  *   for (const s of a.poll(0)) b.receive(0, s);
  *   for (const s of b.poll(0)) a.receive(0, s);
@@ -44,7 +44,7 @@ export {
 } from "./socket.ts";
 export { type IpSegment, STACK_DROP, TcpStack } from "./stack.ts";
 export { DEFAULT_RTT_CONFIG, type RttConfig, RttEstimator } from "./rtt.ts";
-export { type IsnGenerator, rfc6528Isn, type TcpEndpoint } from "./isn.ts";
+export { type IsnGenerator, rfc6528Isn } from "./isn.ts";
 export {
   type AckSample,
   type CongestionController,
@@ -98,3 +98,4 @@ export type { TcpState } from "./state.ts";
 export type * from "./events.ts";
 // Types from the layers below that this API names, so its docs are whole.
 export type { SackBlock, TcpControl, TcpRepr, TcpTimestamp } from "../wire/tcp.ts";
+export { type InetAddr, inetAddr } from "../wire/inet_addr.ts";

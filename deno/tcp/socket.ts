@@ -44,12 +44,12 @@ import { segmentLength, type SentSegment } from "./scoreboard.ts";
 import { Timestamps } from "./timestamps.ts";
 import { Pacer, PACING_CA_RATIO, PACING_SS_RATIO } from "./pacing.ts";
 import type { SackBlock } from "../wire/tcp.ts";
-import { type IsnGenerator, rfc6528Isn, type TcpEndpoint } from "./isn.ts";
+import { type IsnGenerator, rfc6528Isn } from "./isn.ts";
+import type { InetAddr } from "../wire/inet_addr.ts";
 import { DEFAULT_RTT_CONFIG, type RttConfig, RttEstimator } from "./rtt.ts";
 import { seqAdd, seqGe, seqGt, seqInRange, seqLe, seqLt, seqSub } from "../wire/seq.ts";
 
 export type { TcpState } from "./state.ts";
-export type { TcpEndpoint } from "./isn.ts";
 
 /** Keep-alive probing (RFC 9293 §3.8.4): off unless configured. */
 export interface KeepAliveConfig {
@@ -270,9 +270,10 @@ export function segLen(repr: TcpRepr): number {
  * @example A socket sends its SYN when connected and polled
  * ```ts
  * import { TcpSocket } from "./socket.ts";
+ * import { inetAddr } from "../wire/inet_addr.ts";
  * import assert from "node:assert/strict";
  * const s = new TcpSocket();
- * s.connect(0, { addr: "10.0.0.1", port: 4000 }, { addr: "10.0.0.2", port: 80 });
+ * s.connect(0, inetAddr("10.0.0.1", 4000), inetAddr("10.0.0.2", 80));
  * const [syn] = s.poll(0);
  * assert.equal(syn.control, "syn");
  * assert.equal(s.state, "SYN-SENT");
@@ -282,8 +283,8 @@ export class TcpSocket {
   /** The settings in force. */
   readonly config: TcpConfig;
   #state: TcpState = "CLOSED";
-  #local: TcpEndpoint | null = null;
-  #remote: TcpEndpoint | null = null;
+  #local: InetAddr | null = null;
+  #remote: InetAddr | null = null;
   #passive = false;
   /** A socket is opened once; a closed one is not reused. */
   #opened = false;
@@ -429,12 +430,12 @@ export class TcpSocket {
   }
 
   /** This end, once bound. */
-  get local(): TcpEndpoint | null {
+  get local(): InetAddr | null {
     return this.#local;
   }
 
   /** The peer, once known. */
-  get remote(): TcpEndpoint | null {
+  get remote(): InetAddr | null {
     return this.#remote;
   }
 
@@ -495,7 +496,7 @@ export class TcpSocket {
 
   /** A short name for traces: "addr:port". */
   get name(): string {
-    return this.#local ? `${this.#local.addr}:${this.#local.port}` : "unbound";
+    return this.#local ? `${this.#local.hostname}:${this.#local.port}` : "unbound";
   }
 
   /** Bytes the application can read now. */
@@ -538,10 +539,10 @@ export class TcpSocket {
    * @param local This end.
    * @throws {TcpError} If the socket is not CLOSED.
    */
-  listen(now: number, local: TcpEndpoint): void {
+  listen(now: number, local: InetAddr): void {
     if (this.#state !== "CLOSED" || this.#opened) {
       throw new TcpError(
-        `listen ${local.addr}:${local.port}: socket is ${this.#state}${
+        `listen ${local.hostname}:${local.port}: socket is ${this.#state}${
           this.#opened ? " (a socket opens only once)" : ""
         }`,
       );
@@ -563,10 +564,10 @@ export class TcpSocket {
    * @throws {TcpError} If the socket is not CLOSED.
    * @throws {RangeError} If a port is out of range or the remote port is 0.
    */
-  connect(now: number, local: TcpEndpoint, remote: TcpEndpoint): void {
+  connect(now: number, local: InetAddr, remote: InetAddr): void {
     if (this.#state !== "CLOSED" || this.#opened) {
       throw new TcpError(
-        `connect ${local.addr}:${local.port} -> ${remote.addr}:${remote.port}: socket is ${this.#state}${
+        `connect ${local.hostname}:${local.port} -> ${remote.hostname}:${remote.port}: socket is ${this.#state}${
           this.#opened ? " (a socket opens only once)" : ""
         }`,
       );
@@ -787,7 +788,7 @@ export class TcpSocket {
     if (repr.ack !== null) return this.#replyRst(repr.ack, null);
     // LISTEN + SYN: a passive open meets its peer; -> SYN-RECEIVED.
     if (repr.control === "syn") {
-      this.#remote ??= { addr: "0.0.0.0", port: repr.srcPort };
+      this.#remote ??= { family: "inet", hostname: "0.0.0.0", port: repr.srcPort };
       if (this.#remote.port !== repr.srcPort) {
         this.#remote = { ...this.#remote, port: repr.srcPort };
       }
@@ -808,7 +809,7 @@ export class TcpSocket {
   }
 
   /** Sets where a listening socket's peer is (the stack knows the IP address). */
-  setRemote(remote: TcpEndpoint): void {
+  setRemote(remote: InetAddr): void {
     checkEndpoint(remote, "remote");
     this.#remote = remote;
   }
@@ -1147,7 +1148,7 @@ export class TcpSocket {
   #acceptSynOptions(now: number, repr: TcpRepr): void {
     // MSS option (RFC 9293 §3.7.1): when absent, 536 over IPv4 and 1220 over
     // IPv6 (the IPv6 minimum MTU of 1280 less 60 bytes of headers).
-    const fallback = this.#local?.addr.includes(":") ? 1220 : 536;
+    const fallback = this.#local?.family === "inet6" ? 1220 : 536;
     this.#peerMss = Math.max(1, Math.min(repr.mss ?? fallback, this.config.mss));
     // Window scaling (RFC 7323 §2.2) holds only when both SYNs carry the option.
     this.#peerScales = repr.windowScale !== null;
@@ -1726,9 +1727,14 @@ export class TcpSocket {
   }
 }
 
-function checkEndpoint(ep: TcpEndpoint, which: string): void {
-  if (typeof ep !== "object" || ep === null || typeof ep.addr !== "string") {
-    throw new TypeError(`${which} endpoint must be { addr: string, port: number }`);
+function checkEndpoint(ep: InetAddr, which: string): void {
+  if (
+    typeof ep !== "object" || ep === null || typeof ep.hostname !== "string" ||
+    (ep.family !== "inet" && ep.family !== "inet6")
+  ) {
+    throw new TypeError(
+      `${which} endpoint must be an InetAddr { family: "inet" | "inet6", hostname, port }`,
+    );
   }
   if (!Number.isInteger(ep.port) || ep.port < 0 || ep.port > 65535) {
     throw new RangeError(`${which} port must be an integer from 0 to 65535, got ${ep.port}`);

@@ -20,6 +20,7 @@ import { Cubic } from "./cubic.ts";
 import { FixedWindow } from "./congestion.ts";
 import type { TcpConfig, TcpSocket } from "./socket.ts";
 import type { TraceEvent } from "./events.ts";
+import { inetAddr } from "../wire/inet_addr.ts";
 
 const MSS = 1460;
 /** The payload of a segment when timestamps take 12 bytes of options. */
@@ -543,7 +544,7 @@ Deno.test("SYN-SENT: a SYN-ACK without the MSS option means 536 bytes over IPv4 
   for (
     const [local, remote, mss] of [
       [LOCAL, REMOTE, 536],
-      [{ addr: "fd00::1", port: 80 }, { addr: "fd00::2", port: 49500 }, 1220],
+      [inetAddr("fd00::1", 80), inetAddr("fd00::2", 49500), 1220],
     ] as const
   ) {
     const s = socket();

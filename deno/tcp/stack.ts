@@ -16,7 +16,7 @@
 import type { TcpRepr } from "../wire/tcp.ts";
 import type { TraceHook } from "./events.ts";
 import { checkTcpConfig, resetFor, type TcpConfig, TcpError, TcpSocket } from "./socket.ts";
-import type { TcpEndpoint } from "./isn.ts";
+import type { InetAddr } from "../wire/inet_addr.ts";
 
 /** A TCP segment with the IP addresses it travels between. */
 export interface IpSegment {
@@ -60,10 +60,11 @@ const EPHEMERAL_FIRST = 49152;
  * @example Two stacks handshake by passing segments by hand
  * ```ts
  * import { TcpStack } from "./stack.ts";
+ * import { inetAddr } from "../wire/inet_addr.ts";
  * import assert from "node:assert/strict";
  * const a = new TcpStack("10.0.0.1"), b = new TcpStack("10.0.0.2");
  * b.listen(80);
- * const client = a.connect(0, { addr: "10.0.0.2", port: 80 });
+ * const client = a.connect(0, inetAddr("10.0.0.2", 80));
  * for (let i = 0; i < 3; i++) {
  *   for (const s of a.poll(0)) b.receive(0, s);
  *   for (const s of b.poll(0)) a.receive(0, s);
@@ -136,11 +137,11 @@ export class TcpStack {
   }
 
   // The first local address of `remote`'s family (":" marks IPv6 text).
-  #localFor(remote: TcpEndpoint): string {
-    const v6 = remote.addr.includes(":");
+  #localFor(remote: InetAddr): string {
+    const v6 = remote.family === "inet6";
     for (const addr of this.#locals.keys()) if (addr.includes(":") === v6) return addr;
     throw new TcpError(
-      `connect -> ${remote.addr}:${remote.port}: this host has no IPv${v6 ? 6 : 4} address`,
+      `connect -> ${remote.hostname}:${remote.port}: this host has no IPv${v6 ? 6 : 4} address`,
     );
   }
 
@@ -160,21 +161,21 @@ export class TcpStack {
    */
   connect(
     now: number,
-    remote: TcpEndpoint,
+    remote: InetAddr,
     localPort?: number,
     config?: Partial<TcpConfig>,
   ): TcpSocket {
     const local = this.#localFor(remote);
     const port = localPort ?? this.#ephemeral(local, remote);
-    const key = connKey(local, port, remote.addr, remote.port);
+    const key = connKey(local, port, remote.hostname, remote.port);
     if (this.#conns.has(key)) {
       throw new TcpError(
-        `connect ${local}:${port} -> ${remote.addr}:${remote.port}: address in use`,
+        `connect ${local}:${port} -> ${remote.hostname}:${remote.port}: address in use`,
       );
     }
     const settings = this.#locals.get(local)!;
     const socket = new TcpSocket(config ? { ...settings, ...config } : settings, this.#trace);
-    socket.connect(now, { addr: local, port }, remote);
+    socket.connect(now, endpoint(local, port), remote);
     this.#conns.set(key, socket);
     return socket;
   }
@@ -224,7 +225,7 @@ export class TcpStack {
     const last = this.#last;
     if (
       last !== null && last.local!.port === repr.dstPort && last.remote!.port === repr.srcPort &&
-      last.remote!.addr === segment.src && last.local!.addr === dst
+      last.remote!.hostname === segment.src && last.local!.hostname === dst
     ) {
       last.process(now, repr);
       this.#settle(repr.dstPort, last);
@@ -246,8 +247,8 @@ export class TcpStack {
         return;
       }
       const socket = new TcpSocket(this.#locals.get(dst)!, this.#trace);
-      socket.listen(now, { addr: dst, port: repr.dstPort });
-      socket.setRemote({ addr: segment.src, port: repr.srcPort });
+      socket.listen(now, endpoint(dst, repr.dstPort));
+      socket.setRemote(endpoint(segment.src, repr.srcPort));
       socket.process(now, repr);
       this.#conns.set(key, socket);
       entry.pending.add(socket);
@@ -284,7 +285,7 @@ export class TcpStack {
     const out = this.#pendingResets;
     this.#pendingResets = [];
     for (const [key, socket] of this.#conns) {
-      const src = socket.local!.addr, dst = socket.remote!.addr;
+      const src = socket.local!.hostname, dst = socket.remote!.hostname;
       for (const repr of socket.poll(now)) out.push({ src, dst, repr });
       this.#settle(socket.local!.port, socket);
       if (socket.state === "CLOSED" || socket.state === "LISTEN") {
@@ -315,13 +316,13 @@ export class TcpStack {
     if (socket.state !== "CLOSED" && socket.state !== "LISTEN") entry.ready.push(socket);
   }
 
-  #ephemeral(local: string, remote: TcpEndpoint): number {
+  #ephemeral(local: string, remote: InetAddr): number {
     for (let i = 0; i < 16384; i++) {
       const port = this.#nextPort;
       this.#nextPort = port === 65535 ? EPHEMERAL_FIRST : port + 1;
-      if (!this.#conns.has(connKey(local, port, remote.addr, remote.port))) return port;
+      if (!this.#conns.has(connKey(local, port, remote.hostname, remote.port))) return port;
     }
-    throw new TcpError(`connect ${local} -> ${remote.addr}:${remote.port}: no free port`);
+    throw new TcpError(`connect ${local} -> ${remote.hostname}:${remote.port}: no free port`);
   }
 }
 
@@ -332,4 +333,10 @@ function connKey(
   remotePort: number,
 ): string {
   return `${localAddr}|${localPort}|${remoteAddr}|${remotePort}`;
+}
+
+// An endpoint of this host's or a peer's (addresses the stack holds or read
+// from a packet: numeric already, so the family follows from the text).
+function endpoint(hostname: string, port: number): InetAddr {
+  return { family: hostname.includes(":") ? "inet6" : "inet", hostname, port };
 }

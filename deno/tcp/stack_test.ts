@@ -3,6 +3,7 @@ import { type IpSegment, STACK_DROP, TcpStack } from "./stack.ts";
 import type { TraceEvent } from "./events.ts";
 import { TcpError } from "./socket.ts";
 import { tcpRepr } from "../wire/tcp.ts";
+import { inetAddr } from "../wire/inet_addr.ts";
 
 const A = "10.1.0.1";
 const B = "10.1.0.2";
@@ -49,7 +50,7 @@ Deno.test("TcpStack: a SYN to a listening port creates a connection in SYN-RECEI
   b.receive(0, syn(5000));
   assert.equal(b.connections.length, 1);
   assert.equal(b.connections[0].state, "SYN-RECEIVED");
-  assert.deepEqual(b.connections[0].remote, { addr: A, port: 5000 });
+  assert.deepEqual(b.connections[0].remote, inetAddr(A, 5000));
   assert.equal(b.accept(80), null); // not yet past the handshake
 });
 
@@ -64,8 +65,8 @@ Deno.test("TcpStack: the listen backlog bounds connections not yet accepted", ()
 Deno.test("TcpStack: connect(), listen() and accept() complete a handshake between stacks", () => {
   const a = new TcpStack(A), b = new TcpStack(B);
   b.listen(80);
-  const c1 = a.connect(0, { addr: B, port: 80 });
-  const c2 = a.connect(0, { addr: B, port: 80 });
+  const c1 = a.connect(0, inetAddr(B, 80));
+  const c2 = a.connect(0, inetAddr(B, 80));
   assert.notEqual(c1.local!.port, c2.local!.port);
   exchange(a, b);
   assert.equal(b.acceptQueue(80), 2);
@@ -77,8 +78,8 @@ Deno.test("TcpStack: connect(), listen() and accept() complete a handshake betwe
 Deno.test("TcpStack: segments reach the right one of two connections", () => {
   const a = new TcpStack(A), b = new TcpStack(B);
   b.listen(80);
-  const c1 = a.connect(0, { addr: B, port: 80 });
-  const c2 = a.connect(0, { addr: B, port: 80 });
+  const c1 = a.connect(0, inetAddr(B, 80));
+  const c2 = a.connect(0, inetAddr(B, 80));
   exchange(a, b);
   const s1 = b.accept(80)!, s2 = b.accept(80)!;
   c1.send(new TextEncoder().encode("one"));
@@ -91,7 +92,7 @@ Deno.test("TcpStack: segments reach the right one of two connections", () => {
 Deno.test("TcpStack: closed connections are forgotten; their port answers RST again", () => {
   const a = new TcpStack(A), b = new TcpStack(B);
   b.listen(80);
-  const c = a.connect(0, { addr: B, port: 80 });
+  const c = a.connect(0, inetAddr(B, 80));
   exchange(a, b);
   c.abort(0);
   exchange(a, b);
@@ -111,8 +112,8 @@ Deno.test("TcpStack: listen() rejects bad ports and backlogs, and a second liste
 
 Deno.test("TcpStack: connect() from a port in use for that peer throws", () => {
   const a = new TcpStack(A);
-  a.connect(0, { addr: B, port: 80 }, 4000);
-  assert.throws(() => a.connect(0, { addr: B, port: 80 }, 4000), /address in use/);
+  a.connect(0, inetAddr(B, 80), 4000);
+  assert.throws(() => a.connect(0, inetAddr(B, 80), 4000), /address in use/);
 });
 
 Deno.test("TcpStack: segments for another address are ignored", () => {
@@ -124,7 +125,7 @@ Deno.test("TcpStack: segments for another address are ignored", () => {
 Deno.test("TcpStack: unlisten() aborts connections waiting to be accepted", () => {
   const a = new TcpStack(A), b = new TcpStack(B);
   b.listen(80);
-  const c = a.connect(0, { addr: B, port: 80 });
+  const c = a.connect(0, inetAddr(B, 80));
   exchange(a, b);
   b.unlisten(0, 80);
   exchange(a, b);
@@ -135,8 +136,8 @@ Deno.test("TcpStack: unlisten() aborts connections waiting to be accepted", () =
 Deno.test("TcpStack: interleaved segments of two connections each reach their own", () => {
   const a = new TcpStack(A), b = new TcpStack(B);
   b.listen(80);
-  const c1 = a.connect(0, { addr: B, port: 80 }, 5000);
-  const c2 = a.connect(0, { addr: B, port: 80 }, 5001);
+  const c1 = a.connect(0, inetAddr(B, 80), 5000);
+  const c2 = a.connect(0, inetAddr(B, 80), 5001);
   exchange(a, b);
   const s1 = b.accept(80)!, s2 = b.accept(80)!;
   c1.send(new TextEncoder().encode("one"));
@@ -195,22 +196,22 @@ Deno.test("TcpStack.addAddress(): one listening port accepts over IPv4 and IPv6"
   const [a, b] = dualStacks();
   assert.deepEqual(b.addresses, [B, B6]);
   b.listen(80);
-  const c4 = a.connect(0, { addr: B, port: 80 });
-  const c6 = a.connect(0, { addr: B6, port: 80 });
+  const c4 = a.connect(0, inetAddr(B, 80));
+  const c6 = a.connect(0, inetAddr(B6, 80));
   // Each goes out from the client's address of the server's family.
-  assert.deepEqual([c4.local!.addr, c6.local!.addr], [A, A6]);
+  assert.deepEqual([c4.local!.hostname, c6.local!.hostname], [A, A6]);
   exchange(a, b);
   const s4 = b.accept(80)!, s6 = b.accept(80)!;
-  assert.deepEqual([s4.local, s4.remote], [{ addr: B, port: 80 }, c4.local]);
-  assert.deepEqual([s6.local, s6.remote], [{ addr: B6, port: 80 }, c6.local]);
+  assert.deepEqual([s4.local, s4.remote], [inetAddr(B, 80), c4.local]);
+  assert.deepEqual([s6.local, s6.remote], [inetAddr(B6, 80), c6.local]);
   assert.deepEqual([c4.state, c6.state, s4.state, s6.state], Array(4).fill("ESTABLISHED"));
 });
 
 Deno.test("TcpStack.addAddress(): an address's own settings apply to its connections (the MSS offered)", () => {
   const [a, b] = dualStacks();
   b.listen(80);
-  a.connect(0, { addr: B, port: 80 });
-  a.connect(0, { addr: B6, port: 80 });
+  a.connect(0, inetAddr(B, 80));
+  a.connect(0, inetAddr(B6, 80));
   const syns = a.poll(0);
   assert.deepEqual(syns.map((s) => [s.src, s.dst, s.repr.mss]), [[A, B, 1460], [A6, B6, 1440]]);
   for (const s of syns) b.receive(0, s);
@@ -242,9 +243,9 @@ Deno.test("TcpStack: a segment for an address the stack does not have is ignored
 
 Deno.test("TcpStack: connect() to a family the host has no address of fails, naming it", () => {
   const a = new TcpStack(A);
-  assert.throws(() => a.connect(0, { addr: B6, port: 80 }), /this host has no IPv6 address/);
+  assert.throws(() => a.connect(0, inetAddr(B6, 80)), /this host has no IPv6 address/);
   const only6 = new TcpStack(A6);
-  assert.throws(() => only6.connect(0, { addr: B, port: 80 }), /this host has no IPv4 address/);
+  assert.throws(() => only6.connect(0, inetAddr(B, 80)), /this host has no IPv4 address/);
 });
 
 Deno.test("TcpStack.addAddress() refuses an address it has and settings that are out of range", () => {

@@ -6,6 +6,7 @@ import { ByteRing, RingReceiveBuffer } from "./buffers.ts";
 import { CoreReceiveBuffer, MAX_CORE_BUFFER } from "./core_buffer.ts";
 import { FixedWindow } from "./congestion.ts";
 import { HyStart } from "./hystart.ts";
+import { inetAddr } from "../wire/inet_addr.ts";
 
 Deno.test("RttEstimator: the first sample sets SRTT = R, RTTVAR = R/2 (RFC 6298 §2.2)", () => {
   const r = new RttEstimator({ initialRto: 1000, minRto: 1, maxRto: 60_000 });
@@ -49,7 +50,7 @@ Deno.test("RttEstimator: bad samples and limits are RangeErrors", () => {
 });
 
 Deno.test("rfc6528Isn(): the key changes the ISN, the 4-tuple changes the ISN", () => {
-  const a = { addr: "10.0.0.1", port: 1 }, b = { addr: "10.0.0.2", port: 2 };
+  const a = inetAddr("10.0.0.1", 1), b = inetAddr("10.0.0.2", 2);
   const k1 = rfc6528Isn(new Uint8Array(16).fill(1)), k2 = rfc6528Isn(new Uint8Array(16).fill(2));
   assert.notEqual(k1(a, b, 0), k2(a, b, 0));
   assert.notEqual(k1(a, b, 0), k1(a, { ...b, port: 3 }, 0));
@@ -58,7 +59,7 @@ Deno.test("rfc6528Isn(): the key changes the ISN, the 4-tuple changes the ISN", 
 
 Deno.test("rfc6528Isn(): the clock ticks every 4 microseconds and wraps", () => {
   const isn = rfc6528Isn(new Uint8Array(16));
-  const a = { addr: "1.1.1.1", port: 1 }, b = { addr: "2.2.2.2", port: 2 };
+  const a = inetAddr("1.1.1.1", 1), b = inetAddr("2.2.2.2", 2);
   assert.equal((isn(a, b, 4) - isn(a, b, 0)) >>> 0, 1000);
   assert.ok(isn(a, b, 2 ** 40) <= 0xffffffff);
 });
