@@ -33,7 +33,7 @@ const usage = `Usage: socklab serve [flags]
 Serves HTTP/1.1 with socklab's own server (not Deno.serve):
 
   /          a demo page
-  /playground  socklab's own TCP on a simulated network, drawn as a ladder
+  /playground  socklab's own TCP running in your browser: ladder, state diagram, plots
   /bench     the core's checksum benchmark, run in your browser
   /echo      answers with the request it received (method, target, headers, body)
   /files/    the files under --root, with listings, ranges and validators
