@@ -293,14 +293,9 @@ export async function sh(cmd: string, ...args: string[]): Promise<string> {
 }
 
 /** Runs a command to its end (no input); its exit code and output, whatever the code. */
-export async function commandOutput(
-  cmd: string,
-  args: string[],
-  env?: Record<string, string>,
-): Promise<ProcessOutput> {
+export async function commandOutput(cmd: string, args: string[]): Promise<ProcessOutput> {
   const out = await new Deno.Command(cmd, {
     args,
-    env,
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
@@ -413,20 +408,17 @@ export function randomBytes(n: number): Uint8Array<ArrayBuffer> {
 }
 
 /**
- * Runs the Deno runtime with `args` as user nobody (uid and gid 65534, no
- * groups; through util-linux's setpriv), with a module cache of its own so
- * nothing of root's is needed. Resolves to its exit code and output.
+ * Runs the Deno runtime with `args` unprivileged: still uid 0, so it reads
+ * the checkout wherever it sits (a fresh clone in a 0700 temp folder is out
+ * of user nobody's reach), but with every capability dropped, inherited and
+ * bounding set alike (util-linux's setpriv), so the kernel refuses what needs
+ * CAP_NET_ADMIN or CAP_NET_RAW. Resolves to its exit code and output.
  */
-export async function runAsNobody(args: string[]): Promise<ProcessOutput> {
-  const dir = await Deno.makeTempDir({ prefix: "socklab-nobody-" });
-  try {
-    await Deno.chmod(dir, 0o777);
-    return await commandOutput(
-      "setpriv",
-      ["--reuid=65534", "--regid=65534", "--clear-groups", Deno.execPath(), ...args],
-      { DENO_DIR: dir },
-    );
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+export function runUnprivileged(args: string[]): Promise<ProcessOutput> {
+  return commandOutput("setpriv", [
+    "--inh-caps=-all",
+    "--bounding-set=-all",
+    Deno.execPath(),
+    ...args,
+  ]);
 }

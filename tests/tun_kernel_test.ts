@@ -24,7 +24,7 @@ import {
   missingTun,
   randomBytes,
   requires,
-  runAsNobody,
+  runUnprivileged,
   sh,
   spawnIn,
   untilListening,
@@ -708,10 +708,10 @@ Deno.test(requires([...NEEDS, CURL], {
 }));
 
 Deno.test(requires([missingTun(), missingCommand("setpriv")], {
-  name: "socklab serve --tun and fetch --tun as an unprivileged user say a TUN device needs root",
+  name: "socklab serve --tun and fetch --tun without CAP_NET_ADMIN say a TUN device needs root",
   async fn() {
     for (const args of [["serve"], ["fetch", "http://10.0.0.1/"]]) {
-      const out = await runAsNobody([
+      const out = await runUnprivileged([
         ...["run", "-A", "--no-config", CLI, ...args],
         ...["--tun", "sltest%d", "--address", "10.0.0.2/24"],
       ]);

@@ -10,7 +10,7 @@ import {
   missingRoot,
   missingTun,
   requires,
-  runAsNobody,
+  runUnprivileged,
   sh,
   within,
   withNetns,
@@ -44,13 +44,13 @@ Deno.test("TunDevice.open() refuses a name the kernel could not take, before ope
 });
 
 Deno.test(requires([missingRoot(), missingCommand("setpriv")], {
-  name: "TunDevice.open() as an unprivileged user says a TUN device needs root",
+  name: "TunDevice.open() without CAP_NET_ADMIN says a TUN device needs root",
   async fn() {
     const module = new URL("./tun.ts", import.meta.url).href;
     const script = `import { TunDevice } from ${JSON.stringify(module)};
 try { TunDevice.open({ name: "sltest%d" }); console.log("opened"); }
 catch (e) { console.log(e.name + ": " + e.message); }`;
-    const out = await runAsNobody(["eval", "--no-config", script]);
+    const out = await runUnprivileged(["eval", "--no-config", script]);
     assert.match(
       out.stdout,
       /^PermissionDenied: open TUN device sltest%d: permission denied on \/dev\/net\/tun: a TUN device needs root \(or CAP_NET_ADMIN\)\n$/,
