@@ -3,9 +3,12 @@
 #
 #   sink HOST PORT       listen; take one connection; read to its FIN; close
 #                        -> {"ready": true} once listening, then {"bytes": N}
-#   send HOST PORT N     connect; send N bytes; half-close; wait for the
-#                        peer's close -> {"bytes": N, "seconds": S, "retrans": R}
-#                        (R: tcpi_total_retrans, segments retransmitted)
+#   send HOST PORT N [CC]
+#                        connect; send N bytes; half-close; wait for the
+#                        peer's close -> {"bytes": N, "seconds": S, "retrans": R,
+#                        "cc": CC} (R: tcpi_total_retrans, segments
+#                        retransmitted; CC: the congestion controller, the
+#                        namespace's default unless named, TCP_CONGESTION)
 import json
 import socket
 import struct
@@ -43,7 +46,11 @@ else:
     n = int(sys.argv[4])
     chunk = memoryview(bytes(1 << 20))
     started = time.perf_counter()
-    conn = socket.create_connection((host, port))
+    conn = socket.socket(family(host), socket.SOCK_STREAM)
+    if len(sys.argv) > 5:
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, sys.argv[5].encode())
+    cc = conn.getsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, 16)
+    conn.connect((host, port))
     sent = 0
     while sent < n:
         sent += conn.send(chunk[: min(len(chunk), n - sent)])
@@ -54,4 +61,5 @@ else:
     info = conn.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
     retrans = struct.unpack_from("I", info, 100)[0]
     conn.close()
-    say({"bytes": sent, "seconds": seconds, "retrans": retrans})
+    say({"bytes": sent, "seconds": seconds, "retrans": retrans,
+         "cc": cc.rstrip(b"\0").decode()})

@@ -10,6 +10,12 @@
 //   kernel through a TunRelay with the same impairments. Goodput and
 //   retransmitted segments, each as a ratio to the kernel's.
 //
+// The kernel's senders use CUBIC, socklab's default, whatever the machine's
+// default is (TCP_CONGESTION): a machine whose default is BBR, which does not
+// back off on random loss, would otherwise compare two different
+// controllers. On such a machine the lossy table adds the default as a row
+// for reference.
+//
 // Every transfer runs inside network namespaces made (and removed) here,
 // and the kernel's ends are bench/_tcp_peer.py.
 import { TunLink } from "../deno/link/tun.ts";
@@ -20,6 +26,8 @@ import { machine, table } from "./_harness.ts";
 const PEER = new URL("./_tcp_peer.py", import.meta.url).pathname;
 const MB = 1e6;
 const ROUNDS = 3;
+/** The kernel senders' congestion controller: socklab's default. */
+const CC = "cubic";
 
 async function sh(cmd: string, ...args: string[]): Promise<string> {
   const out = await new Deno.Command(cmd, { args, stdin: "null", stdout: "piped", stderr: "piped" })
@@ -90,12 +98,14 @@ interface Run {
   retrans: number;
   /** Share of one core this process used meanwhile (socklab's runs). */
   cpu?: number;
+  /** The kernel sender's congestion controller (the kernel's runs). */
+  cc?: string;
 }
 
 /** socklab receives `bytes` from the kernel's sender over `link`. */
 async function kernelToSocklab(link: TunLink, ns: string, bytes: number, port: number) {
   const listener = link.listen(port);
-  const sender = peer(ns, ["send", link.addresses[0].socklab, String(port), String(bytes)]);
+  const sender = peer(ns, ["send", link.addresses[0].socklab, String(port), String(bytes), CC]);
   const cpu = cpuSeconds(), wall = performance.now();
   const conn = await listener.accept();
   const buf = new Uint8Array(1 << 20);
@@ -137,22 +147,27 @@ async function socklabToKernel(link: TunLink, ns: string, bytes: number, port: n
   return { rate: bytes / seconds, retrans, cpu: share };
 }
 
-/** The kernel sends `bytes` from `from` to a sink at `to` (in `sinkNs`). */
+/** The kernel sends `bytes` from `from` to a sink at `to` (in `sinkNs`), with `cc` ("" for the default). */
 async function kernelToKernel(
   from: string,
   sinkNs: string,
   to: string,
   bytes: number,
   port: number,
+  cc = CC,
 ) {
   const sink = peer(sinkNs, ["sink", to, String(port)]);
   await sink.line();
-  const sender = peer(from, ["send", to, String(port), String(bytes)]);
+  const sender = peer(from, ["send", to, String(port), String(bytes), ...cc ? [cc] : []]);
   const result = await sender.line();
   await sender.end();
   if ((await sink.line()).bytes !== bytes) throw new Error("bench: the kernel sink fell short");
   await sink.end();
-  return { rate: bytes / (result.seconds as number), retrans: result.retrans as number };
+  return {
+    rate: bytes / (result.seconds as number),
+    retrans: result.retrans as number,
+    cc: String(result.cc),
+  };
 }
 
 /** A veth pair between two namespaces: 10.9.0.1 and 10.9.0.2, with `mtu`. */
@@ -241,12 +256,15 @@ async function lossy(imp: Partial<Impairments>, bytes: number, seed: number): Pr
       impairments: imp,
       seed,
     });
-    const socklab: Run[] = [], kernel: Run[] = [];
+    const socklab: Run[] = [], kernel: Run[] = [], byDefault: Run[] = [];
     try {
       let port = 6000;
       for (let r = 0; r < ROUNDS; r++) {
         socklab.push(await socklabToKernel(link, tunNs, bytes, port++));
         kernel.push(await kernelToKernel(a, b, "10.2.0.1", bytes, port++));
+        // The machine's own default controller, when it is not CUBIC.
+        const def = await kernelToKernel(a, b, "10.2.0.1", bytes, port++, "");
+        if (def.cc !== CC) byDefault.push(def);
       }
     } finally {
       await relay.close();
@@ -256,16 +274,27 @@ async function lossy(imp: Partial<Impairments>, bytes: number, seed: number): Pr
     const median = (runs: Run[]) => [...runs].sort((x, y) => x.rate - y.rate)[runs.length >> 1];
     const [s, k] = [median(socklab), median(kernel)];
     const name = `${(imp.loss! * 100).toFixed(0)}% loss, ${imp.delay} ms each way`;
-    return [
+    const rows = [
       [
-        `${name}: socklab sends`,
+        `${name}: socklab sends (${CC})`,
         mbs(s.rate),
         `${(s.rate / k.rate).toFixed(2)}x`,
         String(s.retrans),
         `${(s.retrans / Math.max(1, k.retrans)).toFixed(2)}x`,
       ],
-      [`${name}: kernel sends`, mbs(k.rate), "1x", String(k.retrans), "1x"],
+      [`${name}: kernel sends (${CC})`, mbs(k.rate), "1x", String(k.retrans), "1x"],
     ];
+    if (byDefault.length > 0) {
+      const d = median(byDefault);
+      rows.push([
+        `${name}: kernel sends (${d.cc}, for reference)`,
+        mbs(d.rate),
+        `${(d.rate / k.rate).toFixed(2)}x`,
+        String(d.retrans),
+        `${(d.retrans / Math.max(1, k.retrans)).toFixed(2)}x`,
+      ]);
+    }
+    return rows;
   });
 }
 
@@ -306,6 +335,7 @@ export async function benchTun(): Promise<string> {
     ),
     "",
     "The kernel's path: two TUN links through one relay with the same impairments (TunRelay).",
+    `The kernel's senders use ${CC}, socklab's default (TCP_CONGESTION).`,
     "Goals: goodput >= 0.8x the kernel's, retransmissions <= 1.2x the kernel's.",
   );
   return out.join("\n");

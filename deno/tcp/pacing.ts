@@ -12,6 +12,16 @@
  * burst of about a millisecond's worth (at least two segments) may leave at
  * once, as Linux's TSO sizing allows.
  *
+ * Linux wakes a paced sender with a high-resolution timer; an event loop's
+ * timers come a millisecond or two after the time asked for (Deno's, about
+ * 2.2 ms at the least). A sender that forgot the time it was kept waiting
+ * would send a millisecond's worth per wake-up and lose the rest, pacing at
+ * half its rate or less. So a late wake-up keeps the schedule: what fell due
+ * while the sender waited may go at once, up to {@link MAX_LAG_MS} of it.
+ * Linux makes the same allowance for its own jitter, on a smaller scale
+ * (`tcp_update_skb_after_send`). Only a wake-up the pacer asked for earns
+ * this; idle time does not.
+ *
  * @module
  */
 
@@ -21,6 +31,8 @@ export const PACING_SS_RATIO = 2;
 export const PACING_CA_RATIO = 1.2;
 /** The burst allowed at once, in ms of the pacing rate. */
 const BURST_MS = 1;
+/** How far behind its schedule a late wake-up may find the sender and still let it catch up, ms. */
+export const MAX_LAG_MS = 4;
 
 /**
  * When the next segment may leave.
@@ -40,6 +52,10 @@ const BURST_MS = 1;
 export class Pacer {
   /** When everything sent so far has left at the pacing rate, ms. */
   #doneAt = -Infinity;
+  /** When {@link Pacer.waitUntil} last asked to be woken, while it waits; else null. */
+  #wakeAt: number | null = null;
+  /** The time of the last late wake-up: what is sent then keeps the schedule. */
+  #lateAt = NaN;
 
   /**
    * Whether a segment may leave at `now`: null if so, else when it may.
@@ -50,14 +66,18 @@ export class Pacer {
    */
   waitUntil(now: number, rate: number, mss: number): number | null {
     if (!(rate > 0) || rate === Infinity) return null;
-    const burst = Math.max(BURST_MS, (2 * mss) / rate);
-    const at = this.#doneAt - burst;
-    return at <= now ? null : at;
+    if (this.#wakeAt !== null && now > this.#wakeAt) this.#lateAt = now;
+    const at = this.#doneAt - Math.max(BURST_MS, (2 * mss) / rate);
+    this.#wakeAt = at <= now ? null : at;
+    return this.#wakeAt;
   }
 
   /** `bytes` left at `now`: they take bytes/rate of the sender's time. */
   sent(now: number, bytes: number, rate: number): void {
     if (!(rate > 0) || rate === Infinity) return;
-    this.#doneAt = Math.max(this.#doneAt, now) + bytes / rate;
+    // After a late wake-up the schedule holds, up to MAX_LAG_MS behind; else
+    // the time since the last segment left earns nothing beyond the burst.
+    const from = now === this.#lateAt ? now - MAX_LAG_MS : now;
+    this.#doneAt = Math.max(this.#doneAt, from) + bytes / rate;
   }
 }

@@ -6,7 +6,7 @@ import { SendScoreboard, type SentSegment } from "./scoreboard.ts";
 import { Rack, sentAfter } from "./rack.ts";
 import { Prr } from "./prr.ts";
 import { PAWS_IDLE_LIMIT, Timestamps } from "./timestamps.ts";
-import { Pacer } from "./pacing.ts";
+import { MAX_LAG_MS, Pacer } from "./pacing.ts";
 import { LossRecovery, zeroRecoveryStats } from "./recovery.ts";
 import { Reno } from "./reno.ts";
 import { RttEstimator } from "./rtt.ts";
@@ -305,4 +305,27 @@ Deno.test("Pacer: no pacing before a rate is known; after a burst, one segment p
   p.sent(1000, 1000, rate);
   p.sent(1000, 1000, rate);
   assert.equal(p.waitUntil(1000, rate, 1000), 1010);
+});
+
+Deno.test("Pacer: a wake-up that comes late keeps the schedule, up to MAX_LAG_MS behind; idle time earns nothing", () => {
+  const rate = 1000, mss = 1000; // 1 ms per segment; the burst is 2 segments
+  // Segments that leave at `now` until the pacer says wait.
+  const burst = (p: Pacer, now: number) => {
+    let sent = 0;
+    while (p.waitUntil(now, rate, mss) === null) p.sent(now, mss, rate), sent++;
+    return sent;
+  };
+  const p = new Pacer();
+  assert.equal(burst(p, 0), 3);
+  assert.equal(p.waitUntil(0, rate, mss), 1);
+  // The timer asked for t = 1 fires at t = 10, as an event loop's may: the
+  // MAX_LAG_MS that fell due before now go too, beside the burst.
+  assert.equal(MAX_LAG_MS, 4);
+  assert.equal(burst(p, 10), MAX_LAG_MS + 3);
+  // A sender that stopped because it had nothing to send was not kept
+  // waiting: after 1 s of quiet only the burst goes.
+  const q = new Pacer();
+  q.sent(0, mss, rate);
+  assert.equal(q.waitUntil(0, rate, mss), null);
+  assert.equal(burst(q, 1000), 3);
 });
