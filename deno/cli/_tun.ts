@@ -16,7 +16,7 @@ import {
   text,
 } from "../link/settings.ts";
 import { controllerFactory, CONTROLLERS } from "../tcp/controllers.ts";
-import type { TcpConfig } from "../tcp/socket.ts";
+import { DEFAULT_TCP_CONFIG, type TcpConfig } from "../tcp/socket.ts";
 import { pcapHeader, pcapRecord } from "../pcap/writer.ts";
 import { fileErrorReason, UsageError } from "./_args.ts";
 
@@ -87,12 +87,13 @@ export const TUN_FIELDS = {
   recvBuffer: { ...SIM_FIELDS.recvBuffer, group: TCP },
   delayedAck: { ...SIM_FIELDS.delayedAck, group: TCP },
   nagle: { ...SIM_FIELDS.nagle, group: TCP },
+  pacing: { ...SIM_FIELDS.pacing, group: TCP },
   userTimeout: field({
     flag: "user-timeout",
     group: TCP,
     arg: "TIME",
-    help: "abort when data goes unacknowledged this long (default 60s)",
-    default: 60_000,
+    help: "abort when data goes unacknowledged this long (default 15m, as socklab's TCP)",
+    default: DEFAULT_TCP_CONFIG.userTimeout,
     kind: duration(),
     check: (ms) => ms < 1 ? "must be at least 1ms" : null,
   }),
@@ -158,6 +159,7 @@ export function tunOptions(
     recvBufferSize: s.recvBuffer,
     delayedAck: s.delayedAck,
     nagle: s.nagle,
+    pacing: s.pacing,
     userTimeout: s.userTimeout,
   };
   const { loss, reorder, duplicate, corrupt, delay, jitter, rate, queue, mtu } = s;

@@ -561,6 +561,14 @@ export const SIM_FIELDS = {
     default: true,
     kind: toggle,
   }),
+  pacing: field({
+    flag: "no-pacing",
+    query: "pacing",
+    group: "TCP",
+    help: "send what each ACK allows at once, not spread over the round trip",
+    default: true,
+    kind: toggle,
+  }),
 };
 
 /** The settings of a simulated transfer: one value per entry of {@link SIM_FIELDS}. */
@@ -830,6 +838,7 @@ export function transferOptions(
       recvBufferSize: s.recvBuffer,
       delayedAck: s.delayedAck,
       nagle: s.nagle,
+      pacing: s.pacing,
       recovery: s.recovery,
       sack: s.sack,
       timestamps: s.timestamps,

@@ -66,15 +66,24 @@ Deno.test("readFlags() and readQuery() read the same text to the same settings",
   );
   // A toggle on by default is turned off by its flag and by "off" in a query.
   assert.deepEqual(
-    readQuery(SIM_FIELDS, new URLSearchParams("sack=off&timestamps=off&window-scaling=off")),
+    readQuery(
+      SIM_FIELDS,
+      new URLSearchParams("sack=off&timestamps=off&window-scaling=off&pacing=off"),
+    ),
     readFlags(
       SIM_FIELDS,
-      { "no-sack": true, "no-timestamps": true, "no-window-scaling": true },
+      { "no-sack": true, "no-timestamps": true, "no-window-scaling": true, "no-pacing": true },
       "sim",
     ),
   );
   // Those are all the fields both surfaces have.
-  const toggles = ["simultaneous-open", "no-sack", "no-timestamps", "no-window-scaling"];
+  const toggles = [
+    "simultaneous-open",
+    "no-sack",
+    "no-timestamps",
+    "no-window-scaling",
+    "no-pacing",
+  ];
   for (const f of Object.values(SIM_FIELDS)) {
     if (f.flag === undefined || f.query === undefined) continue;
     assert.ok(f.flag in text || toggles.includes(f.flag), f.flag);
@@ -150,7 +159,7 @@ Deno.test("a bad value is a FieldError naming the field as each surface does", (
     [
       query("delayed-ack=1ms"),
       "delayed-ack",
-      "delayed-ack: unknown field; the fields are bytes, reply-bytes, close, simultaneous-open, stall, seed, flows, duration, loss, reorder, duplicate, corrupt, delay, jitter, rate, queue, mtu, msl, recv-buffer, cc, recovery, sack, timestamps, window-scaling",
+      "delayed-ack: unknown field; the fields are bytes, reply-bytes, close, simultaneous-open, stall, seed, flows, duration, loss, reorder, duplicate, corrupt, delay, jitter, rate, queue, mtu, msl, recv-buffer, cc, recovery, sack, timestamps, window-scaling, pacing",
     ],
     [query("rate=fast"), "rate", 'rate: expected a rate such as 10Mbit or 1Gbit, got "fast"'],
     [
@@ -262,10 +271,18 @@ Deno.test("controllersOf() gives each flow its controller, the list's last for t
 });
 
 Deno.test("transferOptions() and flowsOptions() hand the TCP settings to the stack", () => {
-  const s = { ...DEFAULT_SETTINGS, recovery: "sack" as const, sack: false, cc: "reno", flows: 2 };
+  const s = {
+    ...DEFAULT_SETTINGS,
+    recovery: "sack" as const,
+    sack: false,
+    pacing: false,
+    cc: "reno",
+    flows: 2,
+  };
   const t = transferOptions(s);
   assert.equal(t.config?.recovery, "sack");
   assert.equal(t.config?.sack, false);
+  assert.equal(t.config?.pacing, false);
   assert.equal(t.config?.congestion?.().name, "reno");
   const f = flowsOptions({ ...s, duration: 2000 });
   assert.equal(f.controllers.length, 2);
