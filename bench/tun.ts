@@ -21,6 +21,7 @@
 import { TunLink } from "../deno/link/tun.ts";
 import { TunRelay } from "../deno/link/relay.ts";
 import type { Impairments } from "../deno/link/impairments.ts";
+import { controllerFactory } from "../deno/tcp/controllers.ts";
 import { machine, table } from "./_harness.ts";
 
 const PEER = new URL("./_tcp_peer.py", import.meta.url).pathname;
@@ -28,6 +29,7 @@ const MB = 1e6;
 const ROUNDS = 3;
 /** The kernel senders' congestion controller: socklab's default. */
 const CC = "cubic";
+const CC_SYSCTL = "net.ipv4.tcp_congestion_control";
 
 async function sh(cmd: string, ...args: string[]): Promise<string> {
   const out = await new Deno.Command(cmd, { args, stdin: "null", stdout: "piped", stderr: "piped" })
@@ -239,6 +241,7 @@ async function lossy(imp: Partial<Impairments>, bytes: number, seed: number): Pr
       netns: tunNs,
       impairments: imp,
       seed,
+      config: { congestion: controllerFactory(CC) },
     });
     const relay = await TunRelay.open({
       a: {
@@ -257,14 +260,14 @@ async function lossy(imp: Partial<Impairments>, bytes: number, seed: number): Pr
       seed,
     });
     const socklab: Run[] = [], kernel: Run[] = [], byDefault: Run[] = [];
+    // The machine's own default controller, run beside when it is another.
+    const ownCc = (await sh("ip", "netns", "exec", a, "sysctl", "-n", CC_SYSCTL)).trim();
     try {
       let port = 6000;
       for (let r = 0; r < ROUNDS; r++) {
         socklab.push(await socklabToKernel(link, tunNs, bytes, port++));
         kernel.push(await kernelToKernel(a, b, "10.2.0.1", bytes, port++));
-        // The machine's own default controller, when it is not CUBIC.
-        const def = await kernelToKernel(a, b, "10.2.0.1", bytes, port++, "");
-        if (def.cc !== CC) byDefault.push(def);
+        if (ownCc !== CC) byDefault.push(await kernelToKernel(a, b, "10.2.0.1", bytes, port++, ""));
       }
     } finally {
       await relay.close();

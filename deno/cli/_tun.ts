@@ -92,7 +92,9 @@ export const TUN_FIELDS = {
     flag: "user-timeout",
     group: TCP,
     arg: "TIME",
-    help: "abort when data goes unacknowledged this long (default 15m, as socklab's TCP)",
+    help: `abort when data goes unacknowledged this long (default ${
+      DEFAULT_TCP_CONFIG.userTimeout / 60_000
+    }m, as socklab's TCP)`,
     default: DEFAULT_TCP_CONFIG.userTimeout,
     kind: duration(),
     check: (ms) => ms < 1 ? "must be at least 1ms" : null,

@@ -13,14 +13,15 @@
  * once, as Linux's TSO sizing allows.
  *
  * Linux wakes a paced sender with a high-resolution timer; an event loop's
- * timers come a millisecond or two after the time asked for (Deno's, about
- * 2.2 ms at the least). A sender that forgot the time it was kept waiting
+ * timers come late (Deno's, on the machine measured, fire 2.2 ms after they
+ * are set at the soonest). A sender that forgot the time it was kept waiting
  * would send a millisecond's worth per wake-up and lose the rest, pacing at
  * half its rate or less. So a late wake-up keeps the schedule: what fell due
  * while the sender waited may go at once, up to {@link MAX_LAG_MS} of it.
  * Linux makes the same allowance for its own jitter, on a smaller scale
- * (`tcp_update_skb_after_send`). Only a wake-up the pacer asked for earns
- * this; idle time does not.
+ * (`tcp_update_skb_after_send`). Only a wake-up the pacer asked for, and
+ * the sender still awaited ({@link Pacer.cancel}), earns this; idle time
+ * does not.
  *
  * @module
  */
@@ -37,7 +38,7 @@ export const MAX_LAG_MS = 4;
 /**
  * When the next segment may leave.
  *
- * @example 1000 bytes per ms: after a 4-segment burst the fifth waits
+ * @example 1000 bytes per ms: after a 3-segment burst the fourth waits
  * ```ts
  * import { Pacer } from "./pacing.ts";
  * import assert from "node:assert/strict";
@@ -70,6 +71,15 @@ export class Pacer {
     const at = this.#doneAt - Math.max(BURST_MS, (2 * mss) / rate);
     this.#wakeAt = at <= now ? null : at;
     return this.#wakeAt;
+  }
+
+  /**
+   * The sender is not waiting for the pacer any more (something else holds
+   * it back, or it has nothing to send): a wake-up asked for is forgotten, so
+   * a later send is not taken for it, come late.
+   */
+  cancel(): void {
+    this.#wakeAt = null;
   }
 
   /** `bytes` left at `now`: they take bytes/rate of the sender's time. */

@@ -322,8 +322,14 @@ Deno.test("Pacer: a wake-up that comes late keeps the schedule, up to MAX_LAG_MS
   // MAX_LAG_MS that fell due before now go too, beside the burst.
   assert.equal(MAX_LAG_MS, 4);
   assert.equal(burst(p, 10), MAX_LAG_MS + 3);
-  // A sender that stopped because it had nothing to send was not kept
-  // waiting: after 1 s of quiet only the burst goes.
+  // A sender the window held back after the pacer said wait (the socket
+  // cancels the wake-up it no longer awaits) was not kept waiting by pacing:
+  // when the window opens 1 s later, only the burst goes.
+  const r = new Pacer();
+  assert.equal(burst(r, 0), 3);
+  r.cancel();
+  assert.equal(burst(r, 1000), 3);
+  // Nor was a sender that stopped because it had nothing to send.
   const q = new Pacer();
   q.sent(0, mss, rate);
   assert.equal(q.waitUntil(0, rate, mss), null);

@@ -752,6 +752,10 @@ export class TcpSocket {
     if (this.#ackNow && this.#state !== "CLOSED" && this.#state !== "LISTEN") {
       out.push(this.#emit(now, { seq: this.#sndNxt }, 0));
     }
+    // Whatever held the sender back this time (the window, Nagle, no data),
+    // it was not pacing: a wake-up asked for earlier is not awaited now, and
+    // the next send must not count as that wake-up come late.
+    if (this.#paceAt === null) this.#pacer.cancel();
     for (const repr of out) this.#traceSegment(now, "send", repr);
     return out;
   }

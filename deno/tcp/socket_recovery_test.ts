@@ -554,3 +554,20 @@ Deno.test("SYN-SENT: a SYN-ACK without the MSS option means 536 bytes over IPv4 
     assert.equal(s.tcb.peerMss, mss);
   }
 });
+
+Deno.test("ESTABLISHED (pacing): a sender the peer's window held back, not pacing, gets only the burst when the window opens", () => {
+  // Twenty segments of window and an SRTT of 20 ms: two segments a millisecond.
+  const s = rackSocket(undefined, { congestion: () => new FixedWindow(20 * TS_MSS) });
+  s.send(new Uint8Array(40 * TS_MSS));
+  const first = s.poll(20);
+  assert.equal(first.length, 3); // a millisecond's worth, and the one that starts it
+  assert.equal(s.pollAt(), 20.5); // pacing holds the fourth
+  // Before then the peer shrinks its window to what is in flight: the
+  // window, not pacing, holds the sender now.
+  send(s, { seq: 1, ack: 1, window: 3 * TS_MSS, ts: [1001, first[0].timestamp!.value] }, 20.2);
+  assert.deepEqual(recv(s, 20.2), []);
+  // 20 ms later the window opens. The sender was not kept waiting by the
+  // pacer all that time, so no time is owed: one burst, not a catch-up.
+  send(s, { seq: 1, ack: 1 + 3 * TS_MSS, ts: [1002, first[2].timestamp!.value] }, 40);
+  assert.equal(recv(s, 40).length, 3);
+});
