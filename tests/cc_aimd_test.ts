@@ -18,6 +18,7 @@ const ack = (delivered: number, appLimited = false): AckSample => ({
   round: 0,
   mss: MSS,
   paced: false,
+  clockJitter: 0,
 });
 
 Deno.test("examples/cc_aimd.ts: its default export passes the --cc FILE check", async () => {

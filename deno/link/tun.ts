@@ -24,7 +24,7 @@ import type { TcpRepr } from "../wire/tcp.ts";
 import { formatAddress, parseAddress } from "../wire/ip.ts";
 import type { TcpConfig } from "../tcp/socket.ts";
 import { type IpSegment, TcpStack } from "../tcp/stack.ts";
-import { type TcpConn, TcpDriver, type TcpListener } from "./driver.ts";
+import { REAL_TIME_CLOCK_JITTER, type TcpConn, TcpDriver, type TcpListener } from "./driver.ts";
 import { TunDevice } from "../net/tun.ts";
 import { type HostStats, IpHost } from "./host.ts";
 import { addressText, decodeSegment, encodedLength } from "./packet.ts";
@@ -313,7 +313,11 @@ export class TunLink {
     const config = options.config ?? {};
     const mss = (addr: string) => Math.min(config.mss ?? Infinity, host.mss(addr));
     const [first, ...rest] = plans.map((p) => p.socklab);
-    const stack = new TcpStack(first, { ...config, mss: mss(first) }, this.#trace);
+    const stack = new TcpStack(
+      first,
+      { clockJitter: REAL_TIME_CLOCK_JITTER, ...config, mss: mss(first) },
+      this.#trace,
+    );
     for (const addr of rest) stack.addAddress(addr, { mss: mss(addr) });
     this.driver = new TcpDriver(stack, (segment) => this.#transmit(segment));
   }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { planTunAddresses, TunLink } from "./tun.ts";
 import { TunRelay } from "./relay.ts";
+import { REAL_TIME_CLOCK_JITTER } from "./driver.ts";
 import type { TraceEvent } from "../tcp/events.ts";
 import {
   ifName,
@@ -140,6 +141,8 @@ Deno.test(requires([...NEEDS, missingCommand("python3")], {
           const data = randomBytes(60_000);
           const conn = await link.connect(kernel, port);
           assert.equal(conn.localAddr.hostname, kernel.includes(":") ? "fd00::2" : "10.0.0.2");
+          // A real-time link: its timers fire late, and the TCP is told.
+          assert.equal(conn.socket.config.clockJitter, REAL_TIME_CLOCK_JITTER);
           const writing = conn.writeAll(data).then(() => conn.closeWrite());
           const back = await within(10_000, "the echo", readToEnd(conn));
           await writing;

@@ -12,7 +12,7 @@ import type { TcpRepr } from "../wire/tcp.ts";
 import type { TcpConfig } from "../tcp/socket.ts";
 import { TcpStack } from "../tcp/stack.ts";
 import type { IpSegment } from "../tcp/stack.ts";
-import { type TcpConn, TcpDriver, type TcpListener } from "./driver.ts";
+import { REAL_TIME_CLOCK_JITTER, type TcpConn, TcpDriver, type TcpListener } from "./driver.ts";
 import { checkLinkAddress, decodeSegment, encodedLength, encodeSegment } from "./packet.ts";
 import { type Impairments, impairments } from "./impairments.ts";
 import { Random } from "./random.ts";
@@ -197,7 +197,11 @@ export class UdpLink {
     this.#trace = options.trace ?? null;
     const stack = new TcpStack(
       options.addr,
-      { mss: Math.min(65495, imp.mtu - 40), ...options.config },
+      {
+        mss: Math.min(65495, imp.mtu - 40),
+        clockJitter: REAL_TIME_CLOCK_JITTER,
+        ...options.config,
+      },
       this.#trace,
     );
     this.driver = new TcpDriver(stack, (segment) => this.#transmit(segment));

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { UdpLink, type UdpLinkOptions } from "./udp.ts";
+import { REAL_TIME_CLOCK_JITTER } from "./driver.ts";
 import { Random } from "./random.ts";
 import type { Impairments } from "./impairments.ts";
 import { ConnectionRefused, SocketClosed } from "../net/errors.ts";
@@ -523,3 +524,22 @@ function popcount(x: number): number {
   for (; x; x &= x - 1) n++;
   return n;
 }
+
+Deno.test("UdpLink: its TCP allows for real-time timers firing late (REAL_TIME_CLOCK_JITTER) unless its config says otherwise", async () => {
+  for (
+    const [config, expected] of [[FAST, REAL_TIME_CLOCK_JITTER], [
+      { ...FAST, clockJitter: 0 },
+      0,
+    ]] as const
+  ) {
+    await using link = pair({}, { config });
+    const listener = link.b.listen(80);
+    const client = await link.a.connect("10.0.0.2", 80);
+    const server = await listener.accept();
+    assert.equal(client.socket.config.clockJitter, expected);
+    assert.equal(server.socket.config.clockJitter, expected);
+    client.close();
+    server.close();
+    listener.close();
+  }
+});

@@ -57,6 +57,12 @@ export interface AckSample {
   readonly mss: number;
   /** Whether the sender paces its segments over the round trip (`pacing.ts`). */
   readonly paced: boolean;
+  /**
+   * How late the sender's timers may fire, ms: 0 in virtual time; on a
+   * real-time link, the part of any rise in the RTT that may be the sender's
+   * own clock rather than a queue (`TcpConfig.clockJitter`).
+   */
+  readonly clockJitter: number;
 }
 
 /** What found the congestion: a retransmission timeout, or fast loss detection. */

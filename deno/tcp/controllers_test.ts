@@ -20,6 +20,7 @@ const sample = (now: number, delivered: number): AckSample => ({
   round: Math.floor(now / 20),
   mss: MSS,
   paced: false,
+  clockJitter: 0,
 });
 
 /** A connection's life in calls: slow start, a loss, recovery, growth, a timeout. */

@@ -18,6 +18,7 @@ function ack(now: number, fields: Partial<AckSample> = {}): AckSample {
     round: 0,
     mss: MSS,
     paced: false,
+    clockJitter: 0,
     ...fields,
   };
 }

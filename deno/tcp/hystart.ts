@@ -38,7 +38,7 @@ export type HyStartPhase = "slow start" | "css" | "done";
  * const h = new HyStart();
  * const ack = (round: number, rtt: number) =>
  *   h.onAck({ now: 0, delivered: 1000, inFlight: 0, rtt, minRtt: 20, srtt: 20,
- *     appLimited: false, round, mss: 1000, paced: false });
+ *     appLimited: false, round, mss: 1000, paced: false, clockJitter: 0 });
  * for (let i = 0; i < 8; i++) ack(1, 20);
  * for (let i = 0; i < 8; i++) ack(2, 30);
  * assert.equal(h.phase, "css");
@@ -98,12 +98,16 @@ export class HyStart {
     // paced sender sends each round in half an RTT and then waits, so its
     // rounds always have a gap: for it, a round still delivering ACKs back to
     // back a whole min RTT after it began has been stretched by the
-    // bottleneck, and the path is as full.
+    // bottleneck, and the path is as full. (A paced slow start in fact sends
+    // without a pause, its pacing rate being the rate its ACKs release data,
+    // so each round lasts one round trip: on a real-time link, whose timers
+    // fire late, the round must outlast the min RTT by that lateness too.)
     const minRtt = sample.minRtt;
     if (this.#ackTrain && minRtt !== null) {
       const dense = sample.now - this.#lastAckAt <= ACK_DELTA;
       if (dense || sample.paced) this.#lastAckAt = sample.now;
-      const long = sample.now - this.#roundStartAt > (sample.paced ? minRtt : minRtt / 2);
+      const span = sample.now - this.#roundStartAt;
+      const long = span > (sample.paced ? minRtt + sample.clockJitter : minRtt / 2);
       if (dense && long) {
         this.#phase = "done";
         return 1;

@@ -114,6 +114,8 @@ export interface LossRecoveryOptions {
   readonly iss: () => number;
   /** Whether the sender paces (told to the controller). */
   readonly paced?: boolean;
+  /** How late the connection's timers may fire, ms (told to the controller; default 0). */
+  readonly clockJitter?: number;
 }
 
 /** How many retransmissions are remembered for matching D-SACK reports. */
@@ -154,6 +156,7 @@ export class LossRecovery {
   readonly #name: () => string;
   readonly #iss: () => number;
   readonly #paced: boolean;
+  readonly #clockJitter: number;
   readonly #prr = new Prr();
 
   #phase: RecoveryPhase = "open";
@@ -204,6 +207,7 @@ export class LossRecovery {
     this.#name = options.name;
     this.#iss = options.iss;
     this.#paced = options.paced ?? false;
+    this.#clockJitter = options.clockJitter ?? 0;
   }
 
   /** The phase: "open", "recovery" or "loss". */
@@ -348,6 +352,7 @@ export class LossRecovery {
         round: this.#round,
         mss: this.#mss,
         paced: this.#paced,
+        clockJitter: this.#clockJitter,
       });
     }
 

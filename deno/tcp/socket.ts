@@ -107,6 +107,15 @@ export interface TcpConfig {
   /** Spread data over the round trip at 2 (slow start) or 1.2 × cwnd/SRTT (default on; `pacing.ts`). */
   readonly pacing: boolean;
   /**
+   * How much later than asked the timers that drive this connection may
+   * fire, ms (default 0: virtual time, where they fire on time). A real-time
+   * link's timers run late (`link/driver.ts`), and every round trip the
+   * connection measures carries that lateness; rules that read a rise in the
+   * round trip as a filling queue allow for it (HyStart's ACK train for a
+   * paced sender, `hystart.ts`).
+   */
+  readonly clockJitter: number;
+  /**
    * Makes the receive buffer of `capacity` bytes (default: the WASM core's
    * reassembler, {@link CoreReceiveBuffer}).
    */
@@ -132,6 +141,7 @@ export const DEFAULT_TCP_CONFIG: TcpConfig = {
   timestamps: true,
   windowScaling: true,
   pacing: true,
+  clockJitter: 0,
   receiveBuffer: (capacity) => new CoreReceiveBuffer(capacity),
 };
 
@@ -182,6 +192,7 @@ function validate(config: TcpConfig): void {
   positive("delayedAck", config.delayedAck, 0);
   positive("userTimeout", config.userTimeout, 1);
   positive("challengeAckLimit", config.challengeAckLimit, 0);
+  positive("clockJitter", config.clockJitter, 0);
   if (config.keepAlive) {
     positive("keepAlive.idle", config.keepAlive.idle);
     positive("keepAlive.interval", config.keepAlive.interval);
@@ -416,6 +427,7 @@ export class TcpSocket {
       name: () => this.name,
       iss: () => this.#iss,
       paced: this.config.pacing,
+      clockJitter: this.config.clockJitter,
     });
   }
 

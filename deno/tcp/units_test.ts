@@ -163,6 +163,7 @@ Deno.test("FixedWindow: a constant window, rejecting non-positive sizes", () => 
     round: 1,
     mss: 1460,
     paced: false,
+    clockJitter: 0,
   });
   assert.equal(w.cwnd, 1000);
   assert.equal(new FixedWindow().cwnd, Infinity);
@@ -198,6 +199,7 @@ Deno.test("HyStart: CSS falls back to slow start when a round's RTT drops below 
       round,
       mss: 1000,
       paced: false,
+      clockJitter: 0,
     });
   // Round 2's RTT grew by 10 ms (more than max(4, 20/8)): CSS, growth divided by 4.
   const enter = (h: HyStart) => {
@@ -233,6 +235,7 @@ Deno.test("HyStart: an unpaced round whose ACKs come back to back for half an RT
     round,
     mss: 1000,
     paced,
+    clockJitter: 0,
   });
   // Back to back every millisecond from the round's start: done after 10 ms.
   const train = new HyStart();
@@ -253,4 +256,27 @@ Deno.test("HyStart: an unpaced round whose ACKs come back to back for half an RT
   assert.equal(paced.done, false);
   paced.onAck(sample(121, 1, true));
   assert.equal(paced.done, true);
+});
+
+Deno.test("HyStart: a paced round must outlast the min RTT by the clock's jitter to end slow start", () => {
+  // A real-time link's timers fire up to 6 ms late: a 20 ms path's round
+  // lasting 24 ms is that lateness, not a queue; one lasting 27 ms is a queue.
+  const sample = (now: number) => ({
+    now,
+    delivered: 1000,
+    inFlight: 0,
+    rtt: 20,
+    minRtt: 20,
+    srtt: 20,
+    appLimited: false,
+    round: 1,
+    mss: 1000,
+    paced: true,
+    clockJitter: 6,
+  });
+  const h = new HyStart();
+  for (let t = 0; t <= 24; t++) h.onAck(sample(100 + t));
+  assert.equal(h.done, false);
+  for (let t = 25; t <= 27; t++) h.onAck(sample(100 + t));
+  assert.equal(h.done, true);
 });
