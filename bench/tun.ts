@@ -190,7 +190,7 @@ const best = (runs: Run[]) => runs.reduce((a, b) => (b.rate > a.rate ? b : a));
 const mbs = (r: number) => (r / MB).toFixed(1);
 
 /** Lossless throughput at `mtu`, rounds interleaved: socklab over TUN both ways, kernel over veth. */
-async function lossless(mtu: number, bytes: number): Promise<string[][]> {
+async function lossless(mtu: number, bytes: number, offload = false): Promise<string[][]> {
   return await withNamespaces(3, async ([tunNs, a, b]) => {
     await veth(a, b, mtu);
     // A receive window that keeps a fast path busy (scaled; 4 MiB both ways).
@@ -201,6 +201,7 @@ async function lossless(mtu: number, bytes: number): Promise<string[][]> {
       netns: tunNs,
       impairments: { mtu },
       config,
+      offload,
     });
     const runs = { in: [] as Run[], out: [] as Run[], veth: [] as Run[] };
     try {
@@ -214,20 +215,21 @@ async function lossless(mtu: number, bytes: number): Promise<string[][]> {
       await link.close();
     }
     const [i, o, v] = [best(runs.in), best(runs.out), best(runs.veth)];
+    const name = `MTU ${mtu}${offload ? " + offloads" : ""}`;
     return [
       [
-        `MTU ${mtu}: kernel -> socklab (TUN)`,
+        `${name}: kernel -> socklab (TUN)`,
         mbs(i.rate),
         `${(i.rate / v.rate).toFixed(3)}x`,
         `${(i.cpu! * 100).toFixed(0)}%`,
       ],
       [
-        `MTU ${mtu}: socklab -> kernel (TUN)`,
+        `${name}: socklab -> kernel (TUN)`,
         mbs(o.rate),
         `${(o.rate / v.rate).toFixed(3)}x`,
         `${(o.cpu! * 100).toFixed(0)}%`,
       ],
-      [`MTU ${mtu}: kernel -> kernel (veth)`, mbs(v.rate), "1x", "-"],
+      [`${name}: kernel -> kernel (veth)`, mbs(v.rate), "1x", "-"],
     ];
   });
 }
@@ -320,7 +322,11 @@ export async function benchTun(): Promise<string> {
   const why = missing();
   if (why) return `skipped: ${why}`;
   const out = [machine(), ""];
-  const rows = [...await lossless(1500, 100 * MB), ...await lossless(65535, 200 * MB)];
+  const rows = [
+    ...await lossless(1500, 100 * MB),
+    ...await lossless(1500, 200 * MB, true),
+    ...await lossless(65535, 200 * MB),
+  ];
   out.push(
     table(["lossless, best of 3", "MB/s", "vs veth", "socklab CPU"], rows),
     "",

@@ -14,6 +14,7 @@ import {
   readFlags,
   SIM_FIELDS,
   text,
+  toggle,
 } from "../link/settings.ts";
 import { controllerFactory, CONTROLLERS } from "../tcp/controllers.ts";
 import { DEFAULT_TCP_CONFIG, type TcpConfig } from "../tcp/socket.ts";
@@ -57,6 +58,13 @@ export const TUN_FIELDS = {
     help: "write every packet that crosses the interface to FILE",
     default: undefined,
     kind: text,
+  }),
+  offload: field({
+    flag: "offload",
+    group: TUN,
+    help: "move TCP in 64 KB super-packets, as a virtual NIC does (TSO/GRO; no impairments)",
+    default: false,
+    kind: toggle,
   }),
   loss: { ...SIM_FIELDS.loss, group: LINK },
   reorder: { ...SIM_FIELDS.reorder, group: LINK },
@@ -165,6 +173,18 @@ export function tunOptions(
     userTimeout: s.userTimeout,
   };
   const { loss, reorder, duplicate, corrupt, delay, jitter, rate, queue, mtu } = s;
+  if (s.offload) {
+    const impaired =
+      (["loss", "reorder", "duplicate", "corrupt", "delay", "jitter", "rate", "queue"] as const)
+        .filter((k) => s[k] !== TUN_FIELDS[k].default);
+    if (impaired.length > 0) {
+      throw new UsageError(
+        `${command} --offload: super-packets of up to 64 KB cannot be impaired per packet on the wire; drop ${
+          impaired.map((k) => `--${TUN_FIELDS[k].flag}`).join(", ")
+        } or --offload`,
+      );
+    }
+  }
   return {
     options: {
       name: s.tun,
@@ -173,6 +193,7 @@ export function tunOptions(
       impairments: { loss, reorder, duplicate, corrupt, delay, jitter, rate, queue, mtu },
       seed: s.seed,
       config,
+      offload: s.offload,
     },
     pcap: s.pcap,
   };

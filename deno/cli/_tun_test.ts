@@ -36,3 +36,15 @@ Deno.test("tunOptions() is null without --tun, and a TCP flag without it is a us
       e.message === "fetch: --no-pacing needs --tun (it sets up the TUN link)",
   );
 });
+
+Deno.test("tunOptions() takes --offload, and refuses it beside an impairment, naming both flags", () => {
+  const plan = tunOptions("serve", { tun: "tun0", address: "10.0.0.2/24", offload: true })!;
+  assert.equal(plan.options.offload, true);
+  assert.throws(
+    () => tunOptions("serve", { tun: "tun0", address: "10.0.0.2/24", offload: true, loss: "1" }),
+    (e) =>
+      e instanceof UsageError &&
+      e.message ===
+        "serve --offload: super-packets of up to 64 KB cannot be impaired per packet on the wire; drop --loss or --offload",
+  );
+});

@@ -25,7 +25,17 @@ import { formatAddress, parseAddress } from "../wire/ip.ts";
 import type { TcpConfig } from "../tcp/socket.ts";
 import { type IpSegment, TcpStack } from "../tcp/stack.ts";
 import { REAL_TIME_CLOCK_JITTER, type TcpConn, TcpDriver, type TcpListener } from "./driver.ts";
-import { TunDevice } from "../net/tun.ts";
+import {
+  TUN_F_CSUM,
+  TUN_F_TSO4,
+  TUN_F_TSO6,
+  TunDevice,
+  VNET_F_NEEDS_CSUM,
+  VNET_GSO_TCPV4,
+  VNET_GSO_TCPV6,
+  VNET_HDR_LEN,
+} from "../net/tun.ts";
+import { inetChecksum } from "../checksum.ts";
 import { type HostStats, IpHost } from "./host.ts";
 import { addressText, decodeSegment, encodedLength } from "./packet.ts";
 import { type Impairments, impairments } from "./impairments.ts";
@@ -77,7 +87,19 @@ export interface TunLinkOptions {
   readonly capture?: ((packet: Uint8Array, direction: "in" | "out", time: number) => void) | null;
   /** ICMP errors socklab's host may send per second (default 100). */
   readonly icmpErrorsPerSecond?: number;
+  /**
+   * Segmentation offloads, as a virtual NIC has them (IFF_VNET_HDR and
+   * TUNSETOFFLOAD): the kernel hands socklab TCP super-packets of up to
+   * 64 KB and takes them from it, each standing for many packets of the MTU
+   * (TSO/GRO), and socklab's TCP sends such segments (`segmentOffload`).
+   * The impairments act per packet on the wire, which a super-packet is
+   * not, so the link refuses both at once. Default false.
+   */
+  readonly offload?: boolean;
 }
+
+/** The largest TCP payload of a super-packet: an IP packet's 65535 bytes less the largest IPv4 and TCP headers. */
+const SUPER_PAYLOAD = 65535 - 20 - 60;
 
 /** Counters of a TUN link. */
 export interface TunLinkStats {
@@ -265,6 +287,8 @@ export class TunLink {
   readonly #trace: TraceHook | null;
   readonly #capture: TunLinkOptions["capture"];
   readonly #scratch: Uint8Array;
+  // With offloads: the virtio-net header, then the packet (#scratch is the rest).
+  readonly #vnet: Uint8Array | null;
   #loop: Promise<void> = Promise.resolve();
   #closed = false;
 
@@ -283,10 +307,13 @@ export class TunLink {
     const seed = options.seed ?? 1;
     const trace = this.#trace = options.trace ?? null;
     this.#capture = options.capture ?? null;
-    this.#scratch = new Uint8Array(imp.mtu);
+    this.#vnet = options.offload ? new Uint8Array(VNET_HDR_LEN + 65536) : null;
+    this.#scratch = this.#vnet?.subarray(VNET_HDR_LEN) ?? new Uint8Array(imp.mtu);
     const clock = () => this.driver.now();
+    // A super-packet is many packets of the MTU: the paths let it through whole.
+    const settings = options.offload ? { ...imp, mtu: 65535 } : imp;
     this.#out = new ImpairedPath({
-      settings: imp,
+      settings,
       seed,
       clock,
       deliver: (p) => this.#write(p),
@@ -294,7 +321,7 @@ export class TunLink {
       trace,
     });
     this.#in = new ImpairedPath({
-      settings: imp,
+      settings,
       seed: seed + 1,
       clock,
       deliver: (p) => this.#arrive(p.packet),
@@ -313,9 +340,10 @@ export class TunLink {
     const config = options.config ?? {};
     const mss = (addr: string) => Math.min(config.mss ?? Infinity, host.mss(addr));
     const [first, ...rest] = plans.map((p) => p.socklab);
+    const offload = options.offload ? { segmentOffload: SUPER_PAYLOAD } : {};
     const stack = new TcpStack(
       first,
-      { clockJitter: REAL_TIME_CLOCK_JITTER, ...config, mss: mss(first) },
+      { clockJitter: REAL_TIME_CLOCK_JITTER, ...offload, ...config, mss: mss(first) },
       this.#trace,
     );
     for (const addr of rest) stack.addAddress(addr, { mss: mss(addr) });
@@ -337,6 +365,26 @@ export class TunLink {
     }
     const plans = planTunAddresses(options.address, options.peer);
     const imp = impairments({ mtu: 1500, ...options.impairments });
+    if (options.offload) {
+      // What would act on a packet (a queue only behind a rate limit).
+      const acting = [
+        "loss",
+        "reorder",
+        "duplicate",
+        "corrupt",
+        "delay",
+        "jitter",
+        "rate",
+      ] as const;
+      const set = acting.filter((k) => imp[k] > 0);
+      if (set.length > 0) {
+        throw new RangeError(
+          `TunLink: offload moves super-packets of up to 64 KB, and impairments act per packet on the wire: ${
+            set.join(", ")
+          } cannot go with offload`,
+        );
+      }
+    }
     const host = new IpHost({
       addresses: plans.map((p) => p.socklab),
       mtu: imp.mtu,
@@ -344,7 +392,8 @@ export class TunLink {
     });
     let tun: TunDevice | null = null;
     try {
-      tun = TunDevice.open({ name: options.name });
+      tun = TunDevice.open({ name: options.name, vnetHeader: options.offload });
+      if (options.offload) tun.setOffload(TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6);
       const link = new TunLink(tun, plans, imp, host, options);
       await tun.configure({
         netns: options.netns,
@@ -402,10 +451,50 @@ export class TunLink {
     if (this.#closed) return;
     this.#capture?.(p.packet, "out", this.driver.now());
     this.stats.written++;
-    if (!this.#tun.write(p.packet)) {
+    if (!this.#tun.write(this.#vnet ? this.#withHeader(p) : p.packet)) {
       const reason = `TUN device ${this.name} refused the packet (interface down or full)`;
       recordDrop(this.stats, "writeErrors", this.#trace, this.driver.now(), p.link, reason, p.repr);
     }
+  }
+
+  // The packet with a virtio-net header before it: a TCP segment longer
+  // than the MSS is a super-packet for the kernel to take whole (GSO).
+  #withHeader(p: PathPacket): Uint8Array {
+    const vnet = this.#vnet!, packet = p.packet, n = packet.length;
+    if (packet.buffer !== vnet.buffer || packet.byteOffset !== VNET_HDR_LEN) {
+      vnet.set(packet, VNET_HDR_LEN);
+    }
+    vnet.fill(0, 0, VNET_HDR_LEN);
+    const repr = p.repr;
+    if (repr !== null && repr.payload.length > 0) {
+      const v6 = packet[0] >> 4 === 6;
+      const mss = this.host.mss(v6 ? "::" : "0.0.0.0");
+      if (repr.payload.length > mss) {
+        const headers = n - repr.payload.length;
+        const view = new DataView(vnet.buffer, vnet.byteOffset, VNET_HDR_LEN);
+        view.setUint8(1, v6 ? VNET_GSO_TCPV6 : VNET_GSO_TCPV4);
+        view.setUint16(2, headers, true); // hdr_len
+        view.setUint16(4, mss, true); // gso_size
+      }
+    }
+    return vnet.subarray(0, VNET_HDR_LEN + n);
+  }
+
+  // A packet read with a virtio-net header: the packet, its transport
+  // checksum completed if the kernel left it partial (so the host checks it
+  // as any other, and a capture shows it right).
+  #withoutHeader(read: Uint8Array): Uint8Array {
+    const packet = read.subarray(VNET_HDR_LEN);
+    if (read[0] & VNET_F_NEEDS_CSUM) {
+      const view = new DataView(read.buffer, read.byteOffset, VNET_HDR_LEN);
+      const start = view.getUint16(6, true), at = start + view.getUint16(8, true);
+      if (at + 2 <= packet.length) {
+        const sum = inetChecksum(packet.subarray(start));
+        packet[at] = sum >> 8;
+        packet[at + 1] = sum & 0xff;
+      }
+    }
+    return packet;
   }
 
   // A packet the kernel sent, past the inbound impairments: to the host.
@@ -439,7 +528,7 @@ export class TunLink {
   async #readLoop(): Promise<void> {
     // One buffer for every packet read: the host and TCP copy what they
     // keep, and a packet delayed by the impairments is copied.
-    const buffer = new Uint8Array(65536);
+    const buffer = new Uint8Array((this.#vnet ? VNET_HDR_LEN : 0) + 65536);
     let batch = 0;
     while (!this.#closed) {
       const n = this.#tun.read(buffer);
@@ -449,7 +538,9 @@ export class TunLink {
         continue;
       }
       this.stats.read++;
-      const packet = buffer.subarray(0, n);
+      const packet = this.#vnet
+        ? this.#withoutHeader(buffer.subarray(0, n))
+        : buffer.subarray(0, n);
       this.#capture?.(packet, "in", this.driver.now());
       if (this.#trace) this.#in.send({ packet, repr: tcpReprOf(packet), link: linkOf(packet) });
       else this.#in.send({ packet, repr: null, link: "" });

@@ -34,6 +34,15 @@ Deno.test("planTunAddresses() gives the kernel the first free host address of ea
   ]);
 });
 
+Deno.test("TunLink.open() refuses offload beside impairments that act per packet, before opening a device", async () => {
+  await assert.rejects(
+    TunLink.open({ address: "10.0.0.2/24", offload: true, impairments: { loss: 0.01, delay: 5 } }),
+    (e) =>
+      e instanceof RangeError &&
+      e.message.endsWith("loss, delay cannot go with offload"),
+  );
+});
+
 Deno.test("planTunAddresses() refuses what the kernel could not route to socklab", () => {
   const cases: [string | string[], string | string[] | undefined, RegExp][] = [
     ["10.0.0.2", undefined, /such as 10\.0\.0\.2\/24/],

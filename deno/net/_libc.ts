@@ -92,6 +92,8 @@ const SYMBOLS = {
   // open(2) and ioctl(2) are variadic; called with exactly the arguments they read.
   open: { parameters: ["buffer", "i32"], result: "i32" },
   ioctl: { parameters: ["i32", "u64", "buffer"], result: "i32" },
+  // ioctl(2) whose third argument is a plain integer (TUNSETOFFLOAD).
+  ioctl_value: { name: "ioctl", parameters: ["i32", "u64", "u64"], result: "i32" },
   poll: { parameters: ["buffer", "u64", "i32"], result: "i32", nonblocking: true },
   listen: { parameters: ["i32", "i32"], result: "i32" },
   accept4: { parameters: ["i32", "buffer", "buffer", "i32"], result: "i32" },
@@ -460,6 +462,11 @@ export function open(path: string, flags: number): number {
 /** ioctl(2) whose argument is a buffer (a struct the kernel reads and may fill in); throws an {@link Errno}. */
 export function ioctl(fd: number, request: number, arg: Uint8Array): void {
   check("ioctl", libc().ioctl(fd, BigInt(request), arg as Uint8Array<ArrayBuffer>));
+}
+
+/** ioctl(2) whose argument is an integer value, not a pointer; throws an {@link Errno}. */
+export function ioctlValue(fd: number, request: number, value: number): void {
+  check("ioctl", libc().ioctl_value(fd, BigInt(request), BigInt(value)));
 }
 
 /** read(2) of one packet or chunk: the bytes read, or -errno (-EAGAIN when nothing is ready). */

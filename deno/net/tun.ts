@@ -40,8 +40,11 @@ export const TUN_PATH = "/dev/net/tun";
 
 // <linux/if_tun.h>: _IOW('T', 202, int), and the interface flags.
 const TUNSETIFF = 0x400454ca;
+// _IOW('T', 208, unsigned int): which offloads this process takes.
+const TUNSETOFFLOAD = 0x400454d0;
 const IFF_TUN = 0x0001;
 const IFF_NO_PI = 0x1000;
+const IFF_VNET_HDR = 0x4000;
 // struct ifreq: a 16-byte name, then a union whose first member here is short ifr_flags.
 const IFREQ_SIZE = 40;
 const IFNAMSIZ = 16;
@@ -53,6 +56,28 @@ const EINVAL = 22;
 /** The largest packet a read returns: an IP packet's maximum length. */
 export const TUN_MAX_PACKET = 65535;
 
+/**
+ * The length of the virtio-net header (`struct virtio_net_hdr`, <linux/virtio_net.h>)
+ * before every packet of a device opened with {@link TunOpenOptions.vnetHeader}:
+ * flags (u8), gso_type (u8), hdr_len, gso_size, csum_start and csum_offset
+ * (little-endian u16 each).
+ */
+export const VNET_HDR_LEN = 10;
+/** virtio_net_hdr flags: the transport checksum is partial, from csum_start (only the pseudo-header is summed). */
+export const VNET_F_NEEDS_CSUM = 1;
+/** virtio_net_hdr gso_type: not a super-packet. */
+export const VNET_GSO_NONE = 0;
+/** virtio_net_hdr gso_type: a TCP/IPv4 super-packet of gso_size segments. */
+export const VNET_GSO_TCPV4 = 1;
+/** virtio_net_hdr gso_type: a TCP/IPv6 super-packet. */
+export const VNET_GSO_TCPV6 = 4;
+/** TUNSETOFFLOAD: packets may carry partial checksums. */
+export const TUN_F_CSUM = 0x01;
+/** TUNSETOFFLOAD: TCP/IPv4 super-packets (TSO) may be read. */
+export const TUN_F_TSO4 = 0x02;
+/** TUNSETOFFLOAD: TCP/IPv6 super-packets may be read. */
+export const TUN_F_TSO6 = 0x04;
+
 /** Options of {@link TunDevice.open}. */
 export interface TunOpenOptions {
   /**
@@ -60,6 +85,12 @@ export interface TunOpenOptions {
    * and `-`; a `%d` in it lets the kernel number it ("tun%d", the default).
    */
   readonly name?: string;
+  /**
+   * Every packet read or written starts with a {@link VNET_HDR_LEN}-byte
+   * virtio-net header (IFF_VNET_HDR), which the offloads need
+   * ({@link TunDevice.setOffload}). Default false.
+   */
+  readonly vnetHeader?: boolean;
 }
 
 /** One address the kernel gets on the interface, with the prefix routed through it. */
@@ -174,7 +205,8 @@ export class TunDevice implements AsyncDisposable {
       fd = libc.open(TUN_PATH, O_RDWR | O_NONBLOCK);
       const ifr = new Uint8Array(IFREQ_SIZE);
       ifr.set(new TextEncoder().encode(name));
-      new DataView(ifr.buffer).setUint16(IFNAMSIZ, IFF_TUN | IFF_NO_PI, true);
+      const vnet = options.vnetHeader ? IFF_VNET_HDR : 0;
+      new DataView(ifr.buffer).setUint16(IFNAMSIZ, IFF_TUN | IFF_NO_PI | vnet, true);
       libc.ioctl(fd, TUNSETIFF, ifr);
       const end = ifr.indexOf(0);
       const given = new TextDecoder().decode(ifr.subarray(0, end < 0 ? IFNAMSIZ : end));
@@ -183,6 +215,28 @@ export class TunDevice implements AsyncDisposable {
       if (fd >= 0) libc.close(fd);
       libc.releaseLibc();
       throw tunOpenError(error, name);
+    }
+  }
+
+  /**
+   * Says which offloads this process takes (TUNSETOFFLOAD): with
+   * {@link TUN_F_CSUM} the kernel may send packets whose transport checksum
+   * is partial, and with {@link TUN_F_TSO4} / {@link TUN_F_TSO6} TCP
+   * super-packets of up to 64 KB, which the header describes. Needs a device
+   * opened with {@link TunOpenOptions.vnetHeader}.
+   *
+   * @throws {NetError} If the kernel refuses (EINVAL without the header).
+   */
+  setOffload(flags: number): void {
+    const fd = this.#open("set offloads of");
+    try {
+      libc.ioctlValue(fd, TUNSETOFFLOAD, flags);
+    } catch (error) {
+      if (!(error instanceof libc.Errno)) throw error;
+      throw new NetError(error.message, {
+        op: `set offloads of TUN device ${this.name}`,
+        cause: error,
+      });
     }
   }
 

@@ -116,6 +116,14 @@ export interface TcpConfig {
    */
   readonly clockJitter: number;
   /**
+   * Segmentation offload (TSO): the largest segment payload the link takes
+   * and cuts into MSS-sized packets itself, bytes (default 0: none, every
+   * segment is at most an MSS). New data then goes in segments of whole
+   * MSSes up to this size, as much as the windows have room for, as Linux
+   * sends TSO super-packets.
+   */
+  readonly segmentOffload: number;
+  /**
    * Makes the receive buffer of `capacity` bytes (default: the WASM core's
    * reassembler, {@link CoreReceiveBuffer}).
    */
@@ -142,6 +150,7 @@ export const DEFAULT_TCP_CONFIG: TcpConfig = {
   windowScaling: true,
   pacing: true,
   clockJitter: 0,
+  segmentOffload: 0,
   receiveBuffer: (capacity) => new CoreReceiveBuffer(capacity),
 };
 
@@ -193,6 +202,7 @@ function validate(config: TcpConfig): void {
   positive("userTimeout", config.userTimeout, 1);
   positive("challengeAckLimit", config.challengeAckLimit, 0);
   positive("clockJitter", config.clockJitter, 0);
+  positive("segmentOffload", config.segmentOffload, 0);
   if (config.keepAlive) {
     positive("keepAlive.idle", config.keepAlive.idle);
     positive("keepAlive.interval", config.keepAlive.interval);
@@ -1336,7 +1346,20 @@ export class TcpSocket {
         break;
       }
       const usable = this.#peerRoom();
-      const len = Math.max(0, Math.min(mss, remaining, usable));
+      let len = Math.max(0, Math.min(mss, remaining, usable));
+      if (len === mss && this.config.segmentOffload > mss) {
+        // TSO: whole MSSes up to the offload size, as the windows allow (the
+        // tail of the data may end it short).
+        const room = Math.min(this.config.segmentOffload, usable, rec.window - rec.pipe);
+        len = room >= remaining ? remaining : Math.max(mss, Math.floor(room / mss) * mss);
+        // As Linux's tcp_tso_should_defer: while ACKs are on their way, a
+        // window-limited super-segment under a third of the window waits for
+        // them to make it larger.
+        const window = Math.min(rec.window, this.#sndWnd);
+        if (
+          len < remaining && room < this.config.segmentOffload && rec.pipe > 0 && len < window / 3
+        ) break;
+      }
       const fin = mayFin && len === remaining;
       if (len === 0 && !fin) {
         if (remaining > 0 && this.#sndWnd === 0 && offset === 0) this.#armPersist(now);

@@ -3,7 +3,7 @@
 // RFC 6298, RFC 5961).
 import assert from "node:assert/strict";
 import { bytes, recv, send, socketEstablished, text, windowOf } from "./_testing.ts";
-import type { CongestionController } from "./congestion.ts";
+import { type CongestionController, FixedWindow } from "./congestion.ts";
 import { TcpError } from "./socket.ts";
 
 // --- receiving ------------------------------------------------------------
@@ -496,4 +496,34 @@ Deno.test("recvInto() moves received bytes into the caller's buffer and opens th
   assert.equal(s.recvInto(new Uint8Array(16)), 3);
   assert.equal(s.recvInto(new Uint8Array(16)), 0);
   assert.throws(() => s.recvInto([] as unknown as Uint8Array), TypeError);
+});
+
+// --- segmentation offload (TSO) ----------------------------------------------
+
+Deno.test("ESTABLISHED (TSO): new data leaves in segments of whole MSSes up to the offload size, as the windows allow", () => {
+  const s = socketEstablished({
+    segmentOffload: 8 * 1460,
+    congestion: () => new FixedWindow(20 * 1460),
+  });
+  s.send(new Uint8Array(30 * 1460));
+  // Two super-segments fill 16 of the window's 20 MSSes. The 4 left are
+  // under a third of the window while data is in flight: they wait for ACKs
+  // to make a larger one (Linux's tcp_tso_should_defer).
+  assert.deepEqual(recv(s), ["ACK seq=1 ack=1 len=11680", "ACK seq=11681 ack=1 len=11680"]);
+  send(s, { seq: 1, ack: 11681 });
+  assert.deepEqual(recv(s), ["ACK seq=23361 ack=1 len=11680"]);
+  // The tail of the data goes as what is left, not cut to whole MSSes.
+  send(s, { seq: 1, ack: 35041 });
+  assert.deepEqual(recv(s), ["PSH,ACK seq=35041 ack=1 len=8760"]);
+});
+
+Deno.test("ESTABLISHED (TSO): without offload every segment is at most an MSS", () => {
+  const s = socketEstablished({ congestion: () => new FixedWindow(20 * 1460) });
+  s.send(new Uint8Array(3 * 1460));
+  assert.deepEqual(recv(s), [
+    "ACK seq=1 ack=1 len=1460",
+    "ACK seq=1461 ack=1 len=1460",
+    "PSH,ACK seq=2921 ack=1 len=1460",
+  ]);
+  assert.throws(() => socketEstablished({ segmentOffload: -1 }), RangeError);
 });
