@@ -468,7 +468,7 @@ export class TunLink {
     const repr = p.repr;
     if (repr !== null && repr.payload.length > 0) {
       const v6 = packet[0] >> 4 === 6;
-      const mss = this.host.mss(v6 ? "::" : "0.0.0.0");
+      const mss = this.mtu - (v6 ? 60 : 40); // the MTU's, as the host's IpHost.mss()
       if (repr.payload.length > mss) {
         const headers = n - repr.payload.length;
         const view = new DataView(vnet.buffer, vnet.byteOffset, VNET_HDR_LEN);
