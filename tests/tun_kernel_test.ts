@@ -23,6 +23,7 @@ import {
   missingCommand,
   missingTun,
   randomBytes,
+  readToEnd,
   requires,
   runUnprivileged,
   sh,
@@ -354,7 +355,7 @@ Deno.test(requires([...NEEDS, CURL, PYTHON], {
     "with --offload, curl from serve --tun and fetch --tun move 10 MB in 64 KB super-packets over IPv4 and IPv6, SHA-256 checked",
   async fn() {
     // Without offload 10 MB take at least 10 MB / MSS packets one way; with
-    // it a packet carries up to 44 MSSes. Fewer than a quarter as many
+    // it a packet carries up to 45 MSSes. Fewer than a quarter as many
     // packets means they were super-packets, both ways.
     const most = Math.ceil(MB10 / 1460 / 4);
     const counts = (text: string) => {
@@ -398,6 +399,85 @@ Deno.test(requires([...NEEDS, CURL, PYTHON], {
           }
         } finally {
           await python.stop();
+        }
+      });
+    });
+  },
+}));
+
+/** A kernel sink: takes one connection, reads it to the end, answers with the byte count. */
+const COUNTING_SINK = `
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], int(sys.argv[2])))
+s.listen()
+c, _ = s.accept()
+n = 0
+while True:
+    b = c.recv(1 << 20)
+    if not b:
+        break
+    n += len(b)
+c.sendall(str(n).encode())
+c.close()
+`;
+
+Deno.test(requires([...NEEDS, PYTHON], {
+  name:
+    "with offload, socklab's super-packets to a host the kernel forwards to are cut to packets that fit the 1500-byte route",
+  async fn() {
+    // socklab (10.0.0.2, TUN) -> kernel in A -> veth, MTU 1500 -> B (10.9.0.2).
+    await withNetns("fa", async (a) => {
+      await withNetns("fb", async (b) => {
+        const [va, vb] = [ifName("fa"), ifName("fb")];
+        await sh(
+          "ip",
+          "link",
+          "add",
+          va,
+          "netns",
+          a,
+          "type",
+          "veth",
+          "peer",
+          "name",
+          vb,
+          "netns",
+          b,
+        );
+        await sh("ip", "-n", a, "addr", "add", "10.9.0.1/24", "dev", va);
+        await sh("ip", "-n", b, "addr", "add", "10.9.0.2/24", "dev", vb);
+        await sh("ip", "-n", a, "link", "set", va, "up");
+        await sh("ip", "-n", b, "link", "set", vb, "up");
+        await sh("ip", "-n", b, "route", "add", "10.0.0.0/24", "via", "10.9.0.1");
+        await sh("ip", "netns", "exec", a, "sysctl", "-q", "net.ipv4.ip_forward=1");
+        const link = await TunLink.open({
+          name: ifName("fo"),
+          address: "10.0.0.2/24",
+          netns: a,
+          offload: true,
+        });
+        const sink = spawnIn(b, ["python3", "-c", COUNTING_SINK, "10.9.0.2", "9100"]);
+        try {
+          await untilListening(b, 9100);
+          const data = randomBytes(2_000_000);
+          const conn = await link.connect("10.9.0.2", 9100);
+          const sent = conn.writeAll(data).then(() => conn.closeWrite());
+          const answer = new TextDecoder().decode(
+            await within(20_000, "the sink's count", readToEnd(conn)),
+          );
+          await sent;
+          conn.close();
+          assert.equal(answer, String(data.length));
+          // It went in super-packets, which the kernel cut on the way.
+          assert.ok(
+            link.stats.written < data.length / 1460 / 4,
+            `${link.stats.written} packets written`,
+          );
+        } finally {
+          await sink.stop();
+          await link.close();
         }
       });
     });

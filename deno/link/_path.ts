@@ -24,6 +24,8 @@ export interface PathPacket {
   readonly repr: TcpRepr | null;
   /** "src>dst", for traces ("" without a trace hook). */
   readonly link: string;
+  /** For a super-segment, the payload of each packet it stands for (IpSegment.segmentSize). */
+  readonly segmentSize?: number;
 }
 
 /** Options of an {@link ImpairedPath}. */

@@ -22,7 +22,7 @@ import { setImmediate } from "node:timers";
 import type { TraceHook } from "../tcp/events.ts";
 import type { TcpRepr } from "../wire/tcp.ts";
 import { formatAddress, parseAddress } from "../wire/ip.ts";
-import type { TcpConfig } from "../tcp/socket.ts";
+import { MAX_SEGMENT_OFFLOAD, type TcpConfig } from "../tcp/socket.ts";
 import { type IpSegment, TcpStack } from "../tcp/stack.ts";
 import { REAL_TIME_CLOCK_JITTER, type TcpConn, TcpDriver, type TcpListener } from "./driver.ts";
 import {
@@ -98,8 +98,8 @@ export interface TunLinkOptions {
   readonly offload?: boolean;
 }
 
-/** The largest TCP payload of a super-packet: an IP packet's 65535 bytes less the largest IPv4 and TCP headers. */
-const SUPER_PAYLOAD = 65535 - 20 - 60;
+/** The largest packet read or written with offloads: an IPv6 header and 65535 bytes of payload. */
+const SUPER_PACKET = 40 + 65535;
 
 /** Counters of a TUN link. */
 export interface TunLinkStats {
@@ -307,7 +307,7 @@ export class TunLink {
     const seed = options.seed ?? 1;
     const trace = this.#trace = options.trace ?? null;
     this.#capture = options.capture ?? null;
-    this.#vnet = options.offload ? new Uint8Array(VNET_HDR_LEN + 65536) : null;
+    this.#vnet = options.offload ? new Uint8Array(VNET_HDR_LEN + SUPER_PACKET) : null;
     this.#scratch = this.#vnet?.subarray(VNET_HDR_LEN) ?? new Uint8Array(imp.mtu);
     const clock = () => this.driver.now();
     // A super-packet is many packets of the MTU: the paths let it through whole.
@@ -340,10 +340,13 @@ export class TunLink {
     const config = options.config ?? {};
     const mss = (addr: string) => Math.min(config.mss ?? Infinity, host.mss(addr));
     const [first, ...rest] = plans.map((p) => p.socklab);
-    const offload = options.offload ? { segmentOffload: SUPER_PAYLOAD } : {};
+    // Super-segments only where the device takes them, at most what fits a packet.
+    const segmentOffload = options.offload
+      ? Math.min(config.segmentOffload ?? MAX_SEGMENT_OFFLOAD, MAX_SEGMENT_OFFLOAD)
+      : 0;
     const stack = new TcpStack(
       first,
-      { clockJitter: REAL_TIME_CLOCK_JITTER, ...offload, ...config, mss: mss(first) },
+      { clockJitter: REAL_TIME_CLOCK_JITTER, ...config, segmentOffload, mss: mss(first) },
       this.#trace,
     );
     for (const addr of rest) stack.addAddress(addr, { mss: mss(addr) });
@@ -433,7 +436,7 @@ export class TunLink {
       const packet = this.host.encode(segment);
       const time = this.driver.now();
       this.#trace({ kind: "link", time, link, action: "send", packet, repr });
-      return this.#out.send({ packet, repr, link });
+      return this.#out.send({ packet, repr, link, segmentSize: segment.segmentSize });
     }
     // Without a trace hook nothing holds on to a packet sent at once: it is
     // written from one scratch buffer. The draws come first, as with a trace.
@@ -443,7 +446,7 @@ export class TunLink {
     const immediate = fate.arrive - this.driver.now() < 0.5 && fate.corruptBit < 0 &&
       fate.duplicateArrive === null && length <= this.#scratch.length;
     const packet = this.host.encode(segment, immediate ? this.#scratch : undefined);
-    this.#out.carry(fate, { packet, repr, link });
+    this.#out.carry(fate, { packet, repr, link, segmentSize: segment.segmentSize });
   }
 
   // A packet socklab sends, past the outbound impairments: to the device.
@@ -465,17 +468,14 @@ export class TunLink {
       vnet.set(packet, VNET_HDR_LEN);
     }
     vnet.fill(0, 0, VNET_HDR_LEN);
-    const repr = p.repr;
-    if (repr !== null && repr.payload.length > 0) {
-      const v6 = packet[0] >> 4 === 6;
-      const mss = this.mtu - (v6 ? 60 : 40); // the MTU's, as the host's IpHost.mss()
-      if (repr.payload.length > mss) {
-        const headers = n - repr.payload.length;
-        const view = new DataView(vnet.buffer, vnet.byteOffset, VNET_HDR_LEN);
-        view.setUint8(1, v6 ? VNET_GSO_TCPV6 : VNET_GSO_TCPV4);
-        view.setUint16(2, headers, true); // hdr_len
-        view.setUint16(4, mss, true); // gso_size
-      }
+    const repr = p.repr, size = p.segmentSize;
+    if (repr !== null && size !== undefined) {
+      // The kernel cuts it, if it has to, where socklab's TCP would have:
+      // each piece keeps these headers and stays within the MTU and the MSS.
+      const view = new DataView(vnet.buffer, vnet.byteOffset, VNET_HDR_LEN);
+      view.setUint8(1, packet[0] >> 4 === 6 ? VNET_GSO_TCPV6 : VNET_GSO_TCPV4);
+      view.setUint16(2, n - repr.payload.length, true); // hdr_len
+      view.setUint16(4, size, true); // gso_size
     }
     return vnet.subarray(0, VNET_HDR_LEN + n);
   }
@@ -528,7 +528,7 @@ export class TunLink {
   async #readLoop(): Promise<void> {
     // One buffer for every packet read: the host and TCP copy what they
     // keep, and a packet delayed by the impairments is copied.
-    const buffer = new Uint8Array((this.#vnet ? VNET_HDR_LEN : 0) + 65536);
+    const buffer = new Uint8Array(this.#vnet ? VNET_HDR_LEN + SUPER_PACKET : 65536);
     let batch = 0;
     while (!this.#closed) {
       const n = this.#tun.read(buffer);

@@ -60,7 +60,9 @@ export const TUN_MAX_PACKET = 65535;
  * The length of the virtio-net header (`struct virtio_net_hdr`, <linux/virtio_net.h>)
  * before every packet of a device opened with {@link TunOpenOptions.vnetHeader}:
  * flags (u8), gso_type (u8), hdr_len, gso_size, csum_start and csum_offset
- * (little-endian u16 each).
+ * (u16 each, in the host's byte order unless TUNSETVNETLE/BE says
+ * otherwise: little-endian on x86-64 and arm64, which is what this module
+ * writes).
  */
 export const VNET_HDR_LEN = 10;
 /** virtio_net_hdr flags: the transport checksum is partial, from csum_start (only the pseudo-header is summed). */
@@ -181,10 +183,12 @@ export class TunDevice implements AsyncDisposable {
   #closed = false;
   #polling: Promise<unknown> | null = null;
   #netns: string | undefined;
+  readonly #vnetHeader: boolean;
 
-  private constructor(fd: number, name: string) {
+  private constructor(fd: number, name: string, vnetHeader: boolean) {
     this.#fd = fd;
     this.name = name;
+    this.#vnetHeader = vnetHeader;
     [this.#wakeRead, this.#wakeWrite] = libc.wakePipe();
   }
 
@@ -210,7 +214,7 @@ export class TunDevice implements AsyncDisposable {
       libc.ioctl(fd, TUNSETIFF, ifr);
       const end = ifr.indexOf(0);
       const given = new TextDecoder().decode(ifr.subarray(0, end < 0 ? IFNAMSIZ : end));
-      return new TunDevice(fd, given);
+      return new TunDevice(fd, given, options.vnetHeader ?? false);
     } catch (error) {
       if (fd >= 0) libc.close(fd);
       libc.releaseLibc();
@@ -223,12 +227,19 @@ export class TunDevice implements AsyncDisposable {
    * {@link TUN_F_CSUM} the kernel may send packets whose transport checksum
    * is partial, and with {@link TUN_F_TSO4} / {@link TUN_F_TSO6} TCP
    * super-packets of up to 64 KB, which the header describes. Needs a device
-   * opened with {@link TunOpenOptions.vnetHeader}.
+   * opened with {@link TunOpenOptions.vnetHeader}, or the kernel would hand
+   * over super-packets and partial checksums with nothing to say so.
    *
-   * @throws {NetError} If the kernel refuses (EINVAL without the header).
+   * @throws {TypeError} If the device was opened without the header.
+   * @throws {NetError} If the kernel refuses.
    */
   setOffload(flags: number): void {
     const fd = this.#open("set offloads of");
+    if (!this.#vnetHeader && flags !== 0) {
+      throw new TypeError(
+        `TUN device ${this.name}: offloads need the virtio-net header (open it with vnetHeader: true)`,
+      );
+    }
     try {
       libc.ioctlValue(fd, TUNSETOFFLOAD, flags);
     } catch (error) {

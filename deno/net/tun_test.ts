@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import * as libc from "./_libc.ts";
 import { NetError, PermissionDenied, SocketClosed } from "./errors.ts";
-import { TunDevice, tunOpenError } from "./tun.ts";
+import { TUN_F_CSUM, TUN_F_TSO4, TUN_F_TSO6, TunDevice, tunOpenError } from "./tun.ts";
 import * as ipv4 from "../wire/ipv4.ts";
 import * as icmp from "../wire/icmp.ts";
 import {
@@ -143,5 +143,19 @@ Deno.test(requires(missingTun(), {
   async fn() {
     await using first = TunDevice.open({ name: ifName("u") });
     assert.throws(() => TunDevice.open({ name: first.name }), /exists already/);
+  },
+}));
+
+Deno.test(requires(missingTun(), {
+  name:
+    "TunDevice.setOffload() takes the offloads with the virtio-net header, and refuses them without it",
+  async fn() {
+    await using plain = TunDevice.open({ name: ifName("n") });
+    assert.throws(() => plain.setOffload(TUN_F_CSUM | TUN_F_TSO4), TypeError, "vnetHeader");
+    await using vnet = TunDevice.open({ name: ifName("v"), vnetHeader: true });
+    vnet.setOffload(TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6);
+    // The kernel now lets the interface take super-packets: TSO is on.
+    const features = await sh("ethtool", "-k", vnet.name).catch(() => null);
+    if (features !== null) assert.match(features, /tcp-segmentation-offload: on/);
   },
 }));

@@ -120,7 +120,9 @@ export interface TcpConfig {
    * and cuts into MSS-sized packets itself, bytes (default 0: none, every
    * segment is at most an MSS). New data then goes in segments of whole
    * MSSes up to this size, as much as the windows have room for, as Linux
-   * sends TSO super-packets.
+   * sends TSO super-packets. Only a link that cuts them (`TunLink` with
+   * `offload`) should set it: elsewhere they exceed the MTU. At most
+   * {@link MAX_SEGMENT_OFFLOAD}. A lost super-segment is resent whole.
    */
   readonly segmentOffload: number;
   /**
@@ -203,6 +205,11 @@ function validate(config: TcpConfig): void {
   positive("challengeAckLimit", config.challengeAckLimit, 0);
   positive("clockJitter", config.clockJitter, 0);
   positive("segmentOffload", config.segmentOffload, 0);
+  if (config.segmentOffload > MAX_SEGMENT_OFFLOAD) {
+    throw new RangeError(
+      `TCP segmentOffload ${config.segmentOffload} exceeds ${MAX_SEGMENT_OFFLOAD}, the most an IPv4 packet holds beside the largest headers`,
+    );
+  }
   if (config.keepAlive) {
     positive("keepAlive.idle", config.keepAlive.idle);
     positive("keepAlive.interval", config.keepAlive.interval);
@@ -258,6 +265,9 @@ const QUICK_ACKS = 16;
 
 /** Bytes the timestamps option takes in every segment once agreed: 10, padded to 12 (RFC 7323 Appendix A). */
 const TS_OPTION = 12;
+
+/** The largest `segmentOffload`: an IPv4 packet's 65535 bytes less the largest IPv4 and TCP headers. */
+export const MAX_SEGMENT_OFFLOAD = 65535 - 20 - 60;
 
 /** Bytes `n` SACK blocks take in a segment: two NOPs, kind, length, 8 per block (RFC 2018 §3). */
 function sackOptionLength(n: number): number {
@@ -1197,6 +1207,22 @@ export class TcpSocket {
     return Math.max(1, this.#peerMss - (this.#tsOk ? TS_OPTION : 0));
   }
 
+  // Room for the SACK blocks the data segments carry now (RFC 2018 §3).
+  #sackRoom(): number {
+    return this.#sackOk && (this.#dsack !== null || this.#rx.hasGaps)
+      ? sackOptionLength(this.#tsOk ? 3 : 4)
+      : 0;
+  }
+
+  /**
+   * The data one packet on the wire carries now, bytes: the MSS less the
+   * options beside it. A link that cuts super-segments (`segmentOffload`)
+   * cuts them to this.
+   */
+  get segmentSize(): number {
+    return Math.max(1, this.#sendMss() - this.#sackRoom());
+  }
+
   // The peer's window in bytes: scaled, except in a SYN (RFC 7323 §2.2).
   #peerWindow(repr: TcpRepr): number {
     return repr.control === "syn" ? repr.window : repr.window * 2 ** this.#sndShift;
@@ -1328,11 +1354,8 @@ export class TcpSocket {
       if (!this.#windowAllows(segmentLength(seg)) || !this.#paceAllows(now)) return;
       out.push(this.#retransmit(now, seg));
     }
-    // Room for the SACK blocks the data segments carry (RFC 2018 §3).
-    const sackRoom = this.#sackOk && (this.#dsack !== null || this.#rx.hasGaps)
-      ? sackOptionLength(this.#tsOk ? 3 : 4)
-      : 0;
-    const mss = Math.max(1, this.#sendMss() - sackRoom);
+    // Each segment leaves room for the SACK blocks it carries (RFC 2018 §3).
+    const mss = this.segmentSize;
     let first = true;
     while (sendsData || mayFin) {
       const offset = seqSub(this.#sndNxt, this.#sndUna);
@@ -1352,12 +1375,13 @@ export class TcpSocket {
         // tail of the data may end it short).
         const room = Math.min(this.config.segmentOffload, usable, rec.window - rec.pipe);
         len = room >= remaining ? remaining : Math.max(mss, Math.floor(room / mss) * mss);
-        // As Linux's tcp_tso_should_defer: while ACKs are on their way, a
-        // window-limited super-segment under a third of the window waits for
-        // them to make it larger.
+        // After Linux's tcp_tso_should_defer: outside recovery, while ACKs
+        // are on their way, a window-limited super-segment under a third of
+        // the window waits for them to make it larger.
         const window = Math.min(rec.window, this.#sndWnd);
         if (
-          len < remaining && room < this.config.segmentOffload && rec.pipe > 0 && len < window / 3
+          rec.phase === "open" && len < remaining && room < this.config.segmentOffload &&
+          rec.pipe > 0 && len < window / 3
         ) break;
       }
       const fin = mayFin && len === remaining;
@@ -1553,7 +1577,9 @@ export class TcpSocket {
       : null;
     let sack = NO_SACK;
     if (ack !== null && this.#sackOk && (this.#dsack !== null || this.#rx.hasGaps)) {
-      const fit = Math.floor((this.#sendMss() - payloadLen - 4) / 8);
+      // A super-segment is cut into packets of segmentSize, each with the options.
+      const perPacket = payloadLen > this.#sendMss() ? this.segmentSize : payloadLen;
+      const fit = Math.floor((this.#sendMss() - perPacket - 4) / 8);
       sack = this.#sackBlocks(Math.min(this.#tsOk ? 3 : 4, fit));
       if (sack.length > 0 && this.#dsack !== null) this.#dsack = null;
     }

@@ -2,7 +2,15 @@
 // retransmission, probes and the RFC 5961 checks (RFC 9293 §3.10.7.4,
 // RFC 6298, RFC 5961).
 import assert from "node:assert/strict";
-import { bytes, recv, send, socketEstablished, text, windowOf } from "./_testing.ts";
+import {
+  bytes,
+  recv,
+  send,
+  socketEstablished,
+  socketEstablishedSackTs,
+  text,
+  windowOf,
+} from "./_testing.ts";
 import { type CongestionController, FixedWindow } from "./congestion.ts";
 import { TcpError } from "./socket.ts";
 
@@ -526,4 +534,19 @@ Deno.test("ESTABLISHED (TSO): without offload every segment is at most an MSS", 
     "PSH,ACK seq=2921 ack=1 len=1460",
   ]);
   assert.throws(() => socketEstablished({ segmentOffload: -1 }), RangeError);
+  assert.throws(() => socketEstablished({ segmentOffload: 65536 }), /exceeds 65455/);
+});
+
+Deno.test("ESTABLISHED (TSO): a super-segment carries the SACK blocks each of its packets has room for", () => {
+  const s = socketEstablishedSackTs({ segmentOffload: 8 * 1460 });
+  // Out-of-order data opens a gap: segments now carry SACK blocks (RFC 2018 §4).
+  send(s, { seq: 4, ack: 1, data: "def", ts: [1001, 0] });
+  recv(s);
+  // Each packet gives 12 bytes to timestamps and 28 to three SACK blocks.
+  assert.equal(s.segmentSize, 1460 - 12 - 28);
+  s.send(new Uint8Array(20 * 1460));
+  const [first] = s.poll(0);
+  assert.equal(first.payload.length % s.segmentSize, 0);
+  assert.ok(first.payload.length > s.segmentSize);
+  assert.deepEqual(first.sack.length, 1);
 });

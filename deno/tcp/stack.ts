@@ -26,6 +26,11 @@ export interface IpSegment {
   readonly dst: string;
   /** The TCP segment. */
   readonly repr: TcpRepr;
+  /**
+   * For a super-segment (a payload longer than one packet carries, sent with
+   * `segmentOffload`): the payload of each packet a link cuts it into.
+   */
+  readonly segmentSize?: number;
 }
 
 /**
@@ -286,7 +291,14 @@ export class TcpStack {
     this.#pendingResets = [];
     for (const [key, socket] of this.#conns) {
       const src = socket.local!.hostname, dst = socket.remote!.hostname;
-      for (const repr of socket.poll(now)) out.push({ src, dst, repr });
+      // Read before polling: sending can only make it larger (a D-SACK block
+      // goes out once), and cutting smaller than the TCP did is safe.
+      const size = socket.config.segmentOffload > 0 ? socket.segmentSize : Infinity;
+      for (const repr of socket.poll(now)) {
+        out.push(
+          repr.payload.length > size ? { src, dst, repr, segmentSize: size } : { src, dst, repr },
+        );
+      }
       this.#settle(socket.local!.port, socket);
       if (socket.state === "CLOSED" || socket.state === "LISTEN") {
         this.#conns.delete(key);

@@ -255,3 +255,25 @@ Deno.test("TcpStack.addAddress() refuses an address it has and settings that are
   assert.throws(() => a.addAddress(""), TypeError);
   assert.deepEqual(a.addresses, [A]);
 });
+
+Deno.test("TcpStack: a super-segment (segmentOffload) says how large a packet the link should cut it into", () => {
+  const a = new TcpStack(A, { segmentOffload: 40_000 }), b = new TcpStack(B);
+  b.listen(80);
+  const client = a.connect(0, inetAddr(B, 80));
+  exchange(a, b);
+  client.send(new Uint8Array(100_000));
+  const out = a.poll(0);
+  const big = out.filter((s) => s.repr.payload.length > client.segmentSize);
+  assert.ok(big.length > 0);
+  for (const s of big) assert.equal(s.segmentSize, client.segmentSize);
+  // Without offload no segment is larger than a packet, and none says so.
+  const c = new TcpStack(A), d = new TcpStack(B);
+  d.listen(80);
+  const plain = c.connect(0, inetAddr(B, 80));
+  exchange(c, d);
+  plain.send(new Uint8Array(100_000));
+  for (const s of c.poll(0)) {
+    assert.ok(s.repr.payload.length <= plain.segmentSize);
+    assert.equal(s.segmentSize, undefined);
+  }
+});
