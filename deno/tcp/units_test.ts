@@ -4,7 +4,7 @@ import { RttEstimator } from "./rtt.ts";
 import { rfc6528Isn } from "./isn.ts";
 import { ByteRing, RingReceiveBuffer } from "./buffers.ts";
 import { CoreReceiveBuffer, MAX_CORE_BUFFER } from "./core_buffer.ts";
-import { FixedWindow } from "./congestion.ts";
+import { type AckSample, FixedWindow } from "./congestion.ts";
 import { HyStart } from "./hystart.ts";
 import { inetAddr } from "../wire/inet_addr.ts";
 
@@ -223,8 +223,9 @@ Deno.test("HyStart: CSS falls back to slow start when a round's RTT drops below 
   assert.equal(stays.done, true);
 });
 
-Deno.test("HyStart: an unpaced round whose ACKs come back to back for half an RTT ends slow start; a gap breaks the train", () => {
-  const sample = (now: number, round: number, paced = false) => ({
+/** An ACK on a 20 ms path, for HyStart's ACK-train rule. */
+function trainSample(now: number, round: number, paced = false, clockJitter = 0): AckSample {
+  return {
     now,
     delivered: 1000,
     inFlight: 0,
@@ -235,8 +236,12 @@ Deno.test("HyStart: an unpaced round whose ACKs come back to back for half an RT
     round,
     mss: 1000,
     paced,
-    clockJitter: 0,
-  });
+    clockJitter,
+  };
+}
+
+Deno.test("HyStart: an unpaced round whose ACKs come back to back for half an RTT ends slow start; a gap breaks the train", () => {
+  const sample = trainSample;
   // Back to back every millisecond from the round's start: done after 10 ms.
   const train = new HyStart();
   for (let t = 0; t <= 10; t++) train.onAck(sample(100 + t, 1));
@@ -261,19 +266,7 @@ Deno.test("HyStart: an unpaced round whose ACKs come back to back for half an RT
 Deno.test("HyStart: a paced round must outlast the min RTT by the clock's jitter to end slow start", () => {
   // A real-time link's timers fire up to 6 ms late: a 20 ms path's round
   // lasting 24 ms is that lateness, not a queue; one lasting 27 ms is a queue.
-  const sample = (now: number) => ({
-    now,
-    delivered: 1000,
-    inFlight: 0,
-    rtt: 20,
-    minRtt: 20,
-    srtt: 20,
-    appLimited: false,
-    round: 1,
-    mss: 1000,
-    paced: true,
-    clockJitter: 6,
-  });
+  const sample = (now: number) => trainSample(now, 1, true, 6);
   const h = new HyStart();
   for (let t = 0; t <= 24; t++) h.onAck(sample(100 + t));
   assert.equal(h.done, false);
