@@ -340,10 +340,8 @@ export class TunLink {
     const config = options.config ?? {};
     const mss = (addr: string) => Math.min(config.mss ?? Infinity, host.mss(addr));
     const [first, ...rest] = plans.map((p) => p.socklab);
-    // Super-segments only where the device takes them, at most what fits a packet.
-    const segmentOffload = options.offload
-      ? Math.min(config.segmentOffload ?? MAX_SEGMENT_OFFLOAD, MAX_SEGMENT_OFFLOAD)
-      : 0;
+    // Super-segments only where the device takes them (TunLink.open checks; the TCP checks the size).
+    const segmentOffload = options.offload ? config.segmentOffload ?? MAX_SEGMENT_OFFLOAD : 0;
     const stack = new TcpStack(
       first,
       { clockJitter: REAL_TIME_CLOCK_JITTER, ...config, segmentOffload, mss: mss(first) },
@@ -368,6 +366,11 @@ export class TunLink {
     }
     const plans = planTunAddresses(options.address, options.peer);
     const imp = impairments({ mtu: 1500, ...options.impairments });
+    if (!options.offload && (options.config?.segmentOffload ?? 0) > 0) {
+      throw new RangeError(
+        "TunLink: segmentOffload needs offload: true (elsewhere super-segments exceed the MTU)",
+      );
+    }
     if (options.offload) {
       // What would act on a packet (a queue only behind a rate limit).
       const acting = [

@@ -34,6 +34,13 @@ Deno.test("planTunAddresses() gives the kernel the first free host address of ea
   ]);
 });
 
+Deno.test("TunLink.open() refuses super-segments without offload, before opening a device", async () => {
+  await assert.rejects(
+    TunLink.open({ address: "10.0.0.2/24", config: { segmentOffload: 20_000 } }),
+    (e) => e instanceof RangeError && /segmentOffload needs offload: true/.test(e.message),
+  );
+});
+
 Deno.test("TunLink.open() refuses offload beside impairments that act per packet, before opening a device", async () => {
   await assert.rejects(
     TunLink.open({ address: "10.0.0.2/24", offload: true, impairments: { loss: 0.01, delay: 5 } }),

@@ -1215,6 +1215,16 @@ export class TcpSocket {
   }
 
   /**
+   * The most data one segment carries, bytes: the peer's MSS less the
+   * timestamps option. A segment with more is a super-segment
+   * (`segmentOffload`), for the link to cut into packets of
+   * {@link segmentSize}.
+   */
+  get maxSegmentPayload(): number {
+    return this.#sendMss();
+  }
+
+  /**
    * The data one packet on the wire carries now, bytes: the MSS less the
    * options beside it. A link that cuts super-segments (`segmentOffload`)
    * cuts them to this.

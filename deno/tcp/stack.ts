@@ -291,12 +291,14 @@ export class TcpStack {
     this.#pendingResets = [];
     for (const [key, socket] of this.#conns) {
       const src = socket.local!.hostname, dst = socket.remote!.hostname;
-      // Read before polling: sending can only make it larger (a D-SACK block
-      // goes out once), and cutting smaller than the TCP did is safe.
-      const size = socket.config.segmentOffload > 0 ? socket.segmentSize : Infinity;
+      // A super-segment carries more than one segment may; the size its
+      // packets get is read before polling: sending can only make it larger
+      // (a D-SACK block goes out once), and cutting smaller is safe.
+      const offload = socket.config.segmentOffload > 0;
+      const size = socket.segmentSize, most = offload ? socket.maxSegmentPayload : Infinity;
       for (const repr of socket.poll(now)) {
         out.push(
-          repr.payload.length > size ? { src, dst, repr, segmentSize: size } : { src, dst, repr },
+          repr.payload.length > most ? { src, dst, repr, segmentSize: size } : { src, dst, repr },
         );
       }
       this.#settle(socket.local!.port, socket);

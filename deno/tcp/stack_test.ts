@@ -277,3 +277,22 @@ Deno.test("TcpStack: a super-segment (segmentOffload) says how large a packet th
     assert.equal(s.segmentSize, undefined);
   }
 });
+
+Deno.test("TcpStack: a segment no larger than one segment may carry is not a super-segment, though SACK blocks shrink its packets", () => {
+  const a = new TcpStack(A, { segmentOffload: 40_000 }), b = new TcpStack(B, { nagle: false });
+  b.listen(80);
+  const client = a.connect(0, inetAddr(B, 80));
+  exchange(a, b);
+  const server = b.accept(80)!;
+  // The server's first segment is lost: the client holds the second above a gap.
+  server.send(new Uint8Array(2000));
+  const [, second] = b.poll(0);
+  a.receive(0, second);
+  a.poll(0);
+  assert.ok(client.segmentSize < client.maxSegmentPayload); // room for SACK blocks
+  client.send(new Uint8Array(client.segmentSize + 10));
+  const [data] = a.poll(0);
+  assert.equal(data.repr.payload.length, client.segmentSize + 10);
+  assert.equal(data.segmentSize, undefined);
+  assert.equal(data.repr.sack.length, 1);
+});
