@@ -571,3 +571,24 @@ Deno.test("ESTABLISHED (pacing): a sender the peer's window held back, not pacin
   send(s, { seq: 1, ack: 1 + 3 * TS_MSS, ts: [1002, first[2].timestamp!.value] }, 40);
   assert.equal(recv(s, 40).length, 3);
 });
+
+Deno.test("ESTABLISHED (TSO): in recovery a small super-segment goes at once; only outside it does one wait for ACKs", () => {
+  // Forty segments of window, super-segments of up to ten, sent at 20 ms.
+  const s = rackSocket(undefined, {
+    segmentOffload: 10 * TS_MSS,
+    congestion: () => new FixedWindow(40 * TS_MSS),
+    pacing: false,
+  });
+  s.send(new Uint8Array(100 * TS_MSS));
+  const sent = s.poll(20);
+  assert.deepEqual(sent.map((r) => r.payload.length / TS_MSS), [10, 10, 10, 10]);
+  // The peer's 65535-byte window leaves room for five more: under a third
+  // of the window, they wait for ACKs while nothing is lost.
+  assert.deepEqual(s.poll(20), []);
+  // The last three are SACKed, the first is lost: in recovery the five go
+  // beside its retransmission rather than wait (as Linux defers only in Open).
+  const sack: [number, number] = [1 + 10 * TS_MSS, 1 + 40 * TS_MSS];
+  send(s, { seq: 1, ack: 1, sack: [sack], ts: [1001, sent[3].timestamp!.value] }, 40);
+  assert.equal(s.recovery.phase, "recovery");
+  assert.deepEqual(s.poll(40).map((r) => r.payload.length / TS_MSS), [10, 5]);
+});
