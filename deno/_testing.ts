@@ -305,12 +305,34 @@ export async function commandOutput(cmd: string, args: string[]): Promise<Proces
 }
 
 /**
+ * Deletes the namespaces a test or benchmark process made and could not
+ * delete because it was killed (`socklab-<pid>-…`, `socklab-bench-<pid>-…`
+ * whose process is gone). Once per process.
+ */
+export async function sweepStaleNetns(): Promise<void> {
+  const list = await sh("ip", "netns", "list");
+  for (const line of list.split("\n")) {
+    const name = line.split(" ")[0];
+    const pid = /^socklab-(?:bench-)?(\d+)-/.exec(name)?.[1];
+    if (pid === undefined || Number(pid) === Deno.pid) continue;
+    try {
+      Deno.statSync(`/proc/${pid}`);
+    } catch {
+      await sh("ip", "netns", "del", name).catch(() => {});
+    }
+  }
+}
+let swept: Promise<void> | null = null;
+
+/**
  * Runs `fn` with a fresh network namespace, named `socklab-<pid>-<tag>` so
  * that parallel test processes never share one, with its loopback up. The
  * namespace is deleted afterwards, also when `fn` throws; whatever ran in it
- * must have ended by then.
+ * must have ended by then. The first call also deletes what killed test
+ * processes left behind.
  */
 export async function withNetns<T>(tag: string, fn: (ns: string) => Promise<T>): Promise<T> {
+  await (swept ??= sweepStaleNetns());
   const ns = `socklab-${Deno.pid}-${tag}`;
   await sh("ip", "netns", "add", ns);
   try {

@@ -12,6 +12,7 @@ import {
   requires,
   runUnprivileged,
   sh,
+  sweepStaleNetns,
   within,
   withNetns,
 } from "../_testing.ts";
@@ -157,5 +158,25 @@ Deno.test(requires(missingTun(), {
     // The kernel now lets the interface take super-packets: TSO is on.
     const features = await sh("ethtool", "-k", vnet.name).catch(() => null);
     if (features !== null) assert.match(features, /tcp-segmentation-offload: on/);
+  },
+}));
+
+Deno.test(requires([missingRoot(), missingCommand("ip")], {
+  name:
+    "withNetns() first deletes the namespaces of test processes that were killed, and no one else's",
+  async fn() {
+    // No process has pid 999999999 (above pid_max); this process is alive.
+    const dead = "socklab-999999999-stale", mine = `socklab-${Deno.pid}-mine`;
+    const other = `notsocklab-999999999-x`;
+    for (const ns of [dead, mine, other]) await sh("ip", "netns", "add", ns);
+    try {
+      await sweepStaleNetns();
+      const left = (await sh("ip", "netns", "list")).split("\n").map((l) => l.split(" ")[0]);
+      assert.ok(!left.includes(dead), "the dead process's namespace is gone");
+      assert.ok(left.includes(mine), "this process's own namespace stays");
+      assert.ok(left.includes(other), "a namespace not named by socklab stays");
+    } finally {
+      for (const ns of [dead, mine, other]) await sh("ip", "netns", "del", ns).catch(() => {});
+    }
   },
 }));
