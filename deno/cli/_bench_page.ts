@@ -9,19 +9,19 @@
 //   /bench/lib/NAME.js    bench/_measure.js and bench/_plain_js.js
 //   /bench/core/FILE      the built core (core/build/: its .js and both .wasm)
 
+import { contentType } from "../http/static.ts";
+
 const PAGE = new URL("./_bench_page/", import.meta.url);
 const BENCH = new URL("../../bench/", import.meta.url);
 const CORE = new URL("../../core/build/", import.meta.url);
 
-const JS = "text/javascript; charset=utf-8";
-
 /** Each path and the file it serves. */
-const FILES: Record<string, { url: URL; type: string }> = {
-  "/bench": { url: new URL("index.html", PAGE), type: "text/html; charset=utf-8" },
-  "/bench/": { url: new URL("index.html", PAGE), type: "text/html; charset=utf-8" },
-  "/bench/app.js": { url: new URL("app.js", PAGE), type: JS },
-  "/bench/lib/_measure.js": { url: new URL("_measure.js", BENCH), type: JS },
-  "/bench/lib/_plain_js.js": { url: new URL("_plain_js.js", BENCH), type: JS },
+const FILES: Record<string, URL> = {
+  "/bench": new URL("index.html", PAGE),
+  "/bench/": new URL("index.html", PAGE),
+  "/bench/app.js": new URL("app.js", PAGE),
+  "/bench/lib/_measure.js": new URL("_measure.js", BENCH),
+  "/bench/lib/_plain_js.js": new URL("_plain_js.js", BENCH),
 };
 
 /** The core's files: its modules and both builds, by name only. */
@@ -43,19 +43,17 @@ export async function benchPageHandler(request: Request): Promise<Response | nul
     });
   }
   const core = CORE_FILE.exec(pathname);
-  const file = core
-    ? { url: new URL(core[1], CORE), type: core[1].endsWith(".wasm") ? "application/wasm" : JS }
-    : FILES[pathname];
+  const file = core ? new URL(core[1], CORE) : FILES[pathname];
   if (!file) return new Response(`no benchmark resource at ${pathname}\n`, { status: 404 });
   let body;
   try {
-    body = await Deno.readFile(file.url);
+    body = await Deno.readFile(file);
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
     const hint = core ? " (run npm run build)" : "";
     return new Response(`${pathname} is missing${hint}\n`, { status: 404 });
   }
   return new Response(request.method === "HEAD" ? null : body, {
-    headers: { "content-type": file.type, "cache-control": "no-cache" },
+    headers: { "content-type": contentType(file.pathname), "cache-control": "no-cache" },
   });
 }

@@ -3,7 +3,12 @@
 // the impairments of both directions and the TCP settings (sim's own fields,
 // with the defaults of a real wire: no delay added), and the capture.
 // `tunOptions()` turns the flags given into TunLink's options.
-import { planTunAddresses, TunLink, type TunLinkOptions } from "../link/tun.ts";
+import {
+  PER_PACKET_IMPAIRMENTS,
+  planTunAddresses,
+  TunLink,
+  type TunLinkOptions,
+} from "../link/tun.ts";
 import {
   choice,
   duration,
@@ -174,9 +179,9 @@ export function tunOptions(
   };
   const { loss, reorder, duplicate, corrupt, delay, jitter, rate, queue, mtu } = s;
   if (s.offload) {
-    const impaired =
-      (["loss", "reorder", "duplicate", "corrupt", "delay", "jitter", "rate", "queue"] as const)
-        .filter((k) => s[k] !== TUN_FIELDS[k].default);
+    // The flags compared with their defaults, so a queue given alone counts too.
+    const impaired = [...PER_PACKET_IMPAIRMENTS, "queue" as const]
+      .filter((k) => s[k] !== TUN_FIELDS[k].default);
     if (impaired.length > 0) {
       throw new UsageError(
         `${command} --offload: super-packets of up to 64 KB cannot be impaired per packet on the wire; drop ${

@@ -27,7 +27,7 @@ import { controllerFromModule, CONTROLLERS } from "../tcp/controllers.ts";
 import type { TraceEvent } from "../trace/events.ts";
 import { renderLadder } from "../trace/ladder.ts";
 import { pcapOfTrace } from "../trace/pcap.ts";
-import { traceEventJson } from "../trace/json.ts";
+import { traceJsonLine } from "../trace/json.ts";
 import { congestionSvg, dataSenders, timeSequenceSvg } from "../trace/svg.ts";
 import { parseFlags, type Subcommand, UsageError, write } from "./_args.ts";
 
@@ -176,8 +176,7 @@ export const command: Subcommand = {
       for (const [path, svg] of plots(events, output.svg)) await writeOut(path, "plot", svg);
     }
     if (output.trace !== undefined) {
-      const text = events.map((e) => JSON.stringify(traceEventJson(e))).join("\n") + "\n";
-      await writeOut(output.trace, "trace", text);
+      await writeOut(output.trace, "trace", events.map(traceJsonLine).join(""));
     }
     if (output.json) {
       const { seed: _, ...rest } = result;

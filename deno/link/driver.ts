@@ -412,8 +412,7 @@ export class TcpListener implements Listener {
    * every address of the stack).
    */
   get addr(): InetAddr {
-    const hostname = this.#driver.stack.addr;
-    return { family: familyOf(hostname), hostname, port: this.#port };
+    return inetAddr(this.#driver.stack.addr, this.#port);
   }
 
   /**
@@ -458,9 +457,4 @@ export class TcpListener implements Listener {
     this.close();
     return Promise.resolve();
   }
-}
-
-/** "inet6" for an IPv6 address's text (it has a colon), else "inet". */
-function familyOf(addr: string): "inet" | "inet6" {
-  return addr.includes(":") ? "inet6" : "inet";
 }

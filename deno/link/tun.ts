@@ -98,6 +98,17 @@ export interface TunLinkOptions {
   readonly offload?: boolean;
 }
 
+/** The impairments that act on each packet (a queue only behind a rate limit): none may go with offload. */
+export const PER_PACKET_IMPAIRMENTS = [
+  "loss",
+  "reorder",
+  "duplicate",
+  "corrupt",
+  "delay",
+  "jitter",
+  "rate",
+] as const;
+
 /** The largest packet read or written with offloads: an IPv6 header and 65535 bytes of payload. */
 const SUPER_PACKET = 40 + 65535;
 
@@ -287,8 +298,10 @@ export class TunLink {
   readonly #trace: TraceHook | null;
   readonly #capture: TunLinkOptions["capture"];
   readonly #scratch: Uint8Array;
-  // With offloads: the virtio-net header, then the packet (#scratch is the rest).
+  // With offloads: the virtio-net header, then the packet (#scratch is the
+  // rest), and a view of the header.
   readonly #vnet: Uint8Array | null;
+  readonly #vnetHeader: DataView | null;
   #loop: Promise<void> = Promise.resolve();
   #closed = false;
 
@@ -308,6 +321,7 @@ export class TunLink {
     const trace = this.#trace = options.trace ?? null;
     this.#capture = options.capture ?? null;
     this.#vnet = options.offload ? new Uint8Array(VNET_HDR_LEN + SUPER_PACKET) : null;
+    this.#vnetHeader = this.#vnet && new DataView(this.#vnet.buffer, 0, VNET_HDR_LEN);
     this.#scratch = this.#vnet?.subarray(VNET_HDR_LEN) ?? new Uint8Array(imp.mtu);
     const clock = () => this.driver.now();
     // A super-packet is many packets of the MTU: the paths let it through whole.
@@ -372,17 +386,7 @@ export class TunLink {
       );
     }
     if (options.offload) {
-      // What would act on a packet (a queue only behind a rate limit).
-      const acting = [
-        "loss",
-        "reorder",
-        "duplicate",
-        "corrupt",
-        "delay",
-        "jitter",
-        "rate",
-      ] as const;
-      const set = acting.filter((k) => imp[k] > 0);
+      const set = PER_PACKET_IMPAIRMENTS.filter((k) => imp[k] > 0);
       if (set.length > 0) {
         throw new RangeError(
           `TunLink: offload moves super-packets of up to 64 KB, and impairments act per packet on the wire: ${
@@ -475,7 +479,7 @@ export class TunLink {
     if (repr !== null && size !== undefined) {
       // The kernel cuts it, if it has to, where socklab's TCP would have:
       // each piece keeps these headers and stays within the MTU and the MSS.
-      const view = new DataView(vnet.buffer, vnet.byteOffset, VNET_HDR_LEN);
+      const view = this.#vnetHeader!;
       view.setUint8(1, packet[0] >> 4 === 6 ? VNET_GSO_TCPV6 : VNET_GSO_TCPV4);
       view.setUint16(2, n - repr.payload.length, true); // hdr_len
       view.setUint16(4, size, true); // gso_size
@@ -486,11 +490,10 @@ export class TunLink {
   // A packet read with a virtio-net header: the packet, its transport
   // checksum completed if the kernel left it partial (so the host checks it
   // as any other, and a capture shows it right).
-  #withoutHeader(read: Uint8Array): Uint8Array {
+  #withoutHeader(read: Uint8Array, header: DataView): Uint8Array {
     const packet = read.subarray(VNET_HDR_LEN);
     if (read[0] & VNET_F_NEEDS_CSUM) {
-      const view = new DataView(read.buffer, read.byteOffset, VNET_HDR_LEN);
-      const start = view.getUint16(6, true), at = start + view.getUint16(8, true);
+      const start = header.getUint16(6, true), at = start + header.getUint16(8, true);
       if (at + 2 <= packet.length) {
         const sum = inetChecksum(packet.subarray(start));
         packet[at] = sum >> 8;
@@ -532,6 +535,7 @@ export class TunLink {
     // One buffer for every packet read: the host and TCP copy what they
     // keep, and a packet delayed by the impairments is copied.
     const buffer = new Uint8Array(this.#vnet ? VNET_HDR_LEN + SUPER_PACKET : 65536);
+    const header = new DataView(buffer.buffer, 0, VNET_HDR_LEN);
     let batch = 0;
     while (!this.#closed) {
       const n = this.#tun.read(buffer);
@@ -542,7 +546,7 @@ export class TunLink {
       }
       this.stats.read++;
       const packet = this.#vnet
-        ? this.#withoutHeader(buffer.subarray(0, n))
+        ? this.#withoutHeader(buffer.subarray(0, n), header)
         : buffer.subarray(0, n);
       this.#capture?.(packet, "in", this.driver.now());
       if (this.#trace) this.#in.send({ packet, repr: tcpReprOf(packet), link: linkOf(packet) });

@@ -50,8 +50,6 @@ const IFREQ_SIZE = 40;
 const IFNAMSIZ = 16;
 const O_RDWR = 2;
 const O_NONBLOCK = 0o4000;
-const EBUSY = 16;
-const EINVAL = 22;
 
 /** The largest packet a read returns: an IP packet's maximum length. */
 export const TUN_MAX_PACKET = 65535;
@@ -67,8 +65,6 @@ export const TUN_MAX_PACKET = 65535;
 export const VNET_HDR_LEN = 10;
 /** virtio_net_hdr flags: the transport checksum is partial, from csum_start (only the pseudo-header is summed). */
 export const VNET_F_NEEDS_CSUM = 1;
-/** virtio_net_hdr gso_type: not a super-packet. */
-export const VNET_GSO_NONE = 0;
 /** virtio_net_hdr gso_type: a TCP/IPv4 super-packet of gso_size segments. */
 export const VNET_GSO_TCPV4 = 1;
 /** virtio_net_hdr gso_type: a TCP/IPv6 super-packet. */
@@ -147,21 +143,21 @@ export function tunOpenError(error: unknown, name: string): unknown {
   const op = `open TUN device ${name}`;
   const init = { op, cause: error };
   switch (error.errno) {
-    case 1: // EPERM
-    case 13: // EACCES
+    case libc.EPERM:
+    case libc.EACCES:
       return new PermissionDenied(
         `permission denied on ${TUN_PATH}: a TUN device needs root (or CAP_NET_ADMIN)`,
         init,
       );
-    case 2: // ENOENT
-    case 19: // ENODEV
-    case 6: // ENXIO
+    case libc.ENOENT:
+    case libc.ENODEV:
+    case libc.ENXIO:
       return new NetError(
         `${TUN_PATH} does not exist or has no driver: load the tun module (modprobe tun)`,
         init,
       );
-    case EBUSY:
-    case EINVAL:
+    case libc.EBUSY:
+    case libc.EINVAL:
       return new NetError(
         `an interface named ${name} exists already and is not a free TUN device`,
         init,
@@ -292,8 +288,8 @@ export class TunDevice implements AsyncDisposable {
     const fd = this.#open("write");
     const n = libc.writeFd(fd, packet);
     if (n >= 0) return true;
-    const EIO = 5, ENOBUFS = 105, ENOMEM = 12;
-    if ([libc.EAGAIN, libc.EINTR, EIO, ENOBUFS, ENOMEM].includes(-n)) return false;
+    const full = [libc.EAGAIN, libc.EINTR, libc.EIO, libc.ENOBUFS, libc.ENOMEM];
+    if (full.includes(-n)) return false;
     throw new NetError(`the kernel refused a ${packet.length}-byte packet (errno ${-n})`, {
       op: `write to TUN device ${this.name}`,
     });

@@ -24,7 +24,7 @@
  * @module
  */
 import type { TraceEvent } from "../trace/events.ts";
-import { buildLadder } from "../trace/ladder_model.ts";
+import { buildLadder, sideOf as ladderSideOf } from "../trace/ladder_model.ts";
 import { type SequenceBar, timeSequenceData } from "../trace/svg.ts";
 import { CLIENT_ADDR, SERVER_ADDR } from "../link/transfer.ts";
 import {
@@ -69,10 +69,12 @@ class Column<T extends Float64Array | Int32Array | Uint8Array> {
 
 const f64 = () => new Column((n) => new Float64Array(n));
 
+const ENDS = { client: CLIENT_ADDR, server: SERVER_ADDR };
+
+/** The {@link SIDE} an endpoint or link is on, or null. */
 function sideOf(endpoint: string): 0 | 1 | null {
-  if (endpoint.startsWith(CLIENT_ADDR + ":") || endpoint.startsWith(CLIENT_ADDR + ">")) return 0;
-  if (endpoint.startsWith(SERVER_ADDR + ":") || endpoint.startsWith(SERVER_ADDR + ">")) return 1;
-  return null;
+  const side = ladderSideOf(ENDS, endpoint);
+  return side === null ? null : SIDE[side];
 }
 
 const PHASES = { open: 0, recovery: 1, loss: 2 } as const;

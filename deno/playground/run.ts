@@ -193,6 +193,15 @@ export function simulate(
   return { result, events, budgetSpent: packets > maxPackets };
 }
 
+/** A transfer's result with whether each direction's bytes arrived intact (SHA-256 equal). */
+export function summaryOf(result: TransferResult): RunReport["summary"] {
+  return {
+    ...result,
+    clientToServerMatch: result.server.receivedSha256 === result.client.sentSha256,
+    serverToClientMatch: result.client.receivedSha256 === result.server.sentSha256,
+  };
+}
+
 /**
  * Runs the settings and builds the report the page draws.
  *
@@ -211,11 +220,7 @@ export function runReport(s: RunSettings): RunReport {
   return {
     settings: s,
     command: replayCommand(s),
-    summary: {
-      ...result,
-      clientToServerMatch: result.server.receivedSha256 === result.client.sentSha256,
-      serverToClientMatch: result.client.receivedSha256 === result.server.sentSha256,
-    },
+    summary: summaryOf(result),
     events: kept.map(traceEventJson),
     eventCount: events.length,
     truncated: events.length > kept.length,

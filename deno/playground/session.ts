@@ -13,7 +13,7 @@
  */
 import type { TraceEvent } from "../trace/events.ts";
 import type { TransferResult } from "../link/transfer.ts";
-import { type JsonValue, traceEventJson } from "../trace/json.ts";
+import { type JsonValue, traceEventJson, traceJsonLine } from "../trace/json.ts";
 import { pcapOfTrace } from "../trace/pcap.ts";
 import { createSha256 } from "../sha256.ts";
 import { type FlowsResult, runFlows } from "../link/flows.ts";
@@ -27,6 +27,7 @@ import {
   type RunReport,
   type RunSettings,
   simulate,
+  summaryOf,
 } from "./run.ts";
 import { buildReplay, type Replay } from "./replay.ts";
 
@@ -142,7 +143,7 @@ export class Session {
     const pieces: string[] = [];
     let piece = "";
     for (const e of events) {
-      piece += JSON.stringify(traceEventJson(e)) + "\n";
+      piece += traceJsonLine(e);
       if (piece.length >= 1 << 20) {
         hash.update(encoder.encode(piece));
         pieces.push(piece);
@@ -153,11 +154,7 @@ export class Session {
       hash.update(encoder.encode(piece));
       pieces.push(piece);
     }
-    const summary = result && {
-      ...result,
-      clientToServerMatch: result.server.receivedSha256 === result.client.sentSha256,
-      serverToClientMatch: result.client.receivedSha256 === result.server.sentSha256,
-    };
+    const summary = result && summaryOf(result);
     return new Session(
       {
         settings,

@@ -472,8 +472,8 @@ export class LossRecovery {
    * SND.NXT − SND.UNA far above what the network holds, and halving that
    * would raise ssthresh instead of lowering it (Linux halves cwnd).
    */
-  #flightSize(): number {
-    return Math.min(this.scoreboard.outstanding, this.cc.cwnd);
+  #flightSize(outstanding = this.scoreboard.outstanding): number {
+    return Math.min(outstanding, this.cc.cwnd);
   }
 
   // Fast recovery begins: the controller reduces, PRR paces (RFC 6675 §5 step 4).
@@ -667,7 +667,7 @@ export class LossRecovery {
       // would, from the flight the loss was in (this ACK has emptied it).
       this.#tlpEnd = null;
       this.#stats.tlpRecoveries++;
-      this.cc.onCongestion("fast", Math.min(this.#tlpFlight, this.cc.cwnd), now);
+      this.cc.onCongestion("fast", this.#flightSize(this.#tlpFlight), now);
       this.cc.onRecoveryEnd(now);
       this.#traceRecovery(now, "enter", "recovery", "tlp");
       this.#traceRecovery(now, "exit", "recovery", "recovery point acknowledged");

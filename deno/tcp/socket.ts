@@ -1160,10 +1160,13 @@ export class TcpSocket {
    */
   #sackBlocks(max: number): SackBlock[] {
     if (!this.#sackOk || max <= 0) return [];
-    const held: SackBlock[] = this.#rx.hasGaps
-      ? this.#rx.sackBlocks(64).map(([s, e]) => [seqAdd(this.#rcvNxt, s), seqAdd(this.#rcvNxt, e)])
-      : [];
     const dsack = this.#dsack;
+    // Without a D-SACK the newest `max` ranges do; with one, the range
+    // holding the duplicate may be further down.
+    const held: SackBlock[] = this.#rx.hasGaps
+      ? this.#rx.sackBlocks(dsack === null ? max : 64)
+        .map(([s, e]) => [seqAdd(this.#rcvNxt, s), seqAdd(this.#rcvNxt, e)])
+      : [];
     if (dsack === null) return held.slice(0, max);
     const i = held.findIndex(([s, e]) => seqLe(s, dsack[0]) && seqLe(dsack[1], e));
     if (i > 0) held.unshift(held.splice(i, 1)[0]);
@@ -1586,7 +1589,7 @@ export class TcpSocket {
       ? { value: this.#ts!.value(now), echo: this.#ts!.recent ?? 0 }
       : null;
     let sack = NO_SACK;
-    if (ack !== null && this.#sackOk && (this.#dsack !== null || this.#rx.hasGaps)) {
+    if (ack !== null && this.#sackRoom() > 0) {
       // A super-segment is cut into packets of segmentSize, each with the options.
       const perPacket = payloadLen > this.#sendMss() ? this.segmentSize : payloadLen;
       const fit = Math.floor((this.#sendMss() - perPacket - 4) / 8);

@@ -295,7 +295,8 @@ export class TcpStack {
       // packets get is read before polling: sending can only make it larger
       // (a D-SACK block goes out once), and cutting smaller is safe.
       const offload = socket.config.segmentOffload > 0;
-      const size = socket.segmentSize, most = offload ? socket.maxSegmentPayload : Infinity;
+      const size = offload ? socket.segmentSize : 0;
+      const most = offload ? socket.maxSegmentPayload : Infinity;
       for (const repr of socket.poll(now)) {
         out.push(
           repr.payload.length > most ? { src, dst, repr, segmentSize: size } : { src, dst, repr },

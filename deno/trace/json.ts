@@ -39,6 +39,26 @@ function segmentJson(repr: TcpRepr): { [key: string]: JsonValue } {
 }
 
 /**
+ * One line of a trace file (JSON lines): the event as
+ * {@link traceEventJson} gives it, and a newline. `socklab sim --trace` and
+ * the playground write these, so both hash to the same SHA-256.
+ *
+ * @example
+ * ```ts
+ * import { traceJsonLine } from "./json.ts";
+ * import assert from "node:assert/strict";
+ * const line = traceJsonLine({
+ *   kind: "state", time: 5, endpoint: "10.0.0.1:80", from: "LISTEN", to: "SYN-RECEIVED",
+ *   reason: "SYN received",
+ * });
+ * assert.ok(line.endsWith("}\n"));
+ * ```
+ */
+export function traceJsonLine(event: TraceEvent): string {
+  return JSON.stringify(traceEventJson(event)) + "\n";
+}
+
+/**
  * One trace event as a JSON-ready object.
  *
  * @example

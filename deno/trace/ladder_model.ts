@@ -123,7 +123,7 @@ export interface Ladder {
 }
 
 /** Whose timeline an endpoint ("addr:port") or link ("src>dst") is on, by its first address. */
-function sideOf(ends: LadderEnds, endpoint: string): Side | null {
+export function sideOf(ends: LadderEnds, endpoint: string): Side | null {
   for (const side of ["client", "server"] as const) {
     const addr = ends[side];
     if (endpoint.startsWith(addr + ":") || endpoint.startsWith(addr + ">")) return side;

@@ -46,6 +46,6 @@ export {
   timeSequenceData,
   timeSequenceSvg,
 } from "./svg.ts";
-export { flagsOf, type JsonValue, traceEventJson } from "./json.ts";
+export { flagsOf, type JsonValue, traceEventJson, traceJsonLine } from "./json.ts";
 // The types of the layers below that this API names, so its docs are whole.
 export type { SackBlock, TcpControl, TcpRepr, TcpTimestamp } from "../wire/tcp.ts";

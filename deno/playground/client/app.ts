@@ -512,8 +512,7 @@ function setCursor(row: number, announce = false): void {
   cursor = Math.max(-1, Math.min(n - 1, row));
   const replay = current?.replay;
   if (!replay) return;
-  const follow = true;
-  ladder.setCursor(cursor, follow);
+  ladder.setCursor(cursor);
   const client = positionOf(replay, 0, cursor), server = positionOf(replay, 1, cursor);
   fsm.show(client, server);
   moveCursorMarks();

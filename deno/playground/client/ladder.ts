@@ -136,10 +136,10 @@ export class LadderView {
   }
 
   /** Shows rows up to `row` (-1 for none) and keeps it in view. */
-  setCursor(row: number, follow: boolean): void {
+  setCursor(row: number): void {
     this.#cursor = row;
-    if (follow && row < 0) this.#scroll.scrollTop = 0;
-    if (follow && this.#layout && row >= 0) {
+    if (row < 0) this.#scroll.scrollTop = 0;
+    if (this.#layout && row >= 0) {
       const y = this.#layout.lineY[this.#layout.rowLine[row]];
       const top = this.#scroll.scrollTop, h = this.#scroll.clientHeight;
       if (y < top + 10 || y > top + h - 30) this.#scroll.scrollTop = Math.max(0, y - h * 0.6);
