@@ -17,6 +17,7 @@ const ack = (delivered: number, appLimited = false): AckSample => ({
   appLimited,
   round: 0,
   mss: MSS,
+  superSegment: MSS,
   paced: false,
   clockJitter: 0,
 });

@@ -55,6 +55,11 @@ export interface AckSample {
   readonly round: number;
   /** The sender's maximum segment size, bytes (SMSS). */
   readonly mss: number;
+  /**
+   * The largest segment the sender builds, bytes: `mss`, or with segment
+   * offload (TSO) a super-segment of whole MSSes, which one ACK may cover.
+   */
+  readonly superSegment: number;
   /** Whether the sender paces its segments over the round trip (`pacing.ts`). */
   readonly paced: boolean;
   /**
@@ -112,6 +117,28 @@ export interface CongestionController {
  */
 export function initialWindow(mss: number): number {
   return Math.min(10 * mss, Math.max(2 * mss, 14600));
+}
+
+/**
+ * How much slow start grows the window for one ACK: RFC 3465 §2.2's byte
+ * counting, min(delivered, L), with L = 2 segments. A segment is the
+ * largest the sender builds: with segment offload a receiver acknowledges a
+ * whole super-segment at once, and an L of 2·SMSS would grow the window by
+ * 2 MSS for every 45 delivered, no faster than congestion avoidance. Linux
+ * counts segments delivered without a limit; pacing spreads the larger burst.
+ *
+ * @example A delayed ACK of three segments grows the window by two
+ * ```ts
+ * import { slowStartIncrease } from "./congestion.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(slowStartIncrease({ delivered: 3000, mss: 1000, superSegment: 1000 }), 2000);
+ * assert.equal(slowStartIncrease({ delivered: 45000, mss: 1000, superSegment: 45000 }), 45000);
+ * ```
+ */
+export function slowStartIncrease(
+  sample: Pick<AckSample, "delivered" | "mss" | "superSegment">,
+): number {
+  return Math.min(sample.delivered, 2 * Math.max(sample.mss, sample.superSegment));
 }
 
 /**

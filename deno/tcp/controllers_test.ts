@@ -19,6 +19,7 @@ const sample = (now: number, delivered: number): AckSample => ({
   appLimited: false,
   round: Math.floor(now / 20),
   mss: MSS,
+  superSegment: MSS,
   paced: false,
   clockJitter: 0,
 });
@@ -80,6 +81,21 @@ Deno.test("reno and cubic: HyStart++ leaves a slow start after a loss or an idle
     const afterRto = cc.ssthresh;
     cc.onAck(sample(6020, MSS));
     assert.deepEqual([cc.cwnd, cc.ssthresh], [2 * MSS, afterRto], name);
+  }
+});
+
+Deno.test("reno and cubic: slow start counts at most two segments per ACK, and with segment offload two super-segments (RFC 3465 §2.2)", () => {
+  for (const name of ["reno", "cubic"]) {
+    const grown = (superSegment: number) => {
+      const cc = controllerFactory(name)();
+      cc.start(MSS, 0);
+      // One ACK covering a whole 45-MSS super-segment.
+      cc.onAck({ ...sample(20, 45 * MSS), superSegment });
+      return cc.cwnd - 10 * MSS;
+    };
+    assert.equal(grown(MSS), 2 * MSS, `${name} without offload: L = 2·SMSS`);
+    assert.equal(grown(45 * MSS), 45 * MSS, `${name} with 45-MSS super-segments: all of it`);
+    assert.equal(grown(10 * MSS), 20 * MSS, `${name} with 10-MSS super-segments: two of them`);
   }
 });
 

@@ -36,6 +36,7 @@ import {
   type CongestionController,
   type CongestionSignal,
   initialWindow,
+  slowStartIncrease,
 } from "./congestion.ts";
 import { HyStart } from "./hystart.ts";
 
@@ -314,13 +315,13 @@ export class Cubic implements CongestionController {
   }
 
   #slowStart(sample: AckSample): void {
-    // RFC 5681 §3.1 with byte counting (RFC 3465 §2.2, L = 2·SMSS); HyStart++
+    // RFC 5681 §3.1 with byte counting (RFC 3465 §2.2, L = 2 segments); HyStart++
     // divides the growth in Conservative Slow Start (RFC 9406 §4.2). It runs in
     // the first slow start only (§4.3): after a loss or an idle restart, slow
     // start runs to the ssthresh it has.
     const hystart = this.#hystart?.done === false ? this.#hystart : null;
     const cap = hystart?.onAck(sample) ?? 1;
-    this.#cwnd += Math.min(sample.delivered, 2 * this.#mss) / cap;
+    this.#cwnd += slowStartIncrease(sample) / cap;
     this.#region = "slow start";
     if (hystart?.done) {
       // §4.10: HyStart++ left slow start without a loss; W_max is undefined.

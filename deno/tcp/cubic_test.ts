@@ -17,6 +17,7 @@ function ack(now: number, fields: Partial<AckSample> = {}): AckSample {
     appLimited: false,
     round: 0,
     mss: MSS,
+    superSegment: MSS,
     paced: false,
     clockJitter: 0,
     ...fields,

@@ -38,7 +38,7 @@ export type HyStartPhase = "slow start" | "css" | "done";
  * const h = new HyStart();
  * const ack = (round: number, rtt: number) =>
  *   h.onAck({ now: 0, delivered: 1000, inFlight: 0, rtt, minRtt: 20, srtt: 20,
- *     appLimited: false, round, mss: 1000, paced: false, clockJitter: 0 });
+ *     appLimited: false, round, mss: 1000, superSegment: 1000, paced: false, clockJitter: 0 });
  * for (let i = 0; i < 8; i++) ack(1, 20);
  * for (let i = 0; i < 8; i++) ack(2, 30);
  * assert.equal(h.phase, "css");

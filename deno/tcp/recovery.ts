@@ -116,6 +116,8 @@ export interface LossRecoveryOptions {
   readonly paced?: boolean;
   /** How late the connection's timers may fire, ms (told to the controller; default 0). */
   readonly clockJitter?: number;
+  /** The sender's segment offload (TSO) size, bytes, or 0 (told to the controller). */
+  readonly segmentOffload?: number;
 }
 
 /** How many retransmissions are remembered for matching D-SACK reports. */
@@ -157,6 +159,7 @@ export class LossRecovery {
   readonly #iss: () => number;
   readonly #paced: boolean;
   readonly #clockJitter: number;
+  readonly #segmentOffload: number;
   readonly #prr = new Prr();
 
   #phase: RecoveryPhase = "open";
@@ -169,6 +172,7 @@ export class LossRecovery {
   /** The window PRR allows during fast recovery, or null to follow cwnd. */
   #prrWindow: number | null = null;
   #mss = 536;
+  #superSegment = 536;
   #round = 0;
   #roundEnd = 0;
   #appLimitedUntil: number | null = null;
@@ -208,6 +212,7 @@ export class LossRecovery {
     this.#iss = options.iss;
     this.#paced = options.paced ?? false;
     this.#clockJitter = options.clockJitter ?? 0;
+    this.#segmentOffload = options.segmentOffload ?? 0;
   }
 
   /** The phase: "open", "recovery" or "loss". */
@@ -246,6 +251,8 @@ export class LossRecovery {
    */
   start(mss: number, now: number, sack: boolean, sndNxt: number): void {
     this.#mss = mss;
+    // The socket cuts super-segments of whole MSSes (socket.ts, #sendData).
+    this.#superSegment = Math.max(mss, Math.floor(this.#segmentOffload / mss) * mss);
     this.#mode = sack ? this.#wanted : "newreno";
     this.#roundEnd = sndNxt;
     this.cc.start(mss, now);
@@ -351,6 +358,7 @@ export class LossRecovery {
         appLimited,
         round: this.#round,
         mss: this.#mss,
+        superSegment: this.#superSegment,
         paced: this.#paced,
         clockJitter: this.#clockJitter,
       });

@@ -19,6 +19,7 @@ import {
   type CongestionController,
   type CongestionSignal,
   initialWindow,
+  slowStartIncrease,
 } from "./congestion.ts";
 import { HyStart } from "./hystart.ts";
 
@@ -79,12 +80,12 @@ export class Reno implements CongestionController {
     if (sample.appLimited) return;
     const mss = this.#mss;
     if (this.#cwnd < this.#ssthresh) {
-      // Slow start (RFC 5681 §3.1, RFC 3465 §2.2): + min(acked, 2·SMSS) per ACK.
+      // Slow start (RFC 5681 §3.1, RFC 3465 §2.2): + min(acked, 2 segments) per ACK.
       // HyStart++ runs in the first slow start only (RFC 9406 §4.3); after a
       // loss or an idle restart, slow start runs to the ssthresh it has.
       const hystart = this.#hystart?.done === false ? this.#hystart : null;
       const cap = hystart?.onAck(sample) ?? 1;
-      this.#cwnd += Math.min(sample.delivered, 2 * mss) / cap;
+      this.#cwnd += slowStartIncrease(sample) / cap;
       if (hystart?.done) this.#ssthresh = this.#cwnd; // HyStart++ ended slow start just now
       return;
     }

@@ -448,6 +448,7 @@ export class TcpSocket {
       iss: () => this.#iss,
       paced: this.config.pacing,
       clockJitter: this.config.clockJitter,
+      segmentOffload: this.config.segmentOffload,
     });
   }
 

@@ -525,6 +525,18 @@ Deno.test("ESTABLISHED (TSO): new data leaves in segments of whole MSSes up to t
   assert.deepEqual(recv(s), ["PSH,ACK seq=35041 ack=1 len=8760"]);
 });
 
+Deno.test("ESTABLISHED (TSO): in slow start, an ACK of a whole super-segment grows the window by all of it", () => {
+  for (const offload of [0, 8 * 1460]) {
+    const s = socketEstablished({ segmentOffload: offload, pacing: false });
+    const before = s.congestion.cwnd;
+    s.send(new Uint8Array(30 * 1460));
+    recv(s);
+    send(s, { seq: 1, ack: 1 + 8 * 1460 }); // one ACK for eight MSSes
+    // RFC 3465's L is two segments: two MSSes, or two super-segments.
+    assert.equal(s.congestion.cwnd - before, offload ? 8 * 1460 : 2 * 1460);
+  }
+});
+
 Deno.test("ESTABLISHED (TSO): without offload every segment is at most an MSS", () => {
   const s = socketEstablished({ congestion: () => new FixedWindow(20 * 1460) });
   s.send(new Uint8Array(3 * 1460));

@@ -162,6 +162,7 @@ Deno.test("FixedWindow: a constant window, rejecting non-positive sizes", () => 
     appLimited: false,
     round: 1,
     mss: 1460,
+    superSegment: 1460,
     paced: false,
     clockJitter: 0,
   });
@@ -198,6 +199,7 @@ Deno.test("HyStart: CSS falls back to slow start when a round's RTT drops below 
       appLimited: false,
       round,
       mss: 1000,
+      superSegment: 1000,
       paced: false,
       clockJitter: 0,
     });
@@ -235,6 +237,7 @@ function trainSample(now: number, round: number, paced = false, clockJitter = 0)
     appLimited: false,
     round,
     mss: 1000,
+    superSegment: 1000,
     paced,
     clockJitter,
   };
