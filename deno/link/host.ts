@@ -47,7 +47,7 @@ import * as ipv4 from "../wire/ipv4.ts";
 import * as ipv6 from "../wire/ipv6.ts";
 import * as tcp from "../wire/tcp.ts";
 import * as udp from "../wire/udp.ts";
-import { addressText, encodeSegment } from "./packet.ts";
+import { addressText, encodeSegment, type TcpChecksum } from "./packet.ts";
 
 /** Options of an {@link IpHost}. */
 export interface IpHostOptions {
@@ -257,10 +257,12 @@ export class IpHost {
    *
    * @param segment The segment, from this host's address.
    * @param into Where to write it; a view of a shared slab by default.
+   * @param checksum "partial" leaves the TCP checksum for the device to
+   *   finish ({@link TcpChecksum}); "full" by default.
    * @returns The packet (a view of `into` or of the slab).
    */
-  encode(segment: IpSegment, into?: Uint8Array): Uint8Array {
-    return encodeSegment(segment, this.#nextIdent(), into);
+  encode(segment: IpSegment, into?: Uint8Array, checksum?: TcpChecksum): Uint8Array {
+    return encodeSegment(segment, this.#nextIdent(), into, checksum);
   }
 
   /**

@@ -97,7 +97,7 @@ export {
   IpHost,
   type IpHostOptions,
 } from "./host.ts";
-export { decodeSegment, encodedLength, encodeSegment } from "./packet.ts";
+export { decodeSegment, encodedLength, encodeSegment, type TcpChecksum } from "./packet.ts";
 export { Random } from "./random.ts";
 // Types of the core, TCP and socket layers that this API names, so its docs are whole.
 export type { FragmentReassemblerOptions } from "../core_packet.ts";

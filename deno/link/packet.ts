@@ -12,7 +12,7 @@ import * as ipv4 from "../wire/ipv4.ts";
 import * as ipv6 from "../wire/ipv6.ts";
 import * as tcp from "../wire/tcp.ts";
 import { WireError } from "../wire/error.ts";
-import { formatAddress, parseAddress } from "../wire/ip.ts";
+import { formatAddress, parseAddress, pseudoHeaderSum } from "../wire/ip.ts";
 import type { IpSegment } from "../tcp/stack.ts";
 
 const TCP = 6;
@@ -128,20 +128,34 @@ export function encodedLength(segment: IpSegment): number {
 }
 
 /**
+ * How {@link encodeSegment} fills the TCP checksum: "full", or "partial"
+ * for a device that finishes it (the pseudo-header's sum only, as
+ * {@link pseudoHeaderSum} says; the transport header starts right after
+ * the IP header, and the field is 16 bytes into it).
+ */
+export type TcpChecksum = "full" | "partial";
+
+/**
  * Encodes a segment as an IPv4 packet (TTL 64, DF set) or an IPv6 packet
  * (hop limit 64, no extension headers), as its addresses are, with valid
- * checksums.
+ * checksums (or the TCP one left for a device to finish).
  *
  * @param segment The addresses and the TCP record.
  * @param ident The IPv4 identification field (unused for IPv6).
  * @param into Where to write the packet (at least {@link encodedLength}
  *   bytes); by default a view of a shared slab.
+ * @param checksum "full" (the default), or "partial": see {@link TcpChecksum}.
  * @returns The packet's bytes (a view of `into` or of the slab; copy before
  *   changing it).
  * @throws {RangeError} If an address is not numeric, the two are of
  *   different families, a field is out of range, or `into` is too short.
  */
-export function encodeSegment(segment: IpSegment, ident = 0, into?: Uint8Array): Uint8Array {
+export function encodeSegment(
+  segment: IpSegment,
+  ident = 0,
+  into?: Uint8Array,
+  checksum: TcpChecksum = "full",
+): Uint8Array {
   const src = addressBytes(segment.src);
   const dst = addressBytes(segment.dst);
   if (src.length !== dst.length) {
@@ -169,24 +183,30 @@ export function encodeSegment(segment: IpSegment, ident = 0, into?: Uint8Array):
       extensions: NO_EXTENSIONS,
       payloadLen: tcpLen,
     }, packet);
-    tcp.emit(segment.repr, packet.subarray(headerLen), { src, dst });
-    return packet;
+  } else {
+    ipv4.emit({
+      src,
+      dst,
+      protocol: TCP,
+      ttl: 64,
+      dscp: 0,
+      ecn: 0,
+      ident: ident & 0xffff,
+      dontFrag: true,
+      moreFrags: false,
+      fragOffset: 0,
+      options: NO_OPTIONS,
+      payloadLen: tcpLen,
+    }, packet);
   }
-  ipv4.emit({
-    src,
-    dst,
-    protocol: TCP,
-    ttl: 64,
-    dscp: 0,
-    ecn: 0,
-    ident: ident & 0xffff,
-    dontFrag: true,
-    moreFrags: false,
-    fragOffset: 0,
-    options: NO_OPTIONS,
-    payloadLen: tcpLen,
-  }, packet);
-  tcp.emit(segment.repr, packet.subarray(ipv4.HEADER_LEN), { src, dst });
+  const pseudo = { src, dst };
+  const transport = packet.subarray(headerLen);
+  if (checksum === "full") {
+    tcp.emit(segment.repr, transport, pseudo);
+  } else {
+    tcp.emit(segment.repr, transport, null);
+    new tcp.TcpPacket(transport).checksum = pseudoHeaderSum(pseudo, TCP, tcpLen);
+  }
   return packet;
 }
 

@@ -5,6 +5,7 @@ import { WireError } from "../wire/error.ts";
 import * as ipv4 from "../wire/ipv4.ts";
 import * as ipv6 from "../wire/ipv6.ts";
 import type { IpSegment } from "../tcp/stack.ts";
+import { inetChecksum } from "../checksum.ts";
 
 const data = new TextEncoder().encode("hello");
 const v4: IpSegment = {
@@ -32,6 +33,22 @@ Deno.test("decodeSegment() round-trips a segment over IPv4 and over IPv6", () =>
     const back = decodeSegment(encodeSegment(s));
     assert.deepEqual([back.src, back.dst], [s.src, s.dst]);
     assert.deepEqual(back.repr, s.repr);
+  }
+});
+
+Deno.test("encodeSegment(..., 'partial') leaves the TCP checksum for a device: summing from the TCP header on finishes it", () => {
+  for (const [s, ipLen] of [[v4, 20], [v6, 40]] as const) {
+    const full = encodeSegment(s, 7).slice();
+    const partial = encodeSegment(s, 7, undefined, "partial").slice();
+    // Only the checksum field differs, and the packet does not verify as it is.
+    assert.deepEqual(partial.subarray(0, ipLen + 16), full.subarray(0, ipLen + 16));
+    assert.deepEqual(partial.subarray(ipLen + 18), full.subarray(ipLen + 18));
+    assert.throws(() => decodeSegment(partial), /checksum/);
+    // What the kernel does for NEEDS_CSUM: the sum from csum_start into csum_offset.
+    const sum = inetChecksum(partial.subarray(ipLen));
+    partial[ipLen + 16] = sum >> 8;
+    partial[ipLen + 17] = sum & 0xff;
+    assert.deepEqual(partial, full);
   }
 });
 

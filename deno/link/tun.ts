@@ -93,7 +93,10 @@ export interface TunLinkOptions {
    * 64 KB and takes them from it, each standing for many packets of the MTU
    * (TSO/GRO), and socklab's TCP sends such segments (`segmentOffload`).
    * The impairments act per packet on the wire, which a super-packet is
-   * not, so the link refuses both at once. Default false.
+   * not, so the link refuses both at once. Checksums go the same way: the
+   * kernel may leave its own partial, and unless a capture or trace is to
+   * show the packets, socklab leaves its TCP checksums for the kernel to
+   * finish (NEEDS_CSUM), as a NIC would. Default false.
    */
   readonly offload?: boolean;
 }
@@ -134,6 +137,8 @@ export interface TunLinkStats {
 const CLOSED = "the link closed before the packet was delivered";
 // Packets read in one turn of the event loop before others get a turn.
 const READ_BATCH = 64;
+/** Where the checksum field is in a TCP header. */
+const TCP_CHECKSUM_AT = 16;
 
 /**
  * Works out each family's addresses: socklab's, the prefix, and the
@@ -302,6 +307,8 @@ export class TunLink {
   // rest), and a view of the header.
   readonly #vnet: Uint8Array | null;
   readonly #vnetHeader: DataView | null;
+  // Whether TCP segments leave with the checksum for the kernel to finish.
+  readonly #partialChecksums: boolean;
   #loop: Promise<void> = Promise.resolve();
   #closed = false;
 
@@ -323,6 +330,7 @@ export class TunLink {
     this.#vnet = options.offload ? new Uint8Array(VNET_HDR_LEN + SUPER_PACKET) : null;
     this.#vnetHeader = this.#vnet && new DataView(this.#vnet.buffer, 0, VNET_HDR_LEN);
     this.#scratch = this.#vnet?.subarray(VNET_HDR_LEN) ?? new Uint8Array(imp.mtu);
+    this.#partialChecksums = this.#vnet !== null && !this.#capture && !trace;
     const clock = () => this.driver.now();
     // A super-packet is many packets of the MTU: the paths let it through whole.
     const settings = options.offload ? { ...imp, mtu: 65535 } : imp;
@@ -452,7 +460,8 @@ export class TunLink {
     if (fate.drop) return this.#out.carry(fate, { packet: this.#scratch, repr, link });
     const immediate = fate.arrive - this.driver.now() < 0.5 && fate.corruptBit < 0 &&
       fate.duplicateArrive === null && length <= this.#scratch.length;
-    const packet = this.host.encode(segment, immediate ? this.#scratch : undefined);
+    const checksum = this.#partialChecksums ? "partial" : "full";
+    const packet = this.host.encode(segment, immediate ? this.#scratch : undefined, checksum);
     this.#out.carry(fate, { packet, repr, link, segmentSize: segment.segmentSize });
   }
 
@@ -468,7 +477,8 @@ export class TunLink {
   }
 
   // The packet with a virtio-net header before it: a TCP segment longer
-  // than the MSS is a super-packet for the kernel to take whole (GSO).
+  // than the MSS is a super-packet for the kernel to take whole (GSO), and
+  // its checksum may be the kernel's to finish.
   #withHeader(p: PathPacket): Uint8Array {
     const vnet = this.#vnet!, packet = p.packet, n = packet.length;
     if (packet.buffer !== vnet.buffer || packet.byteOffset !== VNET_HDR_LEN) {
@@ -476,6 +486,13 @@ export class TunLink {
     }
     vnet.fill(0, 0, VNET_HDR_LEN);
     const repr = p.repr, size = p.segmentSize;
+    if (repr !== null && this.#partialChecksums) {
+      // Sum from the TCP header to the end, into its checksum field.
+      const view = this.#vnetHeader!, start = packet[0] >> 4 === 6 ? 40 : 20;
+      view.setUint8(0, VNET_F_NEEDS_CSUM);
+      view.setUint16(6, start, true); // csum_start
+      view.setUint16(8, TCP_CHECKSUM_AT, true); // csum_offset
+    }
     if (repr !== null && size !== undefined) {
       // The kernel cuts it, if it has to, where socklab's TCP would have:
       // each piece keeps these headers and stays within the MTU and the MSS.

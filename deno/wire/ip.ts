@@ -63,24 +63,58 @@ export function pseudoChecksum(
   protocol: number,
   segment: Uint8Array,
 ): number {
-  const { src, dst } = pseudo;
-  const len = segment.length;
-  const v4 = src.length === 4 && dst.length === 4;
-  if (!v4 && !(src.length === 16 && dst.length === 16)) {
-    throw new RangeError(
-      `pseudoChecksum(): addresses must be both 4 or both 16 bytes, got ${src.length} and ${dst.length}`,
-    );
-  }
-  if (v4 && len > 0xffff) throw new RangeError(`pseudoChecksum(): ${len} bytes do not fit IPv4`);
-  // RFC 9293 §3.1 / RFC 8200 §8.1: addresses, then the length and protocol
-  // as 16-bit words (the 32-bit IPv6 length is two words; zeros add nothing).
-  let sum = protocol + (len & 0xffff) + (len >>> 16);
-  for (let i = 0; i < src.length; i += 2) {
-    sum += ((src[i] << 8) | src[i + 1]) + ((dst[i] << 8) | dst[i + 1]);
-  }
+  let sum = pseudoHeaderSum(pseudo, protocol, segment.length);
   sum += ~inetChecksum(segment) & 0xffff; // the segment's folded sum, from the core
   while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
   return ~sum & 0xffff;
+}
+
+/**
+ * The RFC 1071 sum of the pseudo-header alone, folded to 16 bits and not
+ * complemented: what a segment's checksum field holds when a device is to
+ * finish the checksum (Linux's CHECKSUM_PARTIAL, virtio-net's NEEDS_CSUM).
+ * Summing the segment from its first byte with that in the field gives the
+ * checksum.
+ *
+ * @param pseudo The source and destination addresses.
+ * @param protocol The upper-layer protocol number (6 TCP, 17 UDP, 58 ICMPv6).
+ * @param length The upper-layer segment's length, bytes.
+ * @returns The folded 16-bit sum.
+ * @throws {RangeError} If the addresses are not both 4 or both 16 bytes
+ *   long, or the length does not fit IPv4's.
+ *
+ * @example Finishing a partial checksum gives the full one
+ * ```ts
+ * import { pseudoChecksum, pseudoHeaderSum } from "./ip.ts";
+ * import { inetChecksum } from "../checksum.ts";
+ * const pseudo = { src: new Uint8Array([10, 0, 0, 1]), dst: new Uint8Array([10, 0, 0, 2]) };
+ * const segment = new Uint8Array([0, 53, 0, 53, 0, 8, 0, 0]);
+ * const full = pseudoChecksum(pseudo, 17, segment);
+ * const partial = pseudoHeaderSum(pseudo, 17, segment.length);
+ * segment[6] = partial >> 8;
+ * segment[7] = partial & 0xff;
+ * console.assert(inetChecksum(segment) === full);
+ * ```
+ */
+export function pseudoHeaderSum(pseudo: PseudoHeader, protocol: number, length: number): number {
+  const { src, dst } = pseudo;
+  const v4 = src.length === 4 && dst.length === 4;
+  if (!v4 && !(src.length === 16 && dst.length === 16)) {
+    throw new RangeError(
+      `pseudo-header: addresses must be both 4 or both 16 bytes, got ${src.length} and ${dst.length}`,
+    );
+  }
+  if (v4 && length > 0xffff) {
+    throw new RangeError(`pseudo-header: a ${length}-byte segment does not fit IPv4`);
+  }
+  // RFC 9293 §3.1 / RFC 8200 §8.1: addresses, then the length and protocol
+  // as 16-bit words (the 32-bit IPv6 length is two words; zeros add nothing).
+  let sum = protocol + (length & 0xffff) + (length >>> 16);
+  for (let i = 0; i < src.length; i += 2) {
+    sum += ((src[i] << 8) | src[i + 1]) + ((dst[i] << 8) | dst[i + 1]);
+  }
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  return sum;
 }
 
 /**

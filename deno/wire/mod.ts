@@ -33,6 +33,7 @@ export {
   parseAddress,
   pseudoChecksum,
   type PseudoHeader,
+  pseudoHeaderSum,
 } from "./ip.ts";
 export * as ipv4 from "./ipv4.ts";
 export * as ipv6 from "./ipv6.ts";
