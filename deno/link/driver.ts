@@ -65,6 +65,9 @@ function connectionError(kind: TcpErrorKind, init: Omit<NetErrorInit, "cause">):
   }
 }
 
+/** How near a timer whose deadline went away may be and still be kept, ms. */
+const KEEP_STALE_TIMER_MS = 250;
+
 /**
  * Drives a stack in real time: processes arriving segments, sends what the
  * stack produces, and fires its timers.
@@ -142,7 +145,15 @@ export class TcpDriver {
 
   #arm(): void {
     const at = this.stack.pollAt();
-    if (at === null) return this.#disarm();
+    if (at === null) {
+      // A deadline that went away (a delayed ACK sent with the next one,
+      // say) keeps its timer when it is near: firing then finds nothing due,
+      // and clearing and setting a timer for every other segment costs more.
+      // A far one is cleared, to hold the process no longer.
+      if (this.#timerAt - this.#clock() > KEEP_STALE_TIMER_MS) this.#disarm();
+      return;
+    }
+    // An earlier timer stays too: when it fires, pump arms the next one.
     if (this.#timer !== null && at >= this.#timerAt) return;
     this.#disarm();
     this.#timerAt = at;
