@@ -26,6 +26,8 @@ export interface PathPacket {
   readonly link: string;
   /** For a super-segment, the payload of each packet it stands for (IpSegment.segmentSize). */
   readonly segmentSize?: number;
+  /** With offloads: the sender left its transport checksum partial (`IpHost.receive`). */
+  readonly checksumPartial?: boolean;
 }
 
 /** Options of an {@link ImpairedPath}. */

@@ -134,6 +134,8 @@ interface Datagram {
   readonly packet: Uint8Array;
   /** Offset of the next-header byte that names `protocol` (IPv6), for a parameter problem. */
   readonly protocolAt: number;
+  /** The transport checksum was left partial by the sending kernel: nothing to check. */
+  readonly checksumPartial: boolean;
 }
 
 const ICMP_ECHO_REQUEST = 8;
@@ -271,19 +273,23 @@ export class IpHost {
    * @param now The time, in ms (fragment timeouts and the ICMP rate limit).
    * @param packet The IP packet, from its first byte; views of it may be
    *   kept in the result, so it must not change until that is used.
+   * @param checksumPartial The TCP or UDP checksum is partial: the sending
+   *   kernel left it for a device to finish (virtio-net's NEEDS_CSUM), so the
+   *   packet crossed no wire and has no checksum to check, as Linux takes
+   *   CHECKSUM_PARTIAL. The IP header's is checked still. Default false.
    * @returns What to do: see {@link HostInput}.
    */
-  receive(now: number, packet: Uint8Array): HostInput {
+  receive(now: number, packet: Uint8Array, checksumPartial = false): HostInput {
     this.stats.received++;
-    return this.#receive(now, packet);
+    return this.#receive(now, packet, checksumPartial);
   }
 
   // A packet off the link, or a datagram just reassembled.
-  #receive(now: number, packet: Uint8Array): HostInput {
+  #receive(now: number, packet: Uint8Array, checksumPartial: boolean): HostInput {
     try {
       const version = packet.length > 0 ? packet[0] >> 4 : -1;
-      if (version === 4) return this.#receive4(now, packet);
-      if (version === 6) return this.#receive6(now, packet);
+      if (version === 4) return this.#receive4(now, packet, checksumPartial);
+      if (version === 6) return this.#receive6(now, packet, checksumPartial);
       return this.#drop("rejected", `IP version ${version} is neither 4 nor 6`);
     } catch (error) {
       if (error instanceof WireError) return this.#drop("rejected", error.message);
@@ -297,7 +303,7 @@ export class IpHost {
     this.#reassembler = null;
   }
 
-  #receive4(now: number, packet: Uint8Array): HostInput {
+  #receive4(now: number, packet: Uint8Array, checksumPartial: boolean): HostInput {
     const { repr: ip, payload } = ipv4.parsePacket(packet);
     if (this.#v4 === null || !sameBytes(ip.dst, this.#v4)) {
       return this.#drop("notForHost", `addressed to ${formatAddress(ip.dst)}, not to this host`);
@@ -316,10 +322,11 @@ export class IpHost {
       payload,
       packet,
       protocolAt: 9,
+      checksumPartial,
     });
   }
 
-  #receive6(now: number, packet: Uint8Array): HostInput {
+  #receive6(now: number, packet: Uint8Array, checksumPartial: boolean): HostInput {
     const { repr: ip, payload } = ipv6.parsePacket(packet);
     if (this.#v6 === null || !sameBytes(ip.dst, this.#v6)) {
       return this.#drop("notForHost", `addressed to ${formatAddress(ip.dst)}, not to this host`);
@@ -345,6 +352,7 @@ export class IpHost {
       payload,
       packet,
       protocolAt,
+      checksumPartial,
     });
   }
 
@@ -361,11 +369,11 @@ export class IpHost {
     }
     this.stats.fragments++;
     this.stats.reassembled++;
-    return this.#receive(now, result.complete); // checked again, whole
+    return this.#receive(now, result.complete, false); // checked again, whole
   }
 
   #deliver(now: number, d: Datagram): HostInput {
-    const pseudo = { src: d.src, dst: d.dst };
+    const pseudo = d.checksumPartial ? null : { src: d.src, dst: d.dst };
     switch (d.protocol) {
       case IpProtocol.Tcp: {
         const repr = tcp.parse(d.payload, pseudo);

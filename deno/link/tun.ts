@@ -310,7 +310,9 @@ export class TunLink {
   // rest), and a view of the header.
   readonly #vnet: Uint8Array | null;
   readonly #vnetHeader: DataView | null;
-  // Whether TCP segments leave with the checksum for the kernel to finish.
+  // Whether checksums stay partial both ways: TCP segments leave with the
+  // checksum for the kernel to finish, and the kernel's partial ones are
+  // taken as they are (with offloads, unless a capture or trace shows packets).
   readonly #partialChecksums: boolean;
   #loop: Promise<void> = Promise.resolve();
   #closed = false;
@@ -349,7 +351,7 @@ export class TunLink {
       settings,
       seed: seed + 1,
       clock,
-      deliver: (p) => this.#arrive(p.packet),
+      deliver: (p) => this.#arrive(p.packet, p.checksumPartial),
       copyKept: true, // read into one reused buffer
       trace,
     });
@@ -507,27 +509,28 @@ export class TunLink {
     return vnet.subarray(0, VNET_HDR_LEN + n);
   }
 
-  // A packet read with a virtio-net header: the packet, its transport
-  // checksum completed if the kernel left it partial (so the host checks it
-  // as any other, and a capture shows it right).
-  #withoutHeader(read: Uint8Array, header: DataView): Uint8Array {
+  // A packet read with a virtio-net header, after it. If the kernel left
+  // its transport checksum partial, the checksum is finished where a
+  // capture or trace is to show it right; else the host is told there is
+  // none to check (returns true), as the kernel's own stack would be.
+  #partialChecksum(read: Uint8Array, header: DataView): boolean {
+    if (!(read[0] & VNET_F_NEEDS_CSUM)) return false;
+    if (this.#partialChecksums) return true;
     const packet = read.subarray(VNET_HDR_LEN);
-    if (read[0] & VNET_F_NEEDS_CSUM) {
-      const start = header.getUint16(6, true), at = start + header.getUint16(8, true);
-      if (at + 2 <= packet.length) {
-        const sum = inetChecksum(packet.subarray(start));
-        packet[at] = sum >> 8;
-        packet[at + 1] = sum & 0xff;
-      }
+    const start = header.getUint16(6, true), at = start + header.getUint16(8, true);
+    if (at + 2 <= packet.length) {
+      const sum = inetChecksum(packet.subarray(start));
+      packet[at] = sum >> 8;
+      packet[at + 1] = sum & 0xff;
     }
-    return packet;
+    return false;
   }
 
   // A packet the kernel sent, past the inbound impairments: to the host.
-  #arrive(packet: Uint8Array): void {
+  #arrive(packet: Uint8Array, checksumPartial = false): void {
     if (this.#closed) return;
     const now = this.driver.now();
-    const result = this.host.receive(now, packet);
+    const result = this.host.receive(now, packet, checksumPartial);
     switch (result.kind) {
       case "tcp":
         this.driver.receive(result.segment);
@@ -565,12 +568,12 @@ export class TunLink {
         continue;
       }
       this.stats.read++;
-      const packet = this.#vnet
-        ? this.#withoutHeader(buffer.subarray(0, n), header)
-        : buffer.subarray(0, n);
+      const packet = buffer.subarray(this.#vnet ? VNET_HDR_LEN : 0, n);
+      const checksumPartial = this.#vnet !== null &&
+        this.#partialChecksum(buffer.subarray(0, n), header);
       this.#capture?.(packet, "in", this.driver.now());
       if (this.#trace) this.#in.send({ packet, repr: tcpReprOf(packet), link: linkOf(packet) });
-      else this.#in.send({ packet, repr: null, link: "" });
+      else this.#in.send({ packet, repr: null, link: "", checksumPartial });
       batchBytes += n;
       if (++batch === READ_BATCH || batchBytes >= READ_BATCH_BYTES) {
         batch = batchBytes = 0;
