@@ -57,7 +57,8 @@ export interface AckSample {
   readonly mss: number;
   /**
    * The largest segment the sender builds, bytes: `mss`, or with segment
-   * offload (TSO) a super-segment of whole MSSes, which one ACK may cover.
+   * offload (TSO) the most a super-segment of whole MSSes may carry; one
+   * ACK may cover it all.
    */
   readonly superSegment: number;
   /** Whether the sender paces its segments over the round trip (`pacing.ts`). */
@@ -121,24 +122,40 @@ export function initialWindow(mss: number): number {
 
 /**
  * How much slow start grows the window for one ACK: RFC 3465 §2.2's byte
- * counting, min(delivered, L), with L = 2 segments. A segment is the
- * largest the sender builds: with segment offload a receiver acknowledges a
- * whole super-segment at once, and an L of 2·SMSS would grow the window by
- * 2 MSS for every 45 delivered, no faster than congestion avoidance. Linux
- * counts segments delivered without a limit; pacing spreads the larger burst.
+ * counting, min(delivered, L), with L = 2 segments, where a segment is the
+ * largest the sender builds. With segment offload a receiver acknowledges a
+ * whole super-segment at once, so L is two super-segments: with 2·SMSS a
+ * window of 45-MSS super-segments would grow by 2/45 of itself a round trip
+ * rather than double. (RFC 3465 counts L in SMSS; RFC 9406 §4.2 allows a
+ * paced sender any L, and Linux counts the segments delivered without one.)
+ * Growth beyond 2·SMSS stops at ssthresh, as Linux's `tcp_slow_start`
+ * stops there: one ACK of a super-segment must not undo the cut a
+ * retransmission timeout made.
+ *
+ * @param sample The ACK.
+ * @param cwnd The window now, bytes.
+ * @param ssthresh The slow-start threshold, bytes.
+ * @returns The bytes to add to the window (before HyStart++'s divisor).
  *
  * @example A delayed ACK of three segments grows the window by two
  * ```ts
  * import { slowStartIncrease } from "./congestion.ts";
  * import assert from "node:assert/strict";
- * assert.equal(slowStartIncrease({ delivered: 3000, mss: 1000, superSegment: 1000 }), 2000);
- * assert.equal(slowStartIncrease({ delivered: 45000, mss: 1000, superSegment: 45000 }), 45000);
+ * const ack = (delivered: number, superSegment: number) =>
+ *   ({ delivered, mss: 1000, superSegment });
+ * assert.equal(slowStartIncrease(ack(3000, 1000), 10_000, Infinity), 2000);
+ * assert.equal(slowStartIncrease(ack(45_000, 45_000), 10_000, Infinity), 45_000);
+ * // Past 2·SMSS, no further than ssthresh.
+ * assert.equal(slowStartIncrease(ack(45_000, 45_000), 10_000, 30_000), 20_000);
  * ```
  */
 export function slowStartIncrease(
   sample: Pick<AckSample, "delivered" | "mss" | "superSegment">,
+  cwnd: number,
+  ssthresh: number,
 ): number {
-  return Math.min(sample.delivered, 2 * Math.max(sample.mss, sample.superSegment));
+  const { delivered, mss, superSegment } = sample;
+  return Math.min(delivered, 2 * Math.max(mss, superSegment), Math.max(2 * mss, ssthresh - cwnd));
 }
 
 /**

@@ -96,6 +96,14 @@ Deno.test("reno and cubic: slow start counts at most two segments per ACK, and w
     assert.equal(grown(MSS), 2 * MSS, `${name} without offload: L = 2·SMSS`);
     assert.equal(grown(45 * MSS), 45 * MSS, `${name} with 45-MSS super-segments: all of it`);
     assert.equal(grown(10 * MSS), 20 * MSS, `${name} with 10-MSS super-segments: two of them`);
+    // After a timeout, one ACK of a super-segment takes the window to
+    // ssthresh and no further (as Linux's tcp_slow_start): the cut stands.
+    const cc = controllerFactory(name)();
+    cc.start(MSS, 0);
+    cc.onCongestion("rto", 40 * MSS, 10);
+    assert.equal(cc.cwnd, MSS);
+    cc.onAck({ ...sample(20, 45 * MSS), superSegment: 45 * MSS });
+    assert.equal(cc.cwnd, cc.ssthresh, `${name} after a timeout`);
   }
 });
 

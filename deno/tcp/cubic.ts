@@ -321,7 +321,7 @@ export class Cubic implements CongestionController {
     // start runs to the ssthresh it has.
     const hystart = this.#hystart?.done === false ? this.#hystart : null;
     const cap = hystart?.onAck(sample) ?? 1;
-    this.#cwnd += slowStartIncrease(sample) / cap;
+    this.#cwnd += slowStartIncrease(sample, this.#cwnd, this.#ssthresh) / cap;
     this.#region = "slow start";
     if (hystart?.done) {
       // §4.10: HyStart++ left slow start without a loss; W_max is undefined.

@@ -51,6 +51,7 @@ export {
   type CongestionSignal,
   FixedWindow,
   initialWindow,
+  slowStartIncrease,
 } from "./congestion.ts";
 export { Reno, type RenoOptions } from "./reno.ts";
 export {

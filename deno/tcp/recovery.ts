@@ -251,8 +251,9 @@ export class LossRecovery {
    */
   start(mss: number, now: number, sack: boolean, sndNxt: number): void {
     this.#mss = mss;
-    // The socket cuts super-segments of whole MSSes (socket.ts, #sendData).
-    this.#superSegment = Math.max(mss, Math.floor(this.#segmentOffload / mss) * mss);
+    // The socket cuts super-segments of whole segment sizes up to this
+    // (socket.ts, #sendData; SACK blocks make the size smaller).
+    this.#superSegment = Math.max(mss, this.#segmentOffload);
     this.#mode = sack ? this.#wanted : "newreno";
     this.#roundEnd = sndNxt;
     this.cc.start(mss, now);

@@ -85,7 +85,7 @@ export class Reno implements CongestionController {
       // loss or an idle restart, slow start runs to the ssthresh it has.
       const hystart = this.#hystart?.done === false ? this.#hystart : null;
       const cap = hystart?.onAck(sample) ?? 1;
-      this.#cwnd += slowStartIncrease(sample) / cap;
+      this.#cwnd += slowStartIncrease(sample, this.#cwnd, this.#ssthresh) / cap;
       if (hystart?.done) this.#ssthresh = this.#cwnd; // HyStart++ ended slow start just now
       return;
     }
