@@ -41,6 +41,7 @@ const NEEDS = [
   missingCommand("ip"),
   missingCommand("tcpdump"),
   missingCommand("tshark"),
+  missingCommand("timeout"),
 ];
 const CURL = missingCommand("curl");
 const PYTHON = missingCommand("python3");
@@ -118,13 +119,15 @@ async function captureProblems(file: string): Promise<{ frames: number; bad: str
       // the kernel retransmit only finds overlaps, which are no fault.
       "-o",
       "tcp.desegment_tcp_streams:FALSE",
-      // The payloads are test bytes: random data read as HTTP (a body that starts
-      // with CRLF, say) or as Gryphon (port 7000) would look malformed. The
-      // check is about IP, TCP, UDP and ICMP.
-      "--disable-protocol",
-      "http",
+      // The payloads are test bytes: random data read as HTTP (a body that
+      // starts with CRLF, say), as Gryphon (port 7000) or as whatever a
+      // kernel's ephemeral port is registered to (EtherCAT on 34980) would
+      // look malformed. The check is about IP, TCP, UDP and ICMP, so every
+      // port's payload is data.
       "-d",
-      "tcp.port==7000,data",
+      "tcp.port==1-65535,data",
+      "-d",
+      "udp.port==1-65535,data",
       ...args,
     );
   const frames = (await tshark("-T", "fields", "-e", "frame.number")).split("\n")
@@ -420,7 +423,7 @@ Deno.test(requires([...NEEDS, CURL, PYTHON], {
 /** A kernel sink: takes one connection, reads it to the end, answers with the byte count. */
 const COUNTING_SINK = `
 import socket, sys
-s = socket.socket()
+s = socket.socket(socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind((sys.argv[1], int(sys.argv[2])))
 s.listen()
@@ -437,9 +440,9 @@ c.close()
 
 Deno.test(requires([...NEEDS, PYTHON, missingCommand("ethtool")], {
   name:
-    "with offload, socklab's super-packets to a host the kernel forwards to are cut to packets that fit the 1500-byte route, their checksums finished right",
+    "with offload, socklab's super-packets to a host the kernel forwards to are cut to packets that fit the 1500-byte route, their checksums finished right, over IPv4 and IPv6",
   async fn() {
-    // socklab (10.0.0.2, TUN) -> kernel in A -> veth, MTU 1500 -> B (10.9.0.2).
+    // socklab (10.0.0.2, fd00::2; TUN) -> kernel in A -> veth, MTU 1500 -> B (10.9.0.2, fd09::2).
     // A's veth computes no checksums (tx off): the kernel finishes the
     // partial ones socklab leaves in software, and B verifies every packet.
     await withNetns("fa", async (a) => {
@@ -460,38 +463,47 @@ Deno.test(requires([...NEEDS, PYTHON, missingCommand("ethtool")], {
           "netns",
           b,
         );
+        const nodad = ["nodad"];
         await sh("ip", "-n", a, "addr", "add", "10.9.0.1/24", "dev", va);
         await sh("ip", "-n", b, "addr", "add", "10.9.0.2/24", "dev", vb);
+        await sh("ip", "-n", a, "addr", "add", "fd09::1/64", "dev", va, ...nodad);
+        await sh("ip", "-n", b, "addr", "add", "fd09::2/64", "dev", vb, ...nodad);
         await sh("ip", "-n", a, "link", "set", va, "up");
         await sh("ip", "-n", b, "link", "set", vb, "up");
         await sh("ip", "netns", "exec", a, "ethtool", "-K", va, "tx", "off");
         await sh("ip", "-n", b, "route", "add", "10.0.0.0/24", "via", "10.9.0.1");
+        await sh("ip", "-n", b, "route", "add", "fd00::/64", "via", "fd09::1");
         await sh("ip", "netns", "exec", a, "sysctl", "-q", "net.ipv4.ip_forward=1");
+        await sh("ip", "netns", "exec", a, "sysctl", "-q", "net.ipv6.conf.all.forwarding=1");
         const link = await TunLink.open({
           name: ifName("fo"),
-          address: "10.0.0.2/24",
+          address: ["10.0.0.2/24", "fd00::2/64"],
           netns: a,
           offload: true,
         });
-        const sink = spawnIn(b, ["python3", "-c", COUNTING_SINK, "10.9.0.2", "9100"]);
         try {
-          await untilListening(b, 9100);
-          const data = randomBytes(2_000_000);
-          const conn = await within(10_000, "the handshake", link.connect("10.9.0.2", 9100));
-          const sent = conn.writeAll(data).then(() => conn.closeWrite());
-          const answer = new TextDecoder().decode(
-            await within(20_000, "the sink's count", readToEnd(conn)),
-          );
-          await sent;
-          conn.close();
-          assert.equal(answer, String(data.length));
-          // It went in super-packets, which the kernel cut on the way.
-          assert.ok(
-            link.stats.written < data.length / 1460 / 4,
-            `${link.stats.written} packets written`,
-          );
+          for (const [far, port] of [["10.9.0.2", 9100], ["fd09::2", 9101]] as const) {
+            const sink = spawnIn(b, ["python3", "-c", COUNTING_SINK, far, String(port)]);
+            try {
+              await untilListening(b, port);
+              const data = randomBytes(2_000_000);
+              const written = link.stats.written;
+              const conn = await within(10_000, `the handshake to ${far}`, link.connect(far, port));
+              const sent = conn.writeAll(data).then(() => conn.closeWrite());
+              const answer = new TextDecoder().decode(
+                await within(20_000, `the count of the sink at ${far}`, readToEnd(conn)),
+              );
+              await sent;
+              conn.close();
+              assert.equal(answer, String(data.length), far);
+              // It went in super-packets, which the kernel cut on the way.
+              const packets = link.stats.written - written;
+              assert.ok(packets < data.length / 1440 / 4, `${packets} packets written to ${far}`);
+            } finally {
+              await sink.stop();
+            }
+          }
         } finally {
-          await sink.stop();
           await link.close();
         }
       });

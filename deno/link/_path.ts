@@ -26,7 +26,7 @@ export interface PathPacket {
   readonly link: string;
   /** For a super-segment, the payload of each packet it stands for (IpSegment.segmentSize). */
   readonly segmentSize?: number;
-  /** With offloads: the sender left its transport checksum partial (`IpHost.receive`). */
+  /** With offloads: the transport checksum is partial, for the kernel (out) or as the kernel left it (in). */
   readonly checksumPartial?: boolean;
 }
 
@@ -84,7 +84,11 @@ export class ImpairedPath {
       return;
     }
     const wire = recordFate(fate, p.packet, p.repr, this.counts, trace, now, p.link);
-    this.#later(fate.arrive - now, wire === p.packet ? p : { ...p, packet: wire });
+    // A corrupted copy has a checksum to check, whatever the original had.
+    this.#later(
+      fate.arrive - now,
+      wire === p.packet ? p : { ...p, packet: wire, checksumPartial: false },
+    );
     if (fate.duplicateArrive !== null) this.#later(fate.duplicateArrive - now, p);
   }
 

@@ -218,6 +218,27 @@ Deno.test("IpHost rejects every packet with a checksum wrong (IPv4 header, TCP, 
   h.close();
 });
 
+Deno.test("IpHost takes a TCP checksum the kernel left partial as it is, and still checks the IPv4 header's and ICMP's", () => {
+  const h = host();
+  for (const [src, dst] of [[PEER4, HOST4], [PEER6, HOST6]]) {
+    const repr = segment({ srcPort: 1, dstPort: 80, seq: 5, payload: bytes(10), window: 9 });
+    // As the kernel hands it over with NEEDS_CSUM: the pseudo-header's sum only.
+    const partial = encodeSegment({ src, dst, repr }, 0, undefined, "partial");
+    assert.equal(h.receive(0, partial).kind, "drop", `${src}: not a checksum as it stands`);
+    const out = h.receive(0, partial, true);
+    assert.equal(out.kind, "tcp", src);
+    if (out.kind === "tcp") assert.deepEqual(out.segment.repr, repr);
+  }
+  // What a kernel never leaves partial is checked all the same.
+  const badHeader = echo4(bytes(8));
+  badHeader[12] ^= 1;
+  assert.match(JSON.stringify(h.receive(0, badHeader, true)), /checksum/);
+  const badIcmp = echo4(bytes(8));
+  badIcmp[30] ^= 1;
+  assert.match(JSON.stringify(h.receive(0, badIcmp, true)), /checksum/);
+  h.close();
+});
+
 Deno.test("IpHost rejects UDP over IPv6 without a checksum (RFC 8200 §8.1)", () => {
   const h = host();
   const packet = udp6(9);

@@ -465,9 +465,16 @@ export class TunLink {
     if (fate.drop) return this.#out.carry(fate, { packet: this.#scratch, repr, link });
     const immediate = fate.arrive - this.driver.now() < 0.5 && fate.corruptBit < 0 &&
       fate.duplicateArrive === null && length <= this.#scratch.length;
-    const checksum = this.#partialChecksums ? "partial" : "full";
+    const checksumPartial = this.#partialChecksums;
+    const checksum = checksumPartial ? "partial" : "full";
     const packet = this.host.encode(segment, immediate ? this.#scratch : undefined, checksum);
-    this.#out.carry(fate, { packet, repr, link, segmentSize: segment.segmentSize });
+    this.#out.carry(fate, {
+      packet,
+      repr,
+      link,
+      segmentSize: segment.segmentSize,
+      checksumPartial,
+    });
   }
 
   // A packet socklab sends, past the outbound impairments: to the device.
@@ -491,7 +498,7 @@ export class TunLink {
     }
     vnet.fill(0, 0, VNET_HDR_LEN);
     const repr = p.repr, size = p.segmentSize;
-    if (repr !== null && this.#partialChecksums) {
+    if (p.checksumPartial) {
       // Sum from the TCP header to the end, into its checksum field.
       const view = this.#vnetHeader!, start = packet[0] >> 4 === 6 ? 40 : 20;
       view.setUint8(0, VNET_F_NEEDS_CSUM);
