@@ -47,7 +47,7 @@ import * as ipv4 from "../wire/ipv4.ts";
 import * as ipv6 from "../wire/ipv6.ts";
 import * as tcp from "../wire/tcp.ts";
 import * as udp from "../wire/udp.ts";
-import { addressText, encodeSegment, type TcpChecksum } from "./packet.ts";
+import { addressText, encodeSegment, encodeSegmentHeaders, type TcpChecksum } from "./packet.ts";
 
 /** Options of an {@link IpHost}. */
 export interface IpHostOptions {
@@ -265,6 +265,19 @@ export class IpHost {
    */
   encode(segment: IpSegment, into?: Uint8Array, checksum?: TcpChecksum): Uint8Array {
     return encodeSegment(segment, this.#nextIdent(), into, checksum);
+  }
+
+  /**
+   * Encodes the IP and TCP headers of one of the TCP's segments alone, its
+   * checksum partial, for a gather write with the payload after them
+   * (`encodeSegmentHeaders`).
+   *
+   * @param segment The segment, from this host's address.
+   * @param into Where to write them; a view of a shared slab by default.
+   * @returns The headers (a view of `into` or of the slab).
+   */
+  encodeHeaders(segment: IpSegment, into?: Uint8Array): Uint8Array {
+    return encodeSegmentHeaders(segment, this.#nextIdent(), into);
   }
 
   /**

@@ -19,6 +19,7 @@ const TCP = 6;
 const addrCache = new Map<string, Uint8Array>();
 const textCache = new Map<number, string>();
 const NO_OPTIONS = new Uint8Array(0);
+const NO_PAYLOAD = new Uint8Array(0);
 const NO_EXTENSIONS: ipv6.Ipv6Extension[] = [];
 // The last few IPv6 addresses formatted, and their texts: a transfer's
 // packets all carry the same two. Replaced round-robin.
@@ -156,6 +157,36 @@ export function encodeSegment(
   into?: Uint8Array,
   checksum: TcpChecksum = "full",
 ): Uint8Array {
+  return encode(segment, ident, into, checksum, true);
+}
+
+/**
+ * Encodes a segment's IP and TCP headers alone, with the TCP checksum
+ * partial (see {@link TcpChecksum}), for a device that finishes checksums:
+ * the payload, `segment.repr.payload`, is to follow them in the same write
+ * (writev(2)), and is not copied. The headers' lengths count it.
+ *
+ * @param segment The addresses and the TCP record.
+ * @param ident The IPv4 identification field (unused for IPv6).
+ * @param into Where to write the headers; a view of a shared slab by default.
+ * @returns The headers (a view of `into` or of the slab).
+ * @throws {RangeError} As {@link encodeSegment}.
+ */
+export function encodeSegmentHeaders(
+  segment: IpSegment,
+  ident = 0,
+  into?: Uint8Array,
+): Uint8Array {
+  return encode(segment, ident, into, "partial", false);
+}
+
+function encode(
+  segment: IpSegment,
+  ident: number,
+  into: Uint8Array | undefined,
+  checksum: TcpChecksum,
+  withPayload: boolean,
+): Uint8Array {
   const src = addressBytes(segment.src);
   const dst = addressBytes(segment.dst);
   if (src.length !== dst.length) {
@@ -163,9 +194,10 @@ export function encodeSegment(
       `encodeSegment: ${segment.src} and ${segment.dst} are of different IP versions`,
     );
   }
+  const repr = withPayload ? segment.repr : { ...segment.repr, payload: NO_PAYLOAD };
   const tcpLen = tcp.bufferLen(segment.repr);
   const headerLen = src.length === 16 ? ipv6.HEADER_LEN : ipv4.HEADER_LEN;
-  const length = headerLen + tcpLen;
+  const length = headerLen + tcpLen - segment.repr.payload.length + repr.payload.length;
   if (into && into.length < length) {
     throw new RangeError(
       `encodeSegment: the packet needs ${length} bytes, the buffer has ${into.length}`,
@@ -202,9 +234,9 @@ export function encodeSegment(
   const pseudo = { src, dst };
   const transport = packet.subarray(headerLen);
   if (checksum === "full") {
-    tcp.emit(segment.repr, transport, pseudo);
+    tcp.emit(repr, transport, pseudo);
   } else {
-    tcp.emit(segment.repr, transport, null);
+    tcp.emit(repr, transport, null);
     new tcp.TcpPacket(transport).checksum = pseudoHeaderSum(pseudo, TCP, tcpLen);
   }
   return packet;

@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { addressText, decodeSegment, encodedLength, encodeSegment } from "./packet.ts";
+import {
+  addressText,
+  decodeSegment,
+  encodedLength,
+  encodeSegment,
+  encodeSegmentHeaders,
+} from "./packet.ts";
 import { tcpRepr as segment } from "../wire/tcp.ts";
 import { WireError } from "../wire/error.ts";
 import * as ipv4 from "../wire/ipv4.ts";
@@ -49,6 +55,18 @@ Deno.test("encodeSegment(..., 'partial') leaves the TCP checksum for a device: s
     partial[ipLen + 16] = sum >> 8;
     partial[ipLen + 17] = sum & 0xff;
     assert.deepEqual(partial, full);
+  }
+});
+
+Deno.test("encodeSegmentHeaders() writes what encodeSegment(..., 'partial') does up to the payload, counting it in the lengths", () => {
+  for (const s of [v4, v6]) {
+    const whole = encodeSegment(s, 7, undefined, "partial").slice();
+    const headers = encodeSegmentHeaders(s, 7).slice();
+    assert.equal(headers.length, whole.length - data.length);
+    const joined = new Uint8Array(whole.length);
+    joined.set(headers);
+    joined.set(s.repr.payload, headers.length);
+    assert.deepEqual(joined, whole);
   }
 });
 

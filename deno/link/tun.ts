@@ -466,6 +466,17 @@ export class TunLink {
     const immediate = fate.arrive - this.driver.now() < 0.5 && fate.corruptBit < 0 &&
       fate.duplicateArrive === null && length <= this.#scratch.length;
     const checksumPartial = this.#partialChecksums;
+    if (immediate && checksumPartial && repr.payload.length > 0) {
+      // Nothing on the path acts on it (offloads come without impairments):
+      // the headers go from the scratch buffer and the payload from where the
+      // TCP keeps it, in one gather write, so the payload is not copied.
+      const headers = this.host.encodeHeaders(segment, this.#scratch);
+      this.#fillVnetHeader(headers[0], headers.length, segment.segmentSize, true, true);
+      const head = this.#vnet!.subarray(0, VNET_HDR_LEN + headers.length);
+      this.stats.written++;
+      if (!this.#tun.writev(head, repr.payload)) this.#refused(link, repr);
+      return;
+    }
     const checksum = checksumPartial ? "partial" : "full";
     const packet = this.host.encode(segment, immediate ? this.#scratch : undefined, checksum);
     this.#out.carry(fate, {
@@ -483,37 +494,53 @@ export class TunLink {
     this.#capture?.(p.packet, "out", this.driver.now());
     this.stats.written++;
     if (!this.#tun.write(this.#vnet ? this.#withHeader(p) : p.packet)) {
-      const reason = `TUN device ${this.name} refused the packet (interface down or full)`;
-      recordDrop(this.stats, "writeErrors", this.#trace, this.driver.now(), p.link, reason, p.repr);
+      this.#refused(p.link, p.repr);
     }
   }
 
-  // The packet with a virtio-net header before it: a TCP segment longer
-  // than the MSS is a super-packet for the kernel to take whole (GSO), and
-  // its checksum may be the kernel's to finish.
+  #refused(link: string, repr: TcpRepr | null): void {
+    const reason = `TUN device ${this.name} refused the packet (interface down or full)`;
+    recordDrop(this.stats, "writeErrors", this.#trace, this.driver.now(), link, reason, repr);
+  }
+
+  // The packet with a virtio-net header before it.
   #withHeader(p: PathPacket): Uint8Array {
     const vnet = this.#vnet!, packet = p.packet, n = packet.length;
     if (packet.buffer !== vnet.buffer || packet.byteOffset !== VNET_HDR_LEN) {
       vnet.set(packet, VNET_HDR_LEN);
     }
-    vnet.fill(0, 0, VNET_HDR_LEN);
-    const repr = p.repr, size = p.segmentSize;
-    if (p.checksumPartial) {
+    const repr = p.repr;
+    const headerLen = repr === null ? n : n - repr.payload.length;
+    this.#fillVnetHeader(packet[0], headerLen, p.segmentSize, p.checksumPartial, repr !== null);
+    return vnet.subarray(0, VNET_HDR_LEN + n);
+  }
+
+  // The virtio-net header of a packet whose first byte is `first` and whose
+  // headers are `headerLen` bytes long: a TCP segment longer than the MSS
+  // (`segmentSize` given) is a super-packet for the kernel to take whole
+  // (GSO), and a partial checksum is the kernel's to finish.
+  #fillVnetHeader(
+    first: number,
+    headerLen: number,
+    segmentSize: number | undefined,
+    checksumPartial: boolean | undefined,
+    tcp: boolean,
+  ): void {
+    const view = this.#vnetHeader!, v6 = first >> 4 === 6;
+    this.#vnet!.fill(0, 0, VNET_HDR_LEN);
+    if (checksumPartial) {
       // Sum from the TCP header to the end, into its checksum field.
-      const view = this.#vnetHeader!, start = packet[0] >> 4 === 6 ? 40 : 20;
       view.setUint8(0, VNET_F_NEEDS_CSUM);
-      view.setUint16(6, start, true); // csum_start
+      view.setUint16(6, v6 ? 40 : 20, true); // csum_start
       view.setUint16(8, TCP_CHECKSUM_AT, true); // csum_offset
     }
-    if (repr !== null && size !== undefined) {
+    if (tcp && segmentSize !== undefined) {
       // The kernel cuts it, if it has to, where socklab's TCP would have:
       // each piece keeps these headers and stays within the MTU and the MSS.
-      const view = this.#vnetHeader!;
-      view.setUint8(1, packet[0] >> 4 === 6 ? VNET_GSO_TCPV6 : VNET_GSO_TCPV4);
-      view.setUint16(2, n - repr.payload.length, true); // hdr_len
-      view.setUint16(4, size, true); // gso_size
+      view.setUint8(1, v6 ? VNET_GSO_TCPV6 : VNET_GSO_TCPV4);
+      view.setUint16(2, headerLen, true); // hdr_len
+      view.setUint16(4, segmentSize, true); // gso_size
     }
-    return vnet.subarray(0, VNET_HDR_LEN + n);
   }
 
   // A packet read with a virtio-net header, after it. If the kernel left

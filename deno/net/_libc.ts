@@ -96,6 +96,8 @@ const SYMBOLS = {
   read: { parameters: ["i32", "buffer", "u32"], result: "i32" },
   // write(2) with a 32-bit count and result: no BigInt per packet on a tun device.
   write32: { name: "write", parameters: ["i32", "buffer", "u32"], result: "i32" },
+  // writev(2) of an iovec array, with a 32-bit result (what a tun device takes is < 2 GB).
+  writev32: { name: "writev", parameters: ["i32", "buffer", "i32"], result: "i32" },
   // open(2) and ioctl(2) are variadic; called with exactly the arguments they read.
   open: { parameters: ["buffer", "i32"], result: "i32" },
   ioctl: { parameters: ["i32", "u64", "buffer"], result: "i32" },
@@ -485,6 +487,30 @@ export function readFd(fd: number, buf: Uint8Array): number {
 /** write(2) of `data` at once: the bytes written, or -errno. */
 export function writeFd(fd: number, data: Uint8Array): number {
   const r = libc().write32(fd, data as Uint8Array<ArrayBuffer>, data.length);
+  return r < 0 ? -errno() : r;
+}
+
+// Two struct iovec {void *iov_base; size_t iov_len;} for writevFd (x86-64 and arm64: 16 bytes each).
+const iovecs = new Uint8Array(32);
+const iovecView = new DataView(iovecs.buffer);
+
+function setIovec(at: number, data: Uint8Array): void {
+  const pointer = Deno.UnsafePointer.of(data as Uint8Array<ArrayBuffer>);
+  const address = Number(Deno.UnsafePointer.value(pointer));
+  iovecView.setUint32(at, address % 2 ** 32, true);
+  iovecView.setUint32(at + 4, Math.floor(address / 2 ** 32), true);
+  iovecView.setUint32(at + 8, data.length, true);
+  iovecView.setUint32(at + 12, 0, true);
+}
+
+/**
+ * writev(2) of `head` then `body` as one packet or chunk (a gather write:
+ * neither is copied into the other): the bytes written, or -errno.
+ */
+export function writevFd(fd: number, head: Uint8Array, body: Uint8Array): number {
+  setIovec(0, head);
+  setIovec(16, body);
+  const r = libc().writev32(fd, iovecs, 2);
   return r < 0 ? -errno() : r;
 }
 
