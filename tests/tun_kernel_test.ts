@@ -41,9 +41,10 @@ const NEEDS = [
   missingCommand("ip"),
   missingCommand("tcpdump"),
   missingCommand("tshark"),
-  missingCommand("timeout"),
 ];
 const CURL = missingCommand("curl");
+/** `socklab fetch` runs under timeout(1) (coreutils). */
+const FETCH = missingCommand("timeout");
 const PYTHON = missingCommand("python3");
 
 const sha256 = (data: Uint8Array) => createHash("sha256").update(data).digest("hex");
@@ -326,7 +327,7 @@ Deno.test(requires([...NEEDS, CURL], {
   },
 }));
 
-Deno.test(requires([...NEEDS, PYTHON], {
+Deno.test(requires([...NEEDS, PYTHON, FETCH], {
   name:
     "socklab fetch --tun downloads 10 MB from python3 -m http.server over IPv4 and IPv6, SHA-256 checked",
   async fn() {
@@ -359,7 +360,7 @@ Deno.test(requires([...NEEDS, PYTHON], {
   },
 }));
 
-Deno.test(requires([...NEEDS, CURL, PYTHON], {
+Deno.test(requires([...NEEDS, CURL, PYTHON, FETCH], {
   name:
     "with --offload, curl from serve --tun and fetch --tun move 10 MB in 64 KB super-packets over IPv4 and IPv6, SHA-256 checked",
   async fn() {
@@ -568,7 +569,7 @@ for (const { loss, bytes, socklabSends, kernelSends } of LOSSY) {
     },
   }));
 
-  Deno.test(requires([...NEEDS, PYTHON], {
+  Deno.test(requires([...NEEDS, PYTHON, FETCH], {
     name: `at ${loss}% loss each way, socklab fetch --tun downloads ${
       bytes / 1e6
     } MB from the kernel within ${kernelSends / 1000} s`,

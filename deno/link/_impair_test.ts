@@ -12,6 +12,7 @@ import {
 import { type Impairments, impairments } from "./impairments.ts";
 import { Random } from "./random.ts";
 import { encodeSegment } from "./packet.ts";
+import { ImpairedPath, type PathPacket } from "./_path.ts";
 import { tcpRepr } from "../wire/tcp.ts";
 import type { TraceEvent } from "../tcp/events.ts";
 
@@ -216,4 +217,22 @@ Deno.test("bufferOwner(): the one delivery that carries the pooled buffer return
       `corruptBit ${corruptBit}, duplicateArrive ${duplicateArrive}`,
     );
   }
+});
+
+Deno.test("ImpairedPath: a corrupted copy has a checksum to check, though the packet it was copied from had a partial one", () => {
+  const delivered: PathPacket[] = [];
+  const path = new ImpairedPath({
+    settings: impairments({ corrupt: 1 }),
+    seed: 1,
+    clock: () => 0,
+    deliver: (p) => delivered.push(p),
+    copyKept: true,
+    trace: null,
+  });
+  const packet = new Uint8Array(40);
+  path.send({ packet, repr: null, link: "", checksumPartial: true });
+  assert.equal(delivered.length, 1);
+  assert.notDeepEqual(delivered[0].packet, packet);
+  assert.equal(delivered[0].checksumPartial, false);
+  path.close();
 });

@@ -102,8 +102,18 @@ Deno.test("reno and cubic: slow start counts at most two segments per ACK, and w
     cc.start(MSS, 0);
     cc.onCongestion("rto", 40 * MSS, 10);
     assert.equal(cc.cwnd, MSS);
+    const ssthresh = cc.ssthresh;
+    assert.ok(ssthresh >= 20 * MSS && ssthresh < 40 * MSS, `${name}: ssthresh ${ssthresh}`);
     cc.onAck({ ...sample(20, 45 * MSS), superSegment: 45 * MSS });
-    assert.equal(cc.cwnd, cc.ssthresh, `${name} after a timeout`);
+    assert.equal(cc.cwnd, ssthresh, `${name} after a timeout`);
+    // Just under ssthresh, an ACK still grows it by 2 SMSS (RFC 3465's L), as without offload.
+    const near = controllerFactory(name)();
+    near.start(MSS, 0);
+    near.onCongestion("rto", 40 * MSS, 10);
+    for (let t = 30; near.cwnd < near.ssthresh - MSS; t++) near.onAck(sample(t, MSS));
+    const before = near.cwnd;
+    near.onAck({ ...sample(100, 45 * MSS), superSegment: 45 * MSS });
+    assert.equal(near.cwnd, before + 2 * MSS, `${name} just under ssthresh`);
   }
 });
 

@@ -7,7 +7,8 @@
  * lives in the sender's loss recovery, chosen with `recovery`.
  *
  * Slow start counts bytes, not ACKs (Appropriate Byte Counting, RFC 3465
- * §2.2, with L = 2·SMSS), so a receiver's delayed ACKs do not slow it down,
+ * §2.2, with L = 2 segments, super-segments with TSO, and growth past 2·SMSS
+ * capped at ssthresh: `slowStartIncrease()`), so a receiver's delayed ACKs do not slow it down,
  * and it may leave early by HyStart++ (RFC 9406) when the round-trip time
  * starts to grow: the queue is filling, and the next doubling would overflow
  * it.
