@@ -52,6 +52,30 @@ Deno.test("SendScoreboard: bytes SACKed and then acknowledged are delivered once
   assert.equal(sb.outstanding, 0);
 });
 
+Deno.test("SendScoreboard: split() cuts a lost super-segment in two lost pieces, nothing counted twice", () => {
+  const sb = board(2, 8000);
+  sb.markAllLost();
+  const [first] = [sb.at(0)];
+  assert.equal(sb.split(first, 1000), true);
+  assert.deepEqual([sb.length, sb.at(0).end, sb.at(1).start, sb.at(1).end], [3, 1000, 1000, 8000]);
+  assert.equal(sb.at(1).state, "lost");
+  assert.deepEqual([sb.outstanding, sb.lostBytes, sb.pipe], [16000, 16000, 0]);
+  // The first piece goes again; the rest waits, still lost.
+  sb.retransmitted(sb.firstLost()!, 5);
+  assert.deepEqual([sb.lostBytes, sb.pipe, sb.firstLost()!.start], [15000, 1000, 1000]);
+  // An ACK of the piece delivers it alone.
+  assert.equal(sb.acknowledge(1000, none).bytes, 1000);
+  assert.equal(sb.at(0).start, 1000);
+  // Not cut: outside the segment, at its edge, a SACKed one, one with the FIN.
+  assert.equal(sb.split(sb.at(0), 1000), false);
+  assert.equal(sb.split(sb.at(0), 9000), false);
+  sb.sack([[8000, 16000]], 1000, none);
+  assert.equal(sb.split(sb.at(1), 9000), false);
+  const fin = new SendScoreboard();
+  fin.push(0, 3001, 0, true);
+  assert.equal(fin.split(fin.at(0), 1000), false);
+});
+
 Deno.test("SendScoreboard: a D-SACK block below SND.UNA marks nothing", () => {
   const sb = board(2, 1000, 1000);
   assert.equal(sb.sack([[0, 1000]], 1000, none).bytes, 0);

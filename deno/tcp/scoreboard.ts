@@ -356,6 +356,31 @@ export class SendScoreboard {
   }
 
   /**
+   * Cuts a segment in two at `at`, strictly inside it: it keeps [start, at),
+   * and a record of [at, end) follows it with the same state, send time and
+   * retransmissions. A super-segment (segment offload) is cut so that the
+   * window takes a part of it, as Linux's `tcp_fragment` cuts an skb before
+   * a retransmission. A SACKed segment, or one with the FIN, is not cut.
+   *
+   * @param seg A segment of this scoreboard.
+   * @param at A sequence number inside it.
+   * @returns Whether it was cut.
+   */
+  split(seg: SentSegment, at: number): boolean {
+    if (seg.state === "sacked" || seg.fin || !seqGt(at, seg.start) || !seqLt(at, seg.end)) {
+      return false;
+    }
+    const i = this.#find(seg.start);
+    if (this.#segs[i] !== seg) return false;
+    const { end, sentAt, retransmits, state } = this.#segs[i];
+    this.#segs.splice(i + 1, 0, { start: at, end, fin: false, sentAt, retransmits, state });
+    seg.end = at;
+    // Both pieces are in flight again after a retransmission: each counts.
+    if (state === "flight" && retransmits > 0) this.#retransInFlight++;
+    return true;
+  }
+
+  /**
    * RFC 6675 NextSeg rule 3: the lowest segment in flight, never
    * retransmitted, below the highest SACKed one; or null. Sending it again
    * when there is neither lost nor new data keeps the ACK clock going.

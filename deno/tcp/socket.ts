@@ -1362,9 +1362,14 @@ export class TcpSocket {
       // count lost (RFC 8985 §6.3) may fill the one-segment loss window.
       this.#rtoDue = false;
       const head = rec.nextRetransmission();
-      if (head !== null) out.push(this.#retransmit(now, head));
+      if (head !== null) {
+        this.#fitRetransmission(head, 0);
+        out.push(this.#retransmit(now, head));
+      }
     }
     for (let seg = rec.nextRetransmission(); seg !== null; seg = rec.nextRetransmission()) {
+      const room = rec.window - rec.pipe;
+      if (rec.pipe === 0 || room >= this.segmentSize) this.#fitRetransmission(seg, room);
       if (!this.#windowAllows(segmentLength(seg)) || !this.#paceAllows(now)) return;
       out.push(this.#retransmit(now, seg));
     }
@@ -1471,6 +1476,16 @@ export class TcpSocket {
   }
 
   // Sends a segment of the scoreboard again, whole.
+  // A super-segment about to go again is cut to what the window takes, in
+  // whole segments and at least one (after a timeout, one: RFC 5681 §3.1's
+  // loss window); the rest stays lost, for when the window allows.
+  #fitRetransmission(seg: SentSegment, room: number): void {
+    const size = this.segmentSize, len = segmentLength(seg);
+    if (this.config.segmentOffload <= this.#sendMss() || len <= this.#sendMss()) return;
+    const keep = Math.max(size, Math.floor(room / size) * size);
+    if (keep < len) this.#recovery.scoreboard.split(seg, seqAdd(seg.start, keep));
+  }
+
   #retransmit(now: number, seg: SentSegment): TcpRepr {
     const offset = seqSub(seg.start, this.#sndUna);
     const dataLen = segmentLength(seg) - (seg.fin ? 1 : 0);
@@ -1505,8 +1520,15 @@ export class TcpSocket {
       }, len));
       rec.onProbeSent(this.#sndNxt, false);
     } else {
-      const last = rec.scoreboard.last;
+      let last = rec.scoreboard.last;
       if (last === null || last.state === "sacked") return;
+      // Of a super-segment, only its last segment, as Linux's
+      // tcp_send_loss_probe cuts it.
+      const size = this.segmentSize, len = segmentLength(last);
+      if (this.config.segmentOffload > this.#sendMss() && len > this.#sendMss()) {
+        const at = seqAdd(last.start, Math.floor((len - 1) / size) * size);
+        if (rec.scoreboard.split(last, at)) last = rec.scoreboard.last!;
+      }
       out.push(this.#retransmit(now, last));
       rec.onProbeSent(this.#sndNxt, true);
     }

@@ -572,6 +572,35 @@ Deno.test("ESTABLISHED (pacing): a sender the peer's window held back, not pacin
   assert.equal(recv(s, 40).length, 3);
 });
 
+Deno.test("ESTABLISHED (TSO): after a timeout a lost super-segment goes again one segment at a time, as the loss window allows (RFC 5681 §3.1)", () => {
+  const s = rackSocket(undefined, { segmentOffload: 10 * TS_MSS, pacing: false });
+  s.send(new Uint8Array(10 * TS_MSS));
+  assert.deepEqual(s.poll(20).map((r) => r.payload.length / TS_MSS), [10]);
+  // Nothing comes back: the probe (its last segment), then the retransmission timeout.
+  let sent: number[] = [];
+  for (let t = 20; s.stats.timeouts === 0 && t < 5000; t = s.pollAt() ?? 5000) {
+    sent = s.poll(t).map((r) => r.payload.length / TS_MSS);
+  }
+  assert.equal(s.stats.timeouts, 1);
+  assert.equal(s.congestion.cwnd, TS_MSS);
+  assert.deepEqual(sent, [1]); // the loss window: one segment, not ten
+  // Its ACK: slow start takes two segments more, cut from the rest.
+  const now = s.pollAt() ?? 5000;
+  send(s, { seq: 1, ack: 1 + TS_MSS, ts: [1002, 0] }, now);
+  assert.deepEqual(s.poll(now).map((r) => r.payload.length / TS_MSS), [2]);
+});
+
+Deno.test("ESTABLISHED (TSO): a tail-loss probe sends the last segment of a super-segment, not all of it (RFC 8985 §7.3)", () => {
+  const s = rackSocket(undefined, { segmentOffload: 10 * TS_MSS, pacing: false });
+  s.send(new Uint8Array(10 * TS_MSS - 100));
+  const [first] = s.poll(20);
+  assert.equal(first.payload.length, 10 * TS_MSS - 100);
+  const probeAt = s.pollAt()!;
+  const [probe] = s.poll(probeAt);
+  assert.equal(s.stats.tlpProbes, 1);
+  assert.deepEqual([probe.seq - first.seq, probe.payload.length], [9 * TS_MSS, TS_MSS - 100]);
+});
+
 Deno.test("ESTABLISHED (TSO): in recovery a small super-segment goes at once; only outside it does one wait for ACKs", () => {
   // Forty segments of window, super-segments of up to ten, sent at 20 ms.
   const s = rackSocket(undefined, {
