@@ -66,14 +66,27 @@ Deno.test("SendScoreboard: split() cuts a lost super-segment in two lost pieces,
   // An ACK of the piece delivers it alone.
   assert.equal(sb.acknowledge(1000, none).bytes, 1000);
   assert.equal(sb.at(0).start, 1000);
-  // Not cut: outside the segment, at its edge, a SACKed one, one with the FIN.
+  // Not cut: outside the segment, at its edge, a SACKed one.
   assert.equal(sb.split(sb.at(0), 1000), false);
   assert.equal(sb.split(sb.at(0), 9000), false);
   sb.sack([[8000, 16000]], 1000, none);
   assert.equal(sb.split(sb.at(1), 9000), false);
+  // The FIN goes with the second piece, which keeps at least one byte of data.
   const fin = new SendScoreboard();
   fin.push(0, 3001, 0, true);
-  assert.equal(fin.split(fin.at(0), 1000), false);
+  assert.equal(fin.split(fin.at(0), 3000), false);
+  assert.equal(fin.split(fin.at(0), 1000), true);
+  assert.deepEqual([fin.at(0).fin, fin.at(1).fin, fin.at(1).end], [false, true, 3001]);
+  // A retransmitted segment in flight cut in two: both pieces count as retransmissions in flight.
+  const rtx = board(1, 4000);
+  rtx.markAllLost();
+  rtx.retransmitted(rtx.at(0), 1);
+  assert.equal(rtx.retransmittedInFlight, 1);
+  assert.equal(rtx.split(rtx.at(0), 1000), true);
+  assert.equal(rtx.retransmittedInFlight, 2);
+  assert.equal(rtx.firstLost(), null);
+  rtx.acknowledge(4000, none);
+  assert.equal(rtx.retransmittedInFlight, 0);
 });
 
 Deno.test("SendScoreboard: a D-SACK block below SND.UNA marks nothing", () => {

@@ -27,7 +27,7 @@
  *
  * @module
  */
-import { seqGe, seqGt, seqLe, seqLt, seqSub } from "../wire/seq.ts";
+import { seqAdd, seqGe, seqGt, seqLe, seqLt, seqSub } from "../wire/seq.ts";
 import type { SackBlock } from "../wire/tcp.ts";
 
 /**
@@ -46,8 +46,8 @@ export interface SentSegment {
   start: number;
   /** SEQ after its last byte (a FIN counts as one). */
   end: number;
-  /** Whether it carries the FIN. */
-  readonly fin: boolean;
+  /** Whether it carries the FIN (a record cut in two leaves it to the second piece). */
+  fin: boolean;
   /** When it was last transmitted, ms. */
   sentAt: number;
   /** How many times it was retransmitted. */
@@ -360,21 +360,22 @@ export class SendScoreboard {
    * and a record of [at, end) follows it with the same state, send time and
    * retransmissions. A super-segment (segment offload) is cut so that the
    * window takes a part of it, as Linux's `tcp_fragment` cuts an skb before
-   * a retransmission. A SACKed segment, or one with the FIN, is not cut.
+   * a retransmission; the FIN, if it has one, goes with the second piece.
+   * A SACKed segment is not cut.
    *
    * @param seg A segment of this scoreboard.
-   * @param at A sequence number inside it.
+   * @param at A sequence number inside its data.
    * @returns Whether it was cut.
    */
   split(seg: SentSegment, at: number): boolean {
-    if (seg.state === "sacked" || seg.fin || !seqGt(at, seg.start) || !seqLt(at, seg.end)) {
-      return false;
-    }
+    const dataEnd = seg.fin ? seqAdd(seg.end, -1) : seg.end;
+    if (seg.state === "sacked" || !seqGt(at, seg.start) || !seqLt(at, dataEnd)) return false;
     const i = this.#find(seg.start);
     if (this.#segs[i] !== seg) return false;
-    const { end, sentAt, retransmits, state } = this.#segs[i];
-    this.#segs.splice(i + 1, 0, { start: at, end, fin: false, sentAt, retransmits, state });
+    const { end, fin, sentAt, retransmits, state } = seg;
+    this.#segs.splice(i + 1, 0, { start: at, end, fin, sentAt, retransmits, state });
     seg.end = at;
+    seg.fin = false;
     // Both pieces are in flight again after a retransmission: each counts.
     if (state === "flight" && retransmits > 0) this.#retransInFlight++;
     return true;

@@ -1440,7 +1440,14 @@ export class TcpSocket {
       }
     }
     const rescue = rec.rescueRetransmission();
-    if (rescue !== null && this.#windowAllows(segmentLength(rescue)) && this.#paceAllows(now)) {
+    // RFC 6675 NextSeg rule 3 sends one segment: of a super-segment, its first.
+    const rescueLen = rescue === null
+      ? 0
+      : this.#isSuperSegment(rescue)
+      ? this.segmentSize
+      : segmentLength(rescue);
+    if (rescue !== null && this.#windowAllows(rescueLen) && this.#paceAllows(now)) {
+      this.#fitRetransmission(rescue, 0);
       out.push(this.#retransmit(now, rescue));
     }
   }
@@ -1475,17 +1482,23 @@ export class TcpSocket {
     return (slowStart ? PACING_SS_RATIO : PACING_CA_RATIO) * rec.window / srtt;
   }
 
-  // Sends a segment of the scoreboard again, whole.
   // A super-segment about to go again is cut to what the window takes, in
   // whole segments and at least one (after a timeout, one: RFC 5681 §3.1's
   // loss window); the rest stays lost, for when the window allows.
   #fitRetransmission(seg: SentSegment, room: number): void {
-    const size = this.segmentSize, len = segmentLength(seg);
-    if (this.config.segmentOffload <= this.#sendMss() || len <= this.#sendMss()) return;
+    if (!this.#isSuperSegment(seg)) return;
+    const size = this.segmentSize, len = segmentLength(seg) - (seg.fin ? 1 : 0);
     const keep = Math.max(size, Math.floor(room / size) * size);
     if (keep < len) this.#recovery.scoreboard.split(seg, seqAdd(seg.start, keep));
   }
 
+  // Whether a segment of the scoreboard carries more data than a packet (only with segment offload).
+  #isSuperSegment(seg: SentSegment): boolean {
+    const mss = this.#sendMss();
+    return this.config.segmentOffload > mss && segmentLength(seg) - (seg.fin ? 1 : 0) > mss;
+  }
+
+  // Sends a segment of the scoreboard again, whole.
   #retransmit(now: number, seg: SentSegment): TcpRepr {
     const offset = seqSub(seg.start, this.#sndUna);
     const dataLen = segmentLength(seg) - (seg.fin ? 1 : 0);
@@ -1522,10 +1535,10 @@ export class TcpSocket {
     } else {
       let last = rec.scoreboard.last;
       if (last === null || last.state === "sacked") return;
-      // Of a super-segment, only its last segment, as Linux's
-      // tcp_send_loss_probe cuts it.
-      const size = this.segmentSize, len = segmentLength(last);
-      if (this.config.segmentOffload > this.#sendMss() && len > this.#sendMss()) {
+      // Of a super-segment, only its last segment (with the FIN, if it has
+      // it), as Linux's tcp_send_loss_probe cuts it.
+      if (this.#isSuperSegment(last)) {
+        const size = this.segmentSize, len = segmentLength(last) - (last.fin ? 1 : 0);
         const at = seqAdd(last.start, Math.floor((len - 1) / size) * size);
         if (rec.scoreboard.split(last, at)) last = rec.scoreboard.last!;
       }

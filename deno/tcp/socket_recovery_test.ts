@@ -20,6 +20,7 @@ import { Cubic } from "./cubic.ts";
 import { FixedWindow } from "./congestion.ts";
 import type { TcpConfig, TcpSocket } from "./socket.ts";
 import type { TraceEvent } from "./events.ts";
+import type { TcpRepr } from "../wire/tcp.ts";
 import { inetAddr } from "../wire/inet_addr.ts";
 
 const MSS = 1460;
@@ -599,6 +600,27 @@ Deno.test("ESTABLISHED (TSO): a tail-loss probe sends the last segment of a supe
   const [probe] = s.poll(probeAt);
   assert.equal(s.stats.tlpProbes, 1);
   assert.deepEqual([probe.seq - first.seq, probe.payload.length], [9 * TS_MSS, TS_MSS - 100]);
+});
+
+Deno.test("FIN-WAIT-1 (TSO): a super-segment with the FIN is cut too: the probe is its last segment and the FIN, the timeout's one segment its first", () => {
+  const s = rackSocket(undefined, { segmentOffload: 10 * TS_MSS, pacing: false });
+  s.send(new Uint8Array(10 * TS_MSS - 100));
+  s.close(20);
+  const [first] = s.poll(20);
+  assert.deepEqual([first.payload.length, first.control], [10 * TS_MSS - 100, "fin"]);
+  const [probe] = s.poll(s.pollAt()!);
+  assert.deepEqual([probe.seq - first.seq, probe.payload.length, probe.control], [
+    9 * TS_MSS,
+    TS_MSS - 100,
+    "fin",
+  ]);
+  let sent: TcpRepr[] = [];
+  for (let t = s.pollAt()!; s.stats.timeouts === 0 && t < 5000; t = s.pollAt() ?? 5000) {
+    sent = s.poll(t);
+  }
+  assert.deepEqual(sent.map((r) => [r.seq - first.seq, r.payload.length, r.control]), [
+    [0, TS_MSS, null],
+  ]);
 });
 
 Deno.test("ESTABLISHED (TSO): in recovery a small super-segment goes at once; only outside it does one wait for ACKs", () => {
