@@ -197,7 +197,7 @@ function encode(
   const repr = withPayload ? segment.repr : { ...segment.repr, payload: NO_PAYLOAD };
   const tcpLen = tcp.bufferLen(segment.repr);
   const headerLen = src.length === 16 ? ipv6.HEADER_LEN : ipv4.HEADER_LEN;
-  const length = headerLen + tcpLen - segment.repr.payload.length + repr.payload.length;
+  const length = headerLen + tcp.bufferLen(repr);
   if (into && into.length < length) {
     throw new RangeError(
       `encodeSegment: the packet needs ${length} bytes, the buffer has ${into.length}`,

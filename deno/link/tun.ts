@@ -20,7 +20,9 @@
  */
 import { setImmediate } from "node:timers";
 import type { TraceHook } from "../tcp/events.ts";
-import type { TcpRepr } from "../wire/tcp.ts";
+import { CHECKSUM_OFFSET, type TcpRepr } from "../wire/tcp.ts";
+import * as ipv4 from "../wire/ipv4.ts";
+import * as ipv6 from "../wire/ipv6.ts";
 import { formatAddress, parseAddress } from "../wire/ip.ts";
 import { MAX_SEGMENT_OFFLOAD, type TcpConfig } from "../tcp/socket.ts";
 import { type IpSegment, TcpStack } from "../tcp/stack.ts";
@@ -113,7 +115,7 @@ export const PER_PACKET_IMPAIRMENTS = [
 ] as const;
 
 /** The largest packet read or written with offloads: an IPv6 header and 65535 bytes of payload. */
-const SUPER_PACKET = 40 + 65535;
+const SUPER_PACKET = ipv6.HEADER_LEN + 65535;
 
 /** Counters of a TUN link. */
 export interface TunLinkStats {
@@ -140,8 +142,6 @@ const CLOSED = "the link closed before the packet was delivered";
 // super-packets, a sixteenth of a 4 MB receive buffer.
 const READ_BATCH = 64;
 const READ_BATCH_BYTES = 256 * 1024;
-/** Where the checksum field is in a TCP header. */
-const TCP_CHECKSUM_AT = 16;
 
 /**
  * Works out each family's addresses: socklab's, the prefix, and the
@@ -531,8 +531,8 @@ export class TunLink {
     if (checksumPartial) {
       // Sum from the TCP header to the end, into its checksum field.
       view.setUint8(0, VNET_F_NEEDS_CSUM);
-      view.setUint16(6, v6 ? 40 : 20, true); // csum_start
-      view.setUint16(8, TCP_CHECKSUM_AT, true); // csum_offset
+      view.setUint16(6, v6 ? ipv6.HEADER_LEN : ipv4.HEADER_LEN, true); // csum_start
+      view.setUint16(8, CHECKSUM_OFFSET, true); // csum_offset
     }
     if (tcp && segmentSize !== undefined) {
       // The kernel cuts it, if it has to, where socklab's TCP would have:
@@ -543,21 +543,19 @@ export class TunLink {
     }
   }
 
-  // A packet read with a virtio-net header, after it. If the kernel left
-  // its transport checksum partial, the checksum is finished where a
-  // capture or trace is to show it right; else the host is told there is
-  // none to check (returns true), as the kernel's own stack would be.
-  #partialChecksum(read: Uint8Array, header: DataView): boolean {
-    if (!(read[0] & VNET_F_NEEDS_CSUM)) return false;
+  // Whether the kernel left the transport checksum of `packet` (read after
+  // the virtio-net `header`) partial: then the host has none to check, as
+  // the kernel's own stack would not. Where a capture or trace is to show
+  // the packet right, the checksum is finished first.
+  #partialChecksum(packet: Uint8Array, header: DataView): boolean {
+    if (!(header.getUint8(0) & VNET_F_NEEDS_CSUM)) return false;
     if (this.#partialChecksums) return true;
-    const packet = read.subarray(VNET_HDR_LEN);
     const start = header.getUint16(6, true), at = start + header.getUint16(8, true);
-    if (at + 2 <= packet.length) {
-      const sum = inetChecksum(packet.subarray(start));
-      packet[at] = sum >> 8;
-      packet[at + 1] = sum & 0xff;
-    }
-    return false;
+    if (at + 2 > packet.length) return false; // a malformed header: the host's check decides
+    const sum = inetChecksum(packet.subarray(start));
+    packet[at] = sum >> 8;
+    packet[at + 1] = sum & 0xff;
+    return true;
   }
 
   // A packet the kernel sent, past the inbound impairments: to the host.
@@ -603,8 +601,7 @@ export class TunLink {
       }
       this.stats.read++;
       const packet = buffer.subarray(this.#vnet ? VNET_HDR_LEN : 0, n);
-      const checksumPartial = this.#vnet !== null &&
-        this.#partialChecksum(buffer.subarray(0, n), header);
+      const checksumPartial = this.#vnet !== null && this.#partialChecksum(packet, header);
       this.#capture?.(packet, "in", this.driver.now());
       if (this.#trace) this.#in.send({ packet, repr: tcpReprOf(packet), link: linkOf(packet) });
       else this.#in.send({ packet, repr: null, link: "", checksumPartial });

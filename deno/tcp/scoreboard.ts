@@ -66,6 +66,11 @@ export function segmentLength(seg: SentSegment): number {
   return seqSub(seg.end, seg.start);
 }
 
+/** The data bytes of a segment record: its length less the FIN's one. */
+export function dataLength(seg: SentSegment): number {
+  return seqSub(seg.end, seg.start) - (seg.fin ? 1 : 0);
+}
+
 /**
  * What an acknowledgement delivered, as the scoreboard saw it.
  */
@@ -368,7 +373,7 @@ export class SendScoreboard {
    * @returns Whether it was cut.
    */
   split(seg: SentSegment, at: number): boolean {
-    const dataEnd = seg.fin ? seqAdd(seg.end, -1) : seg.end;
+    const dataEnd = seqAdd(seg.start, dataLength(seg));
     if (seg.state === "sacked" || !seqGt(at, seg.start) || !seqLt(at, dataEnd)) return false;
     const i = this.#find(seg.start);
     if (this.#segs[i] !== seg) return false;

@@ -40,7 +40,7 @@ import {
   type RecoveryStats,
   zeroRecoveryStats,
 } from "./recovery.ts";
-import { segmentLength, type SentSegment } from "./scoreboard.ts";
+import { dataLength, segmentLength, type SentSegment } from "./scoreboard.ts";
 import { Timestamps } from "./timestamps.ts";
 import { Pacer, PACING_CA_RATIO, PACING_SS_RATIO } from "./pacing.ts";
 import type { SackBlock } from "../wire/tcp.ts";
@@ -122,7 +122,8 @@ export interface TcpConfig {
    * MSSes up to this size, as much as the windows have room for, as Linux
    * sends TSO super-packets. Only a link that cuts them (`TunLink` with
    * `offload`) should set it: elsewhere they exceed the MTU. At most
-   * {@link MAX_SEGMENT_OFFLOAD}. A lost super-segment is resent whole.
+   * {@link MAX_SEGMENT_OFFLOAD}. A super-segment sent again is cut to what the
+   * window takes.
    */
   readonly segmentOffload: number;
   /**
@@ -1440,13 +1441,10 @@ export class TcpSocket {
       }
     }
     const rescue = rec.rescueRetransmission();
+    if (rescue === null) return;
     // RFC 6675 NextSeg rule 3 sends one segment: of a super-segment, its first.
-    const rescueLen = rescue === null
-      ? 0
-      : this.#isSuperSegment(rescue)
-      ? this.segmentSize
-      : segmentLength(rescue);
-    if (rescue !== null && this.#windowAllows(rescueLen) && this.#paceAllows(now)) {
+    const len = this.#isSuperSegment(rescue) ? this.segmentSize : segmentLength(rescue);
+    if (this.#windowAllows(len) && this.#paceAllows(now)) {
       this.#fitRetransmission(rescue, 0);
       out.push(this.#retransmit(now, rescue));
     }
@@ -1487,7 +1485,7 @@ export class TcpSocket {
   // loss window); the rest stays lost, for when the window allows.
   #fitRetransmission(seg: SentSegment, room: number): void {
     if (!this.#isSuperSegment(seg)) return;
-    const size = this.segmentSize, len = segmentLength(seg) - (seg.fin ? 1 : 0);
+    const size = this.segmentSize, len = dataLength(seg);
     const keep = Math.max(size, Math.floor(room / size) * size);
     if (keep < len) this.#recovery.scoreboard.split(seg, seqAdd(seg.start, keep));
   }
@@ -1495,13 +1493,13 @@ export class TcpSocket {
   // Whether a segment of the scoreboard carries more data than a packet (only with segment offload).
   #isSuperSegment(seg: SentSegment): boolean {
     const mss = this.#sendMss();
-    return this.config.segmentOffload > mss && segmentLength(seg) - (seg.fin ? 1 : 0) > mss;
+    return this.config.segmentOffload > mss && dataLength(seg) > mss;
   }
 
   // Sends a segment of the scoreboard again, whole.
   #retransmit(now: number, seg: SentSegment): TcpRepr {
     const offset = seqSub(seg.start, this.#sndUna);
-    const dataLen = segmentLength(seg) - (seg.fin ? 1 : 0);
+    const dataLen = dataLength(seg);
     const payload = dataLen > 0 ? this.#tx.view(offset, dataLen) : EMPTY;
     return this.#emit(
       now,
@@ -1538,7 +1536,7 @@ export class TcpSocket {
       // Of a super-segment, only its last segment (with the FIN, if it has
       // it), as Linux's tcp_send_loss_probe cuts it.
       if (this.#isSuperSegment(last)) {
-        const size = this.segmentSize, len = segmentLength(last) - (last.fin ? 1 : 0);
+        const size = this.segmentSize, len = dataLength(last);
         const at = seqAdd(last.start, Math.floor((len - 1) / size) * size);
         if (rec.scoreboard.split(last, at)) last = rec.scoreboard.last!;
       }

@@ -160,6 +160,9 @@ const Field = {
   OPTIONS: 20,
 } as const;
 
+/** Where the checksum field is in a TCP header, bytes (a device finishing a partial checksum writes it there). */
+export const CHECKSUM_OFFSET: number = Field.CHECKSUM;
+
 /** Flag bits in the 16-bit word at {@link Field.FLAGS}. */
 export const TcpFlag = {
   FIN: 0x001,
