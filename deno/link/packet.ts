@@ -150,6 +150,7 @@ export type TcpChecksum = "full" | "partial";
  *   changing it).
  * @throws {RangeError} If an address is not numeric, the two are of
  *   different families, a field is out of range, or `into` is too short.
+ * @throws {TypeError} If `checksum` is neither "full" nor "partial".
  */
 export function encodeSegment(
   segment: IpSegment,
@@ -187,6 +188,11 @@ function encode(
   checksum: TcpChecksum,
   withPayload: boolean,
 ): Uint8Array {
+  if (checksum !== "full" && checksum !== "partial") {
+    throw new TypeError(
+      `encodeSegment: checksum must be "full" or "partial", got ${JSON.stringify(checksum)}`,
+    );
+  }
   const src = addressBytes(segment.src);
   const dst = addressBytes(segment.dst);
   if (src.length !== dst.length) {

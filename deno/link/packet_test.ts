@@ -101,6 +101,10 @@ Deno.test("decodeSegment() refuses fragments and other protocols with a WireErro
 Deno.test("encodeSegment() refuses addresses of two families and text that is no address", () => {
   assert.throws(() => encodeSegment({ ...v4, dst: "fd00::2" }), /different IP versions/);
   assert.throws(() => encodeSegment({ ...v4, dst: "host.example" }), RangeError);
+  assert.throws(
+    () => encodeSegment(v4, 0, undefined, "none" as "full"),
+    /checksum must be "full" or "partial", got "none"/,
+  );
 });
 
 Deno.test("addressText() spells IPv4 and IPv6 addresses as the stacks do, the same text each time", () => {
